@@ -1,0 +1,5 @@
+"""Allow ``python -m m7amp``."""
+
+from m7amp.cli import main
+
+raise SystemExit(main())

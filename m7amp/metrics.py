@@ -1,0 +1,81 @@
+"""Error-to-signal metrics used everywhere in m7amp (training reports, export, firmware comparisons).
+
+One definition of each, in numpy with float64 math:
+
+* ``esr(y, ŷ) = Σ(y − ŷ)² / Σy²`` — the error-to-signal ratio (0 is perfect, 1 is as bad as silence).
+* ``pre_emphasis(x) = x[n] − 0.85·x[n−1]`` along the last axis with ``x[−1] = 0`` — the first-order
+  high-pass Wright et al. apply before the ESR so that quiet high frequencies count.
+* ``esr_pre`` — ESR after pre-emphasis of both signals.
+* ``dc_loss = mean(y − ŷ)² / mean(y²)`` — the DC term of Wright et al.
+* ``esr_verdict`` — the Neural Amp Modeler bands (<0.01 great, <0.035 not bad, <0.1 may sound ok).
+* ``format_esr`` — ESR printed as ``f"{esr:.4g}"``.
+
+The Keras (TensorFlow) losses with the same definitions are in :mod:`m7amp.training`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PRE_EMPHASIS_COEFF = 0.85
+
+# (upper bound, verdict) in increasing order; anything at or above the last bound is "poor"
+_ESR_BANDS: tuple[tuple[float, str], ...] = ((0.01, "great"), (0.035, "not bad"), (0.1, "may sound ok"))
+
+
+def _pair(target: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(target, dtype=np.float64)
+    yhat = np.asarray(pred, dtype=np.float64)
+    if y.shape != yhat.shape:
+        raise ValueError(f"target shape {y.shape} != prediction shape {yhat.shape}")
+    if y.size == 0:
+        raise ValueError("empty signals")
+    return y, yhat
+
+
+def esr(target: np.ndarray, pred: np.ndarray) -> float:
+    """Error-to-signal ratio ``Σ(y − ŷ)² / Σy²`` over all elements (any shape, both the same).
+
+    Raises ``ValueError`` on a shape mismatch or an all-zero target (the ratio is undefined).
+    """
+    y, yhat = _pair(target, pred)
+    energy = float(np.sum(y * y))
+    if energy == 0.0:
+        raise ValueError("ESR undefined: the target is all zeros")
+    return float(np.sum((y - yhat) ** 2)) / energy
+
+
+def pre_emphasis(x: np.ndarray, coeff: float = PRE_EMPHASIS_COEFF) -> np.ndarray:
+    """``y[n] = x[n] − coeff·x[n−1]`` along the last axis, with ``x[−1] = 0``; returns float64."""
+    x = np.asarray(x, dtype=np.float64)
+    y = x.copy()
+    y[..., 1:] -= coeff * x[..., :-1]
+    return y
+
+
+def esr_pre(target: np.ndarray, pred: np.ndarray, coeff: float = PRE_EMPHASIS_COEFF) -> float:
+    """ESR after pre-emphasis (``1 − coeff·z⁻¹``) of both signals along the last axis."""
+    y, yhat = _pair(target, pred)
+    return esr(pre_emphasis(y, coeff), pre_emphasis(yhat, coeff))
+
+
+def dc_loss(target: np.ndarray, pred: np.ndarray) -> float:
+    """DC term ``mean(y − ŷ)² / mean(y²)`` over all elements (Wright et al.)."""
+    y, yhat = _pair(target, pred)
+    power = float(np.mean(y * y))
+    if power == 0.0:
+        raise ValueError("DC loss undefined: the target is all zeros")
+    return float(np.mean(y - yhat)) ** 2 / power
+
+
+def esr_verdict(value: float) -> str:
+    """Neural Amp Modeler's verdict for an ESR: "great", "not bad", "may sound ok" or "poor"."""
+    for bound, verdict in _ESR_BANDS:
+        if value < bound:
+            return verdict
+    return "poor"
+
+
+def format_esr(value: float) -> str:
+    """ESR as printed everywhere: four significant digits (``f"{esr:.4g}"``)."""
+    return f"{value:.4g}"

@@ -1,0 +1,27 @@
+"""Skip markers, named once (pytest imports them from here)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    """The real recordings (never copied into the repo): $M7AMP_SHARED_DATA or ../shared/data."""
+    env = os.environ.get("M7AMP_SHARED_DATA")
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+requires_arm_gcc = pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed (run `make test`)"
+)
+requires_host_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+requires_shared_data = pytest.mark.skipif(
+    shared_data_dir() is None, reason="../shared/data (real recordings) not present"
+)
