@@ -3,7 +3,7 @@
 One definition of each, in numpy with float64 math:
 
 * ``esr(y, ŷ) = Σ(y − ŷ)² / Σy²`` — the error-to-signal ratio (0 is perfect, 1 is as bad as silence).
-* ``pre_emphasis(x) = x[n] − 0.85·x[n−1]`` along the last axis with ``x[−1] = 0`` — the first-order
+* ``pre_emphasis(x) = x[n] − 0.85·x[n−1]`` along the time axis with ``x[−1] = 0`` — the first-order
   high-pass Wright et al. apply before the ESR so that quiet high frequencies count.
 * ``esr_pre`` — ESR after pre-emphasis of both signals.
 * ``dc_loss = mean(y − ŷ)² / mean(y²)`` — the DC term of Wright et al.
@@ -45,16 +45,26 @@ def esr(target: np.ndarray, pred: np.ndarray) -> float:
     return float(np.sum((y - yhat) ** 2)) / energy
 
 
+def _time_axis(x: np.ndarray) -> int:
+    # Keras-shaped signals (batch, time, 1) carry a trailing channel axis of size 1: time is before it.
+    return -2 if x.ndim >= 2 and x.shape[-1] == 1 else -1
+
+
 def pre_emphasis(x: np.ndarray, coeff: float = PRE_EMPHASIS_COEFF) -> np.ndarray:
-    """``y[n] = x[n] − coeff·x[n−1]`` along the last axis, with ``x[−1] = 0``; returns float64."""
+    """``y[n] = x[n] − coeff·x[n−1]`` along the time axis, with ``x[−1] = 0``; returns float64.
+
+    The time axis is the last one, or the one before it when the last axis has size 1
+    (Keras shape ``(batch, time, 1)``).
+    """
     x = np.asarray(x, dtype=np.float64)
-    y = x.copy()
-    y[..., 1:] -= coeff * x[..., :-1]
-    return y
+    axis = _time_axis(x)
+    y = np.moveaxis(x.copy(), axis, -1)
+    y[..., 1:] -= coeff * np.moveaxis(x, axis, -1)[..., :-1]
+    return np.moveaxis(y, -1, axis)
 
 
 def esr_pre(target: np.ndarray, pred: np.ndarray, coeff: float = PRE_EMPHASIS_COEFF) -> float:
-    """ESR after pre-emphasis (``1 − coeff·z⁻¹``) of both signals along the last axis."""
+    """ESR after pre-emphasis (``1 − coeff·z⁻¹``) of both signals along the time axis."""
     y, yhat = _pair(target, pred)
     return esr(pre_emphasis(y, coeff), pre_emphasis(yhat, coeff))
 

@@ -1,0 +1,355 @@
+"""Reference streaming engine in numpy: the oracle the C engines are checked against.
+
+It runs the ops of ``m7amp.models.describe`` block by block (any block size gives the same result),
+keeping the same persistent state a C engine keeps: each dilated layer's last ``(k-1)·d`` input frames,
+the RNN ``h`` (and ``c``). Two arithmetics:
+
+- ``F32Engine``: float64 math on the float32 weights (the exported ``_f32`` model). It matches Keras to
+  float32 rounding.
+- ``Q15Engine``: the fixed-point arithmetic of the exported ``_q15`` model, bit for bit as documented in
+  docs/model-package.md: int16 weights and activations with power-of-two (Q-format) scales, exact 64-bit
+  accumulation, round-half-up right shifts, int16 saturation on stores, activations evaluated exactly
+  from the accumulator and rounded to Q15.
+
+``quantize(ops, rep_x)`` turns the float ops into ``QOp``s: integer weights, their ``frac`` (value =
+integer · 2^-frac), and the activation formats calibrated by running ``F32Engine`` on ``rep_x``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from m7amp.models._describe import LayerSpec
+
+# Stored buffers in the q15 engine: "input", "x", "skip", "h" are int16 (input and skip and h in Q15, x in
+# the writer's out_frac); "head" and "out" are int32 in Q15 (sums of Q15 values stay exact); LSTM c is
+# int32 in Q15.
+Q15 = 15
+HEADROOM = 1.5  # calibrated max · 1.5 must fit int16: room for signals louder than rep_x
+MAX_FRAC = 30  # keeps accumulator shifts small (accumulators are int64)
+
+
+def _sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+# ------------------------------------------------------------------------------------------- float engine
+
+
+class F32Engine:
+    """Streams ``ops`` over blocks in float64; ``record`` collects max |value| of calibrated points."""
+
+    def __init__(self, ops: list[LayerSpec], record: bool = False):
+        self.ops = ops
+        self.peaks: dict[tuple[int, str], float] = {} if record else None  # type: ignore[assignment]
+        self.reset()
+
+    def reset(self) -> None:
+        self.state: list[dict[str, np.ndarray]] = []
+        for op in self.ops:
+            s: dict[str, np.ndarray] = {}
+            if op.kind in ("nam_layer", "gated_layer"):
+                s["hist"] = np.zeros((op.state_frames, op.in_ch))
+            elif op.kind in ("lstm", "gru"):
+                s["h"] = np.zeros(op.out_ch)
+                s["c"] = np.zeros(op.out_ch)
+            self.state.append(s)
+
+    def _peak(self, i: int, point: str, v: np.ndarray) -> None:
+        if self.peaks is not None and v.size:
+            self.peaks[(i, point)] = max(self.peaks.get((i, point), 0.0), float(np.abs(v).max()))
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """One block ``(B, 1+K)`` in, ``(B,)`` float64 out; state carries over to the next call."""
+        x = np.asarray(x, dtype=np.float64)
+        n = x.shape[0]
+        buf = {"input": x, "audio": x[:, :1], "knobs": x[:, 1:], "head": np.zeros((n, 0))}
+        y = np.zeros(n)
+        for i, op in enumerate(self.ops):
+            w, st = {k: v.astype(np.float64) for k, v in op.weights.items()}, self.state[i]
+            if op.kind == "conv1x1":
+                src = buf[op.src][:, : op.in_ch]
+                self._peak(i, "in", src)
+                out = src @ w["w"].T + w.get("b", 0.0)
+                buf[op.dst] = out
+                self._peak(i, "out", out)
+            elif op.kind in ("nam_layer", "gated_layer"):
+                xin = buf[op.src]
+                a = _dilated(st, xin, w["conv_w"], op.dilation) + w["conv_b"]
+                if "mix_w" in w:
+                    a = a + buf[op.cond] @ w["mix_w"].T
+                c = op.out_ch
+                if op.kind == "nam_layer":
+                    z = np.tanh(a)
+                    head = buf["head"]
+                    buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
+                else:
+                    z = np.tanh(a[:, :c]) * _sigmoid(a[:, c:])
+                    skip = buf.setdefault("skip", np.zeros((n, 0)))
+                    buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
+                if "res_w" in w:
+                    buf[op.dst] = xin + z @ w["res_w"].T + w["res_b"]
+                    self._peak(i, "out", buf[op.dst])
+            elif op.kind in ("lstm", "gru"):
+                buf[op.dst] = _rnn_f(op, w, st, buf[op.src])
+            elif op.kind == "output":
+                y = op.scale * buf[op.src][:, 0] + (buf["audio"][:, 0] if op.input_skip else 0.0)
+        return y
+
+    def run(self, x: np.ndarray, block_size: int = 4096) -> np.ndarray:
+        """A whole clip ``(T, 1+K)`` from zero state, in blocks of ``block_size``."""
+        self.reset()
+        return np.concatenate([self.process(x[s : s + block_size]) for s in range(0, len(x), block_size)])
+
+
+def _dilated(st: dict[str, np.ndarray], xin: np.ndarray, conv_w: np.ndarray, d: int) -> np.ndarray:
+    """Dilated causal conv of one block using (and updating) the layer's history; any dtype."""
+    s, n, k = st["hist"].shape[0], xin.shape[0], conv_w.shape[1]
+    hist = np.concatenate([st["hist"], xin], axis=0)
+    acc = 0
+    for j in range(k):
+        start = s - (k - 1 - j) * d
+        acc = acc + hist[start : start + n] @ conv_w[:, j, :].T
+    if s:
+        st["hist"] = hist[-s:]
+    return acc
+
+
+def _rnn_f(op: LayerSpec, w: dict[str, np.ndarray], st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    hdim, out = op.out_ch, np.zeros((x.shape[0], op.out_ch))
+    h, c = st["h"], st["c"]
+    if op.kind == "lstm":
+        u = x @ w["w_in"].T + w["b"]
+        for t in range(x.shape[0]):
+            a = u[t] + w["w_h"] @ h
+            i, f = _sigmoid(a[:hdim]), _sigmoid(a[hdim : 2 * hdim])
+            g, o = np.tanh(a[2 * hdim : 3 * hdim]), _sigmoid(a[3 * hdim :])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            out[t] = h
+    else:
+        u = x @ w["w_in"].T + w["b_in"]
+        for t in range(x.shape[0]):
+            v = w["w_h"] @ h + w["b_h"]
+            z = _sigmoid(u[t, :hdim] + v[:hdim])
+            r = _sigmoid(u[t, hdim : 2 * hdim] + v[hdim : 2 * hdim])
+            nn = np.tanh(u[t, 2 * hdim :] + r * v[2 * hdim :])
+            h = z * h + (1.0 - z) * nn
+            out[t] = h
+    st["h"], st["c"] = h, c
+    return out
+
+
+# ------------------------------------------------------------------------------------------ quantisation
+
+
+@dataclass(frozen=True)
+class QOp:
+    """A quantised op: ``q`` holds integer arrays (int16 weights, int32 biases) named as in
+    ``spec.weights``; ``frac`` holds the Q format of each (value = int · 2^-frac) and of the activations:
+
+    - ``in``: the int16 source vector (``x``: the previous writer's ``out``; "head" is converted from its
+      int32 Q15 to int16 at this format before the product; input/skip/h: 15);
+    - ``out``: the stored int16 ``x`` written by this op (15 for int32 head/out destinations);
+    - ``acc`` (and ``res_acc``, ``acc_h`` for GRU): the accumulator format, the largest format of its
+      terms, so every term enters with an exact left shift ``acc - term_frac``.
+    """
+
+    spec: LayerSpec
+    q: dict[str, np.ndarray] = field(default_factory=dict)
+    frac: dict[str, int] = field(default_factory=dict)
+
+
+def frac_for(peak: float, bits: int = 16, headroom: float = 1.0) -> int:
+    """The largest Q format whose signed ``bits`` range holds ``peak · headroom`` (capped at MAX_FRAC)."""
+    limit = float(2 ** (bits - 1) - 1)
+    if peak * headroom <= 0:
+        return MAX_FRAC
+    return int(min(MAX_FRAC, math.floor(math.log2(limit / (peak * headroom)))))
+
+
+def _qarray(v: np.ndarray, frac: int, bits: int) -> np.ndarray:
+    lim = 2 ** (bits - 1)
+    return np.clip(np.round(v.astype(np.float64) * 2.0**frac), -lim, lim - 1).astype(np.int64)
+
+
+def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 16) -> list[QOp]:
+    """Quantise weights per array and calibrate activation formats on ``rep_x`` ``(n, T, 1+K)``."""
+    peaks: dict[tuple[int, str], float] = {}
+    if rep_x is not None and len(rep_x):
+        eng = F32Engine(ops, record=True)
+        for seg in rep_x[:max_windows]:
+            eng.run(seg)
+        peaks = eng.peaks
+    qops: list[QOp] = []
+    x_frac = Q15
+    for i, op in enumerate(ops):
+        q: dict[str, np.ndarray] = {}
+        frac: dict[str, int] = {}
+        for name, w in op.weights.items():
+            if w.ndim >= 2:
+                frac[name] = frac_for(float(np.abs(w).max()))
+                q[name] = _qarray(w, frac[name], 16)
+        src_frac = {"x": x_frac, "head": frac_for(peaks.get((i, "in"), 1.0), headroom=HEADROOM)}
+        frac["in"] = src_frac.get(op.src, Q15)
+        if op.kind == "conv1x1":
+            frac["acc"] = frac["w"] + frac["in"]
+            frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM) if op.dst == "x" else Q15
+            _qbias(op, q, frac, "b", "acc")
+        elif op.kind in ("nam_layer", "gated_layer"):
+            terms = [frac["conv_w"] + frac["in"]] + ([frac["mix_w"] + Q15] if "mix_w" in frac else [])
+            frac["acc"] = max(terms)
+            _qbias(op, q, frac, "conv_b", "acc")
+            frac["out"] = frac["in"]
+            if "res_w" in op.weights:
+                frac["res_acc"] = max(frac["res_w"] + Q15, frac["in"])
+                _qbias(op, q, frac, "res_b", "res_acc")
+                frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM)
+        elif op.kind == "lstm":
+            frac["acc"] = max(frac["w_in"], frac["w_h"]) + Q15
+            _qbias(op, q, frac, "b", "acc")
+        elif op.kind == "gru":
+            frac["acc"], frac["acc_h"] = frac["w_in"] + Q15, frac["w_h"] + Q15
+            _qbias(op, q, frac, "b_in", "acc")
+            _qbias(op, q, frac, "b_h", "acc_h")
+        elif op.kind == "output":
+            frac["scale"] = frac_for(abs(op.scale))
+            q["scale"] = _qarray(np.array([op.scale]), frac["scale"], 16)
+        if op.dst == "x":
+            x_frac = frac["out"]
+        qops.append(QOp(op, q, frac))
+    return qops
+
+
+def _qbias(op: LayerSpec, q: dict, frac: dict, name: str, acc: str) -> None:
+    if name in op.weights:
+        b = op.weights[name]
+        frac[name] = min(frac[acc], frac_for(float(np.abs(b).max()), bits=32))
+        q[name] = _qarray(b, frac[name], 32)
+
+
+# ------------------------------------------------------------------------------------------- q15 engine
+
+
+def shift_round(v: np.ndarray, s: int) -> np.ndarray:
+    """``v · 2^-s`` in integers: round-half-up right shift for ``s > 0``, exact left shift otherwise."""
+    if s > 0:
+        return (v + (1 << (s - 1))) >> s
+    return v << (-s)
+
+
+def sat(v: np.ndarray, bits: int) -> np.ndarray:
+    lim = 1 << (bits - 1)
+    return np.clip(v, -lim, lim - 1)
+
+
+def act_q15(v: np.ndarray) -> np.ndarray:
+    """An activation value in (-1, 1) (computed in float) stored as Q15."""
+    return np.clip(np.round(v * 32768.0), -32768, 32767).astype(np.int64)
+
+
+class Q15Engine:
+    """Streams quantised ops over blocks with the integer arithmetic of the q15 C model."""
+
+    def __init__(self, qops: list[QOp]):
+        self.qops = qops
+        self.reset()
+
+    def reset(self) -> None:
+        self.state: list[dict[str, np.ndarray]] = []
+        for qo in self.qops:
+            op, s = qo.spec, {}
+            if op.kind in ("nam_layer", "gated_layer"):
+                s["hist"] = np.zeros((op.state_frames, op.in_ch), dtype=np.int64)
+            elif op.kind in ("lstm", "gru"):
+                s["h"] = np.zeros(op.out_ch, dtype=np.int64)
+                s["c"] = np.zeros(op.out_ch, dtype=np.int64)
+            self.state.append(s)
+
+    @staticmethod
+    def quantize_input(x: np.ndarray) -> np.ndarray:
+        """Float input (audio in [-1, 1], knobs in [0, 1]) to Q15 int16 (saturating)."""
+        return act_q15(np.asarray(x, dtype=np.float64))
+
+    def process(self, xq: np.ndarray) -> np.ndarray:
+        """One block of Q15 input ``(B, 1+K)`` int in, ``(B,)`` Q15 int16 output."""
+        n = xq.shape[0]
+        buf = {"input": xq, "audio": xq[:, :1], "knobs": xq[:, 1:], "head": np.zeros((n, 0), dtype=np.int64)}
+        y = np.zeros(n, dtype=np.int64)
+        for i, qo in enumerate(self.qops):
+            op, q, f, st = qo.spec, qo.q, qo.frac, self.state[i]
+            if op.kind == "conv1x1":
+                src = buf[op.src][:, : op.in_ch]
+                if op.src == "head":  # int32 Q15 -> int16 at the calibrated format
+                    src = sat(shift_round(src, Q15 - f["in"]), 16)
+                acc = src @ q["w"].T
+                if "b" in q:
+                    acc = acc + shift_round(q["b"], f["b"] - f["acc"])
+                buf[op.dst] = sat(shift_round(acc, f["acc"] - f["out"]), 16 if op.dst == "x" else 32)
+            elif op.kind in ("nam_layer", "gated_layer"):
+                xin = buf[op.src]
+                conv = _dilated(st, xin, q["conv_w"], op.dilation)
+                acc = shift_round(conv, f["conv_w"] + f["in"] - f["acc"])
+                acc = acc + shift_round(q["conv_b"], f["conv_b"] - f["acc"])
+                if "mix_w" in q:
+                    acc = acc + shift_round(buf[op.cond] @ q["mix_w"].T, f["mix_w"] + Q15 - f["acc"])
+                pre = acc * 2.0 ** -f["acc"]
+                c = op.out_ch
+                if op.kind == "nam_layer":
+                    z = act_q15(np.tanh(pre))
+                    head = buf["head"]
+                    buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
+                else:
+                    t, s = act_q15(np.tanh(pre[:, :c])), act_q15(_sigmoid(pre[:, c:]))
+                    z = shift_round(t * s, Q15)
+                    skip = buf.setdefault("skip", np.zeros((n, 0), dtype=np.int64))
+                    buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
+                if "res_w" in q:
+                    racc = shift_round(z @ q["res_w"].T, f["res_w"] + Q15 - f["res_acc"])
+                    racc = racc + shift_round(xin, f["in"] - f["res_acc"])
+                    racc = racc + shift_round(q["res_b"], f["res_b"] - f["res_acc"])
+                    buf[op.dst] = sat(shift_round(racc, f["res_acc"] - f["out"]), 16)
+            elif op.kind in ("lstm", "gru"):
+                buf[op.dst] = _rnn_q(qo, st, buf[op.src])
+            elif op.kind == "output":
+                v = shift_round(buf[op.src][:, 0] * q["scale"][0], f["scale"])
+                y = sat(v + (buf["audio"][:, 0] if op.input_skip else 0), 16)
+        return y
+
+    def run(self, x: np.ndarray, block_size: int = 4096) -> np.ndarray:
+        """A whole float clip ``(T, 1+K)`` from zero state; returns the float value of the Q15 output."""
+        self.reset()
+        xq = self.quantize_input(x)
+        out = [self.process(xq[s : s + block_size]) for s in range(0, len(xq), block_size)]
+        return np.concatenate(out) / 32768.0
+
+
+def _rnn_q(qo: QOp, st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    op, q, f = qo.spec, qo.q, qo.frac
+    hd, out = op.out_ch, np.zeros((x.shape[0], op.out_ch), dtype=np.int64)
+    h, c = st["h"], st["c"]
+    if op.kind == "lstm":
+        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"]) + shift_round(q["b"], f["b"] - f["acc"])
+        for t in range(x.shape[0]):
+            a = (u[t] + shift_round(q["w_h"] @ h, f["w_h"] + Q15 - f["acc"])) * 2.0 ** -f["acc"]
+            i, fg = act_q15(_sigmoid(a[:hd])), act_q15(_sigmoid(a[hd : 2 * hd]))
+            g, o = act_q15(np.tanh(a[2 * hd : 3 * hd])), act_q15(_sigmoid(a[3 * hd :]))
+            c = sat(shift_round(fg * c + i * g, Q15), 32)
+            h = sat(shift_round(o * act_q15(np.tanh(c / 32768.0)), Q15), 16)
+            out[t] = h
+    else:
+        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"])
+        u = u + shift_round(q["b_in"], f["b_in"] - f["acc"])
+        for t in range(x.shape[0]):
+            v = q["w_h"] @ h + shift_round(q["b_h"], f["b_h"] - f["acc_h"])
+            uf, vf = u[t] * 2.0 ** -f["acc"], v * 2.0 ** -f["acc_h"]
+            z = act_q15(_sigmoid(uf[:hd] + vf[:hd]))
+            r = act_q15(_sigmoid(uf[hd : 2 * hd] + vf[hd : 2 * hd]))
+            nn = act_q15(np.tanh(uf[2 * hd :] + r / 32768.0 * vf[2 * hd :]))
+            h = sat(shift_round(z * h + (32768 - z) * nn, Q15), 16)
+            out[t] = h
+    st["h"], st["c"] = h, c
+    return out

@@ -1,0 +1,122 @@
+"""Build the STM32F767 firmware (CMake + arm-none-eabi-gcc): ``m7amp build`` and :func:`build`.
+
+The build directory (default ``build/fw``) is configured once with ``cmake/arm-none-eabi.cmake`` and
+then rebuilt incrementally, one app target at a time. Output is captured; a failure raises
+:class:`~m7amp.errors.M7Error` carrying the compiler's error lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from m7amp.errors import M7Error
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_BUILD_DIR = REPO / "build" / "fw"
+TOOLCHAIN_FILE = REPO / "cmake" / "arm-none-eabi.cmake"
+_ERROR_TAIL_LINES = 25
+
+
+def apps() -> list[str]:
+    """The firmware apps: every ``firmware/app/<name>/main.c``."""
+    app_dir = REPO / "firmware" / "app"
+    return sorted(p.parent.name for p in app_dir.glob("*/main.c"))
+
+
+def elf_path(app: str, build_dir: Path | None = None) -> Path:
+    """Where the build puts ``<app>.elf`` (with ``<app>.map`` beside it)."""
+    return Path(build_dir or DEFAULT_BUILD_DIR) / "firmware" / "app" / app / f"{app}.elf"
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = (proc.stdout + proc.stderr).splitlines()
+        # Compiler/linker diagnostics first; else the tail of everything.
+        errors = [ln for ln in lines if "error" in ln.lower() or "undefined reference" in ln]
+        tail = (errors or lines)[-_ERROR_TAIL_LINES:]
+        raise M7Error(f"{what} failed (exit {proc.returncode}):\n" + "\n".join(tail))
+
+
+def build(
+    app: str = "selftest", *, build_dir: Path | None = None, defines: dict[str, str] | None = None
+) -> Path:
+    """Configure (if needed) and build one firmware app; return the path of its ELF.
+
+    ``defines`` are CMake cache entries (``-DKEY=VALUE``); giving any re-runs the configure step.
+    Concurrent calls on the same build directory are serialised with a lock file.
+    """
+    known = apps()
+    if app not in known:
+        raise M7Error(f"unknown firmware app {app!r}; known: {', '.join(known)}")
+    for tool in ("cmake", "arm-none-eabi-gcc"):
+        if shutil.which(tool) is None:
+            raise M7Error(f"{tool} not found: run `make test` (scripts/setup.sh installs the toolchain)")
+    bdir = Path(build_dir or DEFAULT_BUILD_DIR).resolve()
+    bdir.mkdir(parents=True, exist_ok=True)
+    with open(bdir / ".m7amp-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (bdir / "CMakeCache.txt").exists() or defines:
+            cmd = ["cmake", "-S", str(REPO), "-B", str(bdir), f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}"]
+            cmd += [f"-D{key}={value}" for key, value in (defines or {}).items()]
+            _run(cmd, "firmware configure")
+        jobs = str(min(2, os.cpu_count() or 1))
+        _run(["cmake", "--build", str(bdir), "--target", app, "-j", jobs], f"firmware build of {app}")
+    elf = elf_path(app, bdir)
+    if not elf.is_file():
+        raise M7Error(f"build of {app} finished but {elf} is missing")
+    return elf
+
+
+def elf_size(elf: Path) -> dict[str, int]:
+    """Berkeley-style sizes of an ELF: text (code + constants), data (initialised RAM), bss (zeroed
+    RAM, including the stack reservation); flash = text + data."""
+    from elftools.elf.constants import SH_FLAGS
+    from elftools.elf.elffile import ELFFile
+
+    sizes = {"text": 0, "data": 0, "bss": 0}
+    with open(elf, "rb") as f:
+        for sec in ELFFile(f).iter_sections():
+            flags = sec["sh_flags"]
+            if not flags & SH_FLAGS.SHF_ALLOC:
+                continue
+            if sec["sh_type"] == "SHT_NOBITS":
+                sizes["bss"] += sec["sh_size"]
+            elif flags & SH_FLAGS.SHF_WRITE:
+                sizes["data"] += sec["sh_size"]
+            else:
+                sizes["text"] += sec["sh_size"]
+    sizes["flash"] = sizes["text"] + sizes["data"]
+    return sizes
+
+
+# ---- CLI: m7amp build ----
+HELP = "build firmware apps for the STM32F767 (CMake + arm-none-eabi-gcc) and print their sizes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("apps", nargs="*", default=["selftest"], metavar="APP",
+                        help=f"apps to build (default: selftest; available: {', '.join(apps())})")
+    parser.add_argument("--build-dir", type=Path, default=None,
+                        help=f"build directory (default {DEFAULT_BUILD_DIR})")
+    parser.add_argument("-D", dest="defines", action="append", default=[], metavar="KEY=VALUE",
+                        help="CMake cache entry passed to the configure step (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    defines: dict[str, str] = {}
+    for item in args.defines:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise M7Error(f"-D expects KEY=VALUE, got {item!r}")
+        defines[key] = value
+    for app in args.apps:
+        elf = build(app, build_dir=args.build_dir, defines=defines or None)
+        s = elf_size(elf)
+        print(f"{elf}  text {s['text']}  data {s['data']}  bss {s['bss']}  (flash {s['flash']})")
+    return 0

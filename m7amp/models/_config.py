@@ -1,0 +1,223 @@
+"""Model configurations: presets, TOML loading, and the numbers derived from a config alone.
+
+This module does not import TensorFlow, so command-line modules can use it at import time
+(``from m7amp.models._config import Preset``); ``import m7amp.models`` imports Keras.
+
+Two model families:
+
+- ``WaveNetConfig``: causal dilated-convolution WaveNets, kernel ``kernel_size``.
+  ``gated=False`` is the Neural Amp Modeler (NAM) form: one or more layer arrays, tanh, an input mixer
+  from the condition (audio + knobs) in every layer, a head accumulator carried from array to array and a
+  head scale. ``gated=True`` is the Wright/Damskägg form: one stack, tanh·sigmoid gates (C → 2C), 1×1
+  residuals and every layer's gate output concatenated into a linear mixer.
+- ``RNNConfig``: one LSTM or GRU layer, a dense output and an input skip (``y = dense(h) + x``).
+
+The presets are TOML files in ``training/presets/<name>.toml``; ``load_config`` accepts a preset name or
+a path to such a file.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from m7amp.errors import M7Error
+
+PRESET_DIR = Path(__file__).resolve().parents[2] / "training" / "presets"
+
+
+class Preset(enum.Enum):
+    """The named model configurations (each value is the stem of a TOML file in ``training/presets``)."""
+
+    NANO = "nano"
+    FEATHER = "feather"
+    LITE = "lite"
+    STANDARD = "standard"
+    WAVENET1 = "wavenet1"
+    WAVENET2 = "wavenet2"
+    WAVENET3 = "wavenet3"
+    LSTM16 = "lstm16"
+    GRU12 = "gru12"
+
+    @property
+    def path(self) -> Path:
+        return PRESET_DIR / f"{self.value}.toml"
+
+
+@dataclass(frozen=True)
+class WaveNetConfig:
+    """A causal WaveNet. ``channels[i]`` and ``dilations[i]`` describe layer array ``i``.
+
+    NAM form (``gated=False``): array ``i`` has a 1×1 rechannel (no bias) from the audio (array 0) or
+    from the previous array's residual stream, layers with dilations ``dilations[i]``, and a 1×1 head
+    rechannel to ``channels[i+1]`` (to 1 with a bias for the last array); the output is
+    ``head_scale`` times the last head rechannel. Gated form: exactly one array.
+    """
+
+    name: str
+    gated: bool
+    channels: tuple[int, ...]
+    dilations: tuple[tuple[int, ...], ...]
+    kernel_size: int = 3
+    head_scale: float = 0.02
+
+    @property
+    def kind(self) -> str:
+        return "wavenet"
+
+    def __post_init__(self) -> None:
+        if not self.channels or len(self.channels) != len(self.dilations):
+            raise M7Error(f"model {self.name!r}: channels and dilations need one entry per layer array")
+        if self.gated and len(self.channels) != 1:
+            raise M7Error(f"model {self.name!r}: a gated WaveNet has exactly one layer array")
+        if any(c < 1 for c in self.channels) or any(not ds for ds in self.dilations):
+            raise M7Error(f"model {self.name!r}: every layer array needs channels >= 1 and dilations")
+        if any(d < 1 for ds in self.dilations for d in ds) or self.kernel_size < 1:
+            raise M7Error(f"model {self.name!r}: dilations and kernel_size must be >= 1")
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """One recurrent layer (``cell`` "lstm" or "gru") of ``hidden_size`` units, dense output, input skip."""
+
+    name: str
+    cell: str
+    hidden_size: int
+
+    @property
+    def kind(self) -> str:
+        return self.cell
+
+    def __post_init__(self) -> None:
+        if self.cell not in ("lstm", "gru"):
+            raise M7Error(f"model {self.name!r}: cell must be 'lstm' or 'gru', not {self.cell!r}")
+        if not 1 <= self.hidden_size <= 256:
+            raise M7Error(f"model {self.name!r}: hidden_size must be in 1..256 (8..40 is the useful range)")
+
+
+ModelConfig = WaveNetConfig | RNNConfig
+
+
+def config_to_dict(config: ModelConfig) -> dict[str, Any]:
+    """A JSON/TOML-safe dict that ``config_from_dict`` turns back into an equal config."""
+    if isinstance(config, RNNConfig):
+        return {"name": config.name, "type": config.cell, "hidden_size": config.hidden_size}
+    return {
+        "name": config.name,
+        "type": "wavenet",
+        "gated": config.gated,
+        "kernel_size": config.kernel_size,
+        "channels": list(config.channels),
+        "dilations": [list(ds) for ds in config.dilations],
+        "head_scale": config.head_scale,
+    }
+
+
+def config_from_dict(d: dict[str, Any]) -> ModelConfig:
+    """Inverse of ``config_to_dict``; ``M7Error`` naming the problem if ``d`` is not a valid config."""
+    d = dict(d)
+    d.pop("_notes", None)
+    kind = d.pop("type", None)
+    name = str(d.pop("name", "custom"))
+    try:
+        if kind in ("lstm", "gru"):
+            cfg: ModelConfig = RNNConfig(name=name, cell=kind, hidden_size=int(d.pop("hidden_size")))
+        elif kind == "wavenet":
+            cfg = WaveNetConfig(
+                name=name,
+                gated=bool(d.pop("gated")),
+                kernel_size=int(d.pop("kernel_size", 3)),
+                channels=tuple(int(c) for c in d.pop("channels")),
+                dilations=tuple(tuple(int(x) for x in ds) for ds in d.pop("dilations")),
+                head_scale=float(d.pop("head_scale", 0.02)),
+            )
+        else:
+            raise M7Error(f"model {name!r}: type must be 'wavenet', 'lstm' or 'gru', not {kind!r}")
+    except KeyError as exc:
+        raise M7Error(f"model {name!r}: missing key {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise M7Error(f"model {name!r}: bad value ({exc})") from None
+    if d:
+        raise M7Error(f"model {name!r}: unknown keys {sorted(d)}")
+    return cfg
+
+
+def load_config(name_or_path: str | Path) -> ModelConfig:
+    """A preset name (see ``Preset``) or a path to a TOML model config."""
+    text = str(name_or_path)
+    presets = {p.value: p for p in Preset}
+    path = presets[text.lower()].path if text.lower() in presets else Path(text)
+    if not path.is_file():
+        known = ", ".join(presets)
+        raise M7Error(f"no model config {text!r}: give a preset ({known}) or a path to a TOML file")
+    try:
+        with path.open("rb") as f:
+            d = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise M7Error(f"{path}: not valid TOML ({exc})") from None
+    return config_from_dict(d)
+
+
+def receptive_field(config: ModelConfig) -> int:
+    """Samples of input (including the current one) that one output sample depends on; 1 for RNNs."""
+    if isinstance(config, RNNConfig):
+        return 1
+    k = config.kernel_size
+    return 1 + sum((k - 1) * sum(ds) for ds in config.dilations)
+
+
+def _wavenet_sizes(config: WaveNetConfig, n_knobs: int) -> list[tuple[int, int, int, bool]]:
+    """(in, out, kernel, bias) of every matrix multiply in streaming order (see ``describe``)."""
+    k, mats = config.kernel_size, []
+    if config.gated:
+        c, ds = config.channels[0], config.dilations[0]
+        mats.append((1, c, 1, True))  # input layer
+        for i, _ in enumerate(ds):
+            mats.append((c, 2 * c, k, True))
+            if n_knobs:
+                mats.append((n_knobs, 2 * c, 1, False))
+            if i < len(ds) - 1:  # the last layer's residual is never used
+                mats.append((c, c, 1, True))
+        mats.append((c * len(ds), 1, 1, True))  # linear mixer over the concatenated skips
+        return mats
+    chans = config.channels
+    for a, (c, ds) in enumerate(zip(chans, config.dilations, strict=True)):
+        last_array = a == len(chans) - 1
+        mats.append((1 if a == 0 else chans[a - 1], c, 1, False))  # rechannel
+        for i, _ in enumerate(ds):
+            mats.append((c, c, k, True))
+            mats.append((1 + n_knobs, c, 1, False))  # input mixer from the condition
+            if not (last_array and i == len(ds) - 1):
+                mats.append((c, c, 1, True))
+        mats.append((c, 1 if last_array else chans[a + 1], 1, last_array))  # head rechannel
+    return mats
+
+
+def macs_per_sample(config: ModelConfig, n_knobs: int = 0) -> int:
+    """Multiply-accumulates per output sample in streaming inference (weights × inputs, no activations)."""
+    if isinstance(config, RNNConfig):
+        h, n_in = config.hidden_size, 1 + n_knobs
+        gates = 4 if config.cell == "lstm" else 3
+        return gates * h * (n_in + h) + h
+    return sum(i * o * k for i, o, k, _ in _wavenet_sizes(config, n_knobs))
+
+
+def parameter_count(config: ModelConfig, n_knobs: int = 0) -> int:
+    """Trainable parameters of ``build_model(config, n_knobs)``."""
+    if isinstance(config, RNNConfig):
+        h, n_in = config.hidden_size, 1 + n_knobs
+        if config.cell == "lstm":
+            return 4 * h * (n_in + h) + 4 * h + h + 1
+        return 3 * h * (n_in + h) + 6 * h + h + 1  # Keras GRU reset_after: two bias vectors
+    return sum(i * o * k + (o if b else 0) for i, o, k, b in _wavenet_sizes(config, n_knobs))
+
+
+def state_floats(config: ModelConfig) -> int:
+    """Floats of persistent streaming state: each dilated layer's past inputs, or the RNN state."""
+    if isinstance(config, RNNConfig):
+        return config.hidden_size * (2 if config.cell == "lstm" else 1)
+    k = config.kernel_size
+    return sum(c * (k - 1) * d for c, ds in zip(config.channels, config.dilations, strict=True) for d in ds)

@@ -1,0 +1,166 @@
+/*
+ * m7amp simulator: the per-block hook, in C for speed (see m7amp/sim/ARCHITECTURE.md).
+ *
+ * unicorn calls bh_hook() at the start of every translated block it executes. The hook asks unicorn to
+ * stop (uc_emu_stop) when the cycle counter has reached the next scheduled event (stop_at; the run loop
+ * sets it to 0 to stop at the next block boundary), otherwise it looks the block up in an
+ * open-addressing hash table (key = address and size) and adds its instruction count and modelled
+ * cycles to 64-bit counters. Python is called only for a block never seen before (to cost it). The hook does
+ * not link against libunicorn: Python hands it the addresses of uc_emu_stop and uc_reg_read.
+ *
+ * Optional mask watch: while an exception is pending but masked, the hook re-reads PRIMASK/BASEPRI/
+ * FAULTMASK at each block and stops when they change, so the exception is taken right after the
+ * CPSIE/MSR that unmasked it (those instructions end a block).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*emu_stop_fn)(void *uc);
+typedef int (*reg_read_fn)(void *uc, int regid, void *value);
+/* Python: cost a new block. Returns 0 on success and fills instructions and cycles. */
+typedef int (*new_block_fn)(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles);
+
+typedef struct {
+    uint64_t key;          /* address | size << 32; 0 = empty */
+    uint32_t instructions;
+    uint32_t cycles;
+    uint64_t count;        /* times executed */
+} bh_entry;
+
+typedef struct {
+    /* read/written from Python through ctypes (m7amp/sim/_blockhook.py mirrors this layout) */
+    uint64_t cycles;
+    uint64_t instructions;
+    uint64_t stop_at;      /* stop when cycles >= stop_at */
+    uint64_t last_block;   /* address of the block executing now (for fault reports) */
+    uint32_t stopped;      /* why the hook stopped: 1 = time (or requested), 2 = mask change, 3 = error */
+    uint32_t watch_mask;   /* 1: compare masks each block */
+    uint32_t mask_regs[3]; /* unicorn register ids of PRIMASK, BASEPRI, FAULTMASK */
+    uint32_t mask_values[3];
+    void *uc;
+    emu_stop_fn emu_stop;
+    reg_read_fn reg_read;
+    new_block_fn new_block;
+    /* private */
+    bh_entry *table;
+    uint64_t capacity;     /* power of two */
+    uint64_t used;
+} bh_state;
+
+static uint64_t bh_hash(uint64_t key) {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return key;
+}
+
+static bh_entry *bh_find(bh_state *s, uint64_t key) {
+    uint64_t mask = s->capacity - 1;
+    for (uint64_t i = bh_hash(key) & mask;; i = (i + 1) & mask) {
+        bh_entry *e = &s->table[i];
+        if (e->key == key || e->key == 0) return e;
+    }
+}
+
+static int bh_grow(bh_state *s) {
+    uint64_t old_capacity = s->capacity;
+    bh_entry *old = s->table;
+    s->capacity = old_capacity ? old_capacity * 2 : 4096;
+    s->table = calloc(s->capacity, sizeof(bh_entry));
+    if (!s->table) {
+        s->table = old;
+        s->capacity = old_capacity;
+        return -1;
+    }
+    for (uint64_t i = 0; i < old_capacity; i++)
+        if (old[i].key) *bh_find(s, old[i].key) = old[i];
+    free(old);
+    return 0;
+}
+
+int bh_init(bh_state *s) {
+    s->table = NULL;
+    s->capacity = 0;
+    s->used = 0;
+    return bh_grow(s);
+}
+
+void bh_free(bh_state *s) {
+    free(s->table);
+    s->table = NULL;
+    s->capacity = s->used = 0;
+}
+
+/* Forget all blocks (e.g. after code was rewritten); counters are kept. */
+void bh_clear(bh_state *s) {
+    memset(s->table, 0, s->capacity * sizeof(bh_entry));
+    s->used = 0;
+}
+
+void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
+    bh_state *s = (bh_state *)user_data;
+    /* Stops are decided BEFORE counting: uc_emu_stop called here ends emulation before this block runs
+       (unicorn leaves PC at the block start), so the block is counted when it does run. */
+    if (s->stopped) return;
+    if (s->cycles >= s->stop_at) {
+        s->stopped = 1;
+        s->emu_stop(uc);
+        return;
+    }
+    if (s->watch_mask) {
+        for (int i = 0; i < 3; i++) {
+            uint32_t v = 0;
+            s->reg_read(uc, (int)s->mask_regs[i], &v);
+            if (v != s->mask_values[i]) {
+                s->stopped = 2;
+                s->emu_stop(uc);
+                return;
+            }
+        }
+    }
+    uint64_t key = (address & 0xffffffffULL) | ((uint64_t)size << 32);
+    bh_entry *e = bh_find(s, key);
+    if (e->key == 0) {
+        uint32_t instructions = 0, cycles = 0;
+        if (s->new_block(address, size, &instructions, &cycles) != 0) {
+            s->stopped = 3;
+            s->emu_stop(uc);
+            return;
+        }
+        if ((s->used + 1) * 2 > s->capacity) {
+            if (bh_grow(s) != 0) {
+                s->stopped = 3;
+                s->emu_stop(uc);
+                return;
+            }
+            e = bh_find(s, key);
+        }
+        e->key = key;
+        e->instructions = instructions;
+        e->cycles = cycles;
+        s->used++;
+    }
+    s->last_block = address;
+    e->count++;
+    s->instructions += e->instructions;
+    s->cycles += e->cycles;
+}
+
+/* Copy up to max entries out (for profiles); returns the number of entries copied. */
+uint64_t bh_entries(const bh_state *s, uint64_t *addresses, uint32_t *instructions, uint32_t *cycles,
+                    uint64_t *counts, uint64_t max) {
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < s->capacity && n < max; i++) {
+        const bh_entry *e = &s->table[i];
+        if (!e->key) continue;
+        addresses[n] = e->key & 0xffffffffULL;
+        instructions[n] = e->instructions;
+        cycles[n] = e->cycles;
+        counts[n] = e->count;
+        n++;
+    }
+    return n;
+}
+
+uint64_t bh_used(const bh_state *s) { return s->used; }

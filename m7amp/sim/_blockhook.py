@@ -1,0 +1,154 @@
+"""Build (once, cached by source hash) and drive the C block hook in ``_blockhook.c``.
+
+The shared library is compiled with the host ``cc`` into ``$M7AMP_CACHE`` (default
+``~/.cache/m7amp``) as ``blockhook-<sha1>.so`` and loaded with ctypes; its ``bh_hook`` address is
+registered with unicorn's C API directly, so unicorn calls C, not Python, for every block.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from unicorn import UC_HOOK_BLOCK, Uc, UcError
+from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
+
+from m7amp.errors import M7Error
+
+_SOURCE = Path(__file__).with_name("_blockhook.c")
+
+# int new_block(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles)
+NEW_BLOCK_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_uint64, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint32),
+)
+
+STOP_TIME, STOP_MASK, STOP_ERROR = 1, 2, 3
+
+
+class BhState(ctypes.Structure):
+    """Mirror of ``bh_state`` in _blockhook.c (keep in the same order)."""
+
+    _fields_ = [
+        ("cycles", ctypes.c_uint64),
+        ("instructions", ctypes.c_uint64),
+        ("stop_at", ctypes.c_uint64),
+        ("last_block", ctypes.c_uint64),
+        ("stopped", ctypes.c_uint32),
+        ("watch_mask", ctypes.c_uint32),
+        ("mask_regs", ctypes.c_uint32 * 3),
+        ("mask_values", ctypes.c_uint32 * 3),
+        ("uc", ctypes.c_void_p),
+        ("emu_stop", ctypes.c_void_p),
+        ("reg_read", ctypes.c_void_p),
+        ("new_block", NEW_BLOCK_FN),
+        ("table", ctypes.c_void_p),
+        ("capacity", ctypes.c_uint64),
+        ("used", ctypes.c_uint64),
+    ]
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("M7AMP_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "m7amp"
+
+
+_lib: ctypes.CDLL | None = None
+
+
+def load_library() -> ctypes.CDLL:
+    """Compile the hook if its cached build is missing, then load it (once per process)."""
+    global _lib
+    if _lib is not None:
+        return _lib
+    source = _SOURCE.read_bytes()
+    digest = hashlib.sha1(source).hexdigest()[:16]
+    target = cache_dir() / f"blockhook-{digest}.so"
+    if not target.exists():
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            raise M7Error("the simulator needs a host C compiler (cc) to build its block hook")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            out = Path(tmp) / target.name
+            proc = subprocess.run(
+                [cc, "-O2", "-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-o", str(out), str(_SOURCE)],
+                capture_output=True, text=True,
+            )
+            if proc.returncode != 0:
+                raise M7Error(f"building the block hook failed: {proc.stderr.strip().splitlines()[-1:]}")
+            os.replace(out, target)  # atomic: parallel processes never load a half-written file
+    lib = ctypes.CDLL(str(target))
+    lib.bh_init.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_init.restype = ctypes.c_int
+    lib.bh_free.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_clear.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_used.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_used.restype = ctypes.c_uint64
+    u64p, u32p = ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint32)
+    lib.bh_entries.argtypes = [ctypes.POINTER(BhState), u64p, u32p, u32p, u64p, ctypes.c_uint64]
+    lib.bh_entries.restype = ctypes.c_uint64
+    _lib = lib
+    return lib
+
+
+class BlockHook:
+    """The C block hook attached to one unicorn instance: counters, stop time and the block table."""
+
+    def __init__(self, uc: Uc, cost: Callable[[int, int], tuple[int, int]], mask_regs: tuple[int, int, int]):
+        self._lib = load_library()
+        self.state = BhState()
+        self.error: BaseException | None = None
+        self._cost = cost
+
+        def new_block(address: int, size: int, insns: ctypes._Pointer, cycles: ctypes._Pointer) -> int:
+            try:
+                n, c = self._cost(address, size)
+                insns[0], cycles[0] = n, c
+                return 0
+            except BaseException as exc:  # reported by the run loop; never unwind through C
+                self.error = exc
+                return 1
+
+        self._new_block = NEW_BLOCK_FN(new_block)  # keep a reference: C holds the pointer
+        st = self.state
+        st.uc = uc._uch.value
+        st.emu_stop = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        st.reg_read = ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value
+        st.new_block = self._new_block
+        st.stop_at = 2**64 - 1
+        for i, reg in enumerate(mask_regs):
+            st.mask_regs[i] = reg
+        if self._lib.bh_init(ctypes.byref(st)) != 0:
+            raise MemoryError("block hook table")
+        handle = uc_hook_h()
+        fn = ctypes.cast(self._lib.bh_hook, ctypes.c_void_p)
+        status = uclib.uc_hook_add(
+            uc._uch, ctypes.byref(handle), UC_HOOK_BLOCK, fn, ctypes.cast(ctypes.byref(st), ctypes.c_void_p),
+            ctypes.c_uint64(1), ctypes.c_uint64(0),
+        )
+        if status != 0:
+            raise UcError(status)
+        self.handle = handle.value
+
+    def entries(self) -> list[tuple[int, int, int, int]]:
+        """(address, instructions, cycles, executions) of every block seen."""
+        n = self._lib.bh_used(ctypes.byref(self.state))
+        addrs, counts = (ctypes.c_uint64 * n)(), (ctypes.c_uint64 * n)()
+        insns, cycles = (ctypes.c_uint32 * n)(), (ctypes.c_uint32 * n)()
+        got = self._lib.bh_entries(ctypes.byref(self.state), addrs, insns, cycles, counts, n)
+        return [(addrs[i], insns[i], cycles[i], counts[i]) for i in range(got)]
+
+    def clear(self) -> None:
+        self._lib.bh_clear(ctypes.byref(self.state))
+
+    def __del__(self) -> None:
+        lib = getattr(self, "_lib", None)
+        if lib is not None and getattr(self, "state", None) is not None:
+            lib.bh_free(ctypes.byref(self.state))

@@ -1,0 +1,78 @@
+"""``m7amp sim FIRMWARE.elf``: run a firmware ELF on the simulated STM32F767.
+
+The UART (USART3 and semihosting output) streams to stdout as it is produced; a one-line summary
+(cycles, instructions, simulated time, host MIPS) goes to stderr. The exit code is the firmware's exit
+status; 3 if it stopped on a fault (the decoded report goes to stderr); 2 for user errors, including
+hitting ``--max-cycles`` or firmware that sleeps with nothing left to wake it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from m7amp.errors import M7Error
+
+HELP = "run a firmware ELF on the simulated STM32F767 (UART to stdout, exit status from the firmware)"
+FAULT_EXIT = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("firmware", type=Path, help="firmware ELF (e.g. from `m7amp build`)")
+    parser.add_argument("--until", metavar="REGEX", help="stop when a UART line matches REGEX (exit 0)")
+    parser.add_argument("--max-cycles", type=int, metavar="N", default=2_000_000_000,
+                        help="stop with an error after N core cycles (default: %(default)s, ~9 s at 216 MHz)")
+    parser.add_argument("--profile", action="store_true", help="print the top functions by modelled cycles")
+    parser.add_argument("--top", type=int, default=15, help="number of functions in --profile (default 15)")
+    parser.add_argument("--uart-input", metavar="TEXT", help="bytes to send to USART3 RX (\\n, \\r escapes)")
+    parser.add_argument("--no-cycle-model", action="store_true",
+                        help="count 1 cycle per instruction (Renode's semantics) instead of the M7 model")
+    parser.add_argument("--trace", action="store_true", help="trace peripheral accesses and exceptions")
+    parser.add_argument("--quiet", action="store_true", help="do not stream the UART to stdout")
+
+
+def _unescape(text: str) -> bytes:
+    return text.encode("latin-1").decode("unicode_escape").encode("latin-1")
+
+
+def run(args: argparse.Namespace) -> int:
+    from m7amp.sim import Simulator
+
+    if args.max_cycles <= 0:
+        raise M7Error("--max-cycles must be positive")
+    trace = (lambda line: print(line, file=sys.stderr)) if args.trace else None
+    sim = Simulator(args.firmware, cycle_model=not args.no_cycle_model, trace=trace)
+    if not args.quiet:
+        def stream(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        sim.on_uart = stream
+    if args.uart_input:
+        sim.uart_input(_unescape(args.uart_input))
+    result = sim.run(until=args.until, max_cycles=args.max_cycles)
+    if result.uart and not result.uart.endswith("\n") and not args.quiet:
+        sys.stdout.write("\n")
+    for warning in result.warnings:
+        print(f"m7amp sim: warning: {warning}", file=sys.stderr)
+    print(f"m7amp sim: {result.stop_reason}: {result.cycles} cycles, {result.instructions} instructions, "
+          f"{result.simulated_seconds * 1e3:.3f} ms simulated at {sim.core_hz / 1e6:g} MHz, "
+          f"{result.host_seconds:.2f} s host, {result.mips:.1f} MIPS", file=sys.stderr)
+    if args.profile:
+        print(f"{'function':40s} {'cycles':>14s} {'instructions':>14s} {'share':>7s}", file=sys.stderr)
+        for name, cycles, insns, share in sim.profile(args.top):
+            print(f"{name[:40]:40s} {cycles:14d} {insns:14d} {share:7.1%}", file=sys.stderr)
+    if result.stop_reason == "fault":
+        print(f"m7amp sim: {result.fault}", file=sys.stderr)
+        return FAULT_EXIT
+    if result.stop_reason == "max-cycles":
+        where = sim.firmware.describe(sim.pc)
+        raise M7Error(f"firmware still running after --max-cycles {args.max_cycles} (pc {where})")
+    if result.stop_reason == "idle":
+        raise M7Error("firmware is asleep (WFI) with no interrupt that could wake it "
+                      f"(pc {sim.firmware.describe(sim.pc)})")
+    if result.stop_reason == "breakpoint":
+        raise M7Error(f"firmware hit a breakpoint at {sim.firmware.describe(sim.pc)}")
+    if result.stop_reason == "until":
+        return 0
+    return int(result.status or 0) & 0xFF

@@ -1,0 +1,104 @@
+"""The learning configuration (epochs, schedule, batch, segments, loss weights) and its TOML file.
+
+Defaults live in ``training/train.toml``; a user file given with ``--train-config`` replaces it and may
+leave keys out (they keep the defaults of :class:`TrainConfig`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from m7amp.errors import M7Error
+
+DEFAULT_TRAIN_CONFIG = Path(__file__).resolve().parents[2] / "training" / "train.toml"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (see training/train.toml for what each value means)."""
+
+    epochs: int = 60
+    batch_size: int = 16
+    segment_length: int = 8192
+    learning_rate: float = 0.004
+    seed: int = 0
+    lr_factor: float = 0.5
+    lr_patience: int = 3
+    min_lr: float = 1e-5
+    patience: int = 8
+    esr_weight: float = 0.75
+    dc_weight: float = 0.25
+    pre_emphasis: float = 0.85
+    jit_compile: bool = True
+    rnn_segment_length: int = 2048
+    rnn_warmup: int = 200
+    rnn_jit_compile: bool = False
+
+    def __post_init__(self) -> None:
+        positive = ("epochs", "batch_size", "segment_length", "learning_rate", "rnn_segment_length")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise M7Error(f"train config: '{name}' must be > 0, got {getattr(self, name)!r}")
+        for name in ("lr_patience", "patience", "rnn_warmup", "min_lr", "esr_weight", "dc_weight"):
+            if getattr(self, name) < 0:
+                raise M7Error(f"train config: '{name}' must be >= 0, got {getattr(self, name)!r}")
+        if not 0 < self.lr_factor <= 1:
+            raise M7Error(f"train config: 'lr_factor' must be in (0, 1], got {self.lr_factor!r}")
+        if not 0 <= self.pre_emphasis < 1:
+            raise M7Error(f"train config: 'pre_emphasis' must be in [0, 1), got {self.pre_emphasis!r}")
+        if self.esr_weight + self.dc_weight <= 0:
+            raise M7Error("train config: esr_weight + dc_weight must be > 0")
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        rnn = {"segment_length": d.pop("rnn_segment_length"), "warmup": d.pop("rnn_warmup"),
+               "jit_compile": d.pop("rnn_jit_compile")}
+        return {**d, "rnn": rnn}
+
+    def with_overrides(self, **kwargs: Any) -> TrainConfig:
+        return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+
+def train_config_from_dict(doc: dict[str, Any], where: str = "train config") -> TrainConfig:
+    """Validate a parsed train.toml; unknown keys and wrong types name the offending key."""
+    flat = {k: v for k, v in doc.items() if k != "rnn"}
+    rnn = doc.get("rnn", {})
+    if not isinstance(rnn, dict):
+        raise M7Error(f"{where}: 'rnn' must be a table")
+    for k, v in rnn.items():
+        flat[f"rnn_{k}"] = v
+    types = {f.name: f.type for f in fields(TrainConfig)}
+    for key, value in flat.items():
+        if key not in types:
+            shown = key.replace("rnn_", "rnn.", 1) if key.startswith("rnn_") else key
+            raise M7Error(f"{where}: unknown key '{shown}'")
+        want = {"int": int, "float": float, "bool": bool}[str(types[key])]
+        if want is bool:
+            if not isinstance(value, bool):
+                raise M7Error(f"{where}: '{key}' must be true or false, not {value!r}")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or (want is int and
+                                                                             not isinstance(value, int)):
+            raise M7Error(f"{where}: '{key}' must be {'an integer' if want is int else 'a number'}, "
+                          f"not {value!r}")
+        flat[key] = want(value)
+    return TrainConfig(**flat)
+
+
+def load_train_config(path: str | Path | None = None) -> TrainConfig:
+    """Read a train.toml (default: training/train.toml, or the dataclass defaults if that is absent)."""
+    if path is None:
+        if not DEFAULT_TRAIN_CONFIG.is_file():
+            return TrainConfig()
+        path = DEFAULT_TRAIN_CONFIG
+    path = Path(path)
+    if not path.is_file():
+        raise M7Error(f"train config not found: {path}")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise M7Error(f"{path}: not valid TOML: {exc}") from None
+    return train_config_from_dict(doc, str(path))

@@ -1,0 +1,184 @@
+"""Tiny training runs: the loss falls, runs repeat exactly, resume continues, the run folder and report
+are complete, and bad inputs give one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from m7amp.errors import M7Error
+from m7amp.training import cli
+
+TINY_WAVENET = """name = "tiny"
+type = "wavenet"
+gated = false
+kernel_size = 3
+channels = [3, 2]
+dilations = [[1, 2, 4, 8], [1, 2, 4]]
+"""
+TINY_LSTM = 'name = "tiny-lstm"\ntype = "lstm"\nhidden_size = 4\n'
+FAST = """epochs = 3
+batch_size = 8
+segment_length = 1024
+learning_rate = 0.01
+jit_compile = false
+[rnn]
+segment_length = 512
+warmup = 32
+"""
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("cfg")
+    (d / "tiny.toml").write_text(TINY_WAVENET)
+    (d / "lstm.toml").write_text(TINY_LSTM)
+    (d / "fast.toml").write_text(FAST)
+    return d
+
+
+def _train(files: Path, out: Path, *extra: str) -> int:
+    return cli.run(_args("--synthetic", "--synthetic-seconds", "5", "--config", str(files / "tiny.toml"),
+                         "--train-config", str(files / "fast.toml"), "--out", str(out), "--no-progress",
+                         *extra))
+
+
+@pytest.fixture(scope="module")
+def run_dir(files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "run"
+    assert _train(files, out) == 0
+    return out
+
+
+def test_loss_falls(run_dir: Path) -> None:
+    history = json.loads((run_dir / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    assert history[-1]["val_loss"] < history[0]["val_loss"]
+
+
+def test_run_folder_follows_the_contract(run_dir: Path) -> None:
+    import keras
+
+    import m7amp.models  # noqa: F401  (registers the custom layers)
+
+    run = json.loads((run_dir / "run.json").read_text())
+    for key in ("model", "sample_rate", "knobs", "receptive_field", "seed", "epochs", "train_seconds",
+                "test", "data", "m7amp_version"):
+        assert key in run
+    assert run["receptive_field"] == 1 + 2 * (15 + 7) and run["sample_rate"] == 48000 and run["knobs"] == []
+    assert set(run["test"]) >= {"esr", "esr_pre", "loss"} and 0 < run["test"]["esr"] < 1
+    for name in ("config.toml", "data.toml", "train.toml", "model.keras", "history.json",
+                 "checkpoint/state.json", "report/index.html"):
+        assert (run_dir / name).is_file(), name
+    with np.load(run_dir / "data.npz") as data:
+        rep_x, test_x, test_y = data["rep_x"], data["test_x"], data["test_y"]
+    assert rep_x.dtype == np.float32 and rep_x.ndim == 3 and rep_x.shape[0] <= 32 and rep_x.shape[1] <= 4096
+    assert test_x.shape == (1, int(0.75 * 48000), 1) and test_y.shape == test_x.shape
+    model = keras.models.load_model(run_dir / "model.keras")
+    pred = np.asarray(model(test_x))[0, :, 0]
+    # run.json's test ESR is measured the same way (warm-up excluded), on the same single test region
+    from m7amp import metrics
+
+    warm = run["warmup"]
+    assert metrics.esr(test_y[0, warm:, 0], pred[warm:]) == pytest.approx(run["test"]["esr"], rel=1e-4)
+
+
+def test_report_references_its_plots(run_dir: Path) -> None:
+    page = (run_dir / "report" / "index.html").read_text()
+    for png in ("loss.png", "waveform.png", "spectrum.png"):
+        assert (run_dir / "report" / png).stat().st_size > 5000
+        assert f'src="{png}"' in page
+    assert "test ESR" in page
+
+
+def test_same_curve_twice_and_resume_continues(files: Path, run_dir: Path, tmp_path: Path) -> None:
+    reference = json.loads((run_dir / "history.json").read_text())
+    out = tmp_path / "again"
+    assert _train(files, out, "--epochs", "2") == 0
+    first = json.loads((out / "history.json").read_text())
+    # same seed, same machine: the same loss curve, bit for bit
+    assert [h["loss"] for h in first] == [h["loss"] for h in reference[:2]]
+    assert [h["val_loss"] for h in first] == [h["val_loss"] for h in reference[:2]]
+    # resume to 3 epochs: continues with the saved weights and Adam state, as if never stopped
+    assert cli.run(_args("--resume", "--out", str(out), "--epochs", "3", "--no-progress")) == 0
+    resumed = json.loads((out / "history.json").read_text())
+    assert len(resumed) == 3
+    assert resumed[2]["loss"] == pytest.approx(reference[2]["loss"], rel=1e-6)
+    assert resumed[2]["val_loss"] == pytest.approx(reference[2]["val_loss"], rel=1e-6)
+
+
+def test_rnn_with_knob(files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "lstm"
+    assert cli.run(_args("--synthetic", "--synthetic-seconds", "4", "--knob-values", "0.2", "0.9",
+                         "--config", str(files / "lstm.toml"), "--train-config", str(files / "fast.toml"),
+                         "--epochs", "2", "--out", str(out), "--no-progress")) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["knobs"] == [{"name": "gain", "min": 0.0, "max": 1.0}]
+    assert run["warmup"] == 32 and run["receptive_field"] == 1
+    history = json.loads((out / "history.json").read_text())
+    assert history[1]["loss"] < history[0]["loss"]
+    with np.load(out / "data.npz") as data:
+        assert data["rep_x"].shape[-1] == 2 and data["test_x"].shape[-1] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--synthetic", "--preset", "nonesuch"], "no model config 'nonesuch'"),
+        (["--data", "missing.toml", "--preset", "nano"], "manifest not found"),
+        (["--preset", "nano"], "exactly one of --data MANIFEST or --synthetic"),
+        (["--synthetic"], "exactly one of --preset NAME or --config TOML"),
+        (["--synthetic", "--preset", "nano", "--train-config", "nope.toml"], "train config not found"),
+        (["--synthetic", "--preset", "nano", "--synthetic-seconds", "-1"], "must be positive"),
+        (["--synthetic", "--preset", "nano", "--knob-values", "2"], "must be in [0, 1]"),
+        (["--synthetic", "--preset", "nano", "--epochs", "0"], "--epochs must be positive"),
+        (["--resume"], "--resume: no checkpoint"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(argv: list[str], message: str, tmp_path: Path) -> None:
+    with pytest.raises(M7Error) as err:
+        cli.run(_args(*argv, "--out", str(tmp_path / "r")))
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "r").exists()  # nothing is created for a bad command
+
+
+def test_finished_run_is_not_overwritten(run_dir: Path, files: Path) -> None:
+    before = (run_dir / "run.json").read_text()
+    with pytest.raises(M7Error, match="holds a finished run: pass --resume"):
+        _train(files, run_dir)
+    with pytest.raises(M7Error, match="finished run"):
+        cli.run(_args("--resume", "--out", str(run_dir), "--no-progress"))
+    assert (run_dir / "run.json").read_text() == before
+
+
+def test_parent_folder_gets_a_timestamped_run(tmp_path: Path) -> None:
+    from m7amp.training import resolve_run_dir
+
+    (tmp_path / "other").mkdir()
+    run = resolve_run_dir(tmp_path, "nano", resume=False)
+    assert run.parent == tmp_path and run.name.startswith("nano-")
+    assert resolve_run_dir(tmp_path / "new", "nano", resume=False) == tmp_path / "new"
+
+
+def test_bad_train_config_names_the_key(tmp_path: Path) -> None:
+    from m7amp.training import load_train_config
+
+    cases = (("epochz = 3", "unknown key 'epochz'"), ("epochs = 1.5", "'epochs' must be an integer"),
+             ("[rnn]\nwarm = 3", "unknown key 'rnn.warm'"), ("lr_factor = 2.0", "'lr_factor'"),
+             ("jit_compile = 1", "'jit_compile' must be true or false"))
+    for text, message in cases:
+        (tmp_path / "t.toml").write_text(text)
+        with pytest.raises(M7Error, match=message):
+            load_train_config(tmp_path / "t.toml")
+    assert load_train_config().epochs > 0  # the committed training/train.toml is valid
