@@ -55,11 +55,18 @@ endif()
 set(M7_CMSISDSP_FAMILIES
     BasicMathFunctions
     CommonTables
+    ComplexMathFunctions
+    ControllerFunctions
+    DistanceFunctions
     FastMathFunctions
     FilteringFunctions
+    InterpolationFunctions
     MatrixFunctions
+    QuaternionMathFunctions
     StatisticsFunctions
     SupportFunctions
+    TransformFunctions
+    WindowFunctions
 )
 set(m7_cmsisdsp_sources "")
 foreach(family IN LISTS M7_CMSISDSP_FAMILIES)

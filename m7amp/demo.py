@@ -38,11 +38,12 @@ def run(args: argparse.Namespace) -> int:
     sim = Simulator(elf)
     sim.on_uart = lambda text: print(text, end="", flush=True)
     result = sim.run(max_cycles=args.max_cycles)
-    seconds = result.cycles / 216e6
     print(
-        f"      exit status {result.exit_status}, {result.cycles:,} cycles "
-        f"({seconds * 1e3:.2f} ms at 216 MHz), {result.instructions:,} instructions"
+        f"      {result.stop_reason}: status {result.status}, {result.cycles:,} cycles "
+        f"({result.simulated_seconds * 1e3:.2f} ms simulated), {result.instructions:,} instructions"
     )
+    if result.fault is not None:
+        print(result.fault)
 
     print("[3/3] default model package")
     meta_path = DEFAULT_PACKAGE / "metadata.json"
@@ -59,6 +60,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"      none at {DEFAULT_PACKAGE}")
 
-    if result.exit_status != 0:
-        raise M7Error(f"the self-test failed in the simulator (exit status {result.exit_status})")
+    if result.status != 0:
+        raise M7Error(f"the self-test did not pass in the simulator ({result.stop_reason}, status {result.status})")
     return 0

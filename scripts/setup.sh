@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake make gcc
-              gdb-multiarch libsndfile1)
+              gdb-multiarch qemu-system-arm libsndfile1)
 VENV=.venv
 STAMP=$VENV/.m7amp-installed
 

@@ -4,13 +4,14 @@ API (the contract between training, models and export):
 
 - ``Preset``, ``WaveNetConfig``, ``RNNConfig``, ``ModelConfig``, ``load_config``, ``config_to_dict``,
   ``config_from_dict``, ``receptive_field``, ``macs_per_sample``, ``parameter_count``, ``state_floats``
-  (pure Python; ``m7amp.models._config`` gives them without importing TensorFlow);
+  (pure Python, in ``_config``);
 - ``build_model(config, n_knobs=0)`` -> ``keras.Model``;
 - ``describe(model, config)`` -> the model's layers in execution order with their weights, the one walk
   shared by the C exporter, the numpy reference and the streaming TFLite builder.
 
-Importing this package imports Keras and registers the custom layers, so
-``keras.models.load_model("model.keras")`` works after ``import m7amp.models``.
+Importing this package imports Keras (several seconds; command-line modules import it inside their
+functions) and registers the custom layers, so ``keras.models.load_model("model.keras")`` works after
+``import m7amp.models``.
 """
 
 from __future__ import annotations

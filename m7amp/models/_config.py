@@ -1,7 +1,7 @@
 """Model configurations: presets, TOML loading, and the numbers derived from a config alone.
 
-This module does not import TensorFlow, so command-line modules can use it at import time
-(``from m7amp.models._config import Preset``); ``import m7amp.models`` imports Keras.
+This module itself needs no TensorFlow, but importing it goes through ``m7amp/models/__init__.py``,
+which imports Keras (seconds): command-line modules import ``m7amp.models`` inside functions.
 
 Two model families:
 

@@ -74,7 +74,11 @@ def load_library() -> ctypes.CDLL:
         cc = shutil.which("cc") or shutil.which("gcc")
         if cc is None:
             raise M7Error("the simulator needs a host C compiler (cc) to build its block hook")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # read-only home (some CI runners): build in the temp directory instead
+            target = Path(tempfile.gettempdir()) / "m7amp-cache" / target.name
+            target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
             out = Path(tmp) / target.name
             proc = subprocess.run(

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from unicorn import UcError
 from unicorn.arm_const import UC_ARM_REG_PC
+from unicorn.unicorn_py3.unicorn import MMIO_READ_CFUNC, MMIO_WRITE_CFUNC, uclib
 
 from m7amp.sim.periph._base import Peripheral
 
@@ -29,7 +31,9 @@ class Bus:
         self.words: dict[int, tuple[Peripheral, int]] = {}
         self.ranges: list[tuple[int, int, Peripheral]] = []
         self.trace: Callable[[str], None] | None = None
+        self.error: BaseException | None = None  # raised by the run loop after the slice
         self._pages: set[int] = set()
+        self._callbacks: list[object] = []  # ctypes thunks must outlive the mapping
 
     def attach(self, periph: Peripheral, span: tuple[int, int] | None = None) -> None:
         """Attach a model: by its register list, or over ``span`` (start, end) for catch-all models."""
@@ -57,8 +61,32 @@ class Bus:
             else:
                 spans.append((page, page + self.page))
         for start, end in spans:
-            uc.mmio_map(start, end - start, self._read_cb, start, self._write_cb, start)
+            # Raw ctypes callbacks rather than Uc.mmio_map: skips the binding's per-call wrapper, which
+            # matters for firmware polling a register (e.g. a delay loop on DWT CYCCNT).
+            def read(_h: int, offset: int, size: int, _ud: int, base: int = start) -> int:
+                try:
+                    return self._read_cb(uc, offset, size, base)
+                except BaseException as exc:  # never unwind through C: the run loop re-raises it
+                    self._fail(uc, exc)
+                    return 0
+
+            def write(_h: int, offset: int, size: int, value: int, _ud: int, base: int = start) -> None:
+                try:
+                    self._write_cb(uc, offset, size, value, base)
+                except BaseException as exc:
+                    self._fail(uc, exc)
+
+            rd, wr = MMIO_READ_CFUNC(read), MMIO_WRITE_CFUNC(write)
+            self._callbacks += [rd, wr]
+            status = uclib.uc_mmio_map(uc._uch, start, end - start, rd, None, wr, None)
+            if status != 0:
+                raise UcError(status)
         return spans
+
+    def _fail(self, uc: Uc, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        uc.emu_stop()
 
     def lookup(self, addr: int) -> tuple[Peripheral, int] | None:
         hit = self.words.get(addr)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from unicorn import (
     UC_ARCH_ARM,
@@ -206,13 +207,18 @@ class Simulator:
         self.systick: periph.SysTick = self._one(periph.SysTick)
         self.coredebug: periph.CoreDebug = self._one(periph.CoreDebug)
         self.fpu: periph.Fpu = self._one(periph.Fpu)
-        self.dwt: periph.Dwt | None = next((p for p in self.peripherals.values() if isinstance(p, periph.Dwt)), None)
+        self.dwt: periph.Dwt | None = self._find(periph.Dwt)
         self.bus.map(self.uc)
         self._core_hz = self.rcc.hclk_hz() if self.rcc else 16_000_000
-        self._check_clock_config = True
 
-    def _one(self, cls: type) -> periph.Peripheral:  # type: ignore[type-arg]
-        return next(p for p in self.peripherals.values() if isinstance(p, cls))
+    def _find(self, cls: type) -> Any:
+        return next((p for p in self.peripherals.values() if isinstance(p, cls)), None)
+
+    def _one(self, cls: type) -> Any:
+        model = self._find(cls)
+        if model is None:
+            raise M7Error(f"the platform file lacks the model {cls.__name__}")
+        return model
 
     def _guard_span(self) -> tuple[int, int] | None:
         start = self.firmware.symbols.get("__stack_guard_start")
@@ -328,10 +334,10 @@ class Simulator:
         assert self.rcc is not None
         self._core_hz = self.rcc.hclk_hz()
         if self._core_hz > 180_000_000:
-            pwr = next((p for p in self.peripherals.values() if isinstance(p, periph.Pwr)), None)
+            pwr = self._find(periph.Pwr)
             if pwr is not None and not pwr.overdrive:
                 self.warn(f"rcc: HCLK {self._core_hz / 1e6:g} MHz without PWR over-drive (max 180 MHz)")
-        flash = next((p for p in self.peripherals.values() if isinstance(p, periph.FlashInterface)), None)
+        flash = self._find(periph.FlashInterface)
         needed = -(-self._core_hz // 30_000_000) - 1  # RM0410 Table 7 at 2.7-3.6 V
         if flash is not None and flash.latency < needed:
             self.warn(f"flash: LATENCY {flash.latency} too low for {self._core_hz / 1e6:g} MHz "
@@ -588,6 +594,12 @@ class Simulator:
         else:
             uc.reg_write(arm.UC_ARM_REG_MSP, frame)
         uc.reg_write(arm.UC_ARM_REG_CONTROL, control & ~6)  # FPCA=0; SPSEL=0 (handlers run on MSP)
+        fpdscr = self.fpu.regs[0xF3C]
+        if fpdscr and self.fpu.regs[0xF34] & (1 << 31):
+            # unicorn would start the handler's FP context from its own FPDSCR (0), not the firmware's:
+            # create the context now with the firmware's FPDSCR (nested frames are then FP frames).
+            uc.reg_write(arm.UC_ARM_REG_CONTROL, (control & ~6) | 4)
+            uc.reg_write(arm.UC_ARM_REG_FPSCR, fpdscr)
         uc.reg_write(arm.UC_ARM_REG_IPSR, exc)
         exc_return = 0xFFFF_FFE1 if fpca else 0xFFFF_FFF1
         if thread:
@@ -775,9 +787,10 @@ class Simulator:
                 continue
             finally:
                 self._running = False
-            if self.hook.error is not None:
-                error, self.hook.error = self.hook.error, None
-                raise error
+            for source in (self.hook, self.bus):
+                if source.error is not None:
+                    error, source.error = source.error, None
+                    raise error
             if st.stopped == STOP_ERROR:
                 raise M7Error("the simulator's block hook failed (out of memory)")
             self._pc = uc.reg_read(arm.UC_ARM_REG_PC)

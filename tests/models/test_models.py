@@ -106,7 +106,9 @@ def test_load_config_unknown_name_or_bad_toml(tmp_path) -> None:
     assert load_config(str(good)) == RNNConfig("mine", "gru", 9)
 
 
-@pytest.fixture(scope="module", params=[(f, k) for f in SMALL for k in (0, 2)], ids=lambda p: f"{p[0]}-k{p[1]}")
+@pytest.fixture(
+    scope="module", params=[(f, k) for f in SMALL for k in (0, 2)], ids=lambda p: f"{p[0]}-k{p[1]}"
+)
 def built(request):
     from m7amp.models import build_model
 
@@ -125,7 +127,7 @@ def test_parameters_and_macs_match_the_keras_graph(built) -> None:
 
 
 def test_model_is_causal_and_takes_any_length(built) -> None:
-    cfg, n_knobs, model = built
+    _cfg, n_knobs, model = built
     rng = np.random.default_rng(1)
     x = rng.uniform(-1, 1, (2, 64, 1 + n_knobs)).astype(np.float32)
     y = _run(model, x)
@@ -153,7 +155,7 @@ def test_receptive_field_is_exact(built) -> None:
 
 
 def test_knobs_change_the_output(built) -> None:
-    cfg, n_knobs, model = built
+    _cfg, n_knobs, model = built
     if not n_knobs:
         pytest.skip("no knobs")
     x = np.random.default_rng(3).uniform(-1, 1, (1, 32, 1 + n_knobs)).astype(np.float32)
@@ -165,7 +167,7 @@ def test_knobs_change_the_output(built) -> None:
 def test_saved_model_loads_with_only_the_package_imported(built, tmp_path) -> None:
     import keras
 
-    cfg, n_knobs, model = built
+    _cfg, n_knobs, model = built
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
@@ -176,7 +178,7 @@ def test_saved_model_loads_with_only_the_package_imported(built, tmp_path) -> No
 def test_describe_lists_every_weight_once(built) -> None:
     from m7amp.models import describe
 
-    cfg, n_knobs, model = built
+    cfg, _n_knobs, model = built
     ops = describe(model, cfg)
     assert ops[-1].kind == "output"
     described = sorted(float(v) for op in ops for w in op.weights.values() for v in w.ravel())

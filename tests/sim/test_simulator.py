@@ -39,7 +39,7 @@ def test_interrupts_nest_tail_chain_mask_and_keep_fp_state(fixture_elf: Callable
     sim.uart_input(b"ok")
     result = sim.run(max_cycles=MAX)
     # aHbcL: IRQ1 preempts IRQ0, IRQ2 tail-chains; p3q: PRIMASK; rHs3t: BASEPRI (see irq.c)
-    assert "order aHbcLTp3qrHs3t\r\n" in result.uart
+    assert "order aHbcLTp3qrHs3tL\r\n" in result.uart
     assert "IRQ PASS" in result.uart, result.uart
     assert result.status == 0
 
@@ -189,3 +189,10 @@ def test_memory_and_symbols(fixture_elf: Callable[..., Path]) -> None:
     assert vectors == sim.read_memory(0x0020_0000, 8)  # the ITCM alias shows the same flash
     assert int.from_bytes(vectors[4:], "little") & ~1 == sim.symbol("Reset_Handler")
     assert sim.symbol("__stack_guard_end") - sim.symbol("__stack_guard_start") == 32
+
+
+def test_process_stack_and_svc(fixture_elf: Callable[..., Path]) -> None:
+    """Thread on PSP: exceptions stack on PSP, handlers run on MSP, EXC_RETURN 0xFFFFFFFD, SVC taken."""
+    result = Simulator(fixture_elf("psp")).run(max_cycles=MAX)
+    assert "PSP PASS" in result.uart, result.uart
+    assert result.status == 0
