@@ -87,6 +87,8 @@ def export_package(
 
     Variants that fail to convert are recorded with an ``"error"`` in the metadata instead of stopping
     the export (``metadata["complete"]`` is then False); ``tflite=False`` records them as skipped.
+    Variants the TFLite converter cannot make for this architecture (whole-clip int8/16x8 of an RNN)
+    are recorded as ``"unsupported"`` and do not make the package incomplete.
     """
     import keras
 
@@ -234,7 +236,12 @@ def _tflite_variants(
         return {k: dict(missing) for k in [*WHOLE_VARIANTS, *STREAM_VARIANTS]}
     out: dict[str, dict[str, Any]] = {}
     jobs: list[tuple[str, str, Callable[[], bytes], Callable[[bytes], np.ndarray]]] = []
+    available = _tflite.whole_kinds(model)
     for kind, fname in WHOLE_VARIANTS.items():
+        if kind not in available:
+            reason = f"no whole-clip {kind} TFLite for {_architecture(cfg)} (docs/tflite.md)"
+            out[kind] = {"unsupported": reason}
+            continue
         jobs.append((kind, fname, lambda k=kind: _tflite.convert_whole(model, len(gx), k, rep_x),
                      lambda b: _tflite.run_tflite_whole(b, gx)))
     for name, fname in STREAM_VARIANTS.items():

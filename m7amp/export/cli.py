@@ -46,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
           f"receptive field {meta['receptive_field']}, golden {meta['golden']['seconds']:.3g} s")
     print(f"{'variant':<12} {'ESR vs target':>14} {'ESR vs Keras':>13}")
     for name, v in meta["variants"].items():
-        if "error" in v or "skipped" in v:
-            print(f"{name:<12} {'failed: ' + v['error'] if 'error' in v else 'skipped'}")
+        if "error" in v:
+            print(f"{name:<12} failed: {v['error']}")
+        elif "skipped" in v or "unsupported" in v:
+            print(f"{name:<12} {v.get('unsupported', 'skipped')}")
         else:
             print(f"{name:<12} {format_esr(v['esr_vs_target']):>14} {format_esr(v['esr_vs_keras']):>13}"
                   f"  {esr_verdict(v['esr_vs_target'])}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from m7amp.metrics import esr
+from tests._skips import requires_arm_gcc
 
 DEFAULT = Path(__file__).resolve().parents[2] / "training" / "default"
 
@@ -55,3 +57,20 @@ def test_default_golden_vectors_match_keras_and_the_c_reference(meta) -> None:
     assert esr(y[:n], model.predict(x[None, :n], verbose=0)[0, :, 0]) < 1e-10
     ops = describe(model, config_from_dict(meta["config"]))
     assert esr(y[:n], F32Engine(ops).run(x[:n], block_size=meta["block_size"])) < 1e-10
+
+
+def test_default_package_header_is_the_firmware_header() -> None:
+    # The package carries its own copy of m7_model.h; a format change must come with a re-export.
+    from m7amp.export._csrc import HEADER_PATH
+
+    assert (DEFAULT / "c" / "m7_model.h").read_text() == HEADER_PATH.read_text()
+
+
+@requires_arm_gcc
+def test_default_c_model_compiles_for_cortex_m7(meta, tmp_path) -> None:
+    for prec in ("f32", "q15"):
+        src = DEFAULT / meta["c"][prec]["source"]
+        cmd = ["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard",
+               "-std=c11", "-Wall", "-Wextra", "-Werror", "-Os", "-c", "-I", str(src.parent), str(src),
+               "-o", str(tmp_path / f"{prec}.o")]
+        subprocess.run(cmd, check=True)

@@ -76,6 +76,20 @@ def test_metadata_numbers_match_the_model(full_package) -> None:
     assert mem["state_bytes_q15"] < mem["state_bytes_f32"]
 
 
+def test_rnn_package_is_complete_without_the_unsupported_whole_clip_int8(run_dirs, tmp_path) -> None:
+    from m7amp.export import export_package
+
+    meta = export_package(run_dirs["gru"], tmp_path / "gru", block_size=16, progress=lambda _: None)
+    assert meta["complete"] is True
+    v = meta["variants"]
+    assert "unsupported" in v["int8"] and "unsupported" in v["16x8"]
+    assert v["f32"]["esr_vs_keras"] < 1e-6
+    assert v["stream_f32"]["esr_vs_keras"] < 1e-6
+    assert 0 < v["stream_int8"]["esr_vs_keras"] < 1.0
+    assert (tmp_path / "gru" / "model_stream_int8.tflite").is_file()
+    assert not (tmp_path / "gru" / "model_int8.tflite").exists()
+
+
 def test_refuses_a_non_empty_directory_without_force(run_dirs, tmp_path, capsys) -> None:
     out = tmp_path / "pkg"
     out.mkdir()
