@@ -255,7 +255,14 @@ def _tflite_variants(
             blob = convert()
             (out_dir / fname).write_bytes(blob)
             y = np.asarray(run(blob), dtype=np.float32)
-            out[name] = _esrs(y, target, keras_out) | {"file": fname, "bytes": len(blob)}
+            out[name] = _esrs(y, target, keras_out) | {
+                "file": fname,
+                "bytes": len(blob),
+                "ops": _tflite.tflite_ops(blob),
+                "io": _tflite.tflite_io(blob),
+            }
+            if name in STREAM_VARIANTS:
+                out[name]["state_dtypes"] = _tflite.tflite_state_dtypes(blob)
         except Exception as exc:  # a converter failure must not lose the other variants
             out[name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
             progress(f"export: warning: {name} failed: {out[name]['error']}")

@@ -50,6 +50,12 @@ def test_full_package_measures_every_variant(full_package, capsys) -> None:
     assert variants["f32"]["esr_vs_keras"] < 1e-6
     assert variants["stream_f32"]["esr_vs_keras"] < 1e-6
     assert variants["c_f32"]["esr_vs_keras"] < 1e-10
+    # the ops a TFLM resolver must register, and the streaming state, are recorded per TFLite variant
+    assert "CONV_2D" in variants["f32"]["ops"]
+    stream_ops = set(variants["stream_int8"]["ops"])
+    assert {"CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= stream_ops
+    assert variants["stream_int8"]["io"]["input"]["dtype"] == "int8"
+    assert variants["stream_f32"]["state_dtypes"]
     for name in VARIANTS:
         print(f"{name:12s} ESR vs Keras {variants[name]['esr_vs_keras']:.3g}")
 
