@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text())
         print(
-            f"      {meta.get('name', 'default')}: {meta.get('architecture')} at {meta.get('sample_rate')} Hz, "
+            f"      {meta.get('name', 'default')}: {meta.get('architecture')} "
+            f"at {meta.get('sample_rate')} Hz, "
             f"{meta.get('parameters')} parameters, {meta.get('macs_per_sample')} MACs/sample"
         )
         for variant, figures in sorted(meta.get("variants", {}).items()):
@@ -61,5 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"      none at {DEFAULT_PACKAGE}")
 
     if result.status != 0:
-        raise M7Error(f"the self-test did not pass in the simulator ({result.stop_reason}, status {result.status})")
+        raise M7Error(
+            f"the self-test did not pass in the simulator ({result.stop_reason}, status {result.status})"
+        )
     return 0
