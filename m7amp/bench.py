@@ -3,6 +3,7 @@
 Subcommands:
   sim      simulated MIPS of the in-process simulator on a fixed workload, with and without the
            Cortex-M7 cycle model (median of several repeats).
+  train    training throughput (loss samples per second) per model preset on this CPU.
   (engine  cycles per sample of the inference engines: added with the engines.)
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from m7amp.errors import M7Error
 
-HELP = "performance benchmarks printed as tables (sim: simulator MIPS)"
+HELP = "performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="workload iterations (1000 = about 29 M instructions)")
     p.add_argument("--firmware", type=Path, help="benchmark this ELF instead of the built-in workload")
     p.set_defaults(_bench=bench_sim)
+    t = sub.add_parser("train", help="training throughput (loss samples/s) per preset on this CPU")
+    t.add_argument("presets", nargs="*", default=None,
+                   help="presets to time (default: nano feather lite standard lstm16)")
+    t.add_argument("--seconds", type=float, default=10.0, help="timed seconds per preset (default 10)")
+    t.add_argument("--batch-size", type=int, help="default: the train config's batch_size")
+    t.set_defaults(_bench=bench_train)
     # future: sub.add_parser("engine", ...) with set_defaults(_bench=bench_engine)
 
 
@@ -69,4 +76,13 @@ def bench_sim(args: argparse.Namespace) -> int:
           f"{'min':>7s} {'max':>7s}")
     for name, insns, cycles, sec, med, lo, hi in rows:
         print(f"{name:22s} {insns:13d} {cycles:13d} {sec:8.3f} {med:7.1f} {lo:7.1f} {hi:7.1f}")
+    return 0
+
+
+def bench_train(args: argparse.Namespace) -> int:
+    from m7amp.training.bench import PRESETS, bench_throughput, format_table
+
+    if args.seconds <= 0:
+        raise M7Error("--seconds must be positive")
+    print(format_table(bench_throughput(args.presets or list(PRESETS), args.seconds, args.batch_size)))
     return 0

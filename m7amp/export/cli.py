@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from m7amp.metrics import esr_verdict, format_esr
 
@@ -29,8 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     from m7amp.export import export_package
 
     meta = export_package(

@@ -14,7 +14,6 @@ Checkpoint (``RUN_DIR/checkpoint/``, rewritten after every epoch, each file repl
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,12 +30,6 @@ from m7amp.training._evaluate import predict, predict_sequences, score
 
 REP_SEGMENTS, REP_LENGTH = 32, 4096  # representative data for int8 calibration (contract: <= 32 x 4096)
 TEST_SECONDS = 10.0  # golden test clip length cap (contract: <= 10 s)
-
-
-def setup_tensorflow() -> None:
-    """Quiet, deterministic TensorFlow: call before the first TensorFlow import."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def warmup_samples(model_config: Any, train_config: TrainConfig) -> int:
@@ -150,7 +143,6 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     Returns a summary: test metrics, epochs, seconds. The caller writes the run files around it
     (see :func:`m7amp.training.run_training`).
     """
-    setup_tensorflow()
     import keras
     import tensorflow as tf
 

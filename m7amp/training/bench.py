@@ -1,4 +1,4 @@
-"""Training throughput per model preset on this machine: ``python -m m7amp.training.bench``.
+"""Training throughput per model preset on this machine: ``m7amp bench train``.
 
 Throughput is counted in *loss samples* per second of wall time: output samples that enter the loss
 (segment_length per segment; the warm-up is computed but not counted) per second of optimiser steps
@@ -8,7 +8,6 @@ from the built-in synthetic data and the default learning config (training/train
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import Any
 
@@ -18,9 +17,6 @@ PRESETS = ("nano", "feather", "lite", "standard", "lstm16")
 def bench_throughput(presets: list[str] | tuple[str, ...] = PRESETS, seconds: float = 10.0,
                      batch_size: int | None = None) -> list[dict[str, Any]]:
     """Time training steps of each preset for about ``seconds`` each; one dict per preset."""
-    from m7amp.training._train import setup_tensorflow
-
-    setup_tensorflow()
     import keras
     import numpy as np
 
@@ -68,18 +64,3 @@ def format_table(rows: list[dict[str, Any]]) -> str:
                 "samples_per_s", "realtime_48k")
         lines.append(" | ".join(str(r[k]) for k in keys))
     return "\n".join("| " + line + " |" for line in lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m m7amp.training.bench",
-                                     description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("presets", nargs="*", default=list(PRESETS), help=f"default: {' '.join(PRESETS)}")
-    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per preset (default 10)")
-    parser.add_argument("--batch-size", type=int, help="default: the train config's batch_size")
-    args = parser.parse_args(argv)
-    print(format_table(bench_throughput(args.presets, args.seconds, args.batch_size)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -61,9 +61,6 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING, stream=sys.stderr)
     if args.epochs is not None and args.epochs <= 0:
         raise M7Error(f"--epochs must be positive, got {args.epochs}")
-    from m7amp.training._train import setup_tensorflow
-
-    setup_tensorflow()  # before anything imports TensorFlow
     from m7amp.training._run import run_training
 
     command = "m7amp train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else ""
