@@ -19,8 +19,32 @@ def _conv(filters: int, kernel_size: int, dilation: int, use_bias: bool, name: s
     )
 
 
+class _DilatedLayer(keras.layers.Layer):
+    """What the NAM and gated layers share: their config and output shapes (``[x', z]`` or ``z``)."""
+
+    channels: int
+    kernel_size: int
+    dilation: int
+    residual: bool
+    layer_1x1: keras.layers.Conv1D | None
+
+    def compute_output_shape(self, input_shape: list[tuple[int | None, ...]]) -> Any:
+        x_shape = input_shape[0]
+        z_shape = (*x_shape[:-1], self.channels)
+        return z_shape if self.layer_1x1 is None else [x_shape, z_shape]
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "channels": self.channels,
+            "kernel_size": self.kernel_size,
+            "dilation": self.dilation,
+            "residual": self.residual,
+        }
+
+
 @keras.saving.register_keras_serializable(package="m7amp")
-class NamLayer(keras.layers.Layer):
+class NamLayer(_DilatedLayer):
     """One NAM WaveNet layer: ``z = tanh(conv_d(x) + input_mixer(cond))``; ``x' = x + 1x1(z)``.
 
     Inputs ``[x (B,T,C), cond (B,T,Cc)]``. Returns ``[x', z]``, or ``z`` alone when ``residual`` is
@@ -51,23 +75,9 @@ class NamLayer(keras.layers.Layer):
             return z
         return [x + self.layer_1x1(z), z]
 
-    def compute_output_shape(self, input_shape: list[tuple[int | None, ...]]) -> Any:
-        x_shape = input_shape[0]
-        z_shape = (*x_shape[:-1], self.channels)
-        return z_shape if self.layer_1x1 is None else [x_shape, z_shape]
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "channels": self.channels,
-            "kernel_size": self.kernel_size,
-            "dilation": self.dilation,
-            "residual": self.residual,
-        }
-
 
 @keras.saving.register_keras_serializable(package="m7amp")
-class GatedLayer(keras.layers.Layer):
+class GatedLayer(_DilatedLayer):
     """One Wright/Damskägg layer: ``a = conv_d(x) [+ cond_mixer(knobs)]``, ``z = tanh(a[:C])·σ(a[C:])``,
     ``x' = x + 1x1(z)``.
 
@@ -106,20 +116,8 @@ class GatedLayer(keras.layers.Layer):
             return z
         return [x + self.layer_1x1(z), z]
 
-    def compute_output_shape(self, input_shape: list[tuple[int | None, ...]]) -> Any:
-        x_shape = input_shape[0]
-        z_shape = (*x_shape[:-1], self.channels)
-        return z_shape if self.layer_1x1 is None else [x_shape, z_shape]
-
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "channels": self.channels,
-            "kernel_size": self.kernel_size,
-            "dilation": self.dilation,
-            "residual": self.residual,
-            "n_knobs": self.n_knobs,
-        }
+        return {**super().get_config(), "n_knobs": self.n_knobs}
 
 
 @keras.saving.register_keras_serializable(package="m7amp")
