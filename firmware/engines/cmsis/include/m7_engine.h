@@ -1,0 +1,136 @@
+/**
+ * @file m7_engine.h
+ * @brief The hand-written m7amp engine: runs an exported model descriptor (m7_model.h) on blocks of
+ *        audio. C11, no heap: the caller owns the engine struct, the persistent state and the scratch.
+ *
+ * Lifecycle: m7_engine_init_f32() once (validates the descriptor and the buffer sizes, zeroes the
+ * state), then m7_engine_process_f32() per audio block, m7_engine_reset_f32() to forget the past.
+ * Only process() touches the signal; it never fails on a valid engine.
+ *
+ * Memory (in floats; the macros take a generated model prefix such as NANO_F32, so buffers can be
+ * sized at compile time; the _bytes_ queries return the same numbers at run time):
+ *  - state   = <M>_STATE_LEN: every dilated layer keeps a ring buffer of its last (kernel-1)*dilation
+ *              input frames of in_ch values, at the op's state_offset (the layout m7_model.h defines);
+ *              an LSTM keeps h[H] then c[H], a GRU h[H].
+ *  - scratch = max_block * (<M>_N_INPUTS + <M>_X_LEN + <M>_HEAD_LEN + <M>_SKIP_LEN + <M>_H_LEN
+ *              + <M>_SCRATCH_LEN + 1): every per-sample buffer of the model, for a whole block, so
+ *              that each layer runs once per block (matrix-matrix work) instead of once per sample.
+ *  Both must be aligned to 4 bytes (8 is better for the Cortex-M7's LDRD/VLDM).
+ *
+ * Tensor layouts, stated once:
+ *  - audio in and out: n contiguous floats, one per sample;
+ *  - knobs: frame-major [n][K] (K = n_inputs - 1), values normalised to [0, 1] like in training;
+ *  - block buffers in scratch: frame-major [frame][channel], e.g. X[i * X_LEN + c];
+ *  - weights: as m7_model.h (1x1 [out][in]; dilated conv [out][kernel][in], tap kernel-1 = now).
+ */
+#ifndef M7_ENGINE_H
+#define M7_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "m7_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Status of every engine call: 0 is success, errors are negative. */
+typedef enum m7_status {
+    M7_OK = 0,
+    M7_ERR_NULL = -1,          /**< a required pointer is NULL */
+    M7_ERR_VERSION = -2,       /**< model format_version is not M7_MODEL_FORMAT_VERSION */
+    M7_ERR_PRECISION = -3,     /**< model precision does not match the function (_f32 / _q15) */
+    M7_ERR_UNSUPPORTED = -4,   /**< more than M7_ENGINE_MAX_KNOBS knobs */
+    M7_ERR_MODEL = -5,         /**< inconsistent descriptor (sizes, offsets, missing weights) */
+    M7_ERR_STATE_SIZE = -6,    /**< state buffer smaller than m7_engine_state_bytes_f32() */
+    M7_ERR_SCRATCH_SIZE = -7,  /**< scratch buffer smaller than m7_engine_scratch_bytes_f32() */
+    M7_ERR_ALIGN = -8,         /**< state or scratch not aligned to 4 bytes */
+    M7_ERR_ARG = -9,           /**< invalid argument (max_block of 0) */
+    M7_ERR_NOT_INIT = -10,     /**< engine not initialised (or its init failed) */
+} m7_status_t;
+
+/** Knob values the engine holds between calls (models with more knobs are M7_ERR_UNSUPPORTED). */
+#define M7_ENGINE_MAX_KNOBS 8u
+
+/** State floats of model prefix M (e.g. NANO_F32). */
+#define M7_ENGINE_STATE_LEN_F32(M) (M##_STATE_LEN)
+/** State bytes of model prefix M. */
+#define M7_ENGINE_STATE_BYTES_F32(M) (4u * M7_ENGINE_STATE_LEN_F32(M))
+/** Scratch floats of model prefix M for blocks of up to B samples. */
+#define M7_ENGINE_SCRATCH_LEN_F32(M, B)                                                             \
+    ((B) * (M##_N_INPUTS + M##_X_LEN + M##_HEAD_LEN + M##_SKIP_LEN + M##_H_LEN + M##_SCRATCH_LEN + 1u))
+/** Scratch bytes of model prefix M for blocks of up to B samples. */
+#define M7_ENGINE_SCRATCH_BYTES_F32(M, B) (4u * M7_ENGINE_SCRATCH_LEN_F32(M, B))
+
+/**
+ * An f32 engine instance. The caller allocates it (static or stack); the fields are the engine's
+ * (read-only for the caller). It points at the model, state and scratch, which must outlive it.
+ */
+typedef struct {
+    const m7_model_t *model;
+    float *state;
+    float *scratch;
+    uint32_t max_block;     /**< samples per internal chunk (process() takes any n) */
+    uint64_t t;             /**< samples processed since init/reset: positions in the ring buffers */
+    float knobs[M7_ENGINE_MAX_KNOBS]; /**< held knob values, used when process() gets knobs == NULL */
+} m7_engine_f32_t;
+
+/**
+ * @brief State bytes an f32 engine needs for @p model (0 for NULL).
+ */
+size_t m7_engine_state_bytes_f32(const m7_model_t *model);
+
+/**
+ * @brief Scratch bytes an f32 engine needs for @p model with blocks of up to @p max_block samples.
+ */
+size_t m7_engine_scratch_bytes_f32(const m7_model_t *model, size_t max_block);
+
+/**
+ * @brief Validate @p model and the buffers once, then set up @p e with zero state and zero knobs.
+ * @param[out] e            engine instance
+ * @param[in]  model        an f32 descriptor (`<name>_f32` of an exported package)
+ * @param[in]  state        persistent state, at least m7_engine_state_bytes_f32(model) bytes
+ * @param[in]  state_bytes  size of @p state
+ * @param[in]  scratch      per-block temporaries, at least m7_engine_scratch_bytes_f32(model, max_block)
+ * @param[in]  scratch_bytes size of @p scratch
+ * @param[in]  max_block    largest chunk the engine processes at once (>= 1; 32-64 is typical)
+ * @return M7_OK, or M7_ERR_NULL, M7_ERR_VERSION, M7_ERR_PRECISION, M7_ERR_UNSUPPORTED, M7_ERR_MODEL,
+ *         M7_ERR_STATE_SIZE, M7_ERR_SCRATCH_SIZE, M7_ERR_ALIGN, M7_ERR_ARG. On error @p e is left
+ *         uninitialised (process() then returns M7_ERR_NOT_INIT).
+ */
+m7_status_t m7_engine_init_f32(m7_engine_f32_t *e, const m7_model_t *model, float *state,
+                               size_t state_bytes, float *scratch, size_t scratch_bytes,
+                               size_t max_block);
+
+/**
+ * @brief Run @p n samples (any n; chunked internally by max_block). State carries over, so any
+ *        split of a signal into blocks gives the same output.
+ * @param[in,out] e     initialised engine
+ * @param[in]  in       n audio samples
+ * @param[in]  knobs    NULL (use the held knob values) or per-sample knobs [n][K]; the last frame
+ *                      becomes the held value. Ignored for models without knobs.
+ * @param[out] out      n output samples (may alias @p in)
+ * @param[in]  n        samples
+ * @return M7_OK, M7_ERR_NULL or M7_ERR_NOT_INIT.
+ */
+m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const float *knobs, float *out,
+                                  size_t n);
+
+/**
+ * @brief Set the held knob values (K = n_inputs - 1 floats in [0, 1]) used by process(knobs = NULL).
+ * @return M7_OK, M7_ERR_NULL or M7_ERR_NOT_INIT.
+ */
+m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs);
+
+/**
+ * @brief Forget the past: zero the state (as after init). Held knob values are kept.
+ * @return M7_OK, M7_ERR_NULL or M7_ERR_NOT_INIT.
+ */
+m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* M7_ENGINE_H */

@@ -1,0 +1,135 @@
+"""Host build of the hand-written engine (firmware/engines/cmsis) with a generated model, and a ctypes
+wrapper of its f32 API (m7_engine.h)."""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE_DIR = REPO / "firmware" / "engines" / "cmsis"
+ENGINE_SOURCES = sorted((ENGINE_DIR / "src").glob("*.c"))
+CFLAGS = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+
+# Status codes of m7_engine.h (the tests check the C enum against these names).
+STATUS = {
+    "M7_OK": 0, "M7_ERR_NULL": -1, "M7_ERR_VERSION": -2, "M7_ERR_PRECISION": -3, "M7_ERR_UNSUPPORTED": -4,
+    "M7_ERR_MODEL": -5, "M7_ERR_STATE_SIZE": -6, "M7_ERR_SCRATCH_SIZE": -7, "M7_ERR_ALIGN": -8,
+    "M7_ERR_ARG": -9, "M7_ERR_NOT_INIT": -10,
+}
+MAX_KNOBS = 8  # M7_ENGINE_MAX_KNOBS
+GUARD = np.float32(-1.2345678e30)  # written after every buffer; must survive every call
+N_GUARD = 16
+GLUE_BLOCK = 64  # the block size the glue evaluates the scratch macro at
+
+# Compile-time facts, evaluated by C: struct size, the sizing macros, and the status enum values.
+_GLUE = """#include "m7_engine.h"
+#include "{sym}.h"
+const unsigned long glue_engine_size = sizeof(m7_engine_f32_t);
+const unsigned long glue_state_bytes = M7_ENGINE_STATE_BYTES_F32({macro});
+const unsigned long glue_scratch_bytes = M7_ENGINE_SCRATCH_BYTES_F32({macro}, {block}u);
+const int glue_status[] = {{ {status} }};
+const unsigned long glue_max_knobs = M7_ENGINE_MAX_KNOBS;
+"""
+
+
+class EngineLib:
+    """The engine and the model sources of one package compiled into one shared library."""
+
+    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
+        glue = out_dir / "glue.c"
+        glue.write_text(_GLUE.format(sym=symbol, macro=symbol.upper(), block=GLUE_BLOCK,
+                                     status=", ".join(STATUS)))
+        so = out_dir / "engine.so"
+        cmd = ["cc", *CFLAGS, "-shared", "-fPIC", "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
+               *(str(s) for s in ENGINE_SOURCES), *(str(c_dir / s) for s in sources), str(glue),
+               "-o", str(so), "-lm"]
+        subprocess.run(cmd, check=True)
+        self.lib = lib = ctypes.CDLL(str(so))
+        self.symbol = symbol
+        vp, sz = ctypes.c_void_p, ctypes.c_size_t
+        lib.m7_engine_state_bytes_f32.argtypes, lib.m7_engine_state_bytes_f32.restype = [vp], sz
+        lib.m7_engine_scratch_bytes_f32.argtypes, lib.m7_engine_scratch_bytes_f32.restype = [vp, sz], sz
+        lib.m7_engine_init_f32.argtypes = [vp, vp, vp, sz, vp, sz, sz]
+        lib.m7_engine_process_f32.argtypes = [vp, vp, vp, vp, sz]
+        lib.m7_engine_set_knobs_f32.argtypes = [vp, vp]
+        lib.m7_engine_reset_f32.argtypes = [vp]
+        for f in ("init", "process", "set_knobs", "reset"):
+            getattr(lib, f"m7_engine_{f}_f32").restype = ctypes.c_int
+
+    def glue(self, name: str) -> int:
+        return ctypes.c_ulong.in_dll(self.lib, f"glue_{name}").value
+
+    def glue_status(self) -> dict[str, int]:
+        arr = (ctypes.c_int * len(STATUS)).in_dll(self.lib, "glue_status")
+        return dict(zip(STATUS, arr, strict=True))
+
+    def model(self, symbol: str | None = None) -> int:
+        """Address of a descriptor in the library."""
+        return ctypes.addressof(ctypes.c_char.in_dll(self.lib, symbol or self.symbol))
+
+    def state_bytes(self, model: int | None = None) -> int:
+        return self.lib.m7_engine_state_bytes_f32(model or self.model())
+
+    def scratch_bytes(self, max_block: int, model: int | None = None) -> int:
+        return self.lib.m7_engine_scratch_bytes_f32(model or self.model(), max_block)
+
+
+def guarded(n: int) -> np.ndarray:
+    """``n`` float32 values followed by N_GUARD guard words (``buf[:n]`` is the usable part)."""
+    buf = np.zeros(n + N_GUARD, np.float32)
+    buf[n:] = GUARD
+    return buf
+
+
+def guards_intact(buf: np.ndarray, n: int) -> bool:
+    return bool(np.all(buf[n:] == GUARD))
+
+
+def ptr(a: np.ndarray | None) -> int | None:
+    return None if a is None else a.ctypes.data
+
+
+class Engine:
+    """One f32 engine instance with its own guarded state and scratch."""
+
+    def __init__(self, el: EngineLib, max_block: int, model: int | None = None,
+                 state_bytes: int | None = None, scratch_bytes: int | None = None):
+        self.el, self.lib = el, el.lib
+        self.model = model or el.model()
+        self.struct = ctypes.create_string_buffer(el.glue("engine_size"))
+        self.state_bytes = el.state_bytes(self.model) if state_bytes is None else state_bytes
+        if scratch_bytes is None:
+            scratch_bytes = el.scratch_bytes(max_block, self.model)
+        self.scratch_bytes = scratch_bytes
+        self.state = guarded(self.state_bytes // 4)
+        self.scratch = guarded(self.scratch_bytes // 4)
+        self.status = self.lib.m7_engine_init_f32(self.struct, self.model, ptr(self.state), self.state_bytes,
+                                                  ptr(self.scratch), self.scratch_bytes, max_block)
+
+    def guards_intact(self) -> bool:
+        return guards_intact(self.state, self.state_bytes // 4) and guards_intact(
+            self.scratch, self.scratch_bytes // 4)
+
+    def process(self, audio: np.ndarray, knobs: np.ndarray | None, out: np.ndarray) -> int:
+        n = len(audio)
+        return self.lib.m7_engine_process_f32(self.struct, ptr(audio), ptr(knobs), ptr(out), n)
+
+    def reset(self) -> int:
+        return self.lib.m7_engine_reset_f32(self.struct)
+
+    def run(self, x: np.ndarray, block: int) -> np.ndarray:
+        """A clip ``(T, 1+K)`` from the current state in blocks of ``block``, with per-sample knobs."""
+        audio = np.ascontiguousarray(x[:, 0], np.float32)
+        knobs = np.ascontiguousarray(x[:, 1:], np.float32) if x.shape[1] > 1 else None
+        out = guarded(len(audio))
+        for s in range(0, len(audio), block):
+            k = None if knobs is None else knobs[s : s + block]
+            st = self.lib.m7_engine_process_f32(self.struct, ptr(audio[s:]), ptr(k), ptr(out[s:]),
+                                                min(block, len(audio) - s))
+            assert st == 0, st
+        assert guards_intact(out, len(audio)), "output guard words overwritten"
+        return out[: len(audio)].copy()
