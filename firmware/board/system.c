@@ -118,18 +118,6 @@ const m7_clock_info_t *m7_clock_info(void) { return &clock_info; }
 
 uint32_t m7_core_hz(void) { return clock_info.hclk_hz; }
 
-void m7_fpu_config(void)
-{
-    /* Thread mode: flush-to-zero + default NaN now; handlers get the same from FPDSCR. Lazy stacking
-     * (ASPEN | LSPEN, the reset value) stays on: an FP frame is reserved on exception entry and only
-     * filled if the handler itself uses the FPU. */
-    __set_FPSCR(__get_FPSCR() | FPSCR_FZ | FPSCR_DN);
-    FPU->FPDSCR |= FPSCR_FZ | FPSCR_DN;
-    FPU->FPCCR |= FPU_FPCCR_ASPEN | FPU_FPCCR_LSPEN;
-    __DSB();
-    __ISB();
-}
-
 const m7_clock_info_t *m7_board_init(void)
 {
     m7_fpu_config();

@@ -22,7 +22,7 @@ CFLAGS = ["-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-
           "-DM7AMP_VERSION=\"qemu\"", f"-I{BOARD}", f"-I{REPO / 'firmware' / 'cmsis'}"]
 LDFLAGS = ["--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections", f"-T{QEMU_DIR / 'mps2_an500.ld'}",
            f"-L{BOARD}"]
-BOARD_SOURCES = [BOARD / n for n in ("startup.c", "systick.c", "faults.c", "mpu.c", "m7_print.c")]
+BOARD_SOURCES = [BOARD / n for n in ("startup.c", "systick.c", "faults.c", "mpu.c", "fpu.c", "m7_print.c")]
 
 
 def build_for_qemu(app: str, out: Path, *defines: str) -> Path:

@@ -22,15 +22,6 @@ static uint32_t semihost(uint32_t op, const void *arg)
 uint32_t m7_core_hz(void) { return QEMU_SYSCLK_HZ; }
 const m7_clock_info_t *m7_clock_info(void) { return &qemu_clock; }
 
-void m7_fpu_config(void)
-{
-    __set_FPSCR(__get_FPSCR() | FPSCR_FZ | FPSCR_DN);
-    FPU->FPDSCR |= FPSCR_FZ | FPSCR_DN;
-    FPU->FPCCR |= FPU_FPCCR_ASPEN | FPU_FPCCR_LSPEN;
-    __DSB();
-    __ISB();
-}
-
 const m7_clock_info_t *m7_board_init(void)
 {
     m7_fpu_config();
