@@ -129,6 +129,67 @@ m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs);
  */
 m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
 
+/* ------------------------------------------------------------------------------------------ q15 path
+ *
+ * The same lifecycle with the integer arithmetic of the exported `_q15` descriptor, bit-exact with the
+ * numpy reference (m7amp/export/_reference.py, docs/model-package.md "q15 arithmetic"). Audio in and
+ * out and knobs are int16 Q15 (value = int / 32768; knobs in [0, 1] become 0..32767). This slice runs
+ * the WaveNet ops (1x1, NAM and gated layers, output); a model with LSTM/GRU ops is
+ * M7_ERR_UNSUPPORTED.
+ *
+ * Memory (bytes; M is a generated prefix such as NANO_Q15):
+ *  - state   = <M>_STATE_BYTES: one int16 ring buffer per dilated layer at its state_offset (in
+ *              values); aligned to 4 bytes.
+ *  - scratch = max_block * (8 * SCRATCH_LEN (exact int64 accumulators) + 4 * (HEAD_LEN + 1) (int32
+ *              HEAD and OUT) + 2 * (SCRATCH_LEN + N_INPUTS + X_LEN + SKIP_LEN + H_LEN) (int16
+ *              activations and buffers)); aligned to 8 bytes.
+ */
+
+/** State bytes of model prefix M (e.g. NANO_Q15). */
+#define M7_ENGINE_STATE_BYTES_Q15(M) (M##_STATE_BYTES)
+/** Scratch bytes of model prefix M for blocks of up to B samples. */
+#define M7_ENGINE_SCRATCH_BYTES_Q15(M, B)                                                           \
+    ((B) * (8u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
+            2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN)))
+
+/** A q15 engine instance (caller-allocated; fields are the engine's). */
+typedef struct {
+    const m7_model_t *model;
+    void *state;
+    void *scratch;
+    uint32_t max_block;     /**< samples per internal chunk (process() takes any n) */
+    uint64_t t;             /**< samples processed since init/reset: positions in the ring buffers */
+    int16_t knobs[M7_ENGINE_MAX_KNOBS]; /**< held Q15 knob values, used when process() gets knobs == NULL */
+} m7_engine_q15_t;
+
+/** @brief State bytes a q15 engine needs for @p model (0 for NULL). */
+size_t m7_engine_state_bytes_q15(const m7_model_t *model);
+
+/** @brief Scratch bytes a q15 engine needs for @p model with blocks of up to @p max_block samples. */
+size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block);
+
+/**
+ * @brief As m7_engine_init_f32() for a q15 descriptor (`<name>_q15`). @p state must be aligned to 4
+ *        bytes and @p scratch to 8 (else M7_ERR_ALIGN); an f32 descriptor is M7_ERR_PRECISION, LSTM/GRU
+ *        ops M7_ERR_UNSUPPORTED.
+ */
+m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t state_bytes,
+                               void *scratch, size_t scratch_bytes, size_t max_block);
+
+/**
+ * @brief Run @p n int16 Q15 samples (any n, any split gives the same output bits).
+ * @param knobs NULL (held values) or per-sample Q15 knobs [n][K]; the last frame becomes the held value.
+ * @return M7_OK, M7_ERR_NULL or M7_ERR_NOT_INIT.
+ */
+m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const int16_t *knobs, int16_t *out,
+                                  size_t n);
+
+/** @brief Set the held Q15 knob values (K = n_inputs - 1). @return M7_OK, M7_ERR_NULL, M7_ERR_NOT_INIT. */
+m7_status_t m7_engine_set_knobs_q15(m7_engine_q15_t *e, const int16_t *knobs);
+
+/** @brief Zero the state (as after init); held knobs are kept. @return M7_OK, M7_ERR_NULL, M7_ERR_NOT_INIT. */
+m7_status_t m7_engine_reset_q15(m7_engine_q15_t *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,320 @@
+/**
+ * @file m7_engine_q15.c
+ * @brief The q15 engine API: init (all validation happens here, once), process, reset, queries.
+ *
+ * Same structure as m7_engine_f32.c: process() cuts the signal into chunks of up to max_block samples,
+ * fills the block buffers (INPUT = audio and knobs per frame, HEAD zeroed) and runs every op over the
+ * whole chunk. This slice runs the WaveNet ops (1x1, NAM and gated layers, output); RNN ops are
+ * rejected with M7_ERR_UNSUPPORTED.
+ */
+#include <string.h>
+
+#include "m7_engine_internal.h"
+
+/* Scratch regions, in order of decreasing alignment, each max_block frames (see m7_engine.h). */
+typedef struct {
+    int64_t *acc;   /* scratch_len int64: exact accumulators */
+    int32_t *head;  /* head_len */
+    int32_t *out;   /* 1 */
+    int16_t *z;     /* scratch_len: activations, converted HEAD */
+    int16_t *input; /* n_inputs */
+    int16_t *x, *skip, *h;
+} regions_t;
+
+static size_t frame_bytes(const m7_model_t *m)
+{
+    return 8u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
+           2u * ((size_t)m->scratch_len + m->n_inputs + m->x_len + m->skip_len + m->h_len);
+}
+
+static regions_t regions(const m7_model_t *m, void *scratch, size_t b)
+{
+    regions_t r;
+    r.acc = scratch;
+    r.head = (int32_t *)(r.acc + b * m->scratch_len);
+    r.out = r.head + b * m->head_len;
+    r.z = (int16_t *)(r.out + b);
+    r.input = r.z + b * m->scratch_len;
+    r.x = r.input + b * m->n_inputs;
+    r.skip = r.x + b * m->x_len;
+    r.h = r.skip + b * m->skip_len;
+    return r;
+}
+
+static size_t buf_len(const m7_model_t *m, uint8_t b)
+{
+    switch (b) {
+    case M7_BUF_INPUT: return m->n_inputs;
+    case M7_BUF_AUDIO: return 1u;
+    case M7_BUF_KNOBS: return m->n_inputs - 1u;
+    case M7_BUF_X: return m->x_len;
+    case M7_BUF_HEAD: return m->head_len;
+    case M7_BUF_SKIP: return m->skip_len;
+    case M7_BUF_H: return m->h_len;
+    case M7_BUF_OUT: return 1u;
+    default: return 0u;
+    }
+}
+
+static m7_view_q15_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
+{
+    m7_view_q15_t v = {NULL, NULL, 0u};
+    switch (b) {
+    case M7_BUF_INPUT:
+    case M7_BUF_AUDIO: v.p16 = r->input; v.stride = m->n_inputs; break;
+    case M7_BUF_KNOBS: v.p16 = r->input + 1; v.stride = m->n_inputs; break;
+    case M7_BUF_X: v.p16 = r->x; v.stride = m->x_len; break;
+    case M7_BUF_HEAD: v.p32 = r->head; v.stride = m->head_len; break;
+    case M7_BUF_SKIP: v.p16 = r->skip; v.stride = m->skip_len; break;
+    case M7_BUF_H: v.p16 = r->h; v.stride = m->h_len; break;
+    case M7_BUF_OUT: v.p32 = r->out; v.stride = 1u; break;
+    default: break;
+    }
+    return v;
+}
+
+static int writable(uint8_t b)
+{
+    return b == M7_BUF_X || b == M7_BUF_HEAD || b == M7_BUF_SKIP || b == M7_BUF_H || b == M7_BUF_OUT;
+}
+
+/* int16 buffers (int32 are HEAD and OUT) */
+static int is16(uint8_t b)
+{
+    return b != M7_BUF_HEAD && b != M7_BUF_OUT;
+}
+
+static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
+{
+    const m7_op_geom_t *g = &op->g;
+    switch (g->kind) {
+    case M7_OP_CONV1X1:
+        if (!op->w || !writable(g->dst) || g->in_ch == 0u || g->out_ch == 0u ||
+            buf_len(m, g->src) < g->in_ch || buf_len(m, g->dst) < g->out_ch || m->scratch_len < g->out_ch ||
+            (!is16(g->src) && m->scratch_len < g->in_ch)) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
+    case M7_OP_NAM_LAYER:
+    case M7_OP_GATED_LAYER: {
+        const int gated = g->kind == M7_OP_GATED_LAYER;
+        const uint32_t frames = (uint32_t)(g->kernel - 1u) * g->dilation;
+        if (!op->w || g->kernel == 0u || g->dilation == 0u || g->in_ch == 0u || g->out_ch == 0u ||
+            !is16(g->src) || buf_len(m, g->src) < g->in_ch || g->state_len != frames * g->in_ch ||
+            g->state_offset > m->state_len || m->state_len - g->state_offset < g->state_len ||
+            m->scratch_len < (gated ? 2u : 1u) * g->out_ch) {
+            return M7_ERR_MODEL;
+        }
+        if (op->mix_w && (g->cond_ch == 0u || !is16(g->cond) || buf_len(m, g->cond) < g->cond_ch)) {
+            return M7_ERR_MODEL;
+        }
+        if (op->res_w && (g->dst != M7_BUF_X || g->in_ch != g->out_ch || buf_len(m, g->dst) < g->out_ch)) {
+            return M7_ERR_MODEL;
+        }
+        if (gated ? (uint32_t)g->skip_offset + g->out_ch > m->skip_len : g->out_ch > m->head_len) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
+    }
+    case M7_OP_OUTPUT:
+        return buf_len(m, g->src) >= 1u ? M7_OK : M7_ERR_MODEL;
+    case M7_OP_LSTM:
+    case M7_OP_GRU:
+        return M7_ERR_UNSUPPORTED; /* q15 RNNs: a later slice */
+    default:
+        return M7_ERR_MODEL;
+    }
+}
+
+size_t m7_engine_state_bytes_q15(const m7_model_t *model)
+{
+    return model ? (size_t)model->state_len * sizeof(int16_t) : 0u;
+}
+
+size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block)
+{
+    return model ? max_block * frame_bytes(model) : 0u;
+}
+
+m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t state_bytes,
+                               void *scratch, size_t scratch_bytes, size_t max_block)
+{
+    if (!e) {
+        return M7_ERR_NULL;
+    }
+    e->model = NULL; /* uninitialised until every check passed */
+    if (!model || !scratch || (!state && model->state_len)) {
+        return M7_ERR_NULL;
+    }
+    if (model->format_version != M7_MODEL_FORMAT_VERSION) {
+        return M7_ERR_VERSION;
+    }
+    if (model->precision != M7_PRECISION_Q15 || !model->ops_q15) {
+        return M7_ERR_PRECISION;
+    }
+    if (max_block == 0u || max_block > UINT32_MAX) {
+        return M7_ERR_ARG;
+    }
+    if (model->n_inputs == 0u || model->n_ops == 0u) {
+        return M7_ERR_MODEL;
+    }
+    if (model->n_inputs - 1u > M7_ENGINE_MAX_KNOBS) {
+        return M7_ERR_UNSUPPORTED;
+    }
+    if (((uintptr_t)state % 4u) != 0u || ((uintptr_t)scratch % 8u) != 0u) {
+        return M7_ERR_ALIGN;
+    }
+    if (state_bytes < m7_engine_state_bytes_q15(model)) {
+        return M7_ERR_STATE_SIZE;
+    }
+    if (max_block > SIZE_MAX / frame_bytes(model) || scratch_bytes < m7_engine_scratch_bytes_q15(model, max_block)) {
+        return M7_ERR_SCRATCH_SIZE;
+    }
+    for (size_t i = 0; i < model->n_ops; i++) {
+        const m7_status_t st = check_op(model, &model->ops_q15[i]);
+        if (st != M7_OK) {
+            return st;
+        }
+    }
+    e->state = state;
+    e->scratch = scratch;
+    e->max_block = (uint32_t)max_block;
+    memset(e->knobs, 0, sizeof e->knobs);
+    e->model = model;
+    return m7_engine_reset_q15(e);
+}
+
+m7_status_t m7_engine_reset_q15(m7_engine_q15_t *e)
+{
+    if (!e) {
+        return M7_ERR_NULL;
+    }
+    if (!e->model) {
+        return M7_ERR_NOT_INIT;
+    }
+    if (e->model->state_len) {
+        memset(e->state, 0, m7_engine_state_bytes_q15(e->model));
+    }
+    e->t = 0u;
+    return M7_OK;
+}
+
+m7_status_t m7_engine_set_knobs_q15(m7_engine_q15_t *e, const int16_t *knobs)
+{
+    if (!e || !knobs) {
+        return M7_ERR_NULL;
+    }
+    if (!e->model) {
+        return M7_ERR_NOT_INIT;
+    }
+    memcpy(e->knobs, knobs, (size_t)(e->model->n_inputs - 1u) * sizeof(int16_t));
+    return M7_OK;
+}
+
+static int64_t get(m7_view_q15_t v, size_t i, size_t ch)
+{
+    return v.p16 ? v.p16[i * v.stride + ch] : v.p32[i * v.stride + ch];
+}
+
+/* dst[:out] = w * src[:in] (+ b), stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
+static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
+                    size_t ts)
+{
+    const m7_op_geom_t *g = &op->g;
+    const size_t cin = g->in_ch, co = g->out_ch;
+    const int af = op->acc_frac;
+    /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
+    const int16_t *x = src.p16;
+    size_t xs = src.stride;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < cin && !src.p16; c++) {
+            r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
+        }
+        for (size_t o = 0; o < co; o++) {
+            r->acc[i * ts + o] = 0;
+        }
+    }
+    if (!src.p16) {
+        x = r->z;
+        xs = ts;
+    }
+    m7_matmul_acc_q15(r->acc, ts, x, xs, op->w, cin, n, co, cin);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < co; o++) {
+            int64_t v = r->acc[i * ts + o];
+            if (op->b) {
+                v += m7_shift_round_q15(op->b[o], op->b_frac - af);
+            }
+            v = m7_shift_round_q15(v, af - op->out_frac);
+            if (dst.p16) {
+                dst.p16[i * dst.stride + o] = m7_sat16(v);
+            } else {
+                dst.p32[i * dst.stride + o] = m7_sat32(v);
+            }
+        }
+    }
+}
+
+static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
+{
+    const m7_model_t *m = e->model;
+    const size_t ts = m->scratch_len;
+    const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
+    memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
+    for (size_t k = 0; k < m->n_ops; k++) {
+        const m7_op_q15_t *op = &m->ops_q15[k];
+        const m7_op_geom_t *g = &op->g;
+        const m7_view_q15_t src = view(m, r, g->src);
+        const m7_view_q15_t dst = view(m, r, g->dst);
+        switch (g->kind) {
+        case M7_OP_CONV1X1:
+            conv1x1(op, n, src, dst, r, ts);
+            break;
+        case M7_OP_NAM_LAYER:
+        case M7_OP_GATED_LAYER:
+            m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
+                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
+                                 (int16_t *)e->state + g->state_offset);
+            break;
+        case M7_OP_OUTPUT:
+            for (size_t i = 0; i < n; i++) {
+                const int64_t v = m7_shift_round_q15(get(src, i, 0) * op->scale, op->scale_frac);
+                out[i] = m7_sat16(v + (g->input_skip ? audio.p16[i * audio.stride] : 0));
+            }
+            break;
+        default: /* rejected by init */
+            break;
+        }
+    }
+}
+
+m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const int16_t *knobs, int16_t *out,
+                                  size_t n)
+{
+    if (!e || ((!in || !out) && n)) {
+        return M7_ERR_NULL;
+    }
+    if (!e->model) {
+        return M7_ERR_NOT_INIT;
+    }
+    const m7_model_t *m = e->model;
+    const size_t ni = m->n_inputs, nk = ni - 1u;
+    const regions_t r = regions(m, e->scratch, e->max_block);
+    for (size_t done = 0; done < n;) {
+        const size_t b = (n - done) < e->max_block ? (n - done) : e->max_block;
+        for (size_t i = 0; i < b; i++) {
+            const int16_t *kv = knobs ? knobs + (done + i) * nk : e->knobs;
+            r.input[i * ni] = in[done + i];
+            for (size_t j = 0; j < nk; j++) {
+                r.input[i * ni + 1u + j] = kv[j];
+            }
+        }
+        if (knobs && nk) { /* the last frame given becomes the held value */
+            memcpy(e->knobs, knobs + (done + b - 1u) * nk, nk * sizeof(int16_t));
+        }
+        run_chunk(e, &r, b, out + done);
+        e->t += b;
+        done += b;
+    }
+    return M7_OK;
+}
