@@ -95,6 +95,31 @@ def elf_size(elf: Path) -> dict[str, int]:
     return sizes
 
 
+def build_bench(
+    model_dir: Path, name: str, precision: str, *, block: int = 32, blocks: int = 64,
+    build_dir: Path | None = None,
+) -> Path:
+    """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF.
+
+    ``model_dir`` is a package's ``c/`` folder holding ``<name>_<precision>.c/.h``. Each model and
+    precision gets its own build directory (default ``build/bench/<name>_<precision>``), so switching
+    between them does not rebuild everything.
+    """
+    if precision not in ("f32", "q15"):
+        raise M7Error(f"precision must be f32 or q15, got {precision!r}")
+    if block < 1 or blocks < 1:
+        raise M7Error("block and blocks must be at least 1")
+    model_dir = Path(model_dir).resolve()
+    if not (model_dir / f"{name}_{precision}.c").is_file():
+        raise M7Error(f"{model_dir / f'{name}_{precision}.c'} not found: not an exported {precision} package")
+    defines = {
+        "M7AMP_MODEL_DIR": str(model_dir), "M7AMP_MODEL_NAME": name, "M7AMP_MODEL_PRECISION": precision,
+        "M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks),
+    }
+    bdir = Path(build_dir) if build_dir else REPO / "build" / "bench" / f"{name}_{precision}"
+    return build("bench", build_dir=bdir, defines=defines)
+
+
 # ---- CLI: m7amp build ----
 HELP = "build firmware apps for the STM32F767 (CMake + arm-none-eabi-gcc) and print their sizes"
 
