@@ -10,13 +10,13 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
-	$(VENV)/bin/ruff check m7amp tests
+	$(VENV)/bin/ruff check m7amp tests tools
 
 setup:
 	@scripts/setup.sh
 
 lint: setup
-	$(VENV)/bin/ruff check m7amp tests
+	$(VENV)/bin/ruff check m7amp tests tools
 
 firmware: setup
 	$(VENV)/bin/m7amp build
