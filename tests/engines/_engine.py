@@ -36,29 +36,33 @@ const unsigned long glue_max_knobs = M7_ENGINE_MAX_KNOBS;
 """
 
 
+def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision: str) -> ctypes.CDLL:
+    """Compile the engine, one package's model sources and a glue file into ``so``; type the API of
+    ``precision`` ("f32" or "q15": the two APIs differ only in their suffix)."""
+    glue_c = so.with_suffix(".glue.c")
+    glue_c.write_text(glue)
+    cmd = ["cc", *CFLAGS, "-shared", "-fPIC", "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
+           *(str(s) for s in ENGINE_SOURCES), *(str(c_dir / s) for s in sources), str(glue_c),
+           "-o", str(so), "-lm"]
+    subprocess.run(cmd, check=True)
+    lib = ctypes.CDLL(str(so))
+    vp, sz, st = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int  # st: m7_status_t
+    api = {"state_bytes": ([vp], sz), "scratch_bytes": ([vp, sz], sz),
+           "init": ([vp, vp, vp, sz, vp, sz, sz], st), "process": ([vp, vp, vp, vp, sz], st),
+           "set_knobs": ([vp, vp], st), "reset": ([vp], st)}
+    for name, (argtypes, restype) in api.items():
+        fn = getattr(lib, f"m7_engine_{name}_{precision}")
+        fn.argtypes, fn.restype = argtypes, restype
+    return lib
+
+
 class EngineLib:
     """The engine and the model sources of one package compiled into one shared library."""
 
     def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
-        glue = out_dir / "glue.c"
-        glue.write_text(_GLUE.format(sym=symbol, macro=symbol.upper(), block=GLUE_BLOCK,
-                                     status=", ".join(STATUS)))
-        so = out_dir / "engine.so"
-        cmd = ["cc", *CFLAGS, "-shared", "-fPIC", "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
-               *(str(s) for s in ENGINE_SOURCES), *(str(c_dir / s) for s in sources), str(glue),
-               "-o", str(so), "-lm"]
-        subprocess.run(cmd, check=True)
-        self.lib = lib = ctypes.CDLL(str(so))
+        glue = _GLUE.format(sym=symbol, macro=symbol.upper(), block=GLUE_BLOCK, status=", ".join(STATUS))
+        self.lib = build_engine(c_dir, sources, glue, out_dir / "engine_f32.so", "f32")
         self.symbol = symbol
-        vp, sz = ctypes.c_void_p, ctypes.c_size_t
-        lib.m7_engine_state_bytes_f32.argtypes, lib.m7_engine_state_bytes_f32.restype = [vp], sz
-        lib.m7_engine_scratch_bytes_f32.argtypes, lib.m7_engine_scratch_bytes_f32.restype = [vp, sz], sz
-        lib.m7_engine_init_f32.argtypes = [vp, vp, vp, sz, vp, sz, sz]
-        lib.m7_engine_process_f32.argtypes = [vp, vp, vp, vp, sz]
-        lib.m7_engine_set_knobs_f32.argtypes = [vp, vp]
-        lib.m7_engine_reset_f32.argtypes = [vp]
-        for f in ("init", "process", "set_knobs", "reset"):
-            getattr(lib, f"m7_engine_{f}_f32").restype = ctypes.c_int
 
     def glue(self, name: str) -> int:
         return ctypes.c_ulong.in_dll(self.lib, f"glue_{name}").value

@@ -41,24 +41,9 @@ class Lib:
     """Engine sources plus one package's C model sources in one shared library, q15 API typed."""
 
     def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
-        glue = out_dir / "glue.c"
-        glue.write_text(_GLUE.format(sym=symbol, macro=symbol.upper()))
-        so = out_dir / "engine_q15.so"
-        cmd = ["cc", *_engine.CFLAGS, "-shared", "-fPIC", "-I", str(_engine.ENGINE_DIR / "include"),
-               "-I", str(c_dir), *(str(s) for s in _engine.ENGINE_SOURCES),
-               *(str(c_dir / s) for s in sources), str(glue), "-o", str(so), "-lm"]
-        subprocess.run(cmd, check=True)
-        self.lib = lib = ctypes.CDLL(str(so))
+        glue = _GLUE.format(sym=symbol, macro=symbol.upper())
+        self.lib = _engine.build_engine(c_dir, sources, glue, out_dir / "engine_q15.so", "q15")
         self.symbol = symbol
-        vp, sz = ctypes.c_void_p, ctypes.c_size_t
-        lib.m7_engine_state_bytes_q15.argtypes, lib.m7_engine_state_bytes_q15.restype = [vp], sz
-        lib.m7_engine_scratch_bytes_q15.argtypes, lib.m7_engine_scratch_bytes_q15.restype = [vp, sz], sz
-        lib.m7_engine_init_q15.argtypes = [vp, vp, vp, sz, vp, sz, sz]
-        lib.m7_engine_process_q15.argtypes = [vp, vp, vp, vp, sz]
-        lib.m7_engine_set_knobs_q15.argtypes = [vp, vp]
-        lib.m7_engine_reset_q15.argtypes = [vp]
-        for f in ("init", "process", "set_knobs", "reset"):
-            getattr(lib, f"m7_engine_{f}_q15").restype = ctypes.c_int
 
     def glue(self, name: str) -> int:
         return ctypes.c_ulong.in_dll(self.lib, f"glue_{name}").value
