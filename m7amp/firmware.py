@@ -95,29 +95,39 @@ def elf_size(elf: Path) -> dict[str, int]:
     return sizes
 
 
+def build_engine_app(
+    app: str, model_dir: Path, name: str, precision: str, *, defines: dict[str, str] | None = None,
+    build_dir: Path | None = None,
+) -> Path:
+    """Build an engine app (one declared with ``m7_add_engine_app`` in firmware/CMakeLists.txt) for one
+    exported model and precision; return its ELF.
+
+    ``model_dir`` is a package's ``c/`` folder holding ``<name>_<precision>.c/.h``; ``defines`` are the
+    app's own CMake cache entries. Each app, model and precision gets its own build directory (default
+    ``build/<app>/<name>_<precision>``), so switching between them does not rebuild everything.
+    """
+    if precision not in ("f32", "q15"):
+        raise M7Error(f"precision must be f32 or q15, got {precision!r}")
+    model_dir = Path(model_dir).resolve()
+    if not (model_dir / f"{name}_{precision}.c").is_file():
+        raise M7Error(f"{model_dir / f'{name}_{precision}.c'} not found: not an exported {precision} package")
+    all_defines = {
+        "M7AMP_MODEL_DIR": str(model_dir), "M7AMP_MODEL_NAME": name, "M7AMP_MODEL_PRECISION": precision,
+        **(defines or {}),
+    }
+    bdir = Path(build_dir) if build_dir else REPO / "build" / app / f"{name}_{precision}"
+    return build(app, build_dir=bdir, defines=all_defines)
+
+
 def build_bench(
     model_dir: Path, name: str, precision: str, *, block: int = 32, blocks: int = 64,
     build_dir: Path | None = None,
 ) -> Path:
-    """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF.
-
-    ``model_dir`` is a package's ``c/`` folder holding ``<name>_<precision>.c/.h``. Each model and
-    precision gets its own build directory (default ``build/bench/<name>_<precision>``), so switching
-    between them does not rebuild everything.
-    """
-    if precision not in ("f32", "q15"):
-        raise M7Error(f"precision must be f32 or q15, got {precision!r}")
+    """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF."""
     if block < 1 or blocks < 1:
         raise M7Error("block and blocks must be at least 1")
-    model_dir = Path(model_dir).resolve()
-    if not (model_dir / f"{name}_{precision}.c").is_file():
-        raise M7Error(f"{model_dir / f'{name}_{precision}.c'} not found: not an exported {precision} package")
-    defines = {
-        "M7AMP_MODEL_DIR": str(model_dir), "M7AMP_MODEL_NAME": name, "M7AMP_MODEL_PRECISION": precision,
-        "M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks),
-    }
-    bdir = Path(build_dir) if build_dir else REPO / "build" / "bench" / f"{name}_{precision}"
-    return build("bench", build_dir=bdir, defines=defines)
+    defines = {"M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks)}
+    return build_engine_app("bench", model_dir, name, precision, defines=defines, build_dir=build_dir)
 
 
 # ---- CLI: m7amp build ----

@@ -2,10 +2,10 @@
  * bench - streams a deterministic guitar-like signal from memory through the hand-written engine
  * (firmware/engines/cmsis) and times every process() call with DWT CYCCNT.
  *
- * The model and precision are fixed at compile time by firmware/CMakeLists.txt (cache variables
- * M7AMP_MODEL_DIR, M7AMP_MODEL_NAME, M7AMP_MODEL_PRECISION, M7AMP_BENCH_BLOCK, M7AMP_BENCH_BLOCKS):
- *   M7AMP_BENCH_HEADER  "<name>_<prec>.h"     M7AMP_BENCH_DESC    <name>_<prec> (the descriptor)
- *   M7AMP_BENCH_PREFIX  <NAME>_<PREC>          M7AMP_BENCH_Q15     0 (f32) or 1 (q15)
+ * The model and precision are fixed at compile time by firmware/CMakeLists.txt (m7_add_engine_app and
+ * the cache variables M7AMP_MODEL_DIR/NAME/PRECISION, M7AMP_BENCH_BLOCK, M7AMP_BENCH_BLOCKS):
+ *   M7AMP_MODEL_HEADER  "<name>_<prec>.h"     M7AMP_MODEL_DESC    <name>_<prec> (the descriptor)
+ *   M7AMP_MODEL_PREFIX  <NAME>_<PREC>          M7AMP_MODEL_Q15     0 (f32) or 1 (q15)
  * Output (parsed by `m7amp bench engine`):
  *   M7AMP BENCH model=<name> precision=<prec> block=<B> blocks=<N> cycles_min=.. cycles_avg=..
  *   cycles_max=.. cycles_total=.. checksum=0x........ ram=<dtcm|sram1>
@@ -15,7 +15,7 @@
 
 #include "m7_board.h"
 #include "m7_engine.h"
-#include M7AMP_BENCH_HEADER
+#include M7AMP_MODEL_HEADER
 
 #ifndef M7AMP_BENCH_BLOCK
 #define M7AMP_BENCH_BLOCK 32u
@@ -29,10 +29,10 @@
 #define STR(x) STR_(x)
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define MODEL(suffix) CAT(M7AMP_BENCH_PREFIX, suffix) /* e.g. MODEL(_STATE_LEN) -> NANO_F32_STATE_LEN */
+#define MODEL(suffix) CAT(M7AMP_MODEL_PREFIX, suffix) /* e.g. MODEL(_STATE_LEN) -> NANO_F32_STATE_LEN */
 
 /* Buffer sizes in bytes from the engine's macros (expanded through MODEL() so they work in #if). */
-#if M7AMP_BENCH_Q15
+#if M7AMP_MODEL_Q15
 typedef int16_t sample_t;
 #define STATE_BYTES MODEL(_STATE_BYTES)
 #define SCRATCH_BYTES                                                                                \
@@ -89,7 +89,7 @@ static void make_input(void)
         float y = line[pos];
         line[pos] = 0.498f * (y + line[next]);
         pos = next;
-#if M7AMP_BENCH_Q15
+#if M7AMP_MODEL_Q15
         input[i] = (int16_t)(y * 32767.0f); /* |y| < 1 */
 #else
         input[i] = y;
@@ -118,13 +118,13 @@ int main(void)
     m7_board_init();
     make_input();
 
-#if M7AMP_BENCH_Q15
+#if M7AMP_MODEL_Q15
     static m7_engine_q15_t eng;
-    m7_status_t st = m7_engine_init_q15(&eng, &M7AMP_BENCH_DESC, state, sizeof state, scratch, sizeof scratch,
+    m7_status_t st = m7_engine_init_q15(&eng, &M7AMP_MODEL_DESC, state, sizeof state, scratch, sizeof scratch,
                                         M7AMP_BENCH_BLOCK);
 #else
     static m7_engine_f32_t eng;
-    m7_status_t st = m7_engine_init_f32(&eng, &M7AMP_BENCH_DESC, (float *)state, sizeof state,
+    m7_status_t st = m7_engine_init_f32(&eng, &M7AMP_MODEL_DESC, (float *)state, sizeof state,
                                         (float *)scratch, sizeof scratch, M7AMP_BENCH_BLOCK);
 #endif
     if (st != M7_OK) {
@@ -137,7 +137,7 @@ int main(void)
     for (uint32_t b = 0; b < M7AMP_BENCH_BLOCKS; b++) {
         const sample_t *in = &input[b * M7AMP_BENCH_BLOCK];
         uint32_t t0 = m7_cycles();
-#if M7AMP_BENCH_Q15
+#if M7AMP_MODEL_Q15
         st = m7_engine_process_q15(&eng, in, NULL, output, M7AMP_BENCH_BLOCK);
 #else
         st = m7_engine_process_f32(&eng, in, NULL, output, M7AMP_BENCH_BLOCK);
@@ -154,7 +154,7 @@ int main(void)
 
     m7_printf("M7AMP BENCH model=%s precision=%s block=%u blocks=%u cycles_min=%lu cycles_avg=%lu "
               "cycles_max=%lu cycles_total=%llu checksum=0x%08lx ram=%s\r\n",
-              STR(M7AMP_BENCH_NAME), PRECISION, (unsigned)M7AMP_BENCH_BLOCK, (unsigned)M7AMP_BENCH_BLOCKS,
+              STR(M7AMP_MODEL_NAME), PRECISION, (unsigned)M7AMP_BENCH_BLOCK, (unsigned)M7AMP_BENCH_BLOCKS,
               (unsigned long)cmin, (unsigned long)(csum / M7AMP_BENCH_BLOCKS), (unsigned long)cmax,
               (unsigned long long)csum, (unsigned long)check, ENGINE_RAM_NAME);
     m7_puts("M7AMP BENCH PASS\r\n");
