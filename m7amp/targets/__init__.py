@@ -1,0 +1,82 @@
+"""Targets: where firmware runs. One interface (:class:`Target`, base.py), three backends:
+
+========  ===========================  =======================================================
+name      class                        runs
+========  ===========================  =======================================================
+sim       ``sim.SimTarget``            the in-process F767 simulator, audio app, virtual time
+renode    ``renode.RenodeTarget``      Renode on renode/stm32f767.repl, host-link app
+board     ``board.BoardTarget``        a Nucleo-F767ZI over the ST-LINK, host-link app
+========  ===========================  =======================================================
+
+``get_target(name, **options)`` returns a ready backend or raises :class:`TargetUnavailableError` (an
+``M7Error``) with one line saying why it cannot run here; the pytest fixture and the Robot library
+skip with that line. ``build_firmware(app, ...)`` builds the app a backend runs for a model package.
+See docs/targets.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from m7amp.errors import M7Error
+from m7amp.targets.base import Progress, Target
+
+# name -> "module:Class" (imported only when asked for: a backend may need packages others do not)
+BACKENDS: dict[str, str] = {
+    "sim": "m7amp.targets.sim:SimTarget",
+    "renode": "m7amp.targets.renode:RenodeTarget",
+    "board": "m7amp.targets.board:BoardTarget",
+}
+DEFAULT_TARGET = "sim"
+
+
+class TargetUnavailableError(M7Error):
+    """The backend exists but cannot run on this machine (no binary, no probe, not in this build)."""
+
+
+def target_class(name: str) -> type[Target]:
+    """The backend class for ``name``; unknown names raise ``M7Error``."""
+    if name not in BACKENDS:
+        raise M7Error(f"unknown target {name!r}; known: {', '.join(BACKENDS)}")
+    module_name, _, class_name = BACKENDS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        reason = f"the {name} backend ({module_name}) is not part of this build"
+        raise TargetUnavailableError(reason) from None
+    return getattr(module, class_name)
+
+
+def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
+    """A new backend ``name`` built with ``options`` (keyword options of its constructor)."""
+    cls = target_class(name)
+    reason = cls.unavailable_reason(**options)
+    if reason:
+        raise TargetUnavailableError(f"target {name}: {reason}")
+    return cls(**options)
+
+
+def build_firmware(
+    app: str, package: str | Path | None = None, *, precision: str = "f32", sample_rate: int = 48_000,
+    block: int = 32,
+) -> Path:
+    """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
+    (default: the committed default); return its ELF. The audio app is built for ``sample_rate`` and
+    ``block`` samples per half buffer, each combination in its own build folder."""
+    from m7amp.firmware import REPO, build_engine_app
+    from m7amp.package import load_package
+
+    pkg = load_package(package)
+    if app == "audio":
+        defines = {"M7AMP_AUDIO_RATE": str(sample_rate), "M7AMP_AUDIO_BLOCK": str(block)}
+        build_dir = REPO / "build" / app / f"{pkg.name}_{precision}_{sample_rate}_{block}"
+    else:
+        defines, build_dir = {}, None
+    return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)
+
+
+__all__ = ["BACKENDS", "DEFAULT_TARGET", "Progress", "Target", "TargetUnavailableError", "build_firmware",
+           "get_target", "target_class"]

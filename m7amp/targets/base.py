@@ -21,10 +21,20 @@ class Target(ABC):
 
     ``app`` names the firmware app the backend runs: ``audio`` (SAI + DMA, audio in virtual time:
     the simulator) or ``hostlink`` (blocks framed over USART3: Renode and a real board).
+
+    Every ``play()`` starts from a reset model state (the backend resets or reloads the firmware
+    first), so a result never depends on what was played before and compares directly with the
+    reference model run from silence.
     """
 
     name: str = ""
     app: str = ""
+
+    @classmethod
+    def unavailable_reason(cls, **options: object) -> str | None:
+        """Why this backend cannot run on this machine with these options (a missing binary, probe or
+        port), as one line; None when it can. The pytest fixture and the Robot library skip with it."""
+        return None
 
     @abstractmethod
     def load(self, elf: Path) -> None:

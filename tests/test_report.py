@@ -1,0 +1,105 @@
+"""The run record (m7amp.record) and the HTML report (m7amp report): real content from a known run."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from m7amp import metrics
+from m7amp.cli import main
+from m7amp.errors import M7Error
+from m7amp.playback import PlayResult
+from m7amp.record import RunRecord, load_record
+from m7amp.report import write_report
+
+SR, BLOCK = 48_000, 32
+
+
+def _record() -> RunRecord:
+    rng = np.random.default_rng(1)
+    t = np.arange(SR // 2) / SR
+    x = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    ref = np.tanh(3 * x).astype(np.float32)
+    out = (ref + 1e-3 * rng.standard_normal(len(x))).astype(np.float32)
+    amp = (0.9 * ref).astype(np.float32)
+    cycles = rng.integers(3000 * BLOCK, 3500 * BLOCK, len(x) // BLOCK)
+    result = PlayResult(output=out, sample_rate=SR, block_size=BLOCK, block_cycles=cycles, deadline_misses=2,
+                        latency_samples=64, uart="m7amp audio: nano f32 48000 Hz\n", target="sim")
+    return RunRecord(input=x, result=result, reference=ref, target=amp, elf="fw.elf", package="pkg",
+                     precision="f32", memory={"text": 40_000, "data": 1_000, "bss": 60_000, "flash": 41_000})
+
+
+def test_figures_are_those_of_the_play_result():
+    rec = _record()
+    f = rec.figures()
+    assert f["cycles_per_sample"] == pytest.approx(rec.result.cycles_per_sample)
+    assert 3000 <= f["cycles_per_sample"] < 3500
+    assert f["cpu_load"] == pytest.approx(rec.result.cycles_per_sample / 4500)
+    assert f["esr_vs_reference"] == pytest.approx(metrics.esr(rec.reference, rec.result.output))
+    assert f["esr_vs_target"] == pytest.approx(metrics.esr(rec.target, rec.result.output))
+    assert f["deadline_misses"] == 2 and f["latency_samples"] == 64 and f["blocks"] == SR // 2 // BLOCK
+
+
+def test_record_round_trips_through_a_folder(tmp_path: Path):
+    rec = _record()
+    rec.save(tmp_path / "run")
+    back = load_record(tmp_path / "run" / "run.json")
+    assert np.array_equal(back.result.output, rec.result.output)
+    assert np.array_equal(back.result.block_cycles, rec.result.block_cycles)
+    assert np.array_equal(back.reference, rec.reference) and np.array_equal(back.target, rec.target)
+    assert back.figures() == rec.figures()
+    assert back.result.uart == rec.result.uart and back.memory == rec.memory
+
+
+def test_load_record_rejects_what_is_not_a_run(tmp_path: Path):
+    with pytest.raises(M7Error, match="no run found"):
+        load_record(tmp_path)
+    (tmp_path / "run.json").write_text('{"hello": 1}')
+    with pytest.raises(M7Error, match="not an m7amp run record"):
+        load_record(tmp_path)
+
+
+def _images(page: str) -> dict[str, bytes]:
+    return {alt: base64.b64decode(data)
+            for alt, data in re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', page)}
+
+
+def test_report_embeds_every_plot_and_the_figures(tmp_path: Path):
+    rec = _record()
+    lines: list[str] = []
+    out = write_report(rec, tmp_path / "report.html", robot_log=tmp_path / "none.html", progress=lines.append)
+    page = out.read_text()
+    images = _images(page)
+    assert set(images) == {"waveforms", "error spectrogram", "cycles histogram", "CPU load", "memory"}
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000 for png in images.values())
+    text = re.sub(r'src="data:image/png;base64,[^"]+"', "", page)
+    assert "http" not in text and "src=" not in text  # self-contained: nothing fetched from a network
+    f = rec.figures()
+    assert f"{f['cycles_per_sample']:,.1f}" in page
+    assert metrics.format_esr(f["esr_vs_reference"]) in page
+    assert f"{100 * f['cpu_load']:.1f} %" in page
+    assert "<th>deadline misses</th><td>2</td>" in page
+    assert "m7amp audio: nano f32 48000 Hz" in page  # the UART log
+    assert "Robot log" not in page
+    assert any("waveforms" in line for line in lines)  # progress was reported
+
+
+def test_report_links_the_robot_log(tmp_path: Path):
+    log = tmp_path / "results" / "robot" / "log.html"
+    log.parent.mkdir(parents=True)
+    log.write_text("<html></html>")
+    out = write_report(_record(), tmp_path / "out" / "r.html", robot_log=log, progress=lambda _: None)
+    page = out.read_text()
+    assert '<a href="../results/robot/log.html">Robot log</a>' in page
+
+
+def test_report_cli_writes_beside_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    _record().save(tmp_path / "run")
+    assert main(["report", str(tmp_path / "run")]) == 0
+    assert "waveforms" in (tmp_path / "run" / "report.html").read_text()
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    assert "no run found" in capsys.readouterr().err
