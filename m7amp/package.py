@@ -67,3 +67,8 @@ def load_package(path: str | Path | None = None) -> Package:
     if "c" not in meta:
         raise M7Error(f"{meta_path} lists no C model sources: re-export the package")
     return Package(path.resolve(), meta)
+
+
+# How close the firmware's output must be to reference_output(), as ESR, per engine precision
+# (issue #4's bounds for the hand-written engine; docs/engine.md records what it reaches).
+ENGINE_ESR_BOUND: dict[str, float] = {"f32": 1e-7, "q15": 1e-3}

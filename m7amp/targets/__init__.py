@@ -60,17 +60,19 @@ def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
 
 
 def build_firmware(
-    app: str, package: str | Path | None = None, *, precision: str = "f32", sample_rate: int = 48_000,
+    app: str, package: str | Path | None = None, *, precision: str = "f32", sample_rate: int | None = None,
     block: int = 32,
 ) -> Path:
     """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
-    (default: the committed default); return its ELF. The audio app is built for ``sample_rate`` and
-    ``block`` samples per half buffer, each combination in its own build folder."""
+    (default: the committed default); return its ELF. The audio app is built for ``sample_rate``
+    (default: the model's) and ``block`` samples per half buffer, each combination in its own build
+    folder."""
     from m7amp.firmware import REPO, build_engine_app
     from m7amp.package import load_package
 
     pkg = load_package(package)
     if app == "audio":
+        sample_rate = sample_rate or pkg.sample_rate
         defines = {"M7AMP_AUDIO_RATE": str(sample_rate), "M7AMP_AUDIO_BLOCK": str(block)}
         build_dir = REPO / "build" / app / f"{pkg.name}_{precision}_{sample_rate}_{block}"
     else:

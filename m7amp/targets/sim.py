@@ -40,10 +40,10 @@ class SimTarget(Target):
         self._log = ""
 
     def play(self, samples: np.ndarray, sample_rate: int, *, progress: Progress | None = None) -> PlayResult:
-        from m7amp.audio import play
-
         if self._elf is None:
             raise M7Error("no firmware loaded: call load(elf) first")
+        from m7amp.audio import play
+
         result = play(self._elf, np.asarray(samples, dtype=np.float32), sample_rate, progress=progress)
         result.target = self.name
         self._log += result.uart

@@ -1,0 +1,41 @@
+"""The target registry: names, unavailable backends, the sim backend's contract checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from m7amp.errors import M7Error
+from m7amp.targets import BACKENDS, Target, TargetUnavailableError, get_target, target_class
+from m7amp.targets.sim import SimTarget
+
+
+def test_unknown_target_names_the_known_ones():
+    with pytest.raises(M7Error, match="unknown target 'qemu'; known: sim, renode, board"):
+        get_target("qemu")
+
+
+def test_every_backend_is_a_target_or_unavailable_with_a_reason():
+    for name in BACKENDS:
+        try:
+            cls = target_class(name)
+        except TargetUnavailableError as exc:
+            assert name in str(exc)
+            continue
+        assert issubclass(cls, Target) and cls.name == name and cls.app in ("audio", "hostlink")
+
+
+def test_unavailable_reason_stops_construction(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(SimTarget, "unavailable_reason", classmethod(lambda cls, **o: "no simulator today"))
+    with pytest.raises(TargetUnavailableError, match="target sim: no simulator today"):
+        get_target("sim")
+
+
+def test_sim_target_needs_a_loaded_existing_elf(tmp_path: Path):
+    sim = SimTarget()
+    with pytest.raises(M7Error, match="no firmware loaded"):
+        sim.play(np.zeros(32, np.float32), 48_000)
+    with pytest.raises(M7Error, match="firmware not found"):
+        sim.load(tmp_path / "missing.elf")
