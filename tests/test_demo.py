@@ -1,0 +1,110 @@
+"""``m7amp demo`` wiring: what it writes and prints are the played run's own numbers. The firmware build,
+the target and the Keras reference are replaced by known stand-ins here (fast, no toolchain); the real
+chain runs in ``test_demo_end_to_end_on_the_simulator`` when the toolchain and the audio path are here."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from m7amp import metrics
+from m7amp.cli import main
+from m7amp.package import ENGINE_ESR_BOUND, Package
+from m7amp.playback import PlayResult
+from m7amp.record import load_record
+from m7amp.targets import BACKENDS, Target, target_class
+
+BLOCK = 32
+
+
+class FakeTarget(Target):
+    """Answers tanh(2x) with a known cycle pattern: stands in for a backend."""
+
+    name = "fake"
+    app = "audio"
+
+    def load(self, elf: Path) -> None:
+        self.elf = elf
+
+    def play(self, samples, sample_rate, *, progress=None) -> PlayResult:
+        n = len(samples)
+        if progress:
+            progress(n, n)
+        cycles = np.tile([2000 * BLOCK, 2600 * BLOCK], n // BLOCK // 2 + 1)[: n // BLOCK]
+        return PlayResult(output=np.tanh(2 * samples).astype(np.float32), sample_rate=sample_rate,
+                          block_size=BLOCK, block_cycles=cycles, deadline_misses=3, latency_samples=64,
+                          uart="fake firmware up\n", target=self.name)
+
+    def uart_log(self) -> str:
+        return "fake firmware up\n"
+
+    def reset(self) -> None:
+        pass
+
+
+@pytest.fixture
+def stand_ins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import m7amp.firmware
+    import m7amp.targets
+
+    elf = tmp_path / "fake.elf"
+    elf.write_bytes(b"\x7fELF")
+    monkeypatch.setitem(BACKENDS, "fake", "tests.test_demo:FakeTarget")
+    monkeypatch.setattr(m7amp.targets, "build_firmware", lambda app, pkg, **kw: elf)
+    monkeypatch.setattr(m7amp.firmware, "elf_size", lambda path: {"text": 9000, "data": 100, "bss": 5000,
+                                                                  "flash": 9100})
+    monkeypatch.setattr(Package, "reference_output", lambda self, x: np.tanh(2.02 * x).astype(np.float32))
+
+
+def _printed(text: str, label: str) -> str:
+    match = re.search(rf"^  {re.escape(label)}\s*: (\S+)", text, re.MULTILINE)
+    assert match, f"{label!r} not printed in:\n{text}"
+    return match.group(1)
+
+
+def test_demo_writes_and_prints_the_runs_figures(stand_ins: None, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seconds", "0.5", "--target", "fake"]) == 0
+    printed = capsys.readouterr().out
+
+    x, sr = sf.read(out / "guitar_di.wav", dtype="float32")
+    fw, _ = sf.read(out / "firmware_out.wav", dtype="float32")
+    amp, _ = sf.read(out / "amp_target.wav", dtype="float32")
+    assert sr == 48_000 and len(x) == 24_000
+    assert np.array_equal(fw, np.tanh(2 * x).astype(np.float32))  # the target's output, unchanged
+
+    rec = load_record(out / "run")
+    f = rec.figures()
+    assert np.array_equal(rec.input, x) and np.array_equal(rec.target, amp)
+    assert f["cycles_per_sample"] == pytest.approx(2300.0, abs=1.0)
+    assert f["deadline_misses"] == 3 and rec.memory["flash"] == 9100
+    assert _printed(printed, "ESR vs reference model") == metrics.format_esr(f["esr_vs_reference"])
+    assert _printed(printed, "ESR vs amp (target)") == metrics.format_esr(metrics.esr(amp, fw))
+    assert _printed(printed, "cycles per sample") == f"{f['cycles_per_sample']:,.0f}"
+    assert _printed(printed, "CPU load") == f"{100 * f['cpu_load']:.1f}"
+    assert _printed(printed, "deadline misses") == "3"
+    report = Path(_printed(printed, "report"))
+    assert report == (out / "report.html").resolve()
+    page = report.read_text()
+    assert page.count("<img ") == 5 and "fake firmware up" in page
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
+def test_demo_end_to_end_on_the_simulator(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    reason = target_class("sim").unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seconds", "0.25"]) == 0
+    printed = capsys.readouterr().out
+    f = load_record(out / "run").figures()
+    assert f["esr_vs_reference"] <= ENGINE_ESR_BOUND["f32"]
+    assert f["blocks"] > 0 and f["cycles_per_sample"] > 0
+    assert _printed(printed, "deadline misses") == str(f["deadline_misses"])
+    assert (out / "report.html").is_file()
