@@ -78,8 +78,8 @@ def _train_package(out: Path, epochs: int) -> Path:
 def run(args: argparse.Namespace) -> int:
     import soundfile as sf
 
-    from m7amp import firmware
     from m7amp.data import reference_amp, synth_guitar
+    from m7amp.memory import memory_report
     from m7amp.package import load_package
     from m7amp.record import RunRecord
     from m7amp.report import write_report
@@ -112,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
     target = get_target(args.target)
     _step(3, f"building the {target.app} firmware ({args.precision}, arm-none-eabi-gcc)")
     elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr)
-    sizes = firmware.elf_size(elf)
-    print(f"      {elf}  (flash {sizes['flash']:,} B, RAM {sizes['data'] + sizes['bss']:,} B)")
+    memory = memory_report(elf)
+    print(f"      {elf}  (flash {memory.flash_bytes:,} B, RAM {memory.ram_bytes:,} B)")
 
     _step(4, f"playing the guitar through the firmware on target {target.name} (virtual time)")
     with target:
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
     _step(6, "report")
     rec = RunRecord(input=x, result=result, reference=reference, target=amp, elf=str(elf),
-                    package=str(package.path), precision=args.precision, memory=sizes,
+                    package=str(package.path), precision=args.precision, memory=memory.as_dict(),
                     title=f"m7amp demo: {m['name']} {args.precision} on {target.name}")
     rec.save(out / "run")
     report = write_report(rec, out / "report.html", progress=lambda line: print(f"      {line}"))

@@ -26,8 +26,6 @@ from m7amp.playback import CORE_HZ
 from m7amp.record import RunRecord, load_record
 
 ZOOM_SECONDS = 0.02
-FLASH_BYTES = 2048 * 1024
-RAM_BYTES = (128 + 368 + 16) * 1024  # DTCM + SRAM1 + SRAM2 (docs/firmware.md)
 DEFAULT_ROBOT_LOG = Path("results") / "robot" / "log.html"
 
 HELP = "write one HTML page (plots embedded) for a played run: waveforms, error, cycles, CPU load, memory"
@@ -132,12 +130,18 @@ def plot_cpu_load(rec: RunRecord) -> str:
     return _png(fig)
 
 
-def memory_rows(memory: dict[str, int]) -> list[tuple[str, int, int]]:
-    """(region, used bytes, size bytes) from ``m7amp.firmware.elf_size`` figures."""
-    if not memory:
-        return []
-    return [("flash (text + data)", int(memory["flash"]), FLASH_BYTES),
-            ("RAM (data + bss, incl. stack)", int(memory["data"]) + int(memory["bss"]), RAM_BYTES)]
+def memory_rows(memory: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(region, used bytes, size bytes) per memory, from ``m7amp.memory.memory_report(elf).as_dict()``."""
+    return [(name.upper(), int(r["used"]), int(r["size"])) for name, r in memory.get("regions", {}).items()]
+
+
+def engine_memory_line(memory: dict[str, Any]) -> str:
+    """The engine's share of the memory, as one sentence (empty without an exported model)."""
+    if not memory.get("model"):
+        return ""
+    return (f"model {memory['model']}: weights {memory['weights_bytes']:,} B in {memory['weights_region']}, "
+            f"state {memory['state_bytes']:,} B in {memory['state_region']}, "
+            f"scratch {memory['scratch_bytes']:,} B in {memory['scratch_region']}")
 
 
 def plot_memory(rows: list[tuple[str, int, int]]) -> str:
@@ -152,7 +156,8 @@ def plot_memory(rows: list[tuple[str, int, int]]) -> str:
                 va="center", fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% used")
-    ax.set_title("flash and RAM")
+    ax.invert_yaxis()  # regions top to bottom in address order
+    ax.set_title("memory use per region of the F767")
     return _png(fig)
 
 
@@ -180,6 +185,8 @@ def _figures_table(rec: RunRecord) -> str:
         ("deadline misses", str(f["deadline_misses"])),
         ("latency (samples)", str(f["latency_samples"])),
     ]
+    if rec.memory:
+        rows.append(("flash / RAM", f"{rec.memory['flash_bytes']:,} B / {rec.memory['ram_bytes']:,} B"))
     body = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f'<table class="figures">\n{body}\n</table>'
 
@@ -215,7 +222,9 @@ def write_report(
         sections.append(("CPU load over time", _img(plot_cpu_load(rec), "CPU load")))
     rows = memory_rows(rec.memory)
     if rows:
-        sections.append(("Flash and RAM", _img(plot_memory(rows), "memory")))
+        engine = engine_memory_line(rec.memory)
+        sections.append(("Flash and RAM", _img(plot_memory(rows), "memory")
+                         + (f"<p>{html.escape(engine)}</p>" if engine else "")))
     if rec.result.uart:
         sections.append(("UART log (USART3)", f"<pre>{html.escape(rec.result.uart)}</pre>"))
     log = Path(robot_log) if robot_log is not None else DEFAULT_ROBOT_LOG

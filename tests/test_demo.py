@@ -47,17 +47,25 @@ class FakeTarget(Target):
         pass
 
 
+class FakeMemory:
+    flash_bytes, ram_bytes = 9100, 5100
+
+    def as_dict(self) -> dict:
+        return {"regions": {"flash": {"start": 0x08000000, "size": 2 << 20, "used": 9100},
+                            "dtcm": {"start": 0x20000000, "size": 128 << 10, "used": 5100}},
+                "model": None, "flash_bytes": 9100, "ram_bytes": 5100}
+
+
 @pytest.fixture
 def stand_ins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import m7amp.firmware
+    import m7amp.memory
     import m7amp.targets
 
     elf = tmp_path / "fake.elf"
     elf.write_bytes(b"\x7fELF")
     monkeypatch.setitem(BACKENDS, "fake", "tests.test_demo:FakeTarget")
     monkeypatch.setattr(m7amp.targets, "build_firmware", lambda app, pkg, **kw: elf)
-    monkeypatch.setattr(m7amp.firmware, "elf_size", lambda path: {"text": 9000, "data": 100, "bss": 5000,
-                                                                  "flash": 9100})
+    monkeypatch.setattr(m7amp.memory, "memory_report", lambda path: FakeMemory())
     monkeypatch.setattr(Package, "reference_output", lambda self, x: np.tanh(2.02 * x).astype(np.float32))
 
 
@@ -83,7 +91,7 @@ def test_demo_writes_and_prints_the_runs_figures(stand_ins: None, tmp_path: Path
     f = rec.figures()
     assert np.array_equal(rec.input, x) and np.array_equal(rec.target, amp)
     assert f["cycles_per_sample"] == pytest.approx(2300.0, abs=1.0)
-    assert f["deadline_misses"] == 3 and rec.memory["flash"] == 9100
+    assert f["deadline_misses"] == 3 and rec.memory == FakeMemory().as_dict()
     assert _printed(printed, "ESR vs reference model") == metrics.format_esr(f["esr_vs_reference"])
     assert _printed(printed, "ESR vs amp (target)") == metrics.format_esr(metrics.esr(amp, fw))
     assert _printed(printed, "cycles per sample") == f"{f['cycles_per_sample']:,.0f}"

@@ -17,6 +17,17 @@ from m7amp.record import RunRecord, load_record
 from m7amp.report import write_report
 
 SR, BLOCK = 48_000, 32
+# the shape of m7amp.memory.memory_report(elf).as_dict()
+MEMORY = {
+    "regions": {"itcm": {"start": 0, "size": 16384, "used": 4096},
+                "flash": {"start": 0x08000000, "size": 2 << 20, "used": 41_000},
+                "dtcm": {"start": 0x20000000, "size": 128 << 10, "used": 60_000},
+                "sram1": {"start": 0x20020000, "size": 368 << 10, "used": 0},
+                "sram2": {"start": 0x2007C000, "size": 16 << 10, "used": 1024}},
+    "model": "nano_f32", "weights_bytes": 3988, "weights_region": "flash", "state_bytes": 49104,
+    "state_region": "dtcm", "scratch_bytes": 72, "scratch_region": "dtcm", "flash_bytes": 41_000,
+    "ram_bytes": 61_024,
+}
 
 
 def _record() -> RunRecord:
@@ -30,7 +41,7 @@ def _record() -> RunRecord:
     result = PlayResult(output=out, sample_rate=SR, block_size=BLOCK, block_cycles=cycles, deadline_misses=2,
                         latency_samples=64, uart="m7amp audio: nano f32 48000 Hz\n", target="sim")
     return RunRecord(input=x, result=result, reference=ref, target=amp, elf="fw.elf", package="pkg",
-                     precision="f32", memory={"text": 40_000, "data": 1_000, "bss": 60_000, "flash": 41_000})
+                     precision="f32", memory=MEMORY)
 
 
 def test_figures_are_those_of_the_play_result():
@@ -84,6 +95,7 @@ def test_report_embeds_every_plot_and_the_figures(tmp_path: Path):
     assert f"{100 * f['cpu_load']:.1f} %" in page
     assert "<th>deadline misses</th><td>2</td>" in page
     assert "m7amp audio: nano f32 48000 Hz" in page  # the UART log
+    assert "41,000 B / 61,024 B" in page and "state 49,104 B in dtcm" in page
     assert "Robot log" not in page
     assert any("waveforms" in line for line in lines)  # progress was reported
 
