@@ -48,6 +48,11 @@ class M7ampLibrary:
         self._precision = precision
 
     @keyword
+    def model_name(self) -> str:
+        """The package's model name as the firmware prints it (``model=<name>``)."""
+        return self._pkg().name
+
+    @keyword
     def build_firmware_for_target(self) -> str:
         """Build the app the target runs (audio or hostlink) for the package; returns the ELF path."""
         return str(build_firmware(self._need_target().app, self._pkg().path, precision=self._precision))

@@ -21,6 +21,10 @@ Should Fit The Real-Time Budget
 Should Not Miss A Deadline
     No Deadline Misses
 
+Should Announce Its Model On The UART
+    ${model}=    Model Name
+    UART Should Contain    model=${model} precision=${PRECISION}
+
 Should Write A Report Of The Run
     ${report}=    Write Run Report    ${OUTPUT DIR}/guitar/report.html
     File Should Exist    ${report}
