@@ -71,7 +71,9 @@ def _train_package(out: Path, epochs: int) -> Path:
     spec = {"synthetic": {"seconds": 60.0, "knob_values": None, "seed": 0, "sample_rate": 48_000}}
     run_dir = run_training(spec, load_config("nano"), load_train_config(None), out / "train", epochs=epochs,
                            command="m7amp demo --train")
-    export_package(run_dir, out / "package", force=True, progress=lambda line: print(f"      {line}"))
+    # the firmware needs only the C sources: no TFLite variants (they take minutes to convert)
+    export_package(run_dir, out / "package", force=True, tflite=False,
+                   progress=lambda line: print(f"      {line}"))
     return out / "package"
 
 
