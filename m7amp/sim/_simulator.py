@@ -151,6 +151,9 @@ class Simulator:
         self._sleeping = False
         self._div_hooks: list[int] = []
         self._div_hooks_wanted = False
+        self._watchers: list[tuple[int, int, Callable[[int, int], None]]] = []
+        self._watched_pages: list[tuple[int, bytearray]] = []
+        self._watch_wanted = False
         self._time_mark = (0, 0.0)  # (cycles, seconds) at the last clock change
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         uc.ctl_set_cpu_model(arm.UC_CPU_ARM_CORTEX_M7)  # UC_MODE_MCLASS would give an M33 without FP64
@@ -192,7 +195,9 @@ class Simulator:
                 self.peripherals[entry.name] = tag
                 continue
             for cls in models:
-                kwargs = {"irq": entry.irq} if cls is periph.Usart else {}
+                kwargs: dict[str, Any] = {"irq": entry.irq} if cls in (periph.Usart, periph.Sai) else {}
+                if cls is periph.Dma:  # numbered lines, one per stream
+                    kwargs = {"irqs": {int(line): n for line, (_, n) in entry.irqs.items() if line.isdigit()}}
                 model = cls(self, entry.name if len(models) == 1 else cls.__name__.lower(), entry.address,
                             entry.size, **kwargs)
                 self.bus.attach(model)
@@ -406,41 +411,96 @@ class Simulator:
         return self._uart.decode("latin-1")
 
     # memory ---------------------------------------------------------------------------------------------
-    def _in_guard_page(self, address: int) -> bool:
-        gp = getattr(self, "_guard_page", None)
-        return gp is not None and gp[0] <= address < gp[0] + len(gp[1])
+    def _python_page(self, address: int) -> tuple[int, bytearray] | None:
+        """The Python-backed page span (stack guard, watched RAM) holding ``address``, if any."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return lo, buf
+        return None
+
+    def _python_pages(self) -> list[tuple[int, bytearray]]:
+        guard = getattr(self, "_guard_page", None)
+        return ([guard] if guard else []) + [(lo, buf) for lo, buf in self._watched_pages]
+
+    def _span_end(self, address: int, end: int) -> int:
+        """End of the run of ``address`` that lies in one kind of memory (unicorn or a Python page)."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return min(end, lo + len(buf))
+            if address < lo < end:
+                end = lo
+        return end
 
     def read_memory(self, address: int, size: int) -> bytes:
         """Bytes of simulated memory (flash, RAM); raises M7Error for unmapped addresses."""
-        out = bytearray()
-        for addr in range(address, address + size):
-            if self._in_guard_page(addr):
-                lo, buf = self._guard_page
-                out.append(buf[addr - lo])
+        out, addr, end = bytearray(), address, address + size
+        while addr < end:
+            stop = self._span_end(addr, end)
+            page = self._python_page(addr)
+            if page is not None:
+                out += page[1][addr - page[0]:stop - page[0]]
             else:
-                break
-        if len(out) == size:
-            return bytes(out)
-        try:
-            return bytes(out) + bytes(self.uc.mem_read(address + len(out), size - len(out)))
-        except UcError:
-            raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+                try:
+                    out += self.uc.mem_read(addr, stop - addr)
+                except UcError:
+                    raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+            addr = stop
+        return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:
         """Write simulated memory (also flash: this is how the firmware is 'programmed')."""
-        for i, byte in enumerate(data):
-            if not self._in_guard_page(address + i):
-                data = data[i:]
-                address += i
-                break
-            lo, buf = self._guard_page
-            buf[address + i - lo] = byte
-        else:
-            return
-        try:
-            self.uc.mem_write(address, bytes(data))
-        except UcError:
-            raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+        addr, end = address, address + len(data)
+        while addr < end:
+            stop = self._span_end(addr, end)
+            chunk = bytes(data[addr - address:stop - address])
+            page = self._python_page(addr)
+            if page is not None:
+                page[1][addr - page[0]:stop - page[0]] = chunk
+            else:
+                try:
+                    self.uc.mem_write(addr, chunk)
+                except UcError:
+                    raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+            addr = stop
+
+    # watched RAM (hook for the DMA model: which buffer halves did the CPU rewrite) ----------------------
+    def watch_writes(self, lo: int, hi: int, on_write: Callable[[int, int], None]) -> None:
+        """Call ``on_write(address, size)`` for every CPU store into RAM ``[lo, hi)``.
+
+        The 1 KB pages holding the range become MMIO backed by a bytearray (from the next slice on), as
+        the stack guard's page does: only accesses to those pages pay a Python call; a ranged unicorn
+        memory hook would slow every store of the program (measured: about 2x)."""
+        self._watchers.append((lo, hi, on_write))
+        self._watch_wanted = True
+        self.request_stop()
+
+    def _install_watches(self) -> None:
+        self._watch_wanted = False
+        guard = getattr(self, "_guard_page", None)
+        for lo, hi, _ in self._watchers:
+            page = lo - lo % self.page
+            while page < hi:
+                if self._python_page(page) is None:
+                    if guard and guard[0] <= page < guard[0] + len(guard[1]):
+                        self.warn(f"RAM at 0x{page:08x} shares the stack guard's page: writes not watched")
+                    else:
+                        buf = bytearray(self.uc.mem_read(page, self.page))
+                        self.uc.mem_unmap(page, self.page)
+                        self.uc.mmio_map(page, self.page, self._watched_read, page, self._watched_write, page)
+                        self._watched_pages.append((page, buf))
+                page += self.page
+
+    def _watched_read(self, uc: Uc, offset: int, size: int, page: int) -> int:
+        buf = self._python_page(page)[1]  # type: ignore[index]
+        return int.from_bytes(buf[offset:offset + size], "little")
+
+    def _watched_write(self, uc: Uc, offset: int, size: int, value: int, page: int) -> None:
+        buf = self._python_page(page)[1]  # type: ignore[index]
+        buf[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        address = page + offset
+        for lo, hi, on_write in self._watchers:
+            if lo <= address < hi:
+                on_write(address, size)
 
     def _read_word(self, address: int) -> int:
         return struct.unpack("<I", self.read_memory(address, 4))[0]
@@ -752,6 +812,8 @@ class Simulator:
                 self._system_reset()
             if self._div_hooks_wanted:
                 self._install_div_hooks()
+            if self._watch_wanted:
+                self._install_watches()
             self.scheduler.fire_due(self.cycles)
             try:
                 self._take_exceptions()
