@@ -151,8 +151,8 @@ class Simulator:
         self._sleeping = False
         self._div_hooks: list[int] = []
         self._div_hooks_wanted = False
-        self._watchers: list[tuple[int, int, Callable[[int, int], None]]] = []
-        self._watched_pages: list[tuple[int, bytearray]] = []
+        self._watchers: list[list[Any]] = []  # [lo, hi, on_write, active]
+        self._watched_pages: dict[int, bytearray] = {}
         self._watch_wanted = False
         self._time_mark = (0, 0.0)  # (cycles, seconds) at the last clock change
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
@@ -420,7 +420,7 @@ class Simulator:
 
     def _python_pages(self) -> list[tuple[int, bytearray]]:
         guard = getattr(self, "_guard_page", None)
-        return ([guard] if guard else []) + [(lo, buf) for lo, buf in self._watched_pages]
+        return ([guard] if guard else []) + list(self._watched_pages.items())
 
     def _span_end(self, address: int, end: int) -> int:
         """End of the run of ``address`` that lies in one kind of memory (unicorn or a Python page)."""
@@ -464,42 +464,56 @@ class Simulator:
             addr = stop
 
     # watched RAM (hook for the DMA model: which buffer halves did the CPU rewrite) ----------------------
-    def watch_writes(self, lo: int, hi: int, on_write: Callable[[int, int], None]) -> None:
-        """Call ``on_write(address, size)`` for every CPU store into RAM ``[lo, hi)``.
+    def watch_writes(self, lo: int, hi: int, on_write: Callable[[int, int], None]) -> int:
+        """Register a watch (inactive) on RAM ``[lo, hi)``; return its id for ``set_watch``.
 
-        The 1 KB pages holding the range become MMIO backed by a bytearray (from the next slice on), as
-        the stack guard's page does: only accesses to those pages pay a Python call; a ranged unicorn
-        memory hook would slow every store of the program (measured: about 2x)."""
-        self._watchers.append((lo, hi, on_write))
-        self._watch_wanted = True
-        self.request_stop()
+        While a watch is active, ``on_write(address, size)`` is called for every CPU store into its range.
+        The 1 KB pages holding active ranges become MMIO backed by a bytearray (switched at the next slice
+        boundary), as the stack guard's page does: only accesses to those pages pay a Python call while
+        they are watched. A ranged unicorn memory hook would slow every store of the program (measured:
+        about 2x), so watches are meant to be short: the DMA model arms one per buffer half only until
+        the firmware's first store into it."""
+        self._watchers.append([lo, hi, on_write, False])
+        return len(self._watchers) - 1
 
-    def _install_watches(self) -> None:
+    def set_watch(self, watch: int, active: bool) -> None:
+        if self._watchers[watch][3] != active:
+            self._watchers[watch][3] = active
+            self._watch_wanted = True
+            self.request_stop()
+
+    def _sync_watches(self) -> None:
+        """Make exactly the pages of active watches Python-backed."""
         self._watch_wanted = False
         guard = getattr(self, "_guard_page", None)
-        for lo, hi, _ in self._watchers:
-            page = lo - lo % self.page
-            while page < hi:
-                if self._python_page(page) is None:
-                    if guard and guard[0] <= page < guard[0] + len(guard[1]):
-                        self.warn(f"RAM at 0x{page:08x} shares the stack guard's page: writes not watched")
-                    else:
-                        buf = bytearray(self.uc.mem_read(page, self.page))
-                        self.uc.mem_unmap(page, self.page)
-                        self.uc.mmio_map(page, self.page, self._watched_read, page, self._watched_write, page)
-                        self._watched_pages.append((page, buf))
-                page += self.page
+        wanted: set[int] = set()
+        for lo, hi, _, active in self._watchers:
+            if active:
+                wanted.update(range(lo - lo % self.page, hi, self.page))
+        for page in [p for p in self._watched_pages if p not in wanted]:
+            buf = self._watched_pages.pop(page)
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mem_map(page, self.page, UC_PROT_ALL)
+            self.uc.mem_write(page, bytes(buf))
+        for page in sorted(wanted - set(self._watched_pages)):
+            if guard and guard[0] <= page < guard[0] + len(guard[1]):
+                self.warn(f"RAM at 0x{page:08x} shares the stack guard's page: stores there are not watched")
+                continue
+            buf = bytearray(self.uc.mem_read(page, self.page))
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mmio_map(page, self.page, self._watched_read, buf, self._watched_write, (page, buf))
+            self._watched_pages[page] = buf
 
-    def _watched_read(self, uc: Uc, offset: int, size: int, page: int) -> int:
-        buf = self._python_page(page)[1]  # type: ignore[index]
+    @staticmethod
+    def _watched_read(uc: Uc, offset: int, size: int, buf: bytearray) -> int:
         return int.from_bytes(buf[offset:offset + size], "little")
 
-    def _watched_write(self, uc: Uc, offset: int, size: int, value: int, page: int) -> None:
-        buf = self._python_page(page)[1]  # type: ignore[index]
+    def _watched_write(self, uc: Uc, offset: int, size: int, value: int, where: tuple[int, bytearray]) -> None:
+        page, buf = where
         buf[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
         address = page + offset
-        for lo, hi, on_write in self._watchers:
-            if lo <= address < hi:
+        for lo, hi, on_write, active in self._watchers:
+            if active and lo <= address < hi:
                 on_write(address, size)
 
     def _read_word(self, address: int) -> int:
@@ -812,8 +826,6 @@ class Simulator:
                 self._system_reset()
             if self._div_hooks_wanted:
                 self._install_div_hooks()
-            if self._watch_wanted:
-                self._install_watches()
             self.scheduler.fire_due(self.cycles)
             try:
                 self._take_exceptions()
@@ -830,6 +842,8 @@ class Simulator:
                         return "idle"
                     st.cycles = min(wake, limit)  # WFI: skip virtual time to the next event
                     continue
+            if self._watch_wanted:
+                self._sync_watches()  # after events and exception entry: before the CPU runs again
             st.stop_at = min(self.scheduler.next_time, limit)
             st.stopped = 0
             pending_masked = self.nvic.any_pending()

@@ -52,7 +52,7 @@ class Transfer:
 
     items: list[int] = field(default_factory=list)
     region_starts: list[tuple[int, int, int | None]] = field(default_factory=list)  # offset, region, stored
-    region_ends: list[int] = field(default_factory=list)  # item offsets (after the item) where one ended
+    region_ends: list[tuple[int, int]] = field(default_factory=list)  # (item offset after it, its items)
     misses: int = 0
 
 
@@ -66,7 +66,7 @@ class Stream:
         self.size = 4
         self.region_written: list[int | None] = [None, None]  # cycle of the first store since read
         self.region_read_once = [False, False]
-        self.on_region_written: Callable[[int, int], None] | None = None  # (region, cycle)
+        self.watches: list[int] = []  # Simulator.watch_writes ids, one per region (M2P only)
 
     # configuration ---------------------------------------------------------------------------------------
     def reg(self, off: int) -> int:
@@ -115,26 +115,26 @@ class Stream:
             self.dma.regs[stream_base(self.n) + CR] &= ~CR_EN
             return
         self.active = True
+        self.spans = [self.region_span(0), self.region_span(1)]
         self.region_written = [None, None]
         self.region_read_once = [False, False]
+        self._disarm()
         if self.direction == M2P:
-            for region in (0, 1) if cr & CR_DBM else (0,):
-                lo, hi = self.region_span(region)
-                self.dma.board.watch_writes(lo, hi, self._stored)
-            if not cr & CR_DBM:
-                lo, hi = self.region_span(1)
-                self.dma.board.watch_writes(lo, hi, self._stored)
+            board = self.dma.board
+            self.watches = [board.watch_writes(lo, hi, self._stored) for lo, hi in self.spans]
+
+    def _disarm(self) -> None:
+        for watch in self.watches:
+            self.dma.board.set_watch(watch, False)
+        self.watches = []
 
     def _stored(self, address: int, size: int) -> None:
         if not self.active:
             return
-        for region in (0, 1):
-            lo, hi = self.region_span(region)
+        for region, (lo, hi) in enumerate(self.spans):
             if lo <= address < hi and self.region_written[region] is None:
-                cycle = self.dma.board.cycles
-                self.region_written[region] = cycle
-                if self.on_region_written is not None:
-                    self.on_region_written(region, cycle)
+                self.region_written[region] = self.dma.board.cycles
+                self.dma.board.set_watch(self.watches[region], False)
 
     # transfers -------------------------------------------------------------------------------------------
     def items_to_event(self) -> int:
@@ -142,17 +142,17 @@ class Stream:
         half = self.count0 // 2
         return self.remaining - half if self.remaining > half else self.remaining
 
-    def move(self, n: int, data: list[int] | None, start_cycles: list[int]) -> Transfer:
+    def move(self, n: int, data: list[int] | None, item_cycle: Callable[[int], int]) -> Transfer:
         """Transfer ``n`` items: write ``data`` to memory (P2M) or read items from memory (M2P).
 
-        ``start_cycles[i]`` is the virtual time of item i (for the deadline check of regions starting)."""
+        ``item_cycle(i)`` is the virtual time of item i (for the deadline check of regions starting)."""
         out = Transfer()
         done = 0
         bases = self.dma.board
         while done < n and self.active:
             if self.direction == M2P and (self.remaining == self.count0 or (
                     self.remaining == self.count0 // 2 and not self.cr & CR_DBM)):
-                self._begin_region(done, start_cycles[done], out)
+                self._begin_region(done, item_cycle(done), out)
             step = min(n - done, self.items_to_event())
             index = self.count0 - self.remaining
             if self.cr & CR_DBM:
@@ -174,8 +174,10 @@ class Stream:
                 out.items += words if self.cr & CR_MINC else words * step
             done += step
             self.remaining -= step
-            if self.remaining in (0, self.count0 // 2):
-                out.region_ends.append(done)
+            if self.remaining == 0:
+                out.region_ends.append((done, self.count0 if self.cr & CR_DBM else self.count0 // 2))
+            elif self.remaining == self.count0 // 2 and not self.cr & CR_DBM:
+                out.region_ends.append((done, self.count0 - self.count0 // 2))
             self._boundary()
         return self._finish(out)
 
@@ -194,6 +196,8 @@ class Stream:
 
     def _end_region(self, region: int) -> None:
         self.region_written[region] = None  # the next store counts as a rewrite
+        if self.watches:
+            self.dma.board.set_watch(self.watches[region], True)
 
     def _boundary(self) -> None:
         if self.remaining == self.count0 // 2 and self.remaining:
@@ -210,8 +214,12 @@ class Stream:
             elif self.cr & CR_CIRC:
                 self.remaining = self.count0
             else:
-                self.active = False
+                self.stop()
                 self.dma.regs[off] &= ~CR_EN
+
+    def stop(self) -> None:
+        self.active = False
+        self._disarm()
 
 
 class Dma(Peripheral):
@@ -233,6 +241,7 @@ class Dma(Peripheral):
         super().reset()
         self.streams = [Stream(self, n) for n in range(8)]
         self.on_access: Callable[[], None] | None = None  # the SAI catches up before any access
+        self.on_change: Callable[[], None] | None = None  # ... and reschedules after any write
 
     # state ---------------------------------------------------------------------------------------------
     def stream_for(self, par: int, request: str) -> Stream | None:
@@ -270,8 +279,8 @@ class Dma(Peripheral):
         if self.on_access is not None:
             self.on_access()
         self._write(offset, value, mask)
-        if self.on_access is not None:
-            self.on_access()  # a stream (re)started or stopped: the SAI reschedules its next sync point
+        if self.on_change is not None:
+            self.on_change()  # a stream (re)started or stopped: the SAI reschedules its next sync point
 
     def _write(self, offset: int, value: int, mask: int) -> None:
         if offset in (LIFCR, HIFCR):
@@ -299,7 +308,7 @@ class Dma(Peripheral):
                     self._check_request(n, new)
                     stream.start()
                 elif not new & CR_EN and stream.active:
-                    stream.active = False
+                    stream.stop()
                     self.regs[stream_base(n) + NDTR] = stream.remaining
             self._update_irq(n)
             return

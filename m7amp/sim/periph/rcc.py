@@ -75,6 +75,15 @@ class Rcc(Peripheral):
             return 0
         return self._vco_input_hz() * n // q
 
+    def _check_vco(self, name: str) -> None:
+        """RM0410 §5.3.23/24: VCO input 1-2 MHz, VCO output 100-432 MHz."""
+        cfgr = PLLI2SCFGR if name == "plli2s" else PLLSAICFGR
+        vin = self._vco_input_hz()
+        vco = vin * ((self.regs[cfgr] >> 6) & 0x1FF)
+        if not 950_000 <= vin <= 2_100_000 or not 100_000_000 <= vco <= 432_000_000:
+            self.board.warn(f"rcc: {name.upper()} VCO input {vin / 1e6:g} MHz / output {vco / 1e6:g} MHz "
+                            "outside 1-2 MHz / 100-432 MHz (RM0410)")
+
     def sai_kernel_hz(self, sai: int = 1) -> int:
         """SAI1 or SAI2 kernel clock (Hz) as DCKCFGR1 and the audio PLLs are programmed now."""
         dck = self.regs[DCKCFGR1]
@@ -140,6 +149,7 @@ class Rcc(Peripheral):
                 self.regs[CR] &= ~CR_PLLRDY
             for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"), (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
                 if new & on and not old & on:
+                    self._check_vco(name)
                     self._later(name, PLL_LOCK, lambda rdy=rdy: self._set_cr(rdy))
                 if not new & on:
                     self.sched_cancel(name)

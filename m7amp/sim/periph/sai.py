@@ -146,6 +146,7 @@ class Sai(Peripheral):
                               if isinstance(p, Dma) and p.name == "dma2"), None)
             if self._dma is not None:
                 self._dma.on_access = self.advance
+                self._dma.on_change = self._schedule
         return self._dma
 
     def frame_time(self, k: int) -> int:
@@ -204,7 +205,7 @@ class Sai(Peripheral):
         last = ((now - self.t0 + 1) * self.period.denominator - 1) // self.period.numerator
         if last > self.frame:
             self._frames(self.frame + 1, last)
-        self._schedule()
+            self._schedule()
 
     def _frames(self, first: int, last: int) -> None:
         """Move frames first..last (inclusive) through every clocked block."""
@@ -217,7 +218,9 @@ class Sai(Peripheral):
             if stream is None or not block.reg(CR1) & CR1_DMAEN or slots == 0:
                 self._set_sr(block, SR_OVRUDR)
                 continue
-            cycles = [self.frame_time(first + i // slots) for i in range(n * slots)]
+            def cycles(i: int, slots: int = slots) -> int:
+                return self.frame_time(first + i // slots)
+
             if block.transmitter:
                 if stream.direction != M2P:
                     self._wrong_direction(block)
@@ -243,10 +246,9 @@ class Sai(Peripheral):
                 data = [0] * (n * slots)
                 data[::slots] = [int(v) & mask for v in ints]
                 moved = stream.move(n * slots, data, cycles)
-                half = max(1, (stream.count0 - stream.count0 // 2) // slots)
-                for end in moved.region_ends:
+                for end, items in moved.region_ends:
                     frame = first + (end - 1) // slots
-                    self.link.rx_done.append((self.frame_time(frame), frame - half + 1))
+                    self.link.rx_done.append((self.frame_time(frame), frame - items // slots + 1))
                     if self.link.on_block is not None:
                         self.link.on_block(frame)
         self.frame = last
@@ -280,9 +282,12 @@ class Sai(Peripheral):
             self.board.warn(f"{self.name}: block {block.name}'s DMA stream has the wrong DIR")
 
     def _schedule(self) -> None:
+        """Schedule the next sync point: the first frame at which a DMA stream reaches HT or TC."""
         self.board.scheduler.cancel(self._event)
         self._event = None
         frames = None
+        if self.period is None:
+            return
         for block in self.blocks.values():
             stream = self._stream(block) if self._clocked(block) else None
             if stream is None or not block.slots:
