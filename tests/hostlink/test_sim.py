@@ -56,7 +56,8 @@ def test_firmware_replies_like_the_host_build(hostlink_elf, pty_server, precisio
     info = client.info()
     assert (info.model, info.precision, info.max_block) == (MODEL, precision, 256)
     assert (info.sample_rate, info.core_hz, info.timeout_ms) == (META["sample_rate"], 216_000_000, 100)
-    assert client.skipped_text.startswith("m7amp hostlink ") and f"precision={precision}" in client.skipped_text
+    banner = client.skipped_text
+    assert banner.startswith("m7amp hostlink ") and f"precision={precision}" in banner
     out, cycles = run_blocks(client)
     want, _ = run_blocks(pty_server(precision).client)
     # Bit-exact for both: q15 is integer arithmetic, and both f32 builds are -std=c11 (no FMA contraction).
