@@ -106,6 +106,20 @@ class BoardTarget(HostLinkTarget):
             raise M7Error(f"unknown probe {probe!r}: choose one of {', '.join(PROBES)}")
         self.port, self.baud, self.probe, self.probe_id = port, baud, probe, probe_id
 
+    @classmethod
+    def unavailable_reason(cls, *, port: str | None = None, probe: str = "pyocd", probe_id: str | None = None,
+                           **options: object) -> str | None:
+        """No flasher for ``probe``, or no serial port given and no ST-LINK virtual COM port attached."""
+        from serial.tools import list_ports
+
+        try:
+            flash_command(probe, Path("firmware.elf"), probe_id)
+            if port is None:
+                find_stlink_port(list_ports.comports(), probe_id)
+        except M7Error as exc:
+            return str(exc)
+        return None
+
     def load(self, elf: Path) -> None:
         elf = Path(elf)
         if not elf.is_file():

@@ -63,6 +63,14 @@ class RenodeTarget(HostLinkTarget):
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._renode_log: Path | None = None
 
+    @classmethod
+    def unavailable_reason(cls, *, renode: str | None = None, **options: object) -> str | None:
+        try:
+            find_renode(renode)
+        except M7Error as exc:
+            return str(exc)
+        return None
+
     @property
     def pty(self) -> Path:
         if self._tmp is None:

@@ -39,3 +39,13 @@ def test_sim_target_needs_a_loaded_existing_elf(tmp_path: Path):
         sim.play(np.zeros(32, np.float32), 48_000)
     with pytest.raises(M7Error, match="firmware not found"):
         sim.load(tmp_path / "missing.elf")
+
+
+def test_host_link_backends_say_why_they_cannot_run(tmp_path: Path):
+    from m7amp.targets.board import BoardTarget
+    from m7amp.targets.renode import RenodeTarget
+
+    assert "Renode is not available" in RenodeTarget.unavailable_reason(renode=str(tmp_path / "no-renode"))
+    assert "unknown probe 'jtag'" in BoardTarget.unavailable_reason(probe="jtag")
+    with pytest.raises(TargetUnavailableError, match="target renode: Renode is not available"):
+        get_target("renode", renode=str(tmp_path / "no-renode"))
