@@ -25,9 +25,12 @@ pytestmark = requires_host_cc
 def act(tmp_path_factory):
     out = tmp_path_factory.mktemp("act") / "act.so"
     src = _engine.ENGINE_DIR / "src" / "m7_act_f32.c"
-    subprocess.run(["cc", *_engine.CFLAGS, "-shared", "-fPIC", "-I", str(_engine.ENGINE_DIR / "include"),
-                    str(src), "-o", str(out), "-lm"], check=True)
+    ftz = out.with_suffix(".ftz.c")
+    ftz.write_text(_engine.FTZ_C)
+    subprocess.run(["cc", *_engine.HOST_CFLAGS, "-shared", "-fPIC", "-I", str(_engine.ENGINE_DIR / "include"),
+                    str(src), str(ftz), "-o", str(out), "-lm"], check=True)
     lib = ctypes.CDLL(str(out))
+    _engine.type_ftz(lib)
     for f in ("m7_act_tanh_f32", "m7_act_sigmoid_f32"):
         getattr(lib, f).argtypes, getattr(lib, f).restype = [ctypes.c_void_p, ctypes.c_size_t], None
     lib.m7_act_gated_f32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
@@ -35,7 +38,8 @@ def act(tmp_path_factory):
 
     def run(name: str, x: np.ndarray) -> np.ndarray:
         v = np.ascontiguousarray(x, np.float32).copy()
-        getattr(lib, f"m7_act_{name}_f32")(v.ctypes.data, v.size)
+        with _engine.flush_to_zero(lib):  # as on the target
+            getattr(lib, f"m7_act_{name}_f32")(v.ctypes.data, v.size)
         return v
 
     run.lib = lib
@@ -113,5 +117,6 @@ def test_gated_is_tanh_times_sigmoid_in_place(act) -> None:
     a = rng.normal(0.0, 3.0, 2 * c).astype(np.float32)
     want = act("tanh", a[:c]) * act("sigmoid", a[c:])
     z = a.copy()
-    act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, c)  # z aliases a, as the engine uses it
+    with _engine.flush_to_zero(act.lib):
+        act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, c)  # z aliases a, as the engine uses it
     np.testing.assert_array_equal(z[:c], want)

@@ -45,21 +45,21 @@ static inline float act_tanh(float x)
 
 static inline float act_sigmoid(float v) { return fmaf(0.5f, act_tanh(0.5f * v), 0.5f); }
 
-void m7_act_tanh_f32(float *v, size_t n)
+M7E_HOT void m7_act_tanh_f32(float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         v[i] = act_tanh(v[i]);
     }
 }
 
-void m7_act_sigmoid_f32(float *v, size_t n)
+M7E_HOT void m7_act_sigmoid_f32(float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         v[i] = act_sigmoid(v[i]);
     }
 }
 
-void m7_act_gated_f32(float *z, const float *a, size_t c)
+M7E_HOT void m7_act_gated_f32(float *z, const float *a, size_t c)
 {
     /* z[o] may overwrite a[o]: both a[o] and a[c + o] are read before it is written */
     for (size_t o = 0; o < c; o++) {

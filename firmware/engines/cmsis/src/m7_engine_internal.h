@@ -10,6 +10,17 @@
 
 #include "m7_engine.h"
 
+/**
+ * M7E_HOT marks a hot kernel: on the target it runs from ITCM (zero wait states, copied there at reset
+ * by the board's startup; see firmware/board/stm32f767zi.ld, 16 KB in all) and is never inlined, so a
+ * profile attributes its cycles to it by name. On the host it is nothing.
+ */
+#if defined(__arm__)
+#define M7E_HOT __attribute__((section(".itcm"), noinline))
+#else
+#define M7E_HOT
+#endif
+
 /** A per-sample buffer over a block: frame i, channel c is p[i * stride + c]. */
 typedef struct {
     float *p;

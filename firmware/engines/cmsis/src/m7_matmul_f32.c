@@ -7,7 +7,7 @@
  */
 #include "m7_engine_internal.h"
 
-void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
+M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {

@@ -10,7 +10,7 @@
  */
 #include "m7_engine_internal.h"
 
-void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
+M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
                           m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
                           m7_view_f32_t tmp, float *ring)
 {
