@@ -33,7 +33,7 @@ def act(tmp_path_factory):
     _engine.type_ftz(lib)
     for f in ("m7_act_tanh_f32", "m7_act_sigmoid_f32"):
         getattr(lib, f).argtypes, getattr(lib, f).restype = [ctypes.c_void_p, ctypes.c_size_t], None
-    lib.m7_act_gated_f32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    lib.m7_act_gated_f32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t]
     lib.m7_act_gated_f32.restype = None
 
     def run(name: str, x: np.ndarray) -> np.ndarray:
@@ -115,10 +115,10 @@ def test_odd_bounded_and_monotonic(act) -> None:
 
 def test_gated_is_tanh_times_sigmoid_in_place(act) -> None:
     rng = np.random.default_rng(4)
-    c = 37
-    a = rng.normal(0.0, 3.0, 2 * c).astype(np.float32)
-    want = act("tanh", a[:c]) * act("sigmoid", a[c:])
-    z = a.copy()
-    with _engine.flush_to_zero(act.lib):
-        act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, c)  # z aliases a, as the engine uses it
-    np.testing.assert_array_equal(z[:c], want)
+    for n, c in ((5, 37), (9, 4), (3, 1)):  # frames, channels (odd and even counts)
+        a = rng.normal(0.0, 3.0, (n, 2 * c)).astype(np.float32)
+        want = act("tanh", a[:, :c]) * act("sigmoid", a[:, c:])
+        z = a.copy()
+        with _engine.flush_to_zero(act.lib):  # z aliases a, as the engine uses it
+            act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, n, c)
+        np.testing.assert_array_equal(z.ravel()[: n * c].reshape(n, c), want)

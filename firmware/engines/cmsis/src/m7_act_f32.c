@@ -125,19 +125,24 @@ M7E_HOT void m7_act_sigmoid_f32(float *v, size_t n)
     }
 }
 
-M7E_HOT void m7_act_gated_f32(float *z, const float *a, size_t c)
+M7E_HOT void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c)
 {
-    /* z[o] may overwrite a[o]: both a[o] and a[c + o] are read before it is written */
-    size_t o = 0;
-    for (; o + 2u <= c; o += 2u) {
-        const float t0 = act_as_float(act_tanh_bits(act_load_bits(a + o)));
-        const float t1 = act_as_float(act_tanh_bits(act_load_bits(a + o + 1u)));
-        const float s0 = act_sigmoid_bits(act_load_bits(a + c + o));
-        const float s1 = act_sigmoid_bits(act_load_bits(a + c + o + 1u));
-        z[o] = t0 * s0;
-        z[o + 1u] = t1 * s1;
-    }
-    for (; o < c; o++) {
-        z[o] = act_as_float(act_tanh_bits(act_load_bits(a + o))) * act_sigmoid_bits(act_load_bits(a + c + o));
+    /* frame i reads a[2ci .. 2ci+2c) and writes z[ci .. ci+c): with z == a, only values already read
+     * are overwritten (within a frame, each pair of outputs is read before it is written) */
+    for (size_t i = 0; i < n; i++) {
+        const float *ai = a + 2u * c * i;
+        float *zi = z + c * i;
+        size_t o = 0;
+        for (; o + 2u <= c; o += 2u) {
+            const float t0 = act_as_float(act_tanh_bits(act_load_bits(ai + o)));
+            const float t1 = act_as_float(act_tanh_bits(act_load_bits(ai + o + 1u)));
+            const float s0 = act_sigmoid_bits(act_load_bits(ai + c + o));
+            const float s1 = act_sigmoid_bits(act_load_bits(ai + c + o + 1u));
+            zi[o] = t0 * s0;
+            zi[o + 1u] = t1 * s1;
+        }
+        for (; o < c; o++) {
+            zi[o] = act_as_float(act_tanh_bits(act_load_bits(ai + o))) * act_sigmoid_bits(act_load_bits(ai + c + o));
+        }
     }
 }
