@@ -29,14 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="OUT.wav", help="write the output here (24-bit WAV)")
     parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, metavar="PKG",
                         help="model package for the reference ESR and the build (default training/default)")
-    parser.add_argument("--target-wav", type=Path, metavar="AMP.wav", help="also report ESR vs this recording")
+    parser.add_argument("--target-wav", type=Path, metavar="AMP.wav",
+                        help="also report ESR vs this recording")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
     build = parser.add_argument_group("building the firmware (when no FIRMWARE.elf is given)")
     build.add_argument("--precision", choices=("f32", "q15"), default="f32", help="engine precision (f32)")
     build.add_argument("--rate", type=int, choices=(48000, 44100), default=48000, help="nominal rate (48000)")
     build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
-    build.add_argument("--slow", type=int, default=0, help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block")
+    build.add_argument("--slow", type=int, default=0,
+                       help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
 
 
 def build_audio_firmware(package: Path, precision: str = "f32", rate: int = 48000, block: int = 32,
@@ -134,7 +136,8 @@ def _figures(result, esr_ref: float) -> dict:
         "cycles_per_block_min": int(cycles.min()) if have else None,
         "cycles_per_block_avg": float(cycles.mean()) if have else None,
         "cycles_per_block_max": int(cycles.max()) if have else None,
-        "cpu_load_avg": result.cpu_load if have else None, "cpu_load_peak": result.peak_load if have else None,
+        "cpu_load_avg": result.cpu_load if have else None,
+        "cpu_load_peak": result.peak_load if have else None,
         "latency_samples": result.latency_samples, "esr_vs_reference": esr_ref,
         "simulated_seconds": result.extra["simulated_seconds"], "host_seconds": result.extra["host_seconds"],
     }
@@ -147,12 +150,14 @@ def _table(f: dict) -> str:
     rows = [
         ("samples", f"{f['samples']} ({f['samples'] / f['sample_rate']:.3f} s at {f['sample_rate']} Hz; "
                     f"SAI frame rate {f['frame_rate_hz']:.2f} Hz)"),
-        ("deadline misses", f"{f['deadline_misses']} (firmware's own overrun count: {f['firmware_overruns']})"),
+        ("deadline misses",
+         f"{f['deadline_misses']} (firmware's own overrun count: {f['firmware_overruns']})"),
         ("cycles per block", "n/a (no m7_audio_stats)" if f["cycles_per_block_avg"] is None else
          f"min {f['cycles_per_block_min']} / avg {f['cycles_per_block_avg']:.0f} / "
          f"max {f['cycles_per_block_max']} (block {f['block_size']}, {f['blocks_measured']} blocks)"),
         ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}"),
-        ("latency", f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
+        ("latency",
+         f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
         ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),
     ]
     if "esr_vs_target" in f:

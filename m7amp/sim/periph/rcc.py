@@ -150,7 +150,8 @@ class Rcc(Peripheral):
                 self._later("pll", PLL_LOCK, lambda: self._set_cr(CR_PLLRDY))
             if not new & CR_PLLON:
                 self.regs[CR] &= ~CR_PLLRDY
-            for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"), (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
+            for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"),
+                                  (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
                 if new & on and not old & on:
                     self._check_vco(name)
                     self._later(name, PLL_LOCK, lambda rdy=rdy: self._set_cr(rdy))

@@ -302,8 +302,8 @@ class Sai(Peripheral):
     def _set_sr(self, block: Block, bits: int) -> None:
         if not block.warned_no_dma:
             block.warned_no_dma = True
-            self.board.warn(f"{self.name}: block {block.name} runs without a DMA stream on SAI_{block.name}DR "
-                            "(CPU FIFO access not modelled): OVRUDR")
+            self.board.warn(f"{self.name}: block {block.name} runs without a DMA stream on "
+                            f"SAI_{block.name}DR (CPU FIFO access not modelled): OVRUDR")
         self.regs[block.base + SR] |= bits
         self._update_irq()
 
@@ -353,7 +353,8 @@ class Sai(Peripheral):
             self._update_irq()
             return
         if reg == DR:
-            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU (FIFO not modelled: dropped)")
+            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU "
+                            "(FIFO not modelled: dropped)")
             return
         if block.enabled and reg in (CR1, CR2, FRCR, SLOTR):
             allowed = RUNTIME_BITS.get(reg, 0)
