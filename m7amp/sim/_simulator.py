@@ -508,7 +508,8 @@ class Simulator:
     def _watched_read(uc: Uc, offset: int, size: int, buf: bytearray) -> int:
         return int.from_bytes(buf[offset:offset + size], "little")
 
-    def _watched_write(self, uc: Uc, offset: int, size: int, value: int, where: tuple[int, bytearray]) -> None:
+    def _watched_write(self, uc: Uc, offset: int, size: int, value: int,
+                       where: tuple[int, bytearray]) -> None:
         page, buf = where
         buf[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
         address = page + offset

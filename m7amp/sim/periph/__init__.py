@@ -43,6 +43,6 @@ BY_NAME: dict[str, tuple[type[Peripheral], ...]] = {
 }
 
 __all__ = [
-    "BY_NAME", "BY_TYPE", "AudioLink", "CoreDebug", "Dma", "Dwt", "FlashInterface", "Fpu", "Gpio", "Mpu", "Nvic", "Peripheral",
-    "Pwr", "Rcc", "Registers", "Sai", "Scb", "SysTick", "Syscfg", "Tag", "Usart",
+    "BY_NAME", "BY_TYPE", "AudioLink", "CoreDebug", "Dma", "Dwt", "FlashInterface", "Fpu", "Gpio", "Mpu",
+    "Nvic", "Peripheral", "Pwr", "Rcc", "Registers", "Sai", "Scb", "SysTick", "Syscfg", "Tag", "Usart",
 ]

@@ -155,10 +155,7 @@ class Stream:
                 self._begin_region(done, item_cycle(done), out)
             step = min(n - done, self.items_to_event())
             index = self.count0 - self.remaining
-            if self.cr & CR_DBM:
-                base = self.reg(M1AR if self.cr & CR_CT else M0AR)
-            else:
-                base = self.reg(M0AR)
+            base = self.reg(M1AR if self.cr & CR_DBM and self.cr & CR_CT else M0AR)
             addr = base + index * self.size if self.cr & CR_MINC else base
             span = step if self.cr & CR_MINC else 1
             if self.direction == P2M:
@@ -170,7 +167,8 @@ class Stream:
                 bases.write_memory(addr, b"".join((v & mask).to_bytes(self.size, "little") for v in chunk))
             else:
                 raw = bases.read_memory(addr, span * self.size)
-                words = [int.from_bytes(raw[i:i + self.size], "little") for i in range(0, len(raw), self.size)]
+                words = [int.from_bytes(raw[i:i + self.size], "little")
+                         for i in range(0, len(raw), self.size)]
                 out.items += words if self.cr & CR_MINC else words * step
             done += step
             self.remaining -= step
@@ -189,9 +187,8 @@ class Stream:
         region = self.region
         written = self.region_written[region]
         out.region_starts.append((offset, region, written))
-        if self.region_read_once[region]:
-            if written is None or written > cycle:
-                out.misses += 1
+        if self.region_read_once[region] and (written is None or written > cycle):
+            out.misses += 1
         self.region_read_once[region] = True
 
     def _end_region(self, region: int) -> None:
@@ -297,10 +294,9 @@ class Dma(Peripheral):
         new = self.merge(offset, value, mask)
         if reg == CR:
             if stream.active and new & CR_EN:
-                changed = (self.regs[offset] ^ new) & ~(CR_EN | CR_CT | CR_TCIE | CR_HTIE | CR_TEIE | CR_DMEIE)
-                if changed:
-                    self.board.warn(f"{self.name}: S{n}CR configuration written while EN = 1 (ignored)")
                 keep = CR_TCIE | CR_HTIE | CR_TEIE | CR_DMEIE
+                if (self.regs[offset] ^ new) & ~(CR_EN | CR_CT | keep):
+                    self.board.warn(f"{self.name}: S{n}CR configuration written while EN = 1 (ignored)")
                 self.regs[offset] = (self.regs[offset] & ~keep) | (new & keep)
             else:
                 self.regs[offset] = new

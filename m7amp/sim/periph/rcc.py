@@ -15,6 +15,8 @@ PLL input clock (HSI or HSE per PLLSRC).
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from m7amp.sim.periph._base import Peripheral
 
 HSI_HZ = 16_000_000
@@ -68,12 +70,13 @@ class Rcc(Peripheral):
         m = self.regs[PLLCFGR] & 0x3F
         return self.pll_input_hz() // m if m >= 2 else 0
 
-    def _q_output_hz(self, cfgr: int, ready: int) -> int:
-        """Q output of PLLI2S or PLLSAI (0 while the PLL is not locked or misconfigured)."""
+    def _q_output_hz(self, cfgr: int, ready: int) -> Fraction:
+        """Q output of PLLI2S or PLLSAI, exact (0 while the PLL is not locked or misconfigured)."""
         n, q = (self.regs[cfgr] >> 6) & 0x1FF, (self.regs[cfgr] >> 24) & 0xF
-        if not self.regs[CR] & ready or n < 50 or q < 2:
-            return 0
-        return self._vco_input_hz() * n // q
+        m = self.regs[PLLCFGR] & 0x3F
+        if not self.regs[CR] & ready or n < 50 or q < 2 or m < 2:
+            return Fraction(0)
+        return Fraction(self.pll_input_hz() * n, m * q)
 
     def _check_vco(self, name: str) -> None:
         """RM0410 §5.3.23/24: VCO input 1-2 MHz, VCO output 100-432 MHz."""
@@ -84,17 +87,17 @@ class Rcc(Peripheral):
             self.board.warn(f"rcc: {name.upper()} VCO input {vin / 1e6:g} MHz / output {vco / 1e6:g} MHz "
                             "outside 1-2 MHz / 100-432 MHz (RM0410)")
 
-    def sai_kernel_hz(self, sai: int = 1) -> int:
-        """SAI1 or SAI2 kernel clock (Hz) as DCKCFGR1 and the audio PLLs are programmed now."""
+    def sai_kernel_hz(self, sai: int = 1) -> Fraction:
+        """SAI1 or SAI2 kernel clock (Hz, exact) as DCKCFGR1 and the audio PLLs are programmed now."""
         dck = self.regs[DCKCFGR1]
         sel = (dck >> (20 if sai == 1 else 22)) & 3
         if sel == 0:
-            return self._q_output_hz(PLLSAICFGR, CR_PLLSAIRDY) // (((dck >> 8) & 0x1F) + 1)
+            return self._q_output_hz(PLLSAICFGR, CR_PLLSAIRDY) / (((dck >> 8) & 0x1F) + 1)
         if sel == 1:
-            return self._q_output_hz(PLLI2SCFGR, CR_PLLI2SRDY) // ((dck & 0x1F) + 1)
+            return self._q_output_hz(PLLI2SCFGR, CR_PLLI2SRDY) / ((dck & 0x1F) + 1)
         if sel == 2:
-            return 0  # I2S_CKIN: no external clock on this board
-        return self.pll_input_hz()
+            return Fraction(0)  # I2S_CKIN: no external clock on this board
+        return Fraction(self.pll_input_hz())
 
     def sysclk_hz(self) -> int:
         sws = (self.regs[CFGR] >> 2) & 3
@@ -147,7 +150,8 @@ class Rcc(Peripheral):
                 self._later("pll", PLL_LOCK, lambda: self._set_cr(CR_PLLRDY))
             if not new & CR_PLLON:
                 self.regs[CR] &= ~CR_PLLRDY
-            for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"), (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
+            for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"),
+                                  (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
                 if new & on and not old & on:
                     self._check_vco(name)
                     self._later(name, PLL_LOCK, lambda rdy=rdy: self._set_cr(rdy))

@@ -156,20 +156,20 @@ class Sai(Peripheral):
     def frame_rate(self, block: Block) -> Fraction | None:
         """Frames per second of a master block from the kernel clock and its dividers (None: no clock)."""
         rcc = self.board.rcc
-        ker = rcc.sai_kernel_hz(1) if rcc is not None else 0
+        ker = rcc.sai_kernel_hz(1) if rcc is not None else Fraction(0)
         if ker == 0:
             self.board.warn(f"{self.name}: block {block.name} enabled as master without a kernel clock "
                             "(RCC PLLSAI/PLLI2S off or DCKCFGR1.SAI1SEL = I2S_CKIN): no frames")
             return None
         cr1 = block.reg(CR1)
         if cr1 & CR1_NODIV:
-            return Fraction(ker, (block.reg(FRCR) & 0xFF) + 1)
+            return ker / ((block.reg(FRCR) & 0xFF) + 1)
         mckdiv = (cr1 >> 20) & 0xF
         frl = (block.reg(FRCR) & 0xFF) + 1
         if frl & (frl - 1) or frl < 8:
             self.board.warn(f"{self.name}: block {block.name}: FRL+1 = {frl} is not a power of two >= 8 "
                             "(required when NODIV = 0)")
-        return Fraction(ker, 256 * (2 * mckdiv if mckdiv else 1))
+        return ker / (256 * (2 * mckdiv if mckdiv else 1))
 
     # the frame clock ----------------------------------------------------------------------------------
     def _clock_block(self) -> Block | None:
@@ -302,8 +302,8 @@ class Sai(Peripheral):
     def _set_sr(self, block: Block, bits: int) -> None:
         if not block.warned_no_dma:
             block.warned_no_dma = True
-            self.board.warn(f"{self.name}: block {block.name} runs without a DMA stream on SAI_{block.name}DR "
-                            "(CPU FIFO access not modelled): OVRUDR")
+            self.board.warn(f"{self.name}: block {block.name} runs without a DMA stream on "
+                            f"SAI_{block.name}DR (CPU FIFO access not modelled): OVRUDR")
         self.regs[block.base + SR] |= bits
         self._update_irq()
 
@@ -353,7 +353,8 @@ class Sai(Peripheral):
             self._update_irq()
             return
         if reg == DR:
-            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU (FIFO not modelled: dropped)")
+            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU "
+                            "(FIFO not modelled: dropped)")
             return
         if block.enabled and reg in (CR1, CR2, FRCR, SLOTR):
             allowed = RUNTIME_BITS.get(reg, 0)
