@@ -123,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
         result = target.play(x, sr, progress=_progress_printer(sr))
     sf.write(out / "firmware_out.wav", result.output, sr, subtype="FLOAT")
 
-    _step(5, "reference model output (Keras, the package's model.keras)")
-    reference = package.reference_output(x)
+    fmt = f"{result.io_bits}-bit" if result.io_bits else "float32"
+    _step(5, f"reference model output (the package's Keras model, {fmt} in and out, like the firmware)")
+    reference = package.reference_output(x, io_bits=result.io_bits)
     sf.write(out / "model_reference.wav", reference, sr, subtype="FLOAT")
 
     _step(6, "report")

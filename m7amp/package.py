@@ -46,12 +46,18 @@ class Package:
 
         return keras.models.load_model(self.path / "model.keras", compile=False)
 
-    def reference_output(self, samples: np.ndarray) -> np.ndarray:
-        """The Keras model's output for mono ``samples`` (float32, same length), from a zero state."""
+    def reference_output(self, samples: np.ndarray, io_bits: int = 0) -> np.ndarray:
+        """The Keras model's output for mono ``samples`` (float32, same length), from a zero state.
+
+        ``io_bits`` (a PlayResult's) puts the model behind the same integer audio format as the
+        firmware: its input and output quantized to that many bits, so that a comparison with the
+        firmware measures the engine, not the codec's rounding."""
+        from m7amp.playback import quantize
+
         if int(self.meta.get("n_inputs", 1)) != 1:
             raise M7Error(f"{self.path}: a model with knobs needs knob values; only knob-less models here")
-        x = np.asarray(samples, dtype=np.float32)[None, :, None]
-        return self._keras_model.predict(x, verbose=0)[0, :, 0].astype(np.float32)
+        x = quantize(samples, io_bits)[None, :, None]
+        return quantize(self._keras_model.predict(x, verbose=0)[0, :, 0], io_bits)
 
 
 def load_package(path: str | Path | None = None) -> Package:

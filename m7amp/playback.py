@@ -31,6 +31,7 @@ class PlayResult:
     latency_samples: int = 0
     uart: str = ""
     target: str = "sim"
+    io_bits: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -51,3 +52,13 @@ class PlayResult:
         if len(self.block_cycles) == 0:
             return float("nan")
         return float(np.max(self.block_cycles)) / (self.block_size * CORE_HZ / self.sample_rate)
+
+
+def quantize(x: np.ndarray, bits: int) -> np.ndarray:
+    """``x`` as ``bits``-bit signed integer samples hear it (round to nearest, saturate), back as float32
+    in [-1, 1); ``bits = 0`` returns float32 ``x`` unchanged."""
+    x = np.asarray(x, dtype=np.float32)
+    if bits == 0:
+        return x
+    full = float(1 << (bits - 1))
+    return (np.clip(np.round(x.astype(np.float64) * full), -full, full - 1) / full).astype(np.float32)

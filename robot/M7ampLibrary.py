@@ -165,7 +165,7 @@ class M7ampLibrary:
         """The reference model's output for the last input (computed once per played WAV)."""
         if self._ref is None:
             assert self._input is not None
-            self._ref = self._pkg().reference_output(self._input)
+            self._ref = self._pkg().reference_output(self._input, self._last().io_bits)
         return self._ref
 
     def _esr_vs_reference(self) -> float:

@@ -66,7 +66,8 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(BACKENDS, "fake", "tests.test_demo:FakeTarget")
     monkeypatch.setattr(m7amp.targets, "build_firmware", lambda app, pkg, **kw: elf)
     monkeypatch.setattr(m7amp.memory, "memory_report", lambda path: FakeMemory())
-    monkeypatch.setattr(Package, "reference_output", lambda self, x: np.tanh(2.02 * x).astype(np.float32))
+    monkeypatch.setattr(Package, "reference_output",
+                        lambda self, x, io_bits=0: np.tanh(2.02 * x).astype(np.float32))
 
 
 def _printed(text: str, label: str) -> str:

@@ -28,7 +28,7 @@ def played(target: Target, clip: Clip) -> tuple[PlayResult, float]:
         x = clip.samples(pkg.sample_rate)
         result = target.play(x, pkg.sample_rate)
         assert len(result.output) == len(x)
-        _played[clip.name] = (result, esr(pkg.reference_output(x), result.output))
+        _played[clip.name] = (result, esr(pkg.reference_output(x, result.io_bits), result.output))
     return _played[clip.name]
 
 
