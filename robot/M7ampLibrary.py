@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from robot.api import Failure, SkipExecution
+from robot.api import Failure, SkipExecution, logger
 from robot.api.deco import keyword, library
 
 from m7amp.metrics import esr, format_esr
@@ -104,12 +104,15 @@ class M7ampLibrary:
         the precision: 1e-7 f32, 1e-3 q15)."""
         limit = float(bound) if bound is not None else ENGINE_ESR_BOUND[self._precision]
         value = self._esr_vs_reference()
+        logger.info(f"ESR vs reference model: {format_esr(value)} (bound {limit:g})")
         if not value < limit:
             raise Failure(f"ESR vs reference model {format_esr(value)} is not below {limit:g}")
 
     @keyword
     def cycles_per_sample_should_be_below(self, limit: float) -> None:
         result = self._last()
+        logger.info(f"{result.cycles_per_sample:,.1f} cycles/sample, CPU load {100 * result.cpu_load:.1f} %, "
+                    f"peak block {100 * result.peak_load:.1f} %")
         if not result.cycles_per_sample < float(limit):
             raise Failure(f"{result.cycles_per_sample:,.1f} cycles/sample is not below {float(limit):,.0f} "
                           f"(CPU load {100 * result.cpu_load:.1f} %)")
