@@ -85,6 +85,7 @@ class RunRecord:
             "format": FORMAT,
             "title": self.title,
             "target": r.target,
+            "io_bits": r.io_bits,
             "elf": self.elf,
             "package": self.package,
             "precision": self.precision,
@@ -129,7 +130,7 @@ def load_record(path: str | Path) -> RunRecord:
         output=sig["output"], sample_rate=int(figs["sample_rate"]), block_size=int(figs["block_size"]),
         block_cycles=sig["block_cycles"], deadline_misses=int(figs["deadline_misses"]),
         latency_samples=int(figs["latency_samples"]), uart=doc.get("uart", ""), target=doc.get("target", ""),
-        extra=dict(doc.get("extra", {})),
+        io_bits=int(doc.get("io_bits", 0)), extra=dict(doc.get("extra", {})),
     )
     return RunRecord(
         input=sig["input"], result=result, reference=sig.get("reference"), target=sig.get("target"),

@@ -86,16 +86,32 @@ def plot_error_spectrogram(rec: RunRecord) -> tuple[str, str]:
     sr = rec.result.sample_rate
     err = np.asarray(rec.result.output, np.float64) - np.asarray(ref, np.float64)
     f, t, sxx = spectrogram(err, fs=sr, nperseg=min(1024, len(err)))
-    db = 10 * np.log10(sxx + 1e-30)
+    db = 10 * np.log10(np.maximum(sxx, 1e-30))
     peak = float(db.max())
     fig = _figure()
     ax = fig.add_subplot()
-    mesh = ax.pcolormesh(t, f / 1000, db, shading="auto", vmin=peak - 120, vmax=peak, cmap="magma")
+    # 100 dB of range below the loudest error; a bit-exact stretch shows at the floor colour
+    mesh = ax.pcolormesh(t, f / 1000, np.maximum(db, peak - 100), shading="auto", vmin=peak - 100, vmax=peak,
+                         cmap="magma")
     fig.colorbar(mesh, ax=ax, label="dB (power)")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("frequency (kHz)")
     ax.set_title(f"spectrogram of the error: firmware − {what}")
     return _png(fig), what
+
+
+def error_caption(rec: RunRecord) -> str:
+    """How many output samples differ from the reference, and by how much at most."""
+    if rec.reference is None:
+        return ""
+    err = np.abs(np.asarray(rec.result.output, np.float64) - np.asarray(rec.reference, np.float64))
+    differ = int(np.count_nonzero(err))
+    text = f"{differ:,} of {len(err):,} samples differ from the reference model; largest |error| "
+    text += f"{err.max():.3g}"
+    bits = rec.result.io_bits
+    if bits:
+        text += f" ({err.max() * (1 << (bits - 1)):.0f} LSB of {bits}-bit samples)"
+    return text + "."
 
 
 def plot_cycles_histogram(rec: RunRecord) -> str:
@@ -136,12 +152,13 @@ def memory_rows(memory: dict[str, Any]) -> list[tuple[str, int, int]]:
 
 
 def engine_memory_line(memory: dict[str, Any]) -> str:
-    """The engine's share of the memory, as one sentence (empty without an exported model)."""
+    """The engine's share of the memory, as one sentence (empty without an exported model); parts the
+    app does not name by the memory report's convention (no region found) are left out."""
     if not memory.get("model"):
         return ""
-    return (f"model {memory['model']}: weights {memory['weights_bytes']:,} B in {memory['weights_region']}, "
-            f"state {memory['state_bytes']:,} B in {memory['state_region']}, "
-            f"scratch {memory['scratch_bytes']:,} B in {memory['scratch_region']}")
+    parts = [f"{what} {memory[f'{what}_bytes']:,} B in {memory[f'{what}_region']}"
+             for what in ("weights", "state", "scratch") if memory.get(f"{what}_region")]
+    return f"model {memory['model']}: " + ", ".join(parts)
 
 
 def plot_memory(rows: list[tuple[str, int, int]]) -> str:
@@ -215,7 +232,8 @@ def write_report(
     if rec.reference is not None or rec.target is not None:
         progress("report: error spectrogram")
         png, what = plot_error_spectrogram(rec)
-        sections.append((f"Error spectrogram (firmware − {what})", _img(png, "error spectrogram")))
+        caption = f"<p>{html.escape(error_caption(rec))}</p>" if rec.reference is not None else ""
+        sections.append((f"Error spectrogram (firmware − {what})", _img(png, "error spectrogram") + caption))
     if len(rec.result.block_cycles):
         progress("report: cycles per block and CPU load")
         sections.append(("Cycles per block", _img(plot_cycles_histogram(rec), "cycles histogram")))

@@ -39,7 +39,8 @@ def _record() -> RunRecord:
     amp = (0.9 * ref).astype(np.float32)
     cycles = rng.integers(3000 * BLOCK, 3500 * BLOCK, len(x) // BLOCK)
     result = PlayResult(output=out, sample_rate=SR, block_size=BLOCK, block_cycles=cycles, deadline_misses=2,
-                        latency_samples=64, uart="m7amp audio: nano f32 48000 Hz\n", target="sim")
+                        latency_samples=64, uart="m7amp audio: nano f32 48000 Hz\n", target="sim",
+                        io_bits=16)
     return RunRecord(input=x, result=result, reference=ref, target=amp, elf="fw.elf", package="pkg",
                      precision="f32", memory=MEMORY)
 
@@ -64,6 +65,7 @@ def test_record_round_trips_through_a_folder(tmp_path: Path):
     assert np.array_equal(back.reference, rec.reference) and np.array_equal(back.target, rec.target)
     assert back.figures() == rec.figures()
     assert back.result.uart == rec.result.uart and back.memory == rec.memory
+    assert back.result.io_bits == 16
 
 
 def test_load_record_rejects_what_is_not_a_run(tmp_path: Path):
@@ -96,6 +98,9 @@ def test_report_embeds_every_plot_and_the_figures(tmp_path: Path):
     assert "<th>deadline misses</th><td>2</td>" in page
     assert "m7amp audio: nano f32 48000 Hz" in page  # the UART log
     assert "41,000 B / 61,024 B" in page and "state 49,104 B in dtcm" in page
+    err = np.abs(rec.result.output.astype(np.float64) - rec.reference)
+    assert f"{np.count_nonzero(err):,} of {len(err):,} samples differ" in page
+    assert f"({err.max() * 32768:.0f} LSB of 16-bit samples)" in page
     assert "Robot log" not in page
     assert any("waveforms" in line for line in lines)  # progress was reported
 
