@@ -22,7 +22,8 @@ import numpy as np
 from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
 
-RATE_TOLERANCE = 0.005  # the firmware's frame rate may differ this much from the WAV's without resampling
+RATE_TOLERANCE = 0.005  # a frame rate this close to a standard rate is that rate (PLL plans are not exact)
+STANDARD_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
 BOOT_SECONDS = 5.0  # virtual time allowed for the firmware to start the SAI frame clock
 SLICE_SECONDS = 0.05  # virtual time per run slice (progress granularity)
 STATS_SYMBOL = "m7_audio_stats"
@@ -113,9 +114,9 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
     """Play ``samples`` (mono float, ``sample_rate`` Hz) through the audio firmware ``elf``.
 
     ``progress(done, total)`` is called after each slice of virtual time (samples out so far);
-    ``notice`` receives one-line messages (resampling). The output is at ``result.sample_rate``:
-    the input's rate, or the firmware's (rounded) frame rate when they differ by more than 0.5 %, in
-    which case the input was resampled."""
+    ``notice`` receives one-line messages (resampling). The output is at ``result.sample_rate``, the
+    firmware's nominal rate (``nominal_rate`` of the SAI frame rate); an input at another rate is
+    resampled to it first (one notice line). The exact frame rate is ``result.extra["frame_rate_hz"]``."""
     from m7amp.sim import Simulator
     from m7amp.sim.periph import Sai
 
@@ -130,9 +131,8 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
     state: dict[str, object] = {"rate": sample_rate, "input": x}
 
     def on_start(frame_rate: float) -> None:
-        rate = sample_rate
-        if abs(frame_rate / sample_rate - 1.0) > RATE_TOLERANCE:
-            rate = round(frame_rate)
+        rate = nominal_rate(frame_rate)
+        if rate != sample_rate:
             state["input"] = conform_rate(x, sample_rate, rate, "the input", notice)
         state["rate"] = rate
         link.input = state["input"]  # type: ignore[assignment]
@@ -179,6 +179,14 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
                       block_size=block, block_cycles=np.asarray(stats.cycles, np.int64),
                       deadline_misses=link.misses, latency_samples=latency, uart=result.uart, target="sim",
                       extra=extra)
+
+
+def nominal_rate(frame_rate: float) -> int:
+    """The standard rate within 0.5 % of the SAI's exact frame rate (else the rate rounded to 1 Hz)."""
+    for rate in STANDARD_RATES:
+        if abs(frame_rate / rate - 1.0) <= RATE_TOLERANCE:
+            return rate
+    return round(frame_rate)
 
 
 def _latency(values: list[int]) -> int | None:

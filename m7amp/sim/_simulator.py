@@ -299,6 +299,9 @@ class Simulator:
         self.scheduler.clear()
         for model in self.peripherals.values():
             model.reset()
+        for watch in self._watchers:  # the models that armed them were reset
+            watch[3] = False
+        self._watch_wanted = bool(self._watchers)
         self._time_mark = (self.cycles, self.simulated_seconds)
         self._core_hz = self.rcc.hclk_hz() if self.rcc else 16_000_000
         self._sleeping = False

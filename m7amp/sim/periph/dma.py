@@ -53,7 +53,7 @@ class Transfer:
     items: list[int] = field(default_factory=list)
     region_starts: list[tuple[int, int, int | None]] = field(default_factory=list)  # offset, region, stored
     region_ends: list[tuple[int, int]] = field(default_factory=list)  # (item offset after it, its items)
-    misses: int = 0
+    misses: list[int] = field(default_factory=list)  # item offsets of regions started unwritten
 
 
 class Stream:
@@ -188,7 +188,7 @@ class Stream:
         written = self.region_written[region]
         out.region_starts.append((offset, region, written))
         if self.region_read_once[region] and (written is None or written > cycle):
-            out.misses += 1
+            out.misses.append(offset)
         self.region_read_once[region] = True
 
     def _end_region(self, region: int) -> None:

@@ -229,9 +229,8 @@ class Sai(Peripheral):
                 self._collect(block, first, slots, moved.items)
                 for offset, _region, stored in moved.region_starts:
                     self._tx_region_started(first + offset // slots, stored)
-                if moved.misses:
-                    self.link.misses += moved.misses
-                    self.link.miss_frames += [first + off // slots for off, *_ in moved.region_starts][:1]
+                self.link.misses += len(moved.misses)
+                self.link.miss_frames += [first + off // slots for off in moved.misses]
             else:
                 if stream.direction != P2M:
                     self._wrong_direction(block)
