@@ -7,6 +7,8 @@
  *   M7AMP_AUDIO_BLOCK      samples per half buffer (multiple of 8, 8..1024; default 32)
  *   M7AMP_AUDIO_SLOW       extra busy-wait cycles per block (0 = none): a deliberately slow build
  *   M7AMP_AUDIO_REPORT_MS  period of the stats line in audio time (0 = only on request)
+ *   M7AMP_AUDIO_BYPASS     1: the left input goes to both outputs unchanged, no engine (wiring check;
+ *                          output frame n + 2 * BLOCK == input frame n, bit for bit)
  * and the model of m7_add_engine_app (M7AMP_MODEL_HEADER/DESC/PREFIX/NAME/Q15).
  *
  * Buffers (SRAM2, cacheable: invalidated before reading, cleaned after writing): rx and tx each hold
@@ -39,6 +41,9 @@
 #endif
 #ifndef M7AMP_AUDIO_REPORT_MS
 #define M7AMP_AUDIO_REPORT_MS 1000u
+#endif
+#ifndef M7AMP_AUDIO_BYPASS
+#define M7AMP_AUDIO_BYPASS 0
 #endif
 
 #if M7AMP_AUDIO_RATE != 48000u && M7AMP_AUDIO_RATE != 44100u
@@ -108,7 +113,7 @@ typedef struct {
     uint32_t tx_buf;        /* 0x24 address of the TX buffer */
     uint32_t slow_cycles;   /* 0x28 M7AMP_AUDIO_SLOW */
     uint32_t blocks;        /* 0x2C half buffers processed (incremented last in each ISR) */
-    uint32_t overruns;      /* 0x30 halves finished after the TX stream entered them + halves skipped */
+    uint32_t overruns;      /* 0x30 halves finished after the TX stream began sending them + halves lost */
     uint32_t cycles_last;   /* 0x34 DWT cycles of the last block's ISR */
     uint32_t cycles_min;    /* 0x38 */
     uint32_t cycles_max;    /* 0x3C */
@@ -129,21 +134,47 @@ M7_SRAM2 int16_t m7_audio_tx[FRAMES * 2u];
 
 static ENGINE_RAM uint64_t state[WORDS64(STATE_BYTES)];
 static ENGINE_RAM uint64_t scratch[WORDS64(SCRATCH_BYTES)];
-static sample_t mono[BLOCK];
+#if !M7AMP_AUDIO_BYPASS
+static sample_t mono[BLOCK]; /* the left channel of one half, processed in place */
+#endif
 #if M7AMP_MODEL_Q15
 static m7_engine_q15_t engine;
 #else
 static m7_engine_f32_t engine;
 #endif
 
-/* The half (0 or 1) a stream is transferring now, from its remaining item count (2 items per frame). */
-static uint32_t stream_half(uint32_t stream)
+/* ---- where the streams are, in absolute frames since the start ----
+ * A stream's NDTR gives its exact position inside the buffer; the DWT cycle count since the start gives
+ * the number of whole buffer laps (rounded: exact while the estimate is within BLOCK frames, and the
+ * core clock and the SAI clock come from the same oscillator). This makes lost halves countable even
+ * when the ISR falls more than a whole buffer behind. */
+static uint64_t cycles_since_start; /* DWT CYCCNT extended to 64 bits (it wraps every 19.9 s) */
+static uint32_t cycles_mark;
+static int64_t last_half = -1; /* absolute index of the last processed half (half k = frames kB..kB+B-1) */
+static double frames_per_cycle;
+
+static void clock_restart(void)
 {
-    uint32_t done = 2u * FRAMES - m7_dma2_remaining(stream);
-    return done / 2u >= BLOCK ? 1u : 0u;
+    cycles_mark = m7_cycles();
+    cycles_since_start = 0u;
 }
 
-#if !M7AMP_MODEL_Q15
+static double frames_since_start(void)
+{
+    uint32_t now = m7_cycles();
+    cycles_since_start += now - cycles_mark;
+    cycles_mark = now;
+    return (double)cycles_since_start * frames_per_cycle;
+}
+
+static int64_t stream_frame(uint32_t stream, double frames)
+{
+    uint32_t pos = (2u * FRAMES - m7_dma2_remaining(stream)) / 2u; /* 2 items (slots) per frame */
+    double laps = ((frames - (double)pos) / (double)FRAMES) + 0.5;
+    return (laps > 0.0 ? (int64_t)laps : 0) * (int64_t)FRAMES + (int64_t)pos;
+}
+
+#if !M7AMP_MODEL_Q15 && !M7AMP_AUDIO_BYPASS
 /* float in [-1, 1) -> int16, rounded to nearest, saturated. */
 static int16_t to_q15(float x)
 {
@@ -159,7 +190,12 @@ static void process_half(uint32_t half)
     int16_t *in = &m7_audio_rx[half * BLOCK * 2u];
     int16_t *out = &m7_audio_tx[half * BLOCK * 2u];
     m7_dcache_invalidate_range(in, HALF_BYTES); /* the DMA wrote memory behind the cache */
-#if M7AMP_MODEL_Q15
+#if M7AMP_AUDIO_BYPASS
+    for (uint32_t i = 0; i < BLOCK; i++) {
+        out[2u * i] = in[2u * i];
+        out[2u * i + 1u] = in[2u * i];
+    }
+#elif M7AMP_MODEL_Q15
     for (uint32_t i = 0; i < BLOCK; i++) {
         mono[i] = in[2u * i];
     }
@@ -200,20 +236,24 @@ void DMA2_Stream5_IRQHandler(void)
     if (!(flags & (DMA_FLAG_HTIF | DMA_FLAG_TCIF))) {
         return;
     }
-    /* Both flags: a whole half arrived while the previous one was still pending, and is lost. */
-    uint32_t skipped = (flags & DMA_FLAG_HTIF) && (flags & DMA_FLAG_TCIF);
-    /* The ready half is the one the RX stream is not writing (robust to a late or chained entry). */
-    uint32_t half = stream_half(M7_SAI1_RX_STREAM) ^ 1u;
+    /* The most recently completed half, from where the RX stream is now (robust to late entries). */
+    int64_t k = stream_frame(M7_SAI1_RX_STREAM, frames_since_start()) / (int64_t)BLOCK - 1;
+    if (k <= last_half) {
+        return; /* already processed: its flag was raised while the ISR ran late */
+    }
+    uint32_t lost = (uint32_t)(k - last_half - 1); /* halves that completed but were never processed */
+    uint32_t half = (uint32_t)k & 1u;
     process_half(half);
 #if M7AMP_AUDIO_SLOW
     while (m7_cycles() - t0 < M7AMP_AUDIO_SLOW) {
     }
 #endif
     uint32_t dt = m7_cycles() - t0;
-    /* Late: the TX stream has already started sending this half (old samples went out). */
-    uint32_t late = stream_half(M7_SAI1_TX_STREAM) == half;
+    /* Late: the TX stream has started sending this half's slot again (output frames (k+2)B onwards). */
+    uint32_t late = stream_frame(M7_SAI1_TX_STREAM, frames_since_start()) >= (k + 2) * (int64_t)BLOCK;
+    last_half = k;
 
-    st->overruns += skipped + late;
+    st->overruns += lost + late;
     st->cycles_last = dt;
     st->cycles_min = dt < st->cycles_min ? dt : st->cycles_min;
     st->cycles_max = dt > st->cycles_max ? dt : st->cycles_max;
@@ -299,7 +339,8 @@ int main(void)
     }
     m7_printf("M7AMP AUDIO START model=%s precision=%s rate=%lu fs_mhz=%lu block=%lu latency=%lu "
               "engine_ram=%s model_rate=%lu slow=%lu rx=0x%08lx tx=0x%08lx stats=0x%08lx\r\n",
-              STR(M7AMP_MODEL_NAME), PRECISION, (unsigned long)M7AMP_AUDIO_RATE,
+              M7AMP_AUDIO_BYPASS ? "bypass" : STR(M7AMP_MODEL_NAME), PRECISION,
+              (unsigned long)M7AMP_AUDIO_RATE,
               (unsigned long)m7_audio_stats.rate_mhz, (unsigned long)BLOCK, (unsigned long)LATENCY_SAMPLES,
               ENGINE_RAM_NAME, (unsigned long)MODEL(_SAMPLE_RATE), (unsigned long)M7AMP_AUDIO_SLOW,
               (unsigned long)(uint32_t)m7_audio_rx, (unsigned long)(uint32_t)m7_audio_tx,
@@ -309,6 +350,8 @@ int main(void)
     m7_nvic_set_priority(DMA2_Stream5_IRQn, 1u); /* above SysTick (15); nothing else runs */
     m7_nvic_enable(DMA2_Stream5_IRQn);
     m7_audio_stats.magic = M7_AUDIO_STATS_MAGIC;
+    frames_per_cycle = (double)plan->fs_num / ((double)plan->fs_den * (double)m7_core_hz());
+    clock_restart();
     rc = m7_sai1_duplex_start(M7AMP_AUDIO_RATE, m7_audio_rx, m7_audio_tx, FRAMES);
     if (rc != M7_AUDIO_OK) {
         fail("sai", rc);
