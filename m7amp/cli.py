@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",
     "bench": "m7amp.bench",
+    "hostlink": "m7amp.hostlink_cli",
 }
 
 

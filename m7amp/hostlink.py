@@ -253,6 +253,7 @@ def play_blocks(client: HostLinkClient, samples: np.ndarray, sample_rate: int, b
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     out = np.empty_like(x)
     cycles: list[int] = []
+    t0 = _time.perf_counter()
     for start in range(0, len(x), block_size):
         y, c = client.process(x[start:start + block_size])
         out[start:start + len(y)] = y
@@ -264,7 +265,7 @@ def play_blocks(client: HostLinkClient, samples: np.ndarray, sample_rate: int, b
                       block_cycles=np.asarray(cycles, dtype=np.int64),
                       deadline_misses=int(sum(c > budget for c in cycles)), target=target,
                       extra={"model": info.model, "precision": info.precision, "model_rate": info.sample_rate,
-                             "app": "hostlink"})
+                             "app": "hostlink", "host_seconds": _time.perf_counter() - t0})
 
 
 class FdStream:

@@ -62,3 +62,32 @@ class HostLinkTarget(Target):
 
     def close(self) -> None:
         self._close_stream()
+
+
+class SimHostLinkTarget(HostLinkTarget):
+    """The ``hostlink`` firmware on the in-process simulator: the board backend's code path (framing,
+    cycles from DWT) without hardware, in virtual time. Deterministic: same ELF and input, same bits and
+    cycles. ``timeout`` is in virtual seconds."""
+
+    name = "sim-hostlink"
+
+    def __init__(self, *, block_size: int = DEFAULT_BLOCK, timeout: float = 1.0, cycle_model: bool = True):
+        super().__init__(block_size=block_size, timeout=timeout)
+        self.cycle_model = cycle_model
+
+    def load(self, elf: Path) -> None:
+        elf = Path(elf)
+        if not elf.is_file():
+            raise M7Error(f"{elf}: no such firmware ELF")
+        self._close_stream()
+        self.elf = elf
+
+    def reset(self) -> None:
+        self._close_stream()  # the next client() starts a new simulator from reset
+
+    def _open(self) -> Stream:
+        from m7amp.sim import Simulator
+        from m7amp.sim.uart_stream import SimUartStream
+
+        assert self.elf is not None
+        return SimUartStream(Simulator(self.elf, cycle_model=self.cycle_model))

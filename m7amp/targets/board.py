@@ -51,13 +51,13 @@ def _pyocd_base() -> list[str]:
         return [sys.executable, "-m", "pyocd"]
     if shutil.which("pyocd"):
         return ["pyocd"]
-    raise M7Error("pyOCD is not installed: run `pip install pyocd` (or use probe='openocd')")
+    raise M7Error("pyOCD is not installed: run `pip install pyocd` (or flash with the openocd probe)")
 
 
 def _openocd_base() -> list[str]:
     if shutil.which("openocd") is None:
-        raise M7Error("openocd is not on PATH: install it (Debian: `apt-get install openocd`) or use "
-                      "probe='pyocd'")
+        raise M7Error("openocd is not on PATH: install it (Debian: `apt-get install openocd`) or flash "
+                      "with the pyocd probe")
     return ["openocd", "-f", OPENOCD_BOARD]
 
 

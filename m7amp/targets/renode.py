@@ -33,8 +33,8 @@ def find_renode(renode: str | None = None) -> str:
     path = shutil.which(renode or "renode")
     if path is None:
         where = f"{renode!r} was not found" if renode else "no `renode` on PATH"
-        raise M7Error(f"Renode is not available ({where}): install it from https://renode.io or "
-                      "https://github.com/renode/renode/releases, or give renode='/path/to/renode'")
+        raise M7Error(f"Renode is not available ({where}): install it (https://renode.io, or the releases "
+                      "of github.com/renode/renode), or give its path (--renode PATH, renode=PATH)")
     return path
 
 

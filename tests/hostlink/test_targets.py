@@ -140,17 +140,10 @@ def test_play_returns_aligned_output_and_block_cycles(pty_server) -> None:
 @requires_arm_gcc
 def test_play_through_the_firmware_in_the_simulator_counts_cycles_and_misses() -> None:
     from m7amp.firmware import build_engine_app
-    from m7amp.sim import Simulator
-    from m7amp.sim.uart_stream import SimUartStream
+    from m7amp.targets._hostlink_target import SimHostLinkTarget
 
-    elf = build_engine_app("hostlink", PACKAGE / "c", MODEL, "f32")
-
-    class SimBoard(BoardTarget):
-        def _open(self):
-            return SimUartStream(Simulator(elf))
-
-    target = SimBoard(block_size=100)
-    target.elf = elf
+    target = SimHostLinkTarget(block_size=100)
+    target.load(build_engine_app("hostlink", PACKAGE / "c", MODEL, "f32"))
     result = target.play(SIGNAL, 48000)
     assert len(result.block_cycles) == 2 and all(c > 0 for c in result.block_cycles)
     # ~11.6k cycles per sample against a 4500-cycle budget at 48 kHz: every block is a would-be miss.
