@@ -14,6 +14,7 @@ from m7amp.playback import PlayResult
 from m7amp.targets.base import Progress, Target
 
 DEFAULT_BLOCK = 64  # samples per PROCESS frame (the firmware takes up to 256)
+HELLO_ATTEMPTS, HELLO_TIMEOUT = 5, 2.0  # first contact after load(): up to 5 HELLOs, 2 s each
 
 
 class HostLinkTarget(Target):
@@ -48,6 +49,8 @@ class HostLinkTarget(Target):
         if self._client is None:
             self._stream = self._open()
             self._client = HostLinkClient(self._stream, timeout=self.timeout)
+            # the firmware may still be starting: a few short HELLOs before the first long wait
+            self._client.info(attempts=HELLO_ATTEMPTS, timeout=min(self.timeout, HELLO_TIMEOUT))
         return self._client
 
     def play(self, samples: np.ndarray, sample_rate: int, *, progress: Progress | None = None) -> PlayResult:
