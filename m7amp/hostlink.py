@@ -135,7 +135,7 @@ class FrameReader:
         while len(self.buf) < need:
             if clock() >= deadline:
                 raise HostLinkTimeoutError(f"host link: no complete reply within the timeout "
-                                      f"({len(self.buf)} of {need} bytes of a frame)")
+                                           f"({len(self.buf)} of {need} bytes of a frame)")
             chunk = self.stream.read(max(1, need - len(self.buf)))
             if chunk:
                 self.buf += chunk
