@@ -23,8 +23,9 @@ class HostLinkTarget(Target):
     app = "hostlink"
 
     def __init__(self, *, block_size: int = DEFAULT_BLOCK, timeout: float = 10.0):
-        self.block_size = block_size
-        self.timeout = timeout  # seconds per reply (host time)
+        # int()/float(): options may come as text (pytest --target-option KEY=VALUE, Robot variables)
+        self.block_size = int(block_size)
+        self.timeout = float(timeout)  # seconds per reply (host time)
         self.elf: Path | None = None
         self._stream: Stream | None = None
         self._client: HostLinkClient | None = None
@@ -76,7 +77,7 @@ class SimHostLinkTarget(HostLinkTarget):
 
     def __init__(self, *, block_size: int = DEFAULT_BLOCK, timeout: float = 1.0, cycle_model: bool = True):
         super().__init__(block_size=block_size, timeout=timeout)
-        self.cycle_model = cycle_model
+        self.cycle_model = cycle_model not in (False, "0", "false", "False", "no")
 
     def load(self, elf: Path) -> None:
         elf = Path(elf)

@@ -104,7 +104,7 @@ class BoardTarget(HostLinkTarget):
         super().__init__(block_size=block_size, timeout=timeout)
         if probe not in PROBES:
             raise M7Error(f"unknown probe {probe!r}: choose one of {', '.join(PROBES)}")
-        self.port, self.baud, self.probe, self.probe_id = port, baud, probe, probe_id
+        self.port, self.baud, self.probe, self.probe_id = port, int(baud), probe, probe_id
 
     def load(self, elf: Path) -> None:
         elf = Path(elf)

@@ -57,8 +57,8 @@ class RenodeTarget(HostLinkTarget):
                  startup_timeout: float = 60.0, baud: int = 921_600):
         super().__init__(block_size=block_size, timeout=timeout)
         self.renode = renode
-        self.startup_timeout = startup_timeout
-        self.baud = baud
+        self.startup_timeout = float(startup_timeout)
+        self.baud = int(baud)
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._renode_log: Path | None = None

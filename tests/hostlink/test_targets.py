@@ -37,6 +37,10 @@ def test_backends_implement_the_target_interface() -> None:
     for cls, name in ((BoardTarget, "board"), (RenodeTarget, "renode")):
         assert issubclass(cls, Target) and cls.name == name and cls.app == "hostlink"
         cls()  # keyword options only, all with defaults; constructing touches no hardware or binary
+    # Options given as text (pytest --target-option KEY=VALUE) are converted.
+    board = BoardTarget(block_size="128", timeout="2.5", baud="2000000")
+    assert (board.block_size, board.timeout, board.baud) == (128, 2.5, 2_000_000)
+    assert RenodeTarget(startup_timeout="5").startup_timeout == 5.0
 
 
 # ---- board: port detection and probe commands ---------------------------------------------------------
