@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "bench": "m7amp.bench",
     "run": "m7amp.run",
     "report": "m7amp.report",
+    "hostlink": "m7amp.hostlink_cli",
 }
 
 

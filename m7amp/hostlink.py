@@ -135,7 +135,7 @@ class FrameReader:
         while len(self.buf) < need:
             if clock() >= deadline:
                 raise HostLinkTimeoutError(f"host link: no complete reply within the timeout "
-                                      f"({len(self.buf)} of {need} bytes of a frame)")
+                                           f"({len(self.buf)} of {need} bytes of a frame)")
             chunk = self.stream.read(max(1, need - len(self.buf)))
             if chunk:
                 self.buf += chunk
@@ -197,9 +197,9 @@ class HostLinkClient:
                 f"0x{frame_type:02x} seq {seq & 0xFFFF}")
         return reply
 
-    def receive(self) -> Frame:
+    def receive(self, timeout: float | None = None) -> Frame:
         """The next frame from the firmware; an ERROR frame raises ``HostLinkError``."""
-        reply = self.reader.read_frame(self.timeout, self.clock)
+        reply = self.reader.read_frame(self.timeout if timeout is None else timeout, self.clock)
         if reply.type == ERROR:
             p = reply.payload
             if len(p) < 6:
@@ -209,12 +209,32 @@ class HostLinkClient:
                                 p[6:].decode("ascii", "replace"))
         return reply
 
-    def info(self) -> LinkInfo:
-        """HELLO: what the firmware runs. Also a sync point: the next block carries seq + 1."""
-        reply = self.request(HELLO)
-        self.link_info = LinkInfo.parse(reply.payload)
-        self.seq = (self.seq + 1) & 0xFFFF
-        return self.link_info
+    def info(self, *, attempts: int = 1, timeout: float | None = None) -> LinkInfo:
+        """HELLO: what the firmware runs. Also a sync point: the next block carries seq + 1.
+
+        Right after a start the firmware may not be listening yet: with ``attempts`` > 1 a HELLO that
+        gets no reply within ``timeout`` (default: the client's), or only a partial-frame error, is sent
+        again with the next seq, and a late INFO answering an earlier HELLO is skipped."""
+        stale: set[int] = set()
+        for attempt in range(attempts):
+            self.stream.write(encode_frame(HELLO, self.seq))
+            try:
+                reply = self.receive(timeout)
+                while reply.type == INFO and reply.seq in stale:
+                    reply = self.receive(timeout)
+            except (HostLinkTimeoutError, HostLinkError) as exc:
+                if attempt + 1 == attempts or (isinstance(exc, HostLinkError) and exc.reason != "timeout"):
+                    raise
+                stale.add(self.seq)
+                self.seq = (self.seq + 1) & 0xFFFF
+                continue
+            if reply.type != INFO or reply.seq != self.seq:
+                raise HostLinkProtocolError(f"host link: reply type 0x{reply.type:02x} seq {reply.seq} to "
+                                            f"HELLO seq {self.seq}")
+            self.link_info = LinkInfo.parse(reply.payload)
+            self.seq = (self.seq + 1) & 0xFFFF
+            return self.link_info
+        raise AssertionError("unreachable")
 
     def reset(self) -> None:
         """RESET: zero the engine state (a sync point, like info())."""
@@ -253,6 +273,7 @@ def play_blocks(client: HostLinkClient, samples: np.ndarray, sample_rate: int, b
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     out = np.empty_like(x)
     cycles: list[int] = []
+    t0 = _time.perf_counter()
     for start in range(0, len(x), block_size):
         y, c = client.process(x[start:start + block_size])
         out[start:start + len(y)] = y
@@ -264,7 +285,7 @@ def play_blocks(client: HostLinkClient, samples: np.ndarray, sample_rate: int, b
                       block_cycles=np.asarray(cycles, dtype=np.int64),
                       deadline_misses=int(sum(c > budget for c in cycles)), target=target,
                       extra={"model": info.model, "precision": info.precision, "model_rate": info.sample_rate,
-                             "app": "hostlink"})
+                             "app": "hostlink", "host_seconds": _time.perf_counter() - t0})
 
 
 class FdStream:

@@ -51,13 +51,13 @@ def _pyocd_base() -> list[str]:
         return [sys.executable, "-m", "pyocd"]
     if shutil.which("pyocd"):
         return ["pyocd"]
-    raise M7Error("pyOCD is not installed: run `pip install pyocd` (or use probe='openocd')")
+    raise M7Error("pyOCD is not installed: run `pip install pyocd` (or flash with the openocd probe)")
 
 
 def _openocd_base() -> list[str]:
     if shutil.which("openocd") is None:
-        raise M7Error("openocd is not on PATH: install it (Debian: `apt-get install openocd`) or use "
-                      "probe='pyocd'")
+        raise M7Error("openocd is not on PATH: install it (Debian: `apt-get install openocd`) or flash "
+                      "with the pyocd probe")
     return ["openocd", "-f", OPENOCD_BOARD]
 
 
@@ -104,7 +104,7 @@ class BoardTarget(HostLinkTarget):
         super().__init__(block_size=block_size, timeout=timeout)
         if probe not in PROBES:
             raise M7Error(f"unknown probe {probe!r}: choose one of {', '.join(PROBES)}")
-        self.port, self.baud, self.probe, self.probe_id = port, baud, probe, probe_id
+        self.port, self.baud, self.probe, self.probe_id = port, int(baud), probe, probe_id
 
     @classmethod
     def unavailable_reason(cls, *, port: str | None = None, probe: str = "pyocd", probe_id: str | None = None,

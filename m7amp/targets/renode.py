@@ -33,8 +33,8 @@ def find_renode(renode: str | None = None) -> str:
     path = shutil.which(renode or "renode")
     if path is None:
         where = f"{renode!r} was not found" if renode else "no `renode` on PATH"
-        raise M7Error(f"Renode is not available ({where}): install it from https://renode.io or "
-                      "https://github.com/renode/renode/releases, or give renode='/path/to/renode'")
+        raise M7Error(f"Renode is not available ({where}): install it (https://renode.io, or the releases "
+                      "of github.com/renode/renode), or give its path (--renode PATH, renode=PATH)")
     return path
 
 
@@ -57,8 +57,8 @@ class RenodeTarget(HostLinkTarget):
                  startup_timeout: float = 60.0, baud: int = 921_600):
         super().__init__(block_size=block_size, timeout=timeout)
         self.renode = renode
-        self.startup_timeout = startup_timeout
-        self.baud = baud
+        self.startup_timeout = float(startup_timeout)
+        self.baud = int(baud)
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._renode_log: Path | None = None

@@ -199,3 +199,35 @@ def test_no_reply_raises_a_timeout(pty_server) -> None:
     server.stream.write(b"no frame here")
     with pytest.raises(HostLinkTimeoutError, match="no complete reply"):
         server.client.receive()
+
+
+class HoldFirstWrite:
+    """A stream that holds back its first write: dropped, or delivered late with the second one."""
+
+    def __init__(self, stream, *, deliver_late: bool):
+        self.stream, self.deliver_late, self.held, self.writes = stream, deliver_late, b"", 0
+
+    def read(self, n: int) -> bytes:
+        return self.stream.read(n)
+
+    def write(self, data: bytes) -> int:
+        self.writes += 1
+        if self.writes == 1:
+            self.held = data
+            return len(data)
+        out = (self.held if self.deliver_late else b"") + data
+        self.held = b""
+        return self.stream.write(out)
+
+
+@pytest.mark.parametrize("deliver_late", [False, True])
+def test_hello_is_retried_when_the_firmware_is_not_listening_yet(pty_server, deliver_late: bool) -> None:
+    from m7amp.hostlink import HostLinkClient
+
+    server = pty_server()
+    client = HostLinkClient(HoldFirstWrite(server.stream, deliver_late=deliver_late), timeout=5.0)
+    with pytest.raises(HostLinkTimeoutError):
+        HostLinkClient(HoldFirstWrite(server.stream, deliver_late=False), timeout=0.2).info()
+    info = client.info(attempts=3, timeout=0.3)  # the lost (or late) HELLO had seq 0, the answered one 1
+    assert info.model == META["name"] and client.seq == 2
+    assert len(client.process(SIGNAL[:8])[0]) == 8  # the late INFO (seq 0) was skipped, not left queued

@@ -97,3 +97,17 @@ def test_firmware_rejects_bad_frames_and_runs_are_deterministic(hostlink_elf) ->
             client.request(PROCESS, to_wire(block, "f32"), seq=client.seq + 2)
         out, cycles = client.process(block)
         assert np.array_equal(out, want_out) and cycles == want_cycles
+
+
+@pytest.mark.parametrize("precision", ["f32", "q15"])
+def test_firmware_links_no_heap_or_stdio_and_keeps_the_engine_in_dtcm(hostlink_elf, precision: str) -> None:
+    from elftools.elf.elffile import ELFFile
+
+    from tests.firmware.test_build import FORBIDDEN
+
+    with open(hostlink_elf(precision), "rb") as f:
+        symbols = {s.name: s for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols() if s.name}
+    assert not FORBIDDEN & set(symbols)
+    for name in ("state", "scratch"):  # hl_engine.c: DTCM (0x20000000, 128 KB) when they fit
+        assert 0x2000_0000 <= symbols[name]["st_value"] < 0x2002_0000, name
+    assert symbols["USART3_IRQHandler"]["st_size"] > 0

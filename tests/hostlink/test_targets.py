@@ -37,6 +37,10 @@ def test_backends_implement_the_target_interface() -> None:
     for cls, name in ((BoardTarget, "board"), (RenodeTarget, "renode")):
         assert issubclass(cls, Target) and cls.name == name and cls.app == "hostlink"
         cls()  # keyword options only, all with defaults; constructing touches no hardware or binary
+    # Options given as text (pytest --target-option KEY=VALUE) are converted.
+    board = BoardTarget(block_size="128", timeout="2.5", baud="2000000")
+    assert (board.block_size, board.timeout, board.baud) == (128, 2.5, 2_000_000)
+    assert RenodeTarget(startup_timeout="5").startup_timeout == 5.0
 
 
 # ---- board: port detection and probe commands ---------------------------------------------------------
@@ -140,17 +144,10 @@ def test_play_returns_aligned_output_and_block_cycles(pty_server) -> None:
 @requires_arm_gcc
 def test_play_through_the_firmware_in_the_simulator_counts_cycles_and_misses() -> None:
     from m7amp.firmware import build_engine_app
-    from m7amp.sim import Simulator
-    from m7amp.sim.uart_stream import SimUartStream
+    from m7amp.targets._hostlink_target import SimHostLinkTarget
 
-    elf = build_engine_app("hostlink", PACKAGE / "c", MODEL, "f32")
-
-    class SimBoard(BoardTarget):
-        def _open(self):
-            return SimUartStream(Simulator(elf))
-
-    target = SimBoard(block_size=100)
-    target.elf = elf
+    target = SimHostLinkTarget(block_size=100)
+    target.load(build_engine_app("hostlink", PACKAGE / "c", MODEL, "f32"))
     result = target.play(SIGNAL, 48000)
     assert len(result.block_cycles) == 2 and all(c > 0 for c in result.block_cycles)
     # ~11.6k cycles per sample against a 4500-cycle budget at 48 kHz: every block is a would-be miss.

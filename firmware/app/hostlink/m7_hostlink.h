@@ -111,7 +111,6 @@ typedef struct {
     uint32_t frames_rejected;
     uint32_t rx[(M7_HL_MAX_FRAME + 3u) / 4u];  /* words: the payload at offset 12 is 4-aligned */
     uint32_t tx[(M7_HL_MAX_FRAME + 3u) / 4u];
-    uint32_t samples_out[M7_HL_MAX_BLOCK];     /* engine output (f32 or int16, aligned) */
 } m7_hl_server_t;
 
 /* CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320, init and final xor 0xFFFFFFFF; zlib.crc32).
