@@ -234,7 +234,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     """The human-readable table of :func:`bench_engine_row` rows."""
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
-            f"{'load44.1k':>9s} {'load48k':>8s} {'flash B':>8s} {'RAM B':>7s}")
+            f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
     if with_breakdown:
         head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
     lines = [head]
@@ -276,8 +276,8 @@ def bench_engine(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print(f"bench firmware in the simulator: {args.blocks} blocks of {args.block} samples, "
-              f"{CORE_HZ // 1_000_000} MHz; flash and RAM (DTCM + SRAM1 + SRAM2) used by the whole ELF, "
-              "RAM incl. the 16 KB stack")
+              f"{CORE_HZ // 1_000_000} MHz; flash and RAM in bytes used by the whole ELF "
+              "(RAM = DTCM + SRAM1 + SRAM2, incl. the 16 KB stack)")
         print(format_engine_table(rows, args.breakdown))
         if args.breakdown:
             print("breakdown: cycles/sample by the layer kind in the function's name (simulator profile); "
