@@ -37,7 +37,8 @@ def test_regions_are_the_f767s_and_the_linker_scripts() -> None:
     assert regions["flash"].holds(0x00200000)  # the ITCM-bus alias of flash
     # The linker script's MEMORY says the same (two descriptions that must not drift).
     ld = (REPO / "firmware" / "board" / "stm32f767zi.ld").read_text()
-    memory = re.findall(r"^\s*(\w+)\s*\(\w+\)\s*:\s*ORIGIN = (0x[0-9A-Fa-f]+), LENGTH = (\d+)K", ld, re.MULTILINE)
+    line = r"^\s*(\w+)\s*\(\w+\)\s*:\s*ORIGIN = (0x[0-9A-Fa-f]+), LENGTH = (\d+)K"
+    memory = re.findall(line, ld, re.MULTILINE)
     assert {(name.lower(), int(origin, 16), int(length) * KB) for name, origin, length in memory} == {
         (n, r.start, r.size) for n, r in regions.items()}
 
