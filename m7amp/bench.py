@@ -122,6 +122,10 @@ JSON_KEYS = ("engine", "preset", "precision", "macs_per_sample", "cycles_per_sam
 # engine keeps each kind in its own non-inlined functions named with these words. "1x1" may sit inside a
 # word (conv1x1 is 1x1 work); the others must start one (so "exact" is not an activation). First wins.
 KINDS = ("1x1", "conv", "act", "mix")
+# libm functions count as activation work: the engine calls libm only to compute activations
+# (m7_act_f32.c, m7_kernels_q15.c). Compiler helpers (__aeabi_*) stay "other": they serve any code.
+_LIBM_ACT = {f"{name}{suffix}" for name in ("tanh", "exp", "expm1", "ldexp", "scalbn", "finite", "fabs")
+             for suffix in ("", "f")}
 _BENCH_LINE = re.compile(r"^M7AMP BENCH (model=.*)$", re.MULTILINE)
 
 
@@ -173,6 +177,8 @@ def parse_bench_line(uart: str) -> dict[str, str]:
 
 def kind_of(function: str) -> str:
     """The layer kind of a function name (see KINDS), else "other"."""
+    if function in _LIBM_ACT:
+        return "act"
     words = function.lower().split("_")
     for kind in KINDS:
         if any((kind in w) if kind == "1x1" else w.startswith(kind) for w in words):

@@ -151,6 +151,8 @@ def test_kind_of_function_names() -> None:
     assert kind_of("m7_exact_sum") == "other"  # "act" must start a word
     assert kind_of("m7_wavenet_layer_f32") == "other"
     assert kind_of("memcpy") == "other"
+    assert kind_of("expm1") == kind_of("tanhf") == "act"  # libm: only the activations call it
+    assert kind_of("__aeabi_dadd") == "other"
 
 
 def test_breakdown_sums_to_the_timed_cycles() -> None:
