@@ -122,6 +122,10 @@ JSON_KEYS = ("engine", "preset", "precision", "macs_per_sample", "cycles_per_sam
 # engine keeps each kind in its own non-inlined functions named with these words. "1x1" may sit inside a
 # word (conv1x1 is 1x1 work); the others must start one (so "exact" is not an activation). First wins.
 KINDS = ("1x1", "conv", "act", "mix")
+# libm functions count as activation work: the engine calls libm only to compute activations
+# (m7_act_f32.c, m7_kernels_q15.c). Compiler helpers (__aeabi_*) stay "other": they serve any code.
+_LIBM_ACT = {f"{name}{suffix}" for name in ("tanh", "exp", "expm1", "ldexp", "scalbn", "finite", "fabs")
+             for suffix in ("", "f")}
 _BENCH_LINE = re.compile(r"^M7AMP BENCH (model=.*)$", re.MULTILINE)
 
 
@@ -173,6 +177,8 @@ def parse_bench_line(uart: str) -> dict[str, str]:
 
 def kind_of(function: str) -> str:
     """The layer kind of a function name (see KINDS), else "other"."""
+    if function in _LIBM_ACT:
+        return "act"
     words = function.lower().split("_")
     for kind in KINDS:
         if any((kind in w) if kind == "1x1" else w.startswith(kind) for w in words):
@@ -234,7 +240,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     """The human-readable table of :func:`bench_engine_row` rows."""
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
-            f"{'load44.1k':>9s} {'load48k':>8s} {'flash B':>8s} {'RAM B':>7s}")
+            f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
     if with_breakdown:
         head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
     lines = [head]
@@ -276,8 +282,8 @@ def bench_engine(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print(f"bench firmware in the simulator: {args.blocks} blocks of {args.block} samples, "
-              f"{CORE_HZ // 1_000_000} MHz; flash and RAM (DTCM + SRAM1 + SRAM2) used by the whole ELF, "
-              "RAM incl. the 16 KB stack")
+              f"{CORE_HZ // 1_000_000} MHz; flash and RAM in bytes used by the whole ELF "
+              "(RAM = DTCM + SRAM1 + SRAM2, incl. the 16 KB stack)")
         print(format_engine_table(rows, args.breakdown))
         if args.breakdown:
             print("breakdown: cycles/sample by the layer kind in the function's name (simulator profile); "

@@ -14,8 +14,12 @@ import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from m7amp.errors import M7Error
+
+if TYPE_CHECKING:
+    from m7amp.models import ModelConfig
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PACKAGE = REPO / "training" / "default"
@@ -58,7 +62,9 @@ def preset_package(
     progress(f"bench: no package for {preset}: exporting a freshly initialised {preset} (seed {SEED}, "
              f"C sources only) into {pkg}")
     with tempfile.TemporaryDirectory() as tmp:
-        run_dir = _fresh_run(preset, Path(tmp))
+        from m7amp.models import load_config
+
+        run_dir = fresh_run(load_config(preset), Path(tmp))
         from m7amp.export import export_package
 
         export_package(run_dir, pkg, force=True, golden_seconds=_SECONDS, tflite=False,
@@ -66,26 +72,25 @@ def preset_package(
     return pkg
 
 
-def _fresh_run(preset: str, run_dir: Path) -> Path:
-    """A training-run folder (model.keras, run.json, data.npz) as `m7amp train` writes it, with an
-    untrained model and synthetic data."""
+def fresh_run(cfg: ModelConfig, run_dir: Path, seconds: float = _SECONDS, sample_rate: int = 48_000) -> Path:
+    """Write a training-run folder (model.keras, run.json, data.npz) as `m7amp train` does, with the
+    model of ``cfg`` untrained (seed SEED) and ``seconds`` of synthetic test data."""
     import keras
     import numpy as np
 
-    from m7amp.data import DEFAULT_SAMPLE_RATE, reference_amp, synth_guitar
-    from m7amp.models import build_model, load_config, receptive_field
+    from m7amp.data import reference_amp, synth_guitar
+    from m7amp.models import build_model, config_to_dict, receptive_field
 
-    cfg = load_config(preset)
-    sr = DEFAULT_SAMPLE_RATE
+    sr = sample_rate
     keras.utils.set_random_seed(SEED)
     build_model(cfg, 0).save(run_dir / "model.keras")
-    x = synth_guitar(_SECONDS + 3.0, sr, seed=SEED)
+    x = synth_guitar(seconds + 3.0, sr, seed=SEED)
     y = reference_amp(x, sr)
-    n = int(_SECONDS * sr)
+    n = int(seconds * sr)
     rep = x[n : n + 4 * 4096].reshape(4, 4096, 1)  # calibration clips for the q15 scales
     np.savez(run_dir / "data.npz", test_x=x[None, :n, None], test_y=y[None, :n, None], rep_x=rep)
     run = {
-        "model": _config_dict(preset), "sample_rate": sr, "knobs": [],
+        "model": config_to_dict(cfg), "sample_rate": sr, "knobs": [],
         "receptive_field": receptive_field(cfg),
         "seed": SEED, "epochs": 0, "train_seconds": 0.0, "test": {},
         "data": {"description": f"synthetic guitar + reference amp, seed {SEED}; model untrained (bench)"},
