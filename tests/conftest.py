@@ -12,9 +12,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from m7amp.targets import BACKENDS, DEFAULT_TARGET, Target, TargetUnavailableError, build_firmware, get_target
-
-PRECISION = "f32"  # the default firmware's engine precision
+from m7amp.targets import (
+    BACKENDS,
+    DEFAULT_PRECISION,
+    DEFAULT_TARGET,
+    Target,
+    TargetUnavailableError,
+    build_firmware,
+    get_target,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,5 +52,5 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed (run `make test`)")
     with backend:
-        backend.load(build_firmware(backend.app, precision=PRECISION))
+        backend.load(build_firmware(backend.app, precision=DEFAULT_PRECISION))
         yield backend

@@ -29,6 +29,7 @@ BACKENDS: dict[str, str] = {
     "board": "m7amp.targets.board:BoardTarget",
 }
 DEFAULT_TARGET = "sim"
+DEFAULT_PRECISION = "f32"  # the engine precision firmware is built with unless asked otherwise
 
 
 class TargetUnavailableError(M7Error):
@@ -60,8 +61,8 @@ def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
 
 
 def build_firmware(
-    app: str, package: str | Path | None = None, *, precision: str = "f32", sample_rate: int | None = None,
-    block: int = 32,
+    app: str, package: str | Path | None = None, *, precision: str = DEFAULT_PRECISION,
+    sample_rate: int | None = None, block: int = 32,
 ) -> Path:
     """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
     (default: the committed default); return its ELF. The audio app is built for ``sample_rate``
@@ -80,5 +81,5 @@ def build_firmware(
     return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)
 
 
-__all__ = ["BACKENDS", "DEFAULT_TARGET", "Progress", "Target", "TargetUnavailableError", "build_firmware",
-           "get_target", "target_class"]
+__all__ = ["BACKENDS", "DEFAULT_PRECISION", "DEFAULT_TARGET", "Progress", "Target", "TargetUnavailableError",
+           "build_firmware", "get_target", "target_class"]
