@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.seconds <= 0:
         raise M7Error(f"--seconds must be positive, got {args.seconds}")
+    target = get_target(args.target)  # first: a backend that cannot run here stops the demo at once
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
@@ -111,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
     sf.write(out / "amp_target.wav", amp, sr, subtype="FLOAT")
     print(f"      {out / 'guitar_di.wav'}, {out / 'amp_target.wav'}")
 
-    target = get_target(args.target)
     _step(3, f"building the {target.app} firmware ({args.precision}, arm-none-eabi-gcc)")
     elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr)
     memory = memory_report(elf)
