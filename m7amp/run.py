@@ -94,11 +94,17 @@ def run(args: argparse.Namespace) -> int:
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
 
+    tenths = [-1]
+
     def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty() or done == total:
-            bar = "#" * (30 * done // max(1, total))
-            print(f"\r[{bar:<30}] {done}/{total} samples", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
+        """A bar redrawn in place on a terminal; one line per 10 % otherwise (logs)."""
+        bar = "#" * (30 * done // max(1, total))
+        line = f"[{bar:<30}] {done}/{total} samples"
+        if sys.stderr.isatty():
+            print(f"\r{line}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        elif 10 * done // max(1, total) > tenths[0]:
+            tenths[0] = 10 * done // max(1, total)
+            print(line, file=sys.stderr, flush=True)
 
     result = play(elf, x, rate, progress=progress, notice=notice)
     y = result.output

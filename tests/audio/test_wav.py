@@ -70,3 +70,13 @@ def test_play_resamples_an_input_at_another_rate(loopback_elf):
     expected = conform_rate(x, 44100, 48000, "x")
     assert len(result.output) == len(expected)
     assert np.max(np.abs(result.output - expected / 2)) < 2.0**-23
+
+
+@requires_arm_gcc
+def test_play_of_a_firmware_without_audio_fails_with_one_line(tmp_path: Path):
+    from m7amp.sim import build_workload
+
+    elf = build_workload([Path(__file__).parents[1] / "sim" / "fixtures" / "hello.c"], tmp_path)
+    with pytest.raises(M7Error) as err:
+        play(elf, guitar(0.01), 48000)
+    assert "stopped (exit) after 0 frames" in str(err.value) and "\n" not in str(err.value)

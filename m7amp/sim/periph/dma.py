@@ -14,9 +14,10 @@ MSIZE), bursts, priorities between streams, transfer/FIFO/direct-mode errors (TE
 Configuration writes while EN = 1 are ignored and warned about (RM0410 §8.5.5: "protected").
 
 Deadline misses (memory-to-peripheral streams): the buffer is split in *regions* (the two halves of a
-circular buffer, or the M0/M1 buffers in DBM). The CPU's stores into the buffer are watched
-(``Simulator.watch_writes``: those RAM pages become Python-backed, nothing else slows down); each region
-records the cycle of its first store since the DMA last finished reading it. When the DMA starts reading a
+circular buffer, or the M0/M1 buffers in DBM). While the stream is enabled the CPU's stores into the
+buffer are watched (``Simulator.watch_writes``: the buffer's RAM pages become Python-backed; nothing
+else slows down); each region records the cycle of its first store since the DMA last finished reading
+it. When the DMA starts reading a
 region that was not stored to since then, or was stored to only after the DMA's start time, that is
 one miss. The first pass after EN (the firmware's initial contents) is never a miss.
 """
@@ -122,6 +123,8 @@ class Stream:
         if self.direction == M2P:
             board = self.dma.board
             self.watches = [board.watch_writes(lo, hi, self._stored) for lo, hi in self.spans]
+            for watch in self.watches:
+                board.set_watch(watch, True)
 
     def _disarm(self) -> None:
         for watch in self.watches:
@@ -134,7 +137,6 @@ class Stream:
         for region, (lo, hi) in enumerate(self.spans):
             if lo <= address < hi and self.region_written[region] is None:
                 self.region_written[region] = self.dma.board.cycles
-                self.dma.board.set_watch(self.watches[region], False)
 
     # transfers -------------------------------------------------------------------------------------------
     def items_to_event(self) -> int:
@@ -193,8 +195,6 @@ class Stream:
 
     def _end_region(self, region: int) -> None:
         self.region_written[region] = None  # the next store counts as a rewrite
-        if self.watches:
-            self.dma.board.set_watch(self.watches[region], True)
 
     def _boundary(self) -> None:
         if self.remaining == self.count0 // 2 and self.remaining:
