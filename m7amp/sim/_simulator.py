@@ -162,6 +162,7 @@ class Simulator:
         self._watchpoints: dict[tuple[int, int, str], int] = {}  # (address, length, kind) -> hook
         self._debug_stop: tuple[str, int] | None = None  # ("breakpoint", pc) / ("watch"/..., data address)
         self._debug_suspended = False
+        self._stepping = False  # the last emu_start counted instructions (see step())
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         uc.ctl_set_cpu_model(arm.UC_CPU_ARM_CORTEX_M7)  # UC_MODE_MCLASS would give an M33 without FP64
         self.uc = uc
@@ -743,6 +744,7 @@ class Simulator:
         self._line_start = len(self._uart)
         self._until_hit = False
         self._debug_stop = None
+        self._stepping = False
         limit = self.cycles + max_cycles if max_cycles is not None else NEVER
         start_instructions, t0 = self.instructions, time.perf_counter()
         reason = self._loop(limit)
@@ -872,6 +874,12 @@ class Simulator:
         Breakpoints and watchpoints are ignored for that instruction (a debugger steps over them)."""
         self._debug_stop = None
         self._debug_suspended = True
+        if not self._stepping:
+            # unicorn adds its instruction-count hook for emu_start(count=...) without flushing: blocks
+            # translated before would never call it (a tight loop would run forever). It flushes itself
+            # when a run without count removes the hook again.
+            self._stepping = True
+            self.uc.ctl_flush_tb()
         start_instructions, t0 = self.instructions, time.perf_counter()
         try:
             reason = self._loop(NEVER, step=True)

@@ -161,7 +161,7 @@ class GdbServer:
             body, check = bytes(buf[1:end]), bytes(buf[end + 1:end + 3])
             del buf[:end + 3]
             try:
-                ok = int(check, 16) == sum(body) & 0xFF
+                ok = int(check, 16) == sum(body) & 0xFF and len(body) <= MAX_PACKET
             except ValueError:
                 ok = False
             if not ok:
@@ -421,9 +421,9 @@ class GdbServer:
         while not step and (result is None or result.stop_reason in ("step", "max-cycles")):
             self._poll_interrupt()
             if self._interrupt:
+                result = None  # halted by Ctrl-C between two slices
                 break
             result = sim.run(max_cycles=CHUNK_CYCLES)
-        assert result is not None or self._interrupt
         if result is not None and result.stop_reason == "idle":
             self.console("m7amp: the firmware sleeps (WFI) with nothing left to wake it; Ctrl-C to halt\n")
             while not self._interrupt:
