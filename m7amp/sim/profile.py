@@ -13,25 +13,26 @@ hook sees every executed block; the last instruction of the previous block says 
 
 Each block's modelled cycles go to the call path current after that block's transition. The totals
 equal the flat profile's (``Simulator.profile``): cycles skipped asleep in WFI are in neither.
-The hook costs ~1 µs of host time per block: profiling runs at a few MIPS.
+The hook is a raw ctypes callback with a fast path for blocks that stay in the same function, but it
+is one Python call per executed block: profiling runs at a few simulated MIPS (``m7amp bench debug``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-from unicorn import UC_HOOK_BLOCK
+from unicorn import UC_HOOK_BLOCK, UcError
+from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, uc_hook_h, uclib
 
 from m7amp.errors import M7Error
 from m7amp.sim.trace import exception_name, exception_names
 
 if TYPE_CHECKING:
-    from unicorn import Uc
-
     from m7amp.sim._simulator import Simulator
 
 CALL, RETURN, OTHER = "call", "return", "other"
@@ -72,13 +73,36 @@ class CallProfiler:
         self._stack: list[tuple[str, bool]] = [(root, False)]  # (frame name, is an exception frame)
         self._events: list[tuple[str, int]] = []  # exception entries/returns since the last block
         self._previous = OTHER
+        self._path = (root,)
+        self._state = sim.hook.state
+        self.error: BaseException | None = None
         sim.on_exception.append(self._exception)
-        self._hook = sim.uc.hook_add(UC_HOOK_BLOCK, self._block)
+
+        def hook(_uc: int, address: int, size: int, _ud: int) -> None:
+            try:
+                self._block(address, size)
+            except BaseException as exc:  # never unwind through C; reported by close()
+                if self.error is None:
+                    self.error = exc
+
+        # a raw callback: the binding's per-call wrapper would double the cost of every block
+        self._callback = HOOK_CODE_CFUNC(hook)
+        handle = uc_hook_h()
+        status = uclib.uc_hook_add(sim.uc._uch, ctypes.byref(handle), UC_HOOK_BLOCK, self._callback, None,
+                                   ctypes.c_uint64(1), ctypes.c_uint64(0))
+        if status != 0:
+            raise UcError(status)
+        self._hook: int | None = handle.value
 
     def close(self) -> None:
-        self.sim.uc.hook_del(self._hook)
+        """Detach from the simulator; raises what went wrong inside the hook, if anything."""
+        if self._hook is not None:
+            uclib.uc_hook_del(self.sim.uc._uch, uc_hook_h(self._hook))
+            self._hook = None
         if self._exception in self.sim.on_exception:
             self.sim.on_exception.remove(self._exception)
+        if self.error is not None:
+            raise M7Error(f"the call-path profiler failed: {self.error!r}")
 
     def _exception(self, event: str, number: int) -> None:
         self._events.append((event, number))
@@ -93,12 +117,18 @@ class CallProfiler:
             info = self._blocks[key] = (instructions, cycles, name, _ending(self._md, code, address))
         return info
 
-    def _block(self, uc: Uc, address: int, size: int, _: object) -> None:
-        if self.sim.hook.state.stopped:
+    def _block(self, address: int, size: int) -> None:
+        if self._state.stopped:
             return  # the C hook stopped before this block: it runs (and is seen) later
-        instructions, cycles, function, ending = self._info(address, size)
-        stack = self._stack
+        info = self._blocks.get((address, size)) or self._info(address, size)
+        instructions, cycles, function, ending = info
         how = self._previous
+        if how is OTHER and not self._events and function == self._path[-1]:  # fast path: same function
+            self._previous = ending
+            self.weights[self._path] += cycles
+            self.instructions[self._path] += instructions
+            return
+        stack = self._stack
         for event, number in self._events:
             if event == "entry":
                 stack.append((f"[exception {number} {exception_name(self._names, number)}]", True))
@@ -116,7 +146,7 @@ class CallProfiler:
                 stack.pop()
             self._unwind_to(function, address)
         self._previous = ending
-        path = tuple(name for name, _ in stack)
+        path = self._path = tuple(name for name, _ in stack)
         self.weights[path] += cycles
         self.instructions[path] += instructions
 
