@@ -768,8 +768,6 @@ class Simulator:
                 return "breakpoint"
             if self._debug_stop is not None:
                 return "watchpoint" if self._debug_stop[0] != "breakpoint" else "breakpoint"
-            if stepped:
-                return "step"
             if self._reset_requested:
                 self._system_reset()
             if self._div_hooks_wanted:
@@ -779,6 +777,8 @@ class Simulator:
                 self._take_exceptions()
             except _HaltError:
                 continue
+            if stepped:  # after due events and exception entry: a step may end on a handler's first insn
+                return "step"
             if self.cycles >= limit:
                 return "max-cycles"
             if self._sleeping:

@@ -70,7 +70,8 @@ def gdb_batch(elf: Path, port: int, *commands: str) -> str:
 # the Simulator's debugger API ---------------------------------------------------------------------------
 def test_single_steps_add_up_to_the_plain_run(debug_elf: Path, plain_run: tuple[int, int]) -> None:
     sim = Simulator(debug_elf)
-    its = 0
+    handler = sim.symbol("IRQ0_Handler")
+    its = handler_entries = 0
     while True:
         pc, before = sim.resume_pc, sim.instructions
         result = sim.step()
@@ -79,10 +80,11 @@ def test_single_steps_add_up_to_the_plain_run(debug_elf: Path, plain_run: tuple[
         halfword = int.from_bytes(sim.read_memory(pc, 2), "little")
         is_it = halfword & 0xFF00 == 0xBF00 and halfword & 0xF != 0
         its += is_it
+        handler_entries += sim.resume_pc == handler  # a step takes the pending IRQ as the run loop does
         assert result.instructions - before == (2 if is_it else 1)  # QEMU steps IT with its first insn
     assert (result.stop_reason, result.status) == ("exit", 55)
     assert (result.cycles, result.instructions) == plain_run
-    assert its == 1
+    assert its == 1 and handler_entries == 3
 
 
 def test_breakpoint_hits_each_call_and_keeps_totals(debug_elf: Path, plain_run: tuple[int, int]) -> None:
@@ -107,8 +109,10 @@ def test_watchpoint_stops_at_each_write(debug_elf: Path, plain_run: tuple[int, i
     while (result := sim.run(max_cycles=MAX)).stop_reason == "watchpoint":
         assert sim.debug_stop == ("watch", counter)
         assert sim.firmware.function_at(sim.resume_pc) in ("Reset_Handler", "tick")
+        stored = sim.read_memory(counter, 4)  # unicorn: the store is done, PC still on it
         sim.step()
-        values.append(int.from_bytes(sim.read_memory(counter, 4), "little"))
+        assert sim.read_memory(counter, 4) == stored
+        values.append(int.from_bytes(stored, "little"))
     assert values == [0, 1, 5, 14, 30, 55]  # .bss clearing, then counter += i*i
     assert (result.cycles, result.instructions) == plain_run
 
