@@ -88,6 +88,10 @@ class Bus:
             self.error = exc
         uc.emu_stop()
 
+    def is_mmio(self, addr: int) -> bool:
+        """Is ``addr`` in a page mapped as MMIO (some peripheral's registers)?"""
+        return addr - addr % self.page in self._pages
+
     def lookup(self, addr: int) -> tuple[Peripheral, int] | None:
         hit = self.words.get(addr)
         if hit is not None:

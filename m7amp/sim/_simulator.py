@@ -889,8 +889,12 @@ class Simulator:
                          time.perf_counter() - t0, self.simulated_seconds, self._fault,
                          self.instructions - start_instructions, list(self.warnings))
 
-    def clear_debug_stop(self) -> None:
-        self._debug_stop = None
+    def system_reset(self) -> None:
+        """A debugger's reset: as AIRCR.SYSRESETREQ (memory kept), halted at the reset vector."""
+        self._system_reset()
+
+    def has_breakpoint(self, address: int) -> bool:
+        return address & ~1 in self._breakpoints
 
     def add_breakpoint(self, address: int) -> None:
         """Stop before the instruction at ``address`` executes (a code hook on that address only)."""

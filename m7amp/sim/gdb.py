@@ -23,6 +23,7 @@ from unicorn import arm_const as arm
 
 from m7amp.errors import M7Error
 from m7amp.sim._simulator import RunResult, Simulator
+from m7amp.sim.periph import Peripheral
 
 CHUNK_CYCLES = 200_000  # between Ctrl-C polls while running (~2-20 ms of host time)
 MAX_PACKET = 0x4000  # PacketSize we announce; longer packets are answered with an error
@@ -307,9 +308,9 @@ class GdbServer:
             pos += take
         self.sim.uc.ctl_flush_tb()  # the write may have changed code
 
-    def _peripheral_word(self, address: int) -> tuple | None:
+    def _peripheral_word(self, address: int) -> tuple[Peripheral, int] | None:
         bus = self.sim.bus
-        if (address - address % bus.page) not in bus._pages:
+        if not bus.is_mmio(address):
             return None
         hit = bus.lookup(address & ~3)
         if hit is None:
@@ -414,7 +415,7 @@ class GdbServer:
         """Resume, then send the stop reply. Ctrl-C is polled between slices of CHUNK_CYCLES."""
         sim = self.sim
         self._interrupt = False
-        if step or sim.debug_stop is not None or sim.resume_pc in sim._breakpoints:
+        if step or sim.debug_stop is not None or sim.has_breakpoint(sim.resume_pc):
             result = sim.step()  # also steps over the breakpoint/watchpoint we are stopped at
         else:
             result = None
@@ -537,15 +538,14 @@ class GdbServer:
                                                                                "help")))
 
     def _mon_reset(self, _: str) -> str:
-        self.sim._system_reset()
+        self.sim.system_reset()
         self._stop_reply = f"S{SIGTRAP:02x}"
         return f"reset: halted at {self.sim.firmware.describe(self.sim.resume_pc)}"
 
     def _mon_cycles(self, _: str) -> str:
         sim = self.sim
         cyccnt = sim.dwt.cyccnt() if sim.dwt is not None else 0
-        return (f"CYCCNT {cyccnt} ({'counting' if sim.dwt is not None and sim.dwt._running else 'stopped'}),"
-                f" core cycles {sim.cycles}, instructions {sim.instructions}, "
+        return (f"CYCCNT {cyccnt}, core cycles {sim.cycles}, instructions {sim.instructions}, "
                 f"{sim.simulated_seconds * 1e3:.6f} ms simulated at {sim.core_hz / 1e6:g} MHz")
 
     def _mon_audio(self, _: str) -> str:
