@@ -271,3 +271,19 @@ def test_ctrl_c_interrupts_a_running_target(fixture_elf: Callable[..., Path]) ->
     assert c.ask(b"D") == b"OK"
     assert served.join().detached
     c.sock.close()
+
+
+@requires_gdb
+def test_gdb_on_the_selftest_firmware() -> None:
+    from m7amp import firmware
+
+    elf = firmware.build("selftest")
+    plain = Simulator(elf).run(max_cycles=2_000_000_000)
+    served = Served(elf)
+    out = gdb_batch(elf, served.port, "break test_fpu", "continue", "bt", "finish", "print $fpscr",
+                    "continue")
+    assert "Breakpoint 1, " in out and "test_fpu ()" in out and "main ()" in out
+    assert "exited normally" in out
+    served.join()
+    assert (served.sim.cycles, served.sim.instructions) == (plain.cycles, plain.instructions)
+    assert "M7AMP SELFTEST PASS" in served.sim.uart_text and served.sim.uart_text == plain.uart
