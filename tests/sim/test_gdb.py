@@ -287,3 +287,26 @@ def test_gdb_on_the_selftest_firmware() -> None:
     served.join()
     assert (served.sim.cycles, served.sim.instructions) == (plain.cycles, plain.instructions)
     assert "M7AMP SELFTEST PASS" in served.sim.uart_text and served.sim.uart_text == plain.uart
+
+
+def test_debug_reads_of_peripherals(debug_elf: Path) -> None:
+    from m7amp.sim.gdb import GdbServer
+
+    sim = Simulator(debug_elf)
+    gdb = GdbServer(sim)
+    word = lambda address: int.from_bytes(gdb.read_memory(address, 4), "little")  # noqa: E731
+    gdb.write_memory(0xE000E014, (99).to_bytes(4, "little"))  # SysTick RVR, through the model
+    gdb.write_memory(0xE000E010, (5).to_bytes(4, "little"))  # CSR: ENABLE | CLKSOURCE
+    sim.run(max_cycles=300)
+    assert word(0xE000E010) & (1 << 16) and word(0xE000E010) & (1 << 16)  # COUNTFLAG stays set
+    systick = sim.bus.lookup(0xE000E010)
+    assert systick is not None and systick[0].read(0x010) & (1 << 16)  # a firmware read clears it...
+    assert not word(0xE000E010) & (1 << 16)  # ...as the next debug read shows
+    assert gdb.read_memory(0xE000E010, 1) == b"\x05" and gdb.read_memory(0xE000E015, 1) == b"\x00"  # lanes
+    sim.uart_input(b"x")
+    sim.run(max_cycles=50_000)
+    assert word(0x4000481C) & (1 << 5)  # USART3 ISR.RXNE
+    assert word(0x40004824) == ord("x")  # RDR: a debug read pops the byte, as on the chip...
+    assert not word(0x4000481C) & (1 << 5)  # ...and clears RXNE
+    assert gdb.read_memory(0x40002824, 4) == bytes(4)  # RTC WPR: an unmodelled peripheral (tag) reads 0
+    assert not [w for w in sim.warnings if "unmodelled" in w]
