@@ -310,3 +310,17 @@ def test_debug_reads_of_peripherals(debug_elf: Path) -> None:
     assert not word(0x4000481C) & (1 << 5)  # ...and clears RXNE
     assert gdb.read_memory(0x40002824, 4) == bytes(4)  # RTC WPR: an unmodelled peripheral (tag) reads 0
     assert not [w for w in sim.warnings if "unmodelled" in w]
+
+
+def test_ctrl_c_halts_a_sleeping_target(fixture_elf: Callable[..., Path]) -> None:
+    served = Served(fixture_elf("debug", SPIN=2))
+    c = Client(served.port)
+    c.raw(_packet(b"c"))
+    assert c.read_until(rb"[+-]") == b"+"
+    console = c.reply()  # an 'O' packet: the firmware sleeps with nothing to wake it
+    assert console.startswith(b"O") and b"WFI" in bytes.fromhex(console[1:].decode())
+    c.raw(b"\x03")
+    assert c.reply().startswith(b"T02")
+    c.raw(_packet(b"k"))
+    assert served.join().killed
+    c.sock.close()
