@@ -10,6 +10,7 @@ them, which changes no cycle count (slices end at block boundaries, as event sto
 
 from __future__ import annotations
 
+import ctypes
 import re
 import select
 import socket
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from unicorn import UcError
 from unicorn import arm_const as arm
 
 from m7amp.errors import M7Error
@@ -197,8 +199,9 @@ class GdbServer:
                 packet = self._read_packet()
                 try:
                     reply = self.handle(packet)
-                except M7Error as exc:
-                    self.session.log.append(f"error: {exc}")
+                except (M7Error, UcError, OverflowError, ArithmeticError, TypeError, ctypes.ArgumentError,
+                        UnicodeError) as exc:  # bad input must never end the session
+                    self.session.log.append(f"{packet[:40]!r}: {exc!r}")
                     reply = "E01"
                 if reply is not None:
                     self.send(reply)

@@ -188,6 +188,7 @@ def _packet(body: bytes) -> bytes:
 class Client:
     def __init__(self, port: int):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # acks are tiny writes
         self.buf = b""
 
     def raw(self, data: bytes) -> None:
@@ -324,3 +325,22 @@ def test_ctrl_c_halts_a_sleeping_target(fixture_elf: Callable[..., Path]) -> Non
     c.raw(_packet(b"k"))
     assert served.join().killed
     c.sock.close()
+
+
+def test_random_packets_never_end_the_session(client: tuple[Client, Served]) -> None:
+    import random
+
+    c, served = client
+    rng = random.Random(8)
+    kinds = ["g", "G", "p", "P", "m", "M", "X", "Z", "z", "q", "Q", "H", "T", "?", "v", "qRcmd,",
+             "qXfer:features:read:target.xml:", "qSupported:", "J", "#", "}"]
+    alphabet = "0123456789abcdefABCDEF,:;=-xyz}\x00\xff "
+    for _ in range(400):
+        body = rng.choice(kinds) + "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        data = body.encode("latin-1").replace(b"#", b"").replace(b"$", b"")
+        c.raw(_packet(data))
+        assert c.read_until(rb"[+-]") == b"+"
+        while re.fullmatch(rb"O([0-9a-f]{2})+", reply := c.reply()) and reply != b"OK":
+            pass  # console output (monitor commands) before the reply
+    assert c.ask(b"qAttached") == b"1"  # still serving
+    assert served.thread.is_alive()
