@@ -18,6 +18,7 @@ from m7amp.errors import M7Error
 
 if TYPE_CHECKING:
     from m7amp.sim import Simulator
+    from m7amp.sim.profile import CallProfiler
     from m7amp.sim.trace import Tracer
 
 HELP = "run a firmware ELF on the simulated STM32F767 (UART to stdout, exit status from the firmware)"
@@ -71,18 +72,23 @@ def run(args: argparse.Namespace) -> int:
 
             profiler = CallProfiler(sim)
             stack.callback(profiler.close)
-        rc = _run(sim, args)
-        if profiler is not None:
-            profiler.write(args.profile_out)
-            print(f"m7amp sim: call-path profile ({len(profiler.weights)} paths, {profiler.total_cycles()} "
-                  f"cycles) written to {args.profile_out}", file=sys.stderr)
-            if args.profile:
-                print(f"{'call path':70s} {'cycles':>14s} {'share':>7s}", file=sys.stderr)
-                for path, cycles, share in profiler.top_paths(args.top):
-                    print(f"{path[-70:]:70s} {cycles:14d} {share:7.1%}", file=sys.stderr)
-        if tracer is not None:
-            print(f"m7amp sim: {tracer.records} trace records written to {args.trace}", file=sys.stderr)
-    return rc
+        try:
+            return _run(sim, args)
+        finally:  # also when the run ends in an error (--max-cycles reached, ...): that is often the point
+            if profiler is not None:
+                _write_profile(profiler, args)
+            if tracer is not None:
+                print(f"m7amp sim: {tracer.records} trace records written to {args.trace}", file=sys.stderr)
+
+
+def _write_profile(profiler: CallProfiler, args: argparse.Namespace) -> None:
+    profiler.write(args.profile_out)
+    print(f"m7amp sim: call-path profile ({len(profiler.weights)} paths, {profiler.total_cycles()} "
+          f"cycles) written to {args.profile_out}", file=sys.stderr)
+    if args.profile:
+        print(f"{'call path':70s} {'cycles':>14s} {'share':>7s}", file=sys.stderr)
+        for path, cycles, share in profiler.top_paths(args.top):
+            print(f"{path[-70:]:70s} {cycles:14d} {share:7.1%}", file=sys.stderr)
 
 
 def _open_trace(sim: Simulator, args: argparse.Namespace, stack: contextlib.ExitStack) -> Tracer:

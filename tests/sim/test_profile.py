@@ -76,3 +76,14 @@ def test_cli_profile_out(fixture_elf: Callable[..., Path], tmp_path: Path, monke
     assert json.loads(speedscope.read_text())["profiles"][0]["type"] == "sampled"
     err = capsys.readouterr().err
     assert "call path" in err and "Reset_Handler;main;board_puts" in err
+
+
+def test_cli_profile_of_a_bounded_run(fixture_elf: Callable[..., Path], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli"})
+    folded = tmp_path / "spin.folded"
+    # the firmware never exits: --max-cycles ends the run (an error), the profile is still written
+    assert cli.main(["sim", str(fixture_elf("debug", SPIN=1)), "--max-cycles", "20000",
+                     "--profile-out", str(folded)]) == 2
+    cycles = {line.rsplit(" ", 1)[0]: int(line.rsplit(" ", 1)[1]) for line in folded.read_text().splitlines()}
+    assert cycles["Reset_Handler;main"] > 15_000 and sum(cycles.values()) >= 20_000
