@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from unicorn import Uc
 
 from m7amp.sim import Simulator
 from m7amp.sim.gdb import MAX_PACKET, GdbSession, listen, serve_gdb
@@ -344,3 +345,47 @@ def test_random_packets_never_end_the_session(client: tuple[Client, Served]) -> 
             pass  # console output (monitor commands) before the reply
     assert c.ask(b"qAttached") == b"1"  # still serving
     assert served.thread.is_alive()
+
+
+# the unicorn behaviours the debugger is built on (m7amp/sim/ARCHITECTURE.md) -------------------------------
+def _cpu(tmp_path: Path, source: str) -> Uc:
+    from tests.sim.conftest import assemble
+    from tests.sim.test_unicorn_quirks import make_cpu
+
+    code, _ = assemble(source, tmp_path, "quirk")
+    return make_cpu(code)
+
+
+def test_unicorn_memory_hook_stop_leaves_pc_on_the_access(tmp_path: Path) -> None:
+    from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
+    from unicorn import arm_const as arm
+
+    uc = _cpu(tmp_path, "ldr r0, [r0]\n str r1, [r2], #4\n b .")
+    uc.mem_write(0x2000_0000, (0x2000_0100).to_bytes(4, "little"))
+    uc.reg_write(arm.UC_ARM_REG_R0, 0x2000_0000)
+    uc.reg_write(arm.UC_ARM_REG_R1, 0x55)
+    uc.reg_write(arm.UC_ARM_REG_R2, 0x2000_0200)
+    hook = uc.hook_add(UC_HOOK_MEM_READ, lambda uc, *_: uc.emu_stop(), None, 0x2000_0000, 0x2000_0003)
+    uc.emu_start(0x0800_0001, 0x0800_0100)
+    # the load has not happened: running it again is correct
+    assert uc.reg_read(arm.UC_ARM_REG_PC) == 0x0800_0000 and uc.reg_read(arm.UC_ARM_REG_R0) == 0x2000_0000
+    uc.hook_del(hook)
+    uc.hook_add(UC_HOOK_MEM_WRITE, lambda uc, *_: uc.emu_stop(), None, 0x2000_0200, 0x2000_0203)
+    uc.emu_start(0x0800_0003, 0x0800_0100)
+    # the store is in memory, its base writeback is not: running it again stores the same value once more
+    assert uc.reg_read(arm.UC_ARM_REG_PC) == 0x0800_0002 and uc.reg_read(arm.UC_ARM_REG_R2) == 0x2000_0200
+    assert uc.mem_read(0x2000_0200, 4) == b"\x55\0\0\0"
+
+
+def test_unicorn_count_hook_needs_a_flush(tmp_path: Path) -> None:
+    from unicorn import arm_const as arm
+
+    uc = _cpu(tmp_path, "loop: adds r3, #1\n b loop")
+    uc.emu_start(0x0800_0001, 0x0800_0100, timeout=20_000)  # translated without the count hook
+    uc.reg_write(arm.UC_ARM_REG_R3, 0)
+    uc.emu_start(0x0800_0001, 0x0800_0100, timeout=20_000, count=1)
+    assert uc.reg_read(arm.UC_ARM_REG_R3) > 1  # count ignored: the cached block never calls the hook
+    uc.ctl_flush_tb()  # what Simulator.step() does when coming from a normal run
+    uc.reg_write(arm.UC_ARM_REG_R3, 0)
+    uc.emu_start(0x0800_0001, 0x0800_0100, timeout=20_000, count=1)
+    assert uc.reg_read(arm.UC_ARM_REG_R3) == 1
