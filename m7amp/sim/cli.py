@@ -3,7 +3,8 @@
 The UART (USART3 and semihosting output) streams to stdout as it is produced; a one-line summary
 (cycles, instructions, simulated time, host MIPS) goes to stderr. The exit code is the firmware's exit
 status; 3 if it stopped on a fault (the decoded report goes to stderr); 2 for user errors, including
-hitting ``--max-cycles`` or firmware that sleeps with nothing left to wake it.
+hitting ``--max-cycles`` or firmware that sleeps with nothing left to wake it. ``--gdb``, ``--trace FILE``
+and ``--profile-out`` are described in docs/debugging.md.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_cycles <= 0:
         raise M7Error("--max-cycles must be positive")
+    if args.gdb is not None and not 0 <= args.gdb <= 65535:
+        raise M7Error(f"--gdb: {args.gdb} is not a TCP port (0-65535)")
     if args.trace_instructions and args.trace in (None, "-"):
         raise M7Error("--trace-instructions needs --trace FILE")
     stderr_trace = args.trace == "-"
