@@ -125,13 +125,13 @@ def test_gdb_session(debug_elf: Path, plain_run: tuple[int, int]) -> None:
     out = gdb_batch(debug_elf, served.port,
                     "break tick", "continue", "print counter", "continue", "print counter",
                     "print gain", "delete", "watch irq_count", "continue", "delete",
-                    "break scale", "continue", "print $s0", "print $pc == scale", "stepi",
+                    "hbreak scale", "continue", "print $s0", "print $pc == scale", "stepi",
                     "print $pc == scale + 2", "delete", "monitor cycles", "monitor audio", "continue")
     assert "Breakpoint 1, tick (i=i@entry=1)" in out and "Breakpoint 1, tick (i=i@entry=2)" in out
     assert re.search(r"\$1 = 0\n", out) and re.search(r"\$2 = 1\n", out) and "$3 = 1.5" in out
     assert re.search(r"Old value = 0\nNew value = 1\n", out)  # irq_count, written by the handler
     assert "IRQ0_Handler" in out
-    assert "Breakpoint 3, scale (x=x@entry=2)" in out
+    assert "Hardware assisted breakpoint 3" in out and "Breakpoint 3, scale (x=x@entry=2)" in out  # Z1
     assert "$4 = 2\n" in out  # s0: the float argument
     assert "$5 = 1\n" in out and "$6 = 1\n" in out  # at scale, then one 16-bit instruction further
     assert re.search(r"core cycles \d+, instructions \d+", out) and "no audio" in out
