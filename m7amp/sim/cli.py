@@ -92,6 +92,13 @@ def _write_profile(profiler: CallProfiler, args: argparse.Namespace) -> None:
         print(f"{'call path':70s} {'cycles':>14s} {'share':>7s}", file=sys.stderr)
         for path, cycles, share in profiler.top_paths(args.top):
             print(f"{path[-70:]:70s} {cycles:14d} {share:7.1%}", file=sys.stderr)
+        total = profiler.total_cycles() or 1
+        rows = sorted(profiler.inclusive().items(), key=lambda kv: (-kv[1], kv[0]))[:args.top]
+        print(f"{'function (with callees)':40s} {'cycles':>14s} {'calls':>10s} {'share':>7s}",
+              file=sys.stderr)
+        for name, cycles in rows:
+            print(f"{name[:40]:40s} {cycles:14d} {profiler.calls[name]:10d} {cycles / total:7.1%}",
+                  file=sys.stderr)
 
 
 def _open_trace(sim: Simulator, args: argparse.Namespace, stack: contextlib.ExitStack) -> Tracer:

@@ -203,6 +203,14 @@ class CallProfiler:
         except OSError as exc:
             raise M7Error(f"cannot write the profile {path}: {exc.strerror}") from None
 
+    def inclusive(self) -> dict[str, int]:
+        """Cycles per function including its callees (a recursive function's paths are counted once)."""
+        totals: Counter[str] = Counter()
+        for path, cycles in self.weights.items():
+            for name in set(path):
+                totals[name] += cycles
+        return dict(totals)
+
     def top_paths(self, top: int) -> list[tuple[str, int, float]]:
         """(call path, cycles, share) of the ``top`` most expensive paths."""
         total = self.total_cycles() or 1

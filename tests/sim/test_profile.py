@@ -4,6 +4,7 @@ whose calls are known: main calls tick() 5 times, tick() calls square() once, IR
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def test_totals_match_the_flat_profile(profiled: tuple[CallProfiler, Simulator])
     assert sum(profiler.instructions.values()) == sim.instructions
 
 
+def test_inclusive_cycles(profiled: tuple[CallProfiler, Simulator]) -> None:
+    profiler, _ = profiled
+    inclusive, w = profiler.inclusive(), profiler.weights
+    tick = ("Reset_Handler", "main", "tick")
+    assert inclusive["tick"] == w[tick] + w[(*tick, "square")]
+    assert inclusive["Reset_Handler"] == profiler.total_cycles()
+    assert inclusive["square"] == w[("Reset_Handler", "main", "tick", "square")]
+
+
 def test_folded_and_speedscope(profiled: tuple[CallProfiler, Simulator]) -> None:
     profiler, _ = profiled
     folded = profiler.folded().splitlines()
@@ -70,12 +80,13 @@ def test_cli_profile_out(fixture_elf: Callable[..., Path], tmp_path: Path, monke
     monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli"})
     elf = fixture_elf("debug")
     folded, speedscope = tmp_path / "p.folded", tmp_path / "p.speedscope.json"
-    assert cli.main(["sim", str(elf), "--profile-out", str(folded), "--profile", "--top", "3"]) == 55
+    assert cli.main(["sim", str(elf), "--profile-out", str(folded), "--profile", "--top", "10"]) == 55
     assert cli.main(["sim", str(elf), "--profile-out", str(speedscope)]) == 55
     assert any(line.startswith("Reset_Handler;main;tick;square ") for line in folded.read_text().splitlines())
     assert json.loads(speedscope.read_text())["profiles"][0]["type"] == "sampled"
     err = capsys.readouterr().err
     assert "call path" in err and "Reset_Handler;main;board_puts" in err
+    assert re.search(r"\ntick +\d+ +5 ", err)  # inclusive cycles and 5 calls
 
 
 def test_cli_profile_of_a_bounded_run(fixture_elf: Callable[..., Path], tmp_path: Path,
