@@ -157,6 +157,9 @@ class Simulator:
         self._sleeping = False
         self._div_hooks: list[int] = []
         self._div_hooks_wanted = False
+        self._watchers: list[list[Any]] = []  # [lo, hi, on_write, active]
+        self._watched_pages: dict[int, bytearray] = {}
+        self._watch_wanted = False
         self._time_mark = (0, 0.0)  # (cycles, seconds) at the last clock change
         self._breakpoints: dict[int, int] = {}  # address -> unicorn hook (debugger)
         self._watchpoints: dict[tuple[int, int, str], int] = {}  # (address, length, kind) -> hook
@@ -203,7 +206,9 @@ class Simulator:
                 self.peripherals[entry.name] = tag
                 continue
             for cls in models:
-                kwargs = {"irq": entry.irq} if cls is periph.Usart else {}
+                kwargs: dict[str, Any] = {"irq": entry.irq} if cls in (periph.Usart, periph.Sai) else {}
+                if cls is periph.Dma:  # numbered lines, one per stream
+                    kwargs = {"irqs": {int(line): n for line, (_, n) in entry.irqs.items() if line.isdigit()}}
                 model = cls(self, entry.name if len(models) == 1 else cls.__name__.lower(), entry.address,
                             entry.size, **kwargs)
                 self.bus.attach(model)
@@ -305,6 +310,9 @@ class Simulator:
         self.scheduler.clear()
         for model in self.peripherals.values():
             model.reset()
+        for watch in self._watchers:  # the models that armed them were reset
+            watch[3] = False
+        self._watch_wanted = bool(self._watchers)
         self._time_mark = (self.cycles, self.simulated_seconds)
         self._core_hz = self.rcc.hclk_hz() if self.rcc else 16_000_000
         self._sleeping = False
@@ -417,41 +425,111 @@ class Simulator:
         return self._uart.decode("latin-1")
 
     # memory ---------------------------------------------------------------------------------------------
-    def _in_guard_page(self, address: int) -> bool:
-        gp = getattr(self, "_guard_page", None)
-        return gp is not None and gp[0] <= address < gp[0] + len(gp[1])
+    def _python_page(self, address: int) -> tuple[int, bytearray] | None:
+        """The Python-backed page span (stack guard, watched RAM) holding ``address``, if any."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return lo, buf
+        return None
+
+    def _python_pages(self) -> list[tuple[int, bytearray]]:
+        guard = getattr(self, "_guard_page", None)
+        return ([guard] if guard else []) + list(self._watched_pages.items())
+
+    def _span_end(self, address: int, end: int) -> int:
+        """End of the run of ``address`` that lies in one kind of memory (unicorn or a Python page)."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return min(end, lo + len(buf))
+            if address < lo < end:
+                end = lo
+        return end
 
     def read_memory(self, address: int, size: int) -> bytes:
         """Bytes of simulated memory (flash, RAM); raises M7Error for unmapped addresses."""
-        out = bytearray()
-        for addr in range(address, address + size):
-            if self._in_guard_page(addr):
-                lo, buf = self._guard_page
-                out.append(buf[addr - lo])
+        out, addr, end = bytearray(), address, address + size
+        while addr < end:
+            stop = self._span_end(addr, end)
+            page = self._python_page(addr)
+            if page is not None:
+                out += page[1][addr - page[0]:stop - page[0]]
             else:
-                break
-        if len(out) == size:
-            return bytes(out)
-        try:
-            return bytes(out) + bytes(self.uc.mem_read(address + len(out), size - len(out)))
-        except UcError:
-            raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+                try:
+                    out += self.uc.mem_read(addr, stop - addr)
+                except UcError:
+                    raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+            addr = stop
+        return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:
         """Write simulated memory (also flash: this is how the firmware is 'programmed')."""
-        for i, byte in enumerate(data):
-            if not self._in_guard_page(address + i):
-                data = data[i:]
-                address += i
-                break
-            lo, buf = self._guard_page
-            buf[address + i - lo] = byte
-        else:
-            return
-        try:
-            self.uc.mem_write(address, bytes(data))
-        except UcError:
-            raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+        addr, end = address, address + len(data)
+        while addr < end:
+            stop = self._span_end(addr, end)
+            chunk = bytes(data[addr - address:stop - address])
+            page = self._python_page(addr)
+            if page is not None:
+                page[1][addr - page[0]:stop - page[0]] = chunk
+            else:
+                try:
+                    self.uc.mem_write(addr, chunk)
+                except UcError:
+                    raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+            addr = stop
+
+    # watched RAM (hook for the DMA model: which buffer halves did the CPU rewrite) ----------------------
+    def watch_writes(self, lo: int, hi: int, on_write: Callable[[int, int], None]) -> int:
+        """Register a watch (inactive) on RAM ``[lo, hi)``; return its id for ``set_watch``.
+
+        While a watch is active, ``on_write(address, size)`` is called for every CPU store into its range.
+        The 1 KB pages holding active ranges become MMIO backed by a bytearray (switched at the next slice
+        boundary), as the stack guard's page does: only accesses to those pages pay a Python call while
+        they are watched. A ranged unicorn memory hook would slow every store of the program (measured:
+        about 2x), so watches are meant to be short: the DMA model arms one per buffer half only until
+        the firmware's first store into it."""
+        self._watchers.append([lo, hi, on_write, False])
+        return len(self._watchers) - 1
+
+    def set_watch(self, watch: int, active: bool) -> None:
+        if self._watchers[watch][3] != active:
+            self._watchers[watch][3] = active
+            self._watch_wanted = True
+            self.request_stop()
+
+    def _sync_watches(self) -> None:
+        """Make exactly the pages of active watches Python-backed."""
+        self._watch_wanted = False
+        guard = getattr(self, "_guard_page", None)
+        wanted: set[int] = set()
+        for lo, hi, _, active in self._watchers:
+            if active:
+                wanted.update(range(lo - lo % self.page, hi, self.page))
+        for page in [p for p in self._watched_pages if p not in wanted]:
+            buf = self._watched_pages.pop(page)
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mem_map(page, self.page, UC_PROT_ALL)
+            self.uc.mem_write(page, bytes(buf))
+        for page in sorted(wanted - set(self._watched_pages)):
+            if guard and guard[0] <= page < guard[0] + len(guard[1]):
+                self.warn(f"RAM at 0x{page:08x} shares the stack guard's page: stores there are not watched")
+                continue
+            buf = bytearray(self.uc.mem_read(page, self.page))
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mmio_map(page, self.page, self._watched_read, buf, self._watched_write, (page, buf))
+            self._watched_pages[page] = buf
+
+    @staticmethod
+    def _watched_read(uc: Uc, offset: int, size: int, buf: bytearray) -> int:
+        return int.from_bytes(buf[offset:offset + size], "little")
+
+    def _watched_write(self, uc: Uc, offset: int, size: int, value: int,
+                       where: tuple[int, bytearray]) -> None:
+        page, buf = where
+        buf[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        address = page + offset
+        for lo, hi, on_write, active in self._watchers:
+            if active and lo <= address < hi:
+                on_write(address, size)
 
     def _read_word(self, address: int) -> int:
         return struct.unpack("<I", self.read_memory(address, 4))[0]
@@ -790,6 +868,8 @@ class Simulator:
                         return "idle"
                     st.cycles = min(wake, limit)  # WFI: skip virtual time to the next event
                     continue
+            if self._watch_wanted:
+                self._sync_watches()  # after events and exception entry: before the CPU runs again
             st.stop_at = min(self.scheduler.next_time, limit)
             st.stopped = 0
             pending_masked = self.nvic.any_pending()

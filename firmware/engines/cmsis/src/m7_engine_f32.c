@@ -208,7 +208,7 @@ m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs)
 }
 
 /* Runs every op over one chunk of n <= max_block frames whose INPUT is filled. */
-static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *out)
+M7E_HOT static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *out)
 {
     const m7_model_t *m = e->model;
     const m7_view_f32_t tmp = {r->tmp, m->scratch_len};

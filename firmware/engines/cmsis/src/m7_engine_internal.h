@@ -10,6 +10,17 @@
 
 #include "m7_engine.h"
 
+/**
+ * M7E_HOT marks a hot kernel: on the target it runs from ITCM (zero wait states, copied there at reset
+ * by the board's startup; see firmware/board/stm32f767zi.ld, 16 KB in all) and is never inlined, so a
+ * profile attributes its cycles to it by name. On the host it is nothing.
+ */
+#if defined(__arm__)
+#define M7E_HOT __attribute__((section(".itcm"), noinline))
+#else
+#define M7E_HOT
+#endif
+
 /** A per-sample buffer over a block: frame i, channel c is p[i * stride + c]. */
 typedef struct {
     float *p;
@@ -29,13 +40,16 @@ void m7_act_tanh_f32(float *v, size_t n);
 /** v = sigmoid(v) over n values. The only place the sigmoid of the f32 engine is computed. */
 void m7_act_sigmoid_f32(float *v, size_t n);
 
-/** z[o] = tanh(a[o]) * sigmoid(a[c + o]) for o < c (z may equal a). */
-void m7_act_gated_f32(float *z, const float *a, size_t c);
+/**
+ * Gated activation over n frames: z[i][o] = tanh(a[i][o]) * sigmoid(a[i][c + o]) for o < c, with a
+ * dense (2c values per frame) and z dense (c per frame); z may equal a.
+ */
+void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c);
 
 /**
  * One NAM or gated WaveNet layer over a block of n frames starting at sample time t.
  * x: the layer input/residual stream, cond: the mixer input, head/skip: where z goes,
- * tmp: n frames of model scratch_len floats, ring: the op's state.
+ * tmp: n frames of model scratch_len floats (used densely: n frames of C or 2C), ring: the op's state.
  */
 void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
                           m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,

@@ -3,11 +3,14 @@
  * @brief Block matrix product: a block of frames times a (small) weight matrix, accumulated.
  *
  * Four frames share each weight load and keep four independent accumulators, which hides the FPU's
- * multiply-add latency and turns the per-sample matrix-vector product into matrix-matrix work.
+ * multiply-add latency and turns the per-sample matrix-vector product into matrix-matrix work. Each
+ * value is one fmaf chain over c in order, whether its frame is in a group of 4 or in the tail.
  */
+#include <math.h>
+
 #include "m7_engine_internal.h"
 
-void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
+M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {
@@ -25,10 +28,10 @@ void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const flo
             float a3 = y[(i + 3) * ys + o];
             for (size_t c = 0; c < in; c++) {
                 const float wv = wo[c];
-                a0 += wv * x0[c];
-                a1 += wv * x1[c];
-                a2 += wv * x2[c];
-                a3 += wv * x3[c];
+                a0 = fmaf(wv, x0[c], a0);
+                a1 = fmaf(wv, x1[c], a1);
+                a2 = fmaf(wv, x2[c], a2);
+                a3 = fmaf(wv, x3[c], a3);
             }
             y[i * ys + o] = a0;
             y[(i + 1) * ys + o] = a1;
@@ -40,7 +43,7 @@ void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const flo
             const float *xi = x + i * xs;
             float a = y[i * ys + o];
             for (size_t c = 0; c < in; c++) {
-                a += wo[c] * xi[c];
+                a = fmaf(wo[c], xi[c], a);
             }
             y[i * ys + o] = a;
         }

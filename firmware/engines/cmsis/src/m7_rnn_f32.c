@@ -10,7 +10,7 @@
 
 #include "m7_engine_internal.h"
 
-void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
+M7E_HOT void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
                 m7_view_f32_t tmp, float *state)
 {
     const m7_op_geom_t *g = &op->g;
