@@ -27,6 +27,11 @@
 #include <arm_acle.h>
 #endif
 
+/* See m7_wavenet_f32.c: keep the interleaved issue order of the four values. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns", "rename-registers")
+#endif
+
 #define ACT_SIGN 0x80000000u
 #define ACT_HALF_BITS 0x3f000000u /* 0.5f */
 
