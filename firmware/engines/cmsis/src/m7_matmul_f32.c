@@ -49,3 +49,59 @@ M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, c
         }
     }
 }
+
+/* dst[k] = src[k] for k < n: four loads, then four stores, per step (they pair on the M7). */
+static inline void copy_run(float *dst, const float *src, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4u <= n; k += 4u) {
+        const float v0 = src[k], v1 = src[k + 1u], v2 = src[k + 2u], v3 = src[k + 3u];
+        dst[k] = v0;
+        dst[k + 1u] = v1;
+        dst[k + 2u] = v2;
+        dst[k + 3u] = v3;
+    }
+    for (; k < n; k++) {
+        dst[k] = src[k];
+    }
+}
+
+M7E_HOT void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t ss, size_t n, size_t c)
+{
+    if (ds == c && ss == c) { /* both dense: one run */
+        copy_run(dst, src, n * c);
+        return;
+    }
+    size_t i = 0;
+    if (c == 2u) { /* two frames per step */
+        for (; i + 2u <= n; i += 2u, dst += 2u * ds, src += 2u * ss) {
+            const float v0 = src[0], v1 = src[1], v2 = src[ss], v3 = src[ss + 1u];
+            dst[0] = v0;
+            dst[1] = v1;
+            dst[ds] = v2;
+            dst[ds + 1u] = v3;
+        }
+    }
+    for (; i < n; i++, dst += ds, src += ss) {
+        copy_run(dst, src, c);
+    }
+}
+
+M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, const float *b, size_t n,
+                        size_t out, size_t in, float *tmp)
+{
+    /* in place (same buffer: X -> X, HEAD -> HEAD) goes through tmp, as a frame's outputs may overwrite
+     * inputs that its later outputs still read */
+    const int in_place = dst.p == src.p;
+    float *y = in_place ? tmp : dst.p;
+    const size_t ys = in_place ? out : dst.stride;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < out; o++) {
+            y[i * ys + o] = b ? b[o] : 0.0f;
+        }
+    }
+    m7_matmul_acc_f32(y, ys, src.p, src.stride, w, in, n, out, in);
+    if (in_place) {
+        m7_copy_frames_f32(dst.p, dst.stride, tmp, out, n, out);
+    }
+}

@@ -367,7 +367,8 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const size_t cin = g->in_ch, c = g->out_ch;
     const size_t cp = gated ? 2u * c : c;             /* pre-activation channels */
     const size_t s = (size_t)(g->kernel - 1u) * g->dilation; /* ring frames */
-    const size_t pos = s ? (size_t)(t % s) : 0u;      /* ring slot of this block's first sample */
+    /* ring slot of this block's first sample (a 32-bit divide for the first 2^32 samples) */
+    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     float *a = tmp.p;                                 /* n frames of cp values, dense */
 
     m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
@@ -379,13 +380,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
         size_t slot = (pos + first) % s;
         for (size_t i = first; i < n;) {
             const size_t run = (n - i) < (s - slot) ? (n - i) : (s - slot);
-            if (x.stride == cin) {
-                memcpy(ring + slot * cin, x.p + i * cin, run * cin * sizeof(float));
-            } else {
-                for (size_t r = 0; r < run; r++) {
-                    memcpy(ring + (slot + r) * cin, x.p + (i + r) * x.stride, cin * sizeof(float));
-                }
-            }
+            m7_copy_frames_f32(ring + slot * cin, cin, x.p + i * x.stride, x.stride, run, cin);
             i += run;
             slot = 0u;
         }
@@ -395,9 +390,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const m7_view_f32_t no_head = {NULL, 0u};
     if (gated) {
         m7_act_gated_f32(a, a, n, c);
-        for (size_t i = 0; i < n; i++) {
-            memcpy(skip.p + i * skip.stride + g->skip_offset, a + i * c, c * sizeof(float));
-        }
+        m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
     } else {
         m7_act_tanh_f32(a, n * c);
     }
