@@ -21,6 +21,17 @@
 #define M7E_HOT
 #endif
 
+/**
+ * M7E_SPECIALISED is 1 unless the build defines M7E_GENERIC_KERNELS (a test option): then every kernel
+ * takes its generic loop. The specialised kernels do the same fmaf operations in the same order, so
+ * both builds give bit-identical output (tests/engines/test_engine_f32.py checks it).
+ */
+#if defined(M7E_GENERIC_KERNELS)
+#define M7E_SPECIALISED 0
+#else
+#define M7E_SPECIALISED 1
+#endif
+
 /** A per-sample buffer over a block: frame i, channel c is p[i * stride + c]. */
 typedef struct {
     float *p;

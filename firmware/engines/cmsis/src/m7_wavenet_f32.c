@@ -28,32 +28,36 @@
 
 /* ------------------------------------------------------------------------------------- mixer */
 
-/* The NAM mixer (one conditioning channel, the audio) for CP outputs, two frames per pass: the 2 * CP
- * VFMAs are independent, biases and weights stay in registers. Inlined per CP. */
-static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp_, size_t n, const float *b,
-                                                             const float *mix_w, m7_view_f32_t cond)
+/* The NAM mixer (one conditioning channel, the audio), G outputs (2 or 4, dividing cp) by two frames per
+ * pass: the 2 * G VFMAs are independent, biases and weights stay in registers. Inlined per G. */
+static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp, size_t n, const float *b,
+                                                             const float *mix_w, m7_view_f32_t cond,
+                                                             size_t g_)
 {
-    const size_t cp = cp_;
-    float br[4], mr[4];
+    const size_t g = g_;
+    for (size_t o0 = 0; o0 < cp; o0 += g) {
+        float br[4], mr[4];
 #pragma GCC unroll 4
-    for (size_t o = 0; o < cp; o++) {
-        br[o] = b ? b[o] : 0.0f;
-        mr[o] = mix_w[o];
-    }
-    const float *c = cond.p;
-    size_t i = 0;
-    for (; i + 2u <= n; i += 2u, c += 2u * cond.stride, a += 2u * cp) {
-        const float c0 = c[0], c1 = c[cond.stride];
-#pragma GCC unroll 4
-        for (size_t o = 0; o < cp; o++) {
-            a[o] = fmaf(mr[o], c0, br[o]);
-            a[cp + o] = fmaf(mr[o], c1, br[o]);
+        for (size_t u = 0; u < g; u++) {
+            br[u] = b ? b[o0 + u] : 0.0f;
+            mr[u] = mix_w[o0 + u];
         }
-    }
-    if (i < n) {
+        const float *c = cond.p;
+        float *y = a + o0;
+        size_t i = 0;
+        for (; i + 2u <= n; i += 2u, c += 2u * cond.stride, y += 2u * cp) {
+            const float c0 = c[0], c1 = c[cond.stride];
 #pragma GCC unroll 4
-        for (size_t o = 0; o < cp; o++) {
-            a[o] = fmaf(mr[o], c[0], br[o]);
+            for (size_t u = 0; u < g; u++) {
+                y[u] = fmaf(mr[u], c0, br[u]);
+                y[cp + u] = fmaf(mr[u], c1, br[u]);
+            }
+        }
+        if (i < n) {
+#pragma GCC unroll 4
+            for (size_t u = 0; u < g; u++) {
+                y[u] = fmaf(mr[u], c[0], br[u]);
+            }
         }
     }
 }
@@ -62,12 +66,12 @@ static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp
 M7E_HOT static void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
                                m7_view_f32_t cond, size_t cond_ch)
 {
-    if (mix_w && cond_ch == 1u && cp == 4u) {
-        mix1_block(a, 4u, n, b, mix_w, cond);
+    if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 4u == 0u) {
+        mix1_block(a, cp, n, b, mix_w, cond, 4u);
         return;
     }
-    if (mix_w && cond_ch == 1u && cp == 2u) {
-        mix1_block(a, 2u, n, b, mix_w, cond);
+    if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 2u == 0u) {
+        mix1_block(a, cp, n, b, mix_w, cond, 2u);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -184,9 +188,7 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
     }
 M7_CONV3(2, 2)
 M7_CONV3(2, 4)
-M7_CONV3(4, 2)
 M7_CONV3(4, 4)
-M7_CONV3(8, 2)
 M7_CONV3(8, 4)
 #undef M7_CONV3
 
@@ -238,7 +240,9 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
-    if (k == 3u && (cin == 2u || cin == 4u || cin == 8u) && cp % 2u == 0u) {
+    /* layers have cp = C = cin (NAM) or 2C (gated): 2 channels take 2 or 4 outputs per pass, 4 and 8 take 4 */
+    const int fast = cp % 4u == 0u ? (cin == 2u || cin == 4u || cin == 8u) : (cin == 2u && cp == 2u);
+    if (M7E_SPECIALISED && k == 3u && fast) {
         conv_run_t runs[CONV3_MAX_RUNS];
         size_t nruns = 0;
         for (size_t i0 = 0; i0 < n; nruns++) {
@@ -252,11 +256,10 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
             }
             i0 += run->m;
         }
-        const int o4 = cp % 4u == 0u;
         switch (cin) {
-        case 2u: (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w); break;
-        case 4u: (o4 ? m7_conv3_c4_o4_f32 : m7_conv3_c4_o2_f32)(a, cp, runs, nruns, op->w); break;
-        default: (o4 ? m7_conv3_c8_o4_f32 : m7_conv3_c8_o2_f32)(a, cp, runs, nruns, op->w); break;
+        case 2u: (cp % 4u == 0u ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w); break;
+        case 4u: m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w); break;
+        default: m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w); break;
         }
         return;
     }
@@ -277,48 +280,48 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 /* ------------------------------------------------------------------------ residual 1x1 (+ head) */
 
 /*
- * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C (res_w may be NULL: no
- * residual), and head[i][o] += z[i][o] when head is set (NAM). z: n frames of C values, dense.
- * dst may be x: each frame is read fully before it is written.
+ * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C, and head[i][o] += z[i][o]
+ * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each frame
+ * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded beside the VFMAs).
  */
 static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
                                                             size_t n, size_t c_, const float *res_w,
-                                                            const float *res_b, m7_view_f32_t head,
-                                                            int with_head)
+                                                            const float *res_b, m7_view_f32_t head)
 {
-    const size_t c = c_; /* constant after inlining: weights and biases in registers */
+    const size_t c = c_;
+    const int in_regs = c <= 4u;
     float wr[4 * 4], br[4];
+    if (in_regs) {
 #pragma GCC unroll 16
-    for (size_t q = 0; q < c * c; q++) {
-        wr[q] = res_w[q];
-    }
+        for (size_t q = 0; q < c * c; q++) {
+            wr[q] = res_w[q];
+        }
 #pragma GCC unroll 4
-    for (size_t o = 0; o < c; o++) {
-        br[o] = res_b ? res_b[o] : 0.0f;
+        for (size_t o = 0; o < c; o++) {
+            br[o] = res_b[o];
+        }
     }
     const float *xi = x.p;
     float *di = dst.p, *hi = head.p;
     for (size_t i = 0; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
-        float acc[4], zv[4], hv[4];
-#pragma GCC unroll 4
+        float acc[8], zv[8], hv[8];
+#pragma GCC unroll 8
         for (size_t o = 0; o < c; o++) {
             zv[o] = z[o];
-            acc[o] = xi[o] + br[o];
-            hv[o] = with_head ? hi[o] : 0.0f;
+            acc[o] = xi[o] + (in_regs ? br[o] : res_b[o]);
+            hv[o] = hi[o];
         }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (size_t q = 0; q < c; q++) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (size_t o = 0; o < c; o++) {
-                acc[o] = fmaf(wr[o * c + q], zv[q], acc[o]);
+                acc[o] = fmaf(in_regs ? wr[o * c + q] : res_w[o * c + q], zv[q], acc[o]);
             }
         }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (size_t o = 0; o < c; o++) {
             di[o] = acc[o];
-            if (with_head) {
-                hi[o] = hv[o] + zv[o];
-            }
+            hi[o] = hv[o] + zv[o];
         }
     }
 }
@@ -326,12 +329,16 @@ static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m
 M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
                                    const float *res_w, const float *res_b, m7_view_f32_t head)
 {
-    if (res_w && head.p && c == 4u) {
-        res_block(dst, x, z, n, 4u, res_w, res_b, head, 1);
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 2u) {
+        res_block(dst, x, z, n, 2u, res_w, res_b, head);
         return;
     }
-    if (res_w && head.p && c == 2u) {
-        res_block(dst, x, z, n, 2u, res_w, res_b, head, 1);
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 4u) {
+        res_block(dst, x, z, n, 4u, res_w, res_b, head);
+        return;
+    }
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
+        res_block(dst, x, z, n, 8u, res_w, res_b, head);
         return;
     }
     for (size_t i = 0; i < n; i++) {
