@@ -97,15 +97,32 @@ static inline float act_sigmoid_bits(uint32_t b)
 M7E_HOT void m7_act_tanh_f32(float *v, size_t n)
 {
     size_t i = 0;
-    for (; i + 4u <= n; i += 4u) {
-        const uint32_t r0 = act_tanh_bits(act_load_bits(v + i));
-        const uint32_t r1 = act_tanh_bits(act_load_bits(v + i + 1u));
-        const uint32_t r2 = act_tanh_bits(act_load_bits(v + i + 2u));
-        const uint32_t r3 = act_tanh_bits(act_load_bits(v + i + 3u));
-        act_store_bits(v + i, r0);
-        act_store_bits(v + i + 1u, r1);
-        act_store_bits(v + i + 2u, r2);
-        act_store_bits(v + i + 3u, r3);
+    /* eight values per pass, stage by stage, so that each Horner step has eight independent VFMAs */
+    for (; i + 8u <= n; i += 8u) {
+        const float *c[8];
+        float t[8], p[8];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < 8u; k++) {
+            const uint32_t a = act_load_bits(v + i + k) & ~ACT_SIGN;
+            c[k] = act_entry(m7_act_tanh_tab, M7_ACT_TANH_TAB_BASE, a);
+            t[k] = fminf(act_as_float(a), M7_ACT_LIMIT);
+        }
+#pragma GCC unroll 8
+        for (size_t k = 0; k < 8u; k++) {
+            p[k] = fmaf(c[k][3], t[k], c[k][2]);
+        }
+#pragma GCC unroll 8
+        for (size_t k = 0; k < 8u; k++) {
+            p[k] = fmaf(p[k], t[k], c[k][1]);
+        }
+#pragma GCC unroll 8
+        for (size_t k = 0; k < 8u; k++) {
+            p[k] = fmaf(p[k], t[k], c[k][0]);
+        }
+#pragma GCC unroll 8
+        for (size_t k = 0; k < 8u; k++) {
+            act_store_bits(v + i + k, act_as_bits(p[k]) | (act_load_bits(v + i + k) & ACT_SIGN));
+        }
     }
     for (; i < n; i++) {
         act_store_bits(v + i, act_tanh_bits(act_load_bits(v + i)));

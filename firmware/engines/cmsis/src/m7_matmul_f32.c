@@ -95,12 +95,33 @@ M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, co
     const int in_place = dst.p == src.p;
     float *y = in_place ? tmp : dst.p;
     const size_t ys = in_place ? out : dst.stride;
-    for (size_t i = 0; i < n; i++) {
+    /* two frames per pass: two independent chains per output (the sizes here are small: 1..8) */
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        const float *x0 = src.p + i * src.stride, *x1 = x0 + src.stride;
+        float *y0 = y + i * ys, *y1 = y0 + ys;
         for (size_t o = 0; o < out; o++) {
-            y[i * ys + o] = b ? b[o] : 0.0f;
+            const float *wo = w + o * in;
+            float a0 = b ? b[o] : 0.0f, a1 = a0;
+            for (size_t c = 0; c < in; c++) {
+                a0 = fmaf(wo[c], x0[c], a0);
+                a1 = fmaf(wo[c], x1[c], a1);
+            }
+            y0[o] = a0;
+            y1[o] = a1;
         }
     }
-    m7_matmul_acc_f32(y, ys, src.p, src.stride, w, in, n, out, in);
+    if (i < n) {
+        const float *x0 = src.p + i * src.stride;
+        for (size_t o = 0; o < out; o++) {
+            const float *wo = w + o * in;
+            float a0 = b ? b[o] : 0.0f;
+            for (size_t c = 0; c < in; c++) {
+                a0 = fmaf(wo[c], x0[c], a0);
+            }
+            y[i * ys + o] = a0;
+        }
+    }
     if (in_place) {
         m7_copy_frames_f32(dst.p, dst.stride, tmp, out, n, out);
     }

@@ -141,7 +141,16 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
 {
     const size_t cin = cin_, outs = outs_, kc = 3u * cin; /* constants after inlining */
     for (size_t o = 0; o < cp; o += outs) {
+        /* up to 12 weights (2 outputs of 2 channels) are copied to registers; more are streamed */
+        float wreg[12];
         const float *wo = w + o * kc;
+        if (outs * kc <= 12u) {
+#pragma GCC unroll 12
+            for (size_t q = 0; q < outs * kc; q++) {
+                wreg[q] = wo[q];
+            }
+            wo = wreg;
+        }
         float *ar = a + o;
         for (size_t r = 0; r < nruns; r++) {
             const conv_run_t *run = &runs[r];
