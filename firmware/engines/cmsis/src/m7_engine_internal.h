@@ -45,6 +45,9 @@ typedef struct {
 void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in);
 
+/** y[o] += sum_c w[o][c] * x[c] for o < out, c < in (one frame: the RNN recurrence). */
+void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in);
+
 /** dst[i][k] = src[i][k] for i < n, k < c (row strides ds, ss; the regions do not overlap). */
 void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t ss, size_t n, size_t c);
 

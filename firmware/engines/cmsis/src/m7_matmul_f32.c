@@ -50,6 +50,35 @@ M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, c
     }
 }
 
+M7E_HOT void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
+{
+    /* four outputs at a time: four independent chains (one output's chain alone waits 3 cycles per VFMA) */
+    size_t o = 0;
+    for (; o + 4u <= out; o += 4u) {
+        const float *w0 = w + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        float a0 = y[o], a1 = y[o + 1u], a2 = y[o + 2u], a3 = y[o + 3u];
+        for (size_t c = 0; c < in; c++) {
+            const float xc = x[c];
+            a0 = fmaf(w0[c], xc, a0);
+            a1 = fmaf(w1[c], xc, a1);
+            a2 = fmaf(w2[c], xc, a2);
+            a3 = fmaf(w3[c], xc, a3);
+        }
+        y[o] = a0;
+        y[o + 1u] = a1;
+        y[o + 2u] = a2;
+        y[o + 3u] = a3;
+    }
+    for (; o < out; o++) {
+        const float *wo = w + o * in;
+        float a = y[o];
+        for (size_t c = 0; c < in; c++) {
+            a = fmaf(wo[c], x[c], a);
+        }
+        y[o] = a;
+    }
+}
+
 /* dst[k] = src[k] for k < n: four loads, then four stores, per step (they pair on the M7). */
 static inline void copy_run(float *dst, const float *src, size_t n)
 {
