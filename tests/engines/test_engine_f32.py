@@ -192,11 +192,14 @@ def test_engine_sources_compile_for_cortex_m7(tmp_path) -> None:
 
 # ------------------------------------------------- wider exported models: every specialised kernel path
 
-# kernel 3 with 8/4 channels (NAM: conv 8 and 4 channels by 4 outputs, mixer and residual 8/4) and gated
-# 4 and 2 channels (2C = 8 and 4 pre-activations: conv 4 and 2 channels by 4 outputs, gated activation,
-# skips); dilations up to 64 so that 16-sample blocks cut the rings in several runs.
+# kernel 3 with 8/4 channels (NAM: conv 8 and 4 channels by 4 outputs, mixer and residual 8/4), 6/3
+# channels (run-time channel loop by 2 outputs; 3 channels: the generic conv) and gated 6, 4 and 2
+# channels (2C = 12, 8 and 4 pre-activations: conv by 4 outputs, gated activation, skips); dilations up
+# to 64 so that 16-sample blocks cut the rings in several runs.
 WIDE = {
     "nam84": (False, (8, 4), ((1, 2, 8, 64), (1, 4, 32))),
+    "nam63": (False, (6, 3), ((1, 8, 64), (2, 16))),
+    "gated6": (True, (6,), ((1, 4, 32),)),
     "gated4": (True, (4,), ((1, 4, 32, 2),)),
     "gated2": (True, (2,), ((1, 16, 64),)),
 }

@@ -201,6 +201,20 @@ M7_CONV3(4, 4)
 M7_CONV3(8, 4)
 #undef M7_CONV3
 
+/* Other channel counts (e.g. 6, 12, 16): the same blocking with a run-time channel loop. These two
+ * stay in flash: with their unrolled channel loops they would not fit in ITCM beside the rest. */
+static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs, size_t nruns,
+                                       const float *w, size_t cin)
+{
+    conv3_block(a, cp, runs, nruns, w, cin, 4u);
+}
+
+static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs, size_t nruns,
+                                       const float *w, size_t cin)
+{
+    conv3_block(a, cp, runs, nruns, w, cin, 2u);
+}
+
 /* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block. */
 M7E_HOT static void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
                                     const float *wj, size_t ws, size_t cin)
@@ -249,9 +263,9 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
-    /* layers have cp = C = cin (NAM) or 2C (gated): 2 channels take 2 or 4 outputs per pass, 4 and 8 take 4 */
-    const int fast = cp % 4u == 0u ? (cin == 2u || cin == 4u || cin == 8u) : (cin == 2u && cp == 2u);
-    if (M7E_SPECIALISED && k == 3u && fast) {
+    /* kernel 3 with an even cp (layers have cp = C = cin, NAM, or 2C, gated): 4 outputs per pass when
+     * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
+    if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
         conv_run_t runs[CONV3_MAX_RUNS];
         size_t nruns = 0;
         for (size_t i0 = 0; i0 < n; nruns++) {
@@ -265,10 +279,15 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
             }
             i0 += run->m;
         }
-        switch (cin) {
-        case 2u: (cp % 4u == 0u ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w); break;
-        case 4u: m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w); break;
-        default: m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w); break;
+        const int o4 = cp % 4u == 0u;
+        if (cin == 2u) {
+            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w);
+        } else if (cin == 4u && o4) {
+            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w);
+        } else if (cin == 8u && o4) {
+            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w);
+        } else {
+            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin);
         }
         return;
     }
