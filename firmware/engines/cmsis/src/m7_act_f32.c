@@ -166,7 +166,8 @@ M7E_HOT void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c)
             zi[o + 1u] = t1 * s1;
         }
         for (; o < c; o++) {
-            zi[o] = act_as_float(act_tanh_bits(act_load_bits(ai + o))) * act_sigmoid_bits(act_load_bits(ai + c + o));
+            const float t = act_as_float(act_tanh_bits(act_load_bits(ai + o)));
+            zi[o] = t * act_sigmoid_bits(act_load_bits(ai + c + o));
         }
     }
 }

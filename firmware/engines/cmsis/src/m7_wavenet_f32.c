@@ -28,7 +28,7 @@
 
 /* ------------------------------------------------------------------------------------- mixer */
 
-/* The NAM mixer (one conditioning channel, the audio), G outputs (2 or 4, dividing cp) by two frames per
+/* The mixer with one conditioning channel (NAM: the audio; gated: a single knob), G outputs (2 or 4, dividing cp) by two frames per
  * pass: the 2 * G VFMAs are independent, biases and weights stay in registers. Inlined per G. */
 static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp, size_t n, const float *b,
                                                              const float *mix_w, m7_view_f32_t cond,
@@ -203,14 +203,14 @@ M7_CONV3(8, 4)
 
 /* Other channel counts (e.g. 6, 12, 16): the same blocking with a run-time channel loop. These two
  * stay in flash: with their unrolled channel loops they would not fit in ITCM beside the rest. */
-static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs, size_t nruns,
-                                       const float *w, size_t cin)
+static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs,
+                                                         size_t nruns, const float *w, size_t cin)
 {
     conv3_block(a, cp, runs, nruns, w, cin, 4u);
 }
 
-static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs, size_t nruns,
-                                       const float *w, size_t cin)
+static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs,
+                                                         size_t nruns, const float *w, size_t cin)
 {
     conv3_block(a, cp, runs, nruns, w, cin, 2u);
 }
@@ -310,7 +310,8 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 /*
  * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C, and head[i][o] += z[i][o]
  * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each frame
- * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded beside the VFMAs).
+ * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded
+ * beside the VFMAs).
  */
 static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
                                                             size_t n, size_t c_, const float *res_w,
