@@ -110,13 +110,16 @@ class _Stats:
 
 def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
          progress: Callable[[int, int], None] | None = None, notice: Callable[[str], None] | None = None,
-         cycle_model: bool = True) -> PlayResult:
+         cycle_model: bool = True, gdb_port: int | None = None) -> PlayResult:
     """Play ``samples`` (mono float, ``sample_rate`` Hz) through the audio firmware ``elf``.
 
     ``progress(done, total)`` is called after each slice of virtual time (samples out so far);
     ``notice`` receives one-line messages (resampling). The output is at ``result.sample_rate``, the
     firmware's nominal rate (``nominal_rate`` of the SAI frame rate); an input at another rate is
-    resampled to it first (one notice line). The exact frame rate is ``result.extra["frame_rate_hz"]``."""
+    resampled to it first (one notice line). The exact frame rate is ``result.extra["frame_rate_hz"]``.
+
+    ``gdb_port``: halt at reset and serve gdb on 127.0.0.1 (docs/debugging.md); the run goes on when
+    gdb detaches. Virtual time stands still while gdb holds the core, so it causes no deadline misses."""
     from m7amp.sim import Simulator
     from m7amp.sim.periph import Sai
 
@@ -139,6 +142,14 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
 
     link.on_start = on_start
     link.on_block = stats.sample
+    if gdb_port is not None:
+        from m7amp.sim.gdb import print_listening, serve_gdb
+
+        session = serve_gdb(sim, gdb_port, on_listening=print_listening, audio_position=lambda: (
+            f"{link.frames} frames, {len(link.output)}/{len(link.input)} samples out, "
+            f"{sim.simulated_seconds:.6f} s"))
+        if session.killed or session.exit_status is not None:
+            raise M7Error("gdb ended the session before the audio was played")
     core_hz = 216_000_000
     slice_cycles = int(core_hz * SLICE_SECONDS)
     t0 = time.perf_counter()

@@ -60,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("--json", action="store_true",
                    help="print the rows as a JSON list (breakdown and memory details as extra keys)")
     e.set_defaults(_bench=bench_engine)
+    d = sub.add_parser("debug", help="simulator MIPS with the debugging aids attached (gdb-style slices, "
+                                     "breakpoint, watchpoint, trace, call-path profile)")
+    d.add_argument("--repeats", type=int, default=3, help="runs per configuration (median reported)")
+    d.add_argument("--iterations", type=int, default=300,
+                   help="compute workload iterations (300 = about 8.7 M instructions)")
+    d.set_defaults(_bench=bench_debug)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,6 +107,19 @@ def bench_sim(args: argparse.Namespace) -> int:
           f"{'min':>7s} {'max':>7s}")
     for name, insns, cycles, sec, med, lo, hi in rows:
         print(f"{name:22s} {insns:13d} {cycles:13d} {sec:8.3f} {med:7.1f} {lo:7.1f} {hi:7.1f}")
+    return 0
+
+
+def bench_debug(args: argparse.Namespace) -> int:
+    from m7amp.sim import build_workload
+    from m7amp.sim.debug_bench import format_table, measure
+
+    if args.repeats < 1 or args.iterations < 1:
+        raise M7Error("--repeats and --iterations must be at least 1")
+    with tempfile.TemporaryDirectory() as tmp:
+        elf = build_workload(["compute.c"], Path(tmp), defines={"ITERATIONS": str(args.iterations)})
+        print(f"workload: compute.c x{args.iterations}; median of {args.repeats} runs; cycle model on")
+        print(format_table(measure(elf, args.repeats)))
     return 0
 
 

@@ -17,10 +17,10 @@ COMMANDS: dict[str, str] = {
     "demo": "m7amp.demo",
     "build": "m7amp.firmware",
     "sim": "m7amp.sim.cli",
+    "run": "m7amp.run",
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",
     "bench": "m7amp.bench",
-    "run": "m7amp.run",
     "report": "m7amp.report",
     "hostlink": "m7amp.hostlink_cli",
 }

@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also report ESR vs this recording")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
+    parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
+                        help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
+                             "when gdb detaches (docs/debugging.md)")
     build = parser.add_argument_group("building the firmware (when no FIRMWARE.elf is given)")
     build.add_argument("--precision", choices=("f32", "q15"), default="f32", help="engine precision (f32)")
     build.add_argument("--rate", type=int, choices=(48000, 44100), default=48000, help="nominal rate (48000)")
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             tenths[0] = 10 * done // max(1, total)
             print(line, file=sys.stderr, flush=True)
 
-    result = play(elf, x, rate, progress=progress, notice=notice)
+    result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
     y = result.output
     if args.out is not None:
         write_wav(args.out, y, result.sample_rate)

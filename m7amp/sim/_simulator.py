@@ -30,7 +30,9 @@ from unicorn import (
     UC_HOOK_CODE,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_UNMAPPED,
+    UC_HOOK_MEM_READ,
     UC_HOOK_MEM_READ_UNMAPPED,
+    UC_HOOK_MEM_WRITE,
     UC_HOOK_MEM_WRITE_PROT,
     UC_HOOK_MEM_WRITE_UNMAPPED,
     UC_MEM_FETCH_UNMAPPED,
@@ -127,6 +129,10 @@ class Simulator:
         self._cycle_model_enabled = cycle_model
         self._trace = trace
         self.on_uart: Callable[[str], None] | None = None
+        # observers (m7amp/sim/trace.py, profile.py): (peripheral, offset, "R"/"W", value, mask) per MMIO
+        # access; ("entry"/"return", exception number) per exception. They survive reset().
+        self.on_access: list[Callable[[periph.Peripheral, int, str, int, int], None]] = []
+        self.on_exception: list[Callable[[str, int], None]] = []
         self.boot_vtor = BOOT_VTOR
         self._build()
 
@@ -155,6 +161,11 @@ class Simulator:
         self._watched_pages: dict[int, bytearray] = {}
         self._watch_wanted = False
         self._time_mark = (0, 0.0)  # (cycles, seconds) at the last clock change
+        self._breakpoints: dict[int, int] = {}  # address -> unicorn hook (debugger)
+        self._watchpoints: dict[tuple[int, int, str], int] = {}  # (address, length, kind) -> hook
+        self._debug_stop: tuple[str, int] | None = None  # ("breakpoint", pc) / ("watch"/..., data address)
+        self._debug_suspended = False
+        self._stepping = False  # the last emu_start counted instructions (see step())
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         uc.ctl_set_cpu_model(arm.UC_CPU_ARM_CORTEX_M7)  # UC_MODE_MCLASS would give an M33 without FP64
         self.uc = uc
@@ -690,6 +701,8 @@ class Simulator:
         if self._trace is not None:
             self._trace(f"exception {exc} entry: return 0x{ret:08x}, frame 0x{frame:08x}"
                         f"{' (FP)' if fpca else ''}, handler {self.firmware.describe(self._pc)}")
+        for observer in self.on_exception:
+            observer("entry", exc)
 
     def _exception_return(self, pc: int) -> None:
         """Exception return (B1.5.8): pop the frame chosen by EXC_RETURN, restore mode, stack, FP state."""
@@ -734,6 +747,8 @@ class Simulator:
         self._pc = ret & ~1
         if self._trace is not None:
             self._trace(f"exception {ipsr} return to {self.firmware.describe(self._pc)}")
+        for observer in self.on_exception:
+            observer("return", ipsr)
         if to_thread and self.scb.regs[0xD10] & 2 and self._takeable() is None:
             self._sleeping = True  # SCR.SLEEPONEXIT
 
@@ -806,6 +821,8 @@ class Simulator:
         self._until = re.compile(until) if until else None
         self._line_start = len(self._uart)
         self._until_hit = False
+        self._debug_stop = None
+        self._stepping = False
         limit = self.cycles + max_cycles if max_cycles is not None else NEVER
         start_instructions, t0 = self.instructions, time.perf_counter()
         reason = self._loop(limit)
@@ -813,8 +830,9 @@ class Simulator:
                          time.perf_counter() - t0, self.simulated_seconds, self._fault,
                          self.instructions - start_instructions, list(self.warnings))
 
-    def _loop(self, limit: int) -> str:
+    def _loop(self, limit: int, step: bool = False) -> str:
         uc, st = self.uc, self.hook.state
+        stepped = False
         while True:
             if self._exit_status is not None:
                 return "exit"
@@ -826,6 +844,8 @@ class Simulator:
             if self._breakpoint:
                 self._breakpoint = False
                 return "breakpoint"
+            if self._debug_stop is not None:
+                return "watchpoint" if self._debug_stop[0] != "breakpoint" else "breakpoint"
             if self._reset_requested:
                 self._system_reset()
             if self._div_hooks_wanted:
@@ -835,6 +855,8 @@ class Simulator:
                 self._take_exceptions()
             except _HaltError:
                 continue
+            if stepped:  # after due events and exception entry: a step may end on a handler's first insn
+                return "step"
             if self.cycles >= limit:
                 return "max-cycles"
             if self._sleeping:
@@ -860,7 +882,7 @@ class Simulator:
             self._mem_fault = None
             self._running = True
             try:
-                uc.emu_start(self._pc | 1, _UNTIL)
+                uc.emu_start(self._pc | 1, _UNTIL, count=1 if step else 0)
             except UcError as err:
                 self._running = False
                 self._fault_from_uc_error(err)
@@ -874,6 +896,10 @@ class Simulator:
             if st.stopped == STOP_ERROR:
                 raise M7Error("the simulator's block hook failed (out of memory)")
             self._pc = uc.reg_read(arm.UC_ARM_REG_PC)
+            if (step or self._debug_stop) and not st.stopped:
+                stepped = step
+                if self._fault is None and self._intr is None:
+                    self._uncount_rest_of_block()
             if self._fault is not None:
                 continue
             if self._intr is not None:
@@ -906,3 +932,110 @@ class Simulator:
         total = sum(v[0] for v in per.values()) or 1
         rows = sorted(((k, v[0], v[1], v[0] / total) for k, v in per.items()), key=lambda r: (-r[1], r[0]))
         return rows[:top]
+
+    # debugging (m7amp/sim/gdb.py) ---------------------------------------------------------------------
+    @property
+    def resume_pc(self) -> int:
+        """Where execution resumes (the run loop's PC: an exception entry sets it before the CPU's PC)."""
+        return self._pc
+
+    @resume_pc.setter
+    def resume_pc(self, value: int) -> None:
+        self._pc = value & ~1
+        self.uc.reg_write(arm.UC_ARM_REG_PC, self._pc)
+
+    @property
+    def debug_stop(self) -> tuple[str, int] | None:
+        """Why the last run stopped on a debugger breakpoint or watchpoint: (kind, address)."""
+        return self._debug_stop
+
+    def step(self) -> RunResult:
+        """Execute one instruction (due events and pending exceptions first, as ``run`` does).
+        Breakpoints and watchpoints are ignored for that instruction (a debugger steps over them)."""
+        self._debug_stop = None
+        self._debug_suspended = True
+        if not self._stepping:
+            # unicorn adds its instruction-count hook for emu_start(count=...) without flushing: blocks
+            # translated before would never call it (a tight loop would run forever). It flushes itself
+            # when a run without count removes the hook again.
+            self._stepping = True
+            self.uc.ctl_flush_tb()
+        start_instructions, t0 = self.instructions, time.perf_counter()
+        try:
+            reason = self._loop(NEVER, step=True)
+        finally:
+            self._debug_suspended = False
+        return RunResult(reason, self._exit_status, self.cycles, self.instructions, self.uart_text,
+                         time.perf_counter() - t0, self.simulated_seconds, self._fault,
+                         self.instructions - start_instructions, list(self.warnings))
+
+    def system_reset(self) -> None:
+        """A debugger's reset: as AIRCR.SYSRESETREQ (memory kept), halted at the reset vector."""
+        self._system_reset()
+
+    def has_breakpoint(self, address: int) -> bool:
+        return address & ~1 in self._breakpoints
+
+    def add_breakpoint(self, address: int) -> None:
+        """Stop before the instruction at ``address`` executes (a code hook on that address only)."""
+        address &= ~1
+        if address not in self._breakpoints:
+            self._breakpoints[address] = self.uc.hook_add(UC_HOOK_CODE, self._on_breakpoint, None,
+                                                          address, address)
+            self.uc.ctl_flush_tb()
+
+    def remove_breakpoint(self, address: int) -> bool:
+        hook = self._breakpoints.pop(address & ~1, None)
+        if hook is None:
+            return False
+        self.uc.hook_del(hook)
+        self.uc.ctl_flush_tb()
+        return True
+
+    def add_watchpoint(self, address: int, length: int, kind: str) -> None:
+        """Stop at the instruction that accesses [address, address+length) of RAM: kind "watch" (write),
+        "rwatch" (read) or "awatch" (either). The access has happened (a load is repeated when execution
+        resumes, as if the instruction had not run). Memory hooks exist only while a watchpoint does."""
+        key = (address, length, kind)
+        if key not in self._watchpoints:
+            types = {"watch": UC_HOOK_MEM_WRITE, "rwatch": UC_HOOK_MEM_READ,
+                     "awatch": UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE}[kind]
+            self._watchpoints[key] = self.uc.hook_add(
+                types, lambda uc, access, addr, size, value, _, _kind=kind: self._on_watch(uc, _kind, addr),
+                None, address, address + length - 1)
+            self.uc.ctl_flush_tb()
+
+    def remove_watchpoint(self, address: int, length: int, kind: str) -> bool:
+        hook = self._watchpoints.pop((address, length, kind), None)
+        if hook is None:
+            return False
+        self.uc.hook_del(hook)
+        self.uc.ctl_flush_tb()
+        return True
+
+    def _on_breakpoint(self, uc: Uc, address: int, size: int, _: object) -> None:
+        if self._debug_suspended or self.hook.state.stopped or self._debug_stop is not None:
+            return
+        self._debug_stop = ("breakpoint", address)
+        self._stop_flag = True  # not a WFI return
+        uc.emu_stop()
+
+    def _on_watch(self, uc: Uc, kind: str, address: int) -> None:
+        if self._debug_suspended or self._debug_stop is not None:
+            return
+        self._debug_stop = (kind, address)
+        self._stop_flag = True
+        uc.emu_stop()
+
+    def _uncount_rest_of_block(self) -> None:
+        """The block hook counts a whole block when it starts, but a debugger stop (single step,
+        breakpoint, watchpoint) leaves PC inside the last block counted (at its start when the step ended
+        on a branch: the hook has already counted the target block): take off the instructions from PC
+        to the block's end. They are counted again as the block unicorn translates from PC when execution
+        resumes, so the totals equal those of an undisturbed run."""
+        st = self.hook.state
+        end, pc = st.last_block + st.last_size, self._pc
+        if st.last_block <= pc < end:
+            instructions, cycles = self._cost_block(pc, end - pc)
+            st.instructions -= instructions
+            st.cycles -= cycles

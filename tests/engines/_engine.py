@@ -91,12 +91,15 @@ const unsigned long glue_max_knobs = M7_ENGINE_MAX_KNOBS;
 """ + FTZ_C.replace("{", "{{").replace("}", "}}")
 
 
-def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision: str) -> ctypes.CDLL:
+def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision: str,
+                 defines: tuple[str, ...] = ()) -> ctypes.CDLL:
     """Compile the engine, one package's model sources and a glue file into ``so``; type the API of
-    ``precision`` ("f32" or "q15": the two APIs differ only in their suffix)."""
+    ``precision`` ("f32" or "q15": the two APIs differ only in their suffix). ``defines``: extra
+    preprocessor names (e.g. M7E_GENERIC_KERNELS)."""
     glue_c = so.with_suffix(".glue.c")
     glue_c.write_text(glue)
-    cmd = ["cc", *HOST_CFLAGS, "-shared", "-fPIC", "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
+    cmd = ["cc", *HOST_CFLAGS, *(f"-D{d}" for d in defines), "-shared", "-fPIC",
+           "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
            *(str(s) for s in ENGINE_SOURCES), *(str(c_dir / s) for s in sources), str(glue_c),
            "-o", str(so), "-lm"]
     subprocess.run(cmd, check=True)
@@ -116,9 +119,10 @@ def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision
 class EngineLib:
     """The engine and the model sources of one package compiled into one shared library."""
 
-    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
+    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path,
+                 defines: tuple[str, ...] = ()):
         glue = _GLUE.format(sym=symbol, macro=symbol.upper(), block=GLUE_BLOCK, status=", ".join(STATUS))
-        self.lib = build_engine(c_dir, sources, glue, out_dir / "engine_f32.so", "f32")
+        self.lib = build_engine(c_dir, sources, glue, out_dir / "engine_f32.so", "f32", defines)
         self.symbol = symbol
 
     def glue(self, name: str) -> int:
