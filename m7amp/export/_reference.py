@@ -7,9 +7,10 @@ the RNN ``h`` (and ``c``). Two arithmetics:
 - ``F32Engine``: float64 math on the float32 weights (the exported ``_f32`` model). It matches Keras to
   float32 rounding.
 - ``Q15Engine``: the fixed-point arithmetic of the exported ``_q15`` model, bit for bit as documented in
-  docs/model-package.md: int16 weights and activations with power-of-two (Q-format) scales, exact 64-bit
-  accumulation, round-half-up right shifts, int16 saturation on stores, activations evaluated exactly
-  from the accumulator and rounded to Q15.
+  docs/model-package.md: int16 weights and activations with power-of-two (Q-format) scales, int32
+  accumulators that the export proves cannot overflow (every product of a sum is already in the
+  accumulator's format, the bias is stored in it), round-half-up right shifts, int16 saturation on
+  stores, and tanh/sigmoid from a Q15 table with linear interpolation (``tanh_q15``).
 
 ``quantize(ops, rep_x)`` turns the float ops into ``QOp``s: integer weights, their ``frac`` (value =
 integer · 2^-frac), and the activation formats calibrated by running ``F32Engine`` on ``rep_x``.
@@ -29,7 +30,20 @@ from m7amp.models._describe import LayerSpec
 # int32 in Q15.
 Q15 = 15
 HEADROOM = 1.5  # calibrated max · 1.5 must fit int16: room for signals louder than rep_x
-MAX_FRAC = 30  # keeps accumulator shifts small (accumulators are int64)
+MAX_FRAC = 30  # keeps accumulator shifts small
+ACC_MAX = 2**31 - 1  # accumulators are int32: the export proves |sum| <= ACC_MAX for any int16 input
+X_MAX = 2**15  # |int16| bound used in that proof
+
+# tanh table (the C copy is firmware/engines/cmsis/src/m7_tanh_q15_table.c, written by
+# tools/gen_tanh_q15.py): T[k] = round(tanh(k / TANH_STEPS) · 32768), k = 0..TANH_RANGE·TANH_STEPS, read
+# with a Q16 input: index = |u| >> TANH_SHIFT, linear interpolation on the low TANH_SHIFT bits.
+TANH_IN_FRAC = 16
+TANH_RANGE = 8  # |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7)
+TANH_STEPS = 128  # table points per unit
+TANH_SHIFT = TANH_IN_FRAC - 7  # log2(2^16 / TANH_STEPS)
+TANH_IN_MAX = (TANH_RANGE << TANH_IN_FRAC) - 1
+TANH_TABLE = np.minimum(
+    np.round(np.tanh(np.arange(TANH_RANGE * TANH_STEPS + 1) / TANH_STEPS) * 32768.0), 32767).astype(np.int64)
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:
@@ -196,17 +210,15 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
         src_frac = {"x": x_frac, "head": frac_for(peaks.get((i, "in"), 1.0), headroom=HEADROOM)}
         frac["in"] = src_frac.get(op.src, Q15)
         if op.kind == "conv1x1":
-            frac["acc"] = frac["w"] + frac["in"]
+            _qsum(op, q, frac, "acc", [("w", frac["in"])], "b")
             frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM) if op.dst == "x" else Q15
-            _qbias(op, q, frac, "b", "acc")
         elif op.kind in ("nam_layer", "gated_layer"):
-            terms = [frac["conv_w"] + frac["in"]] + ([frac["mix_w"] + Q15] if "mix_w" in frac else [])
-            frac["acc"] = max(terms)
-            _qbias(op, q, frac, "conv_b", "acc")
+            terms = [("conv_w", frac["in"])] + ([("mix_w", Q15)] if "mix_w" in op.weights else [])
+            _qsum(op, q, frac, "acc", terms, "conv_b")
             frac["out"] = frac["in"]
             if "res_w" in op.weights:
-                frac["res_acc"] = max(frac["res_w"] + Q15, frac["in"])
-                _qbias(op, q, frac, "res_b", "res_acc")
+                # x enters the residual sum shifted from in_frac; its |x| <= 2^15 is part of the bound
+                _qsum(op, q, frac, "res_acc", [("res_w", Q15)], "res_b", x_frac=frac["in"])
                 frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM)
         elif op.kind == "lstm":
             frac["acc"] = max(frac["w_in"], frac["w_h"]) + Q15
@@ -222,6 +234,35 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
             x_frac = frac["out"]
         qops.append(QOp(op, q, frac))
     return qops
+
+
+def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, int]], bias: str,
+          x_frac: int | None = None) -> None:
+    """Formats of one int32 sum ``bias + Σ w·v (+ x)`` whose products need no shift: each weight array
+    ``w`` (times an int16 ``v`` of format ``v_frac``) is stored at ``acc - v_frac``, the bias at ``acc``.
+    ``acc`` is the largest format that every weight array allows (``frac_for`` of its max |w|) and for
+    which the worst case over all int16 inputs, per output row ``|b| + 2^15·Σ|w| (+ 2^15·2^(acc-x_frac))``,
+    fits int32, so SMLAD accumulation never overflows."""
+    acc_frac = min(frac_for(float(np.abs(op.weights[w]).max())) + v for w, v in terms)
+    while True:
+        rows = 0.0
+        for w, v in terms:
+            wq = _qarray(op.weights[w], acc_frac - v, 16)
+            rows = rows + X_MAX * np.abs(wq).reshape(wq.shape[0], -1).sum(axis=1)
+        if bias in op.weights:
+            rows = rows + np.abs(np.round(op.weights[bias].astype(np.float64) * 2.0**acc_frac))
+        if x_frac is not None:
+            rows = rows + X_MAX * 2.0 ** (acc_frac - x_frac)
+        if float(np.max(rows)) <= ACC_MAX:
+            break
+        acc_frac -= 1
+    frac[acc] = acc_frac
+    for w, v in terms:
+        frac[w] = acc_frac - v
+        q[w] = _qarray(op.weights[w], frac[w], 16)
+    if bias in op.weights:
+        frac[bias] = acc_frac
+        q[bias] = _qarray(op.weights[bias], acc_frac, 32)
 
 
 def _qbias(op: LayerSpec, q: dict, frac: dict, name: str, acc: str) -> None:
@@ -247,8 +288,37 @@ def sat(v: np.ndarray, bits: int) -> np.ndarray:
 
 
 def act_q15(v: np.ndarray) -> np.ndarray:
-    """An activation value in (-1, 1) (computed in float) stored as Q15."""
+    """A value in [-1, 1] (computed in float) stored as Q15 (round half even, saturated)."""
     return np.clip(np.round(v * 32768.0), -32768, 32767).astype(np.int64)
+
+
+def act_input(acc: np.ndarray, acc_frac: int, frac: int = TANH_IN_FRAC) -> np.ndarray:
+    """An int32 accumulator at ``acc_frac`` as the table input: rounded to ``frac`` and clamped to the
+    table range ``±TANH_IN_MAX``. (The C engine clamps before a left shift; the result is the same.)"""
+    return np.clip(shift_round(np.asarray(acc, dtype=np.int64), acc_frac - frac), -TANH_IN_MAX, TANH_IN_MAX)
+
+
+def tanh_q15(u: np.ndarray) -> np.ndarray:
+    """tanh of a Q16 input ``u`` (|u| <= TANH_IN_MAX) in Q15: odd, table + linear interpolation, values
+    in [-32767, 32767]. Max error 1.4 LSB (4.3e-5) over every input, see tests/export/test_act_q15.py."""
+    a = np.abs(u)
+    i, f = a >> TANH_SHIFT, a & ((1 << TANH_SHIFT) - 1)
+    t0 = TANH_TABLE[i]
+    t = t0 + (((TANH_TABLE[np.minimum(i + 1, len(TANH_TABLE) - 1)] - t0) * f + (1 << (TANH_SHIFT - 1)))
+              >> TANH_SHIFT)
+    return np.where(u < 0, -t, t)
+
+
+def tanh_acc(acc: np.ndarray, acc_frac: int) -> np.ndarray:
+    """Q15 tanh of an accumulator."""
+    return tanh_q15(act_input(acc, acc_frac))
+
+
+def sigmoid_acc(acc: np.ndarray, acc_frac: int) -> np.ndarray:
+    """Q15 sigmoid of an accumulator: (1 + tanh(x/2)) / 2, x/2 in Q16 being x in Q15; rounded half up,
+    saturated to 32767."""
+    t = tanh_q15(act_input(acc, acc_frac, TANH_IN_FRAC - 1))
+    return np.minimum((t + 32769) >> 1, 32767)
 
 
 class Q15Engine:
@@ -285,32 +355,26 @@ class Q15Engine:
                 src = buf[op.src][:, : op.in_ch]
                 if op.src == "head":  # int32 Q15 -> int16 at the calibrated format
                     src = sat(shift_round(src, Q15 - f["in"]), 16)
-                acc = src @ q["w"].T
-                if "b" in q:
-                    acc = acc + shift_round(q["b"], f["b"] - f["acc"])
+                acc = src @ q["w"].T + q.get("b", 0)  # bias stored at acc_frac
                 buf[op.dst] = sat(shift_round(acc, f["acc"] - f["out"]), 16 if op.dst == "x" else 32)
             elif op.kind in ("nam_layer", "gated_layer"):
                 xin = buf[op.src]
-                conv = _dilated(st, xin, q["conv_w"], op.dilation)
-                acc = shift_round(conv, f["conv_w"] + f["in"] - f["acc"])
-                acc = acc + shift_round(q["conv_b"], f["conv_b"] - f["acc"])
+                # every product is already at acc_frac and the bias is stored at it (see _qsum)
+                acc = _dilated(st, xin, q["conv_w"], op.dilation) + q["conv_b"]
                 if "mix_w" in q:
-                    acc = acc + shift_round(buf[op.cond] @ q["mix_w"].T, f["mix_w"] + Q15 - f["acc"])
-                pre = acc * 2.0 ** -f["acc"]
+                    acc = acc + buf[op.cond] @ q["mix_w"].T
                 c = op.out_ch
                 if op.kind == "nam_layer":
-                    z = act_q15(np.tanh(pre))
+                    z = tanh_acc(acc, f["acc"])
                     head = buf["head"]
                     buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
                 else:
-                    t, s = act_q15(np.tanh(pre[:, :c])), act_q15(_sigmoid(pre[:, c:]))
+                    t, s = tanh_acc(acc[:, :c], f["acc"]), sigmoid_acc(acc[:, c:], f["acc"])
                     z = shift_round(t * s, Q15)
                     skip = buf.setdefault("skip", np.zeros((n, 0), dtype=np.int64))
                     buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
                 if "res_w" in q:
-                    racc = shift_round(z @ q["res_w"].T, f["res_w"] + Q15 - f["res_acc"])
-                    racc = racc + shift_round(xin, f["in"] - f["res_acc"])
-                    racc = racc + shift_round(q["res_b"], f["res_b"] - f["res_acc"])
+                    racc = z @ q["res_w"].T + shift_round(xin, f["in"] - f["res_acc"]) + q["res_b"]
                     buf[op.dst] = sat(shift_round(racc, f["res_acc"] - f["out"]), 16)
             elif op.kind in ("lstm", "gru"):
                 buf[op.dst] = _rnn_q(qo, st, buf[op.src])

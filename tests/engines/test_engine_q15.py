@@ -220,8 +220,8 @@ def test_init_rejects_bad_buffers_and_models_with_documented_codes(nano, xq) -> 
                                    eng.scratch.ctypes.data, scratch, 16)
     assert st == s["M7_ERR_ALIGN"]
     st = el.lib.m7_engine_init_q15(eng.struct, el.model(), raw.ctypes.data, state,
-                                   eng.scratch.ctypes.data + 4, scratch, 16)
-    assert st == s["M7_ERR_ALIGN"]  # scratch holds int64 accumulators: 8-byte alignment
+                                   eng.scratch.ctypes.data + 2, scratch, 16)
+    assert st == s["M7_ERR_ALIGN"]  # scratch holds int32 accumulators: 4-byte alignment
     st = el.lib.m7_engine_init_q15(eng.struct, None, raw.ctypes.data, state, eng.scratch.ctypes.data,
                                    scratch, 16)
     assert st == s["M7_ERR_NULL"]

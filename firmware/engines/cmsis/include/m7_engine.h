@@ -140,16 +140,16 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  * Memory (bytes; M is a generated prefix such as NANO_Q15):
  *  - state   = <M>_STATE_BYTES: one int16 ring buffer per dilated layer at its state_offset (in
  *              values); aligned to 4 bytes.
- *  - scratch = max_block * (8 * SCRATCH_LEN (exact int64 accumulators) + 4 * (HEAD_LEN + 1) (int32
+ *  - scratch = max_block * (4 * SCRATCH_LEN (int32 accumulators) + 4 * (HEAD_LEN + 1) (int32
  *              HEAD and OUT) + 2 * (SCRATCH_LEN + N_INPUTS + X_LEN + SKIP_LEN + H_LEN) (int16
- *              activations and buffers)); aligned to 8 bytes.
+ *              activations and buffers)); aligned to 4 bytes.
  */
 
 /** State bytes of model prefix M (e.g. NANO_Q15). */
 #define M7_ENGINE_STATE_BYTES_Q15(M) (M##_STATE_BYTES)
 /** Scratch bytes of model prefix M for blocks of up to B samples. */
 #define M7_ENGINE_SCRATCH_BYTES_Q15(M, B)                                                           \
-    ((B) * (8u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
+    ((B) * (4u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
             2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN)))
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */
@@ -170,7 +170,7 @@ size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block);
 
 /**
  * @brief As m7_engine_init_f32() for a q15 descriptor (`<name>_q15`). @p state must be aligned to 4
- *        bytes and @p scratch to 8 (else M7_ERR_ALIGN); an f32 descriptor is M7_ERR_PRECISION, LSTM/GRU
+ *        bytes and @p scratch to 4 (else M7_ERR_ALIGN); an f32 descriptor is M7_ERR_PRECISION, LSTM/GRU
  *        ops M7_ERR_UNSUPPORTED.
  */
 m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t state_bytes,

@@ -9,11 +9,11 @@
  */
 #include <string.h>
 
-#include "m7_engine_internal.h"
+#include "m7_engine_q15_internal.h"
 
 /* Scratch regions, in order of decreasing alignment, each max_block frames (see m7_engine.h). */
 typedef struct {
-    int64_t *acc;   /* scratch_len int64: exact accumulators */
+    int32_t *acc;   /* scratch_len int32 accumulators */
     int32_t *head;  /* head_len */
     int32_t *out;   /* 1 */
     int16_t *z;     /* scratch_len: activations, converted HEAD */
@@ -23,7 +23,7 @@ typedef struct {
 
 static size_t frame_bytes(const m7_model_t *m)
 {
-    return 8u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
+    return 4u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
            2u * ((size_t)m->scratch_len + m->n_inputs + m->x_len + m->skip_len + m->h_len);
 }
 
@@ -31,7 +31,7 @@ static regions_t regions(const m7_model_t *m, void *scratch, size_t b)
 {
     regions_t r;
     r.acc = scratch;
-    r.head = (int32_t *)(r.acc + b * m->scratch_len);
+    r.head = r.acc + b * m->scratch_len;
     r.out = r.head + b * m->head_len;
     r.z = (int16_t *)(r.out + b);
     r.input = r.z + b * m->scratch_len;
@@ -84,9 +84,23 @@ static int is16(uint8_t b)
     return b != M7_BUF_HEAD && b != M7_BUF_OUT;
 }
 
+/* every product and the bias of a sum are already in the accumulator's format (the export's layout) */
+static int formats_aligned(const m7_op_q15_t *op)
+{
+    if (op->w_frac + op->in_frac != op->acc_frac || (op->b && op->b_frac != op->acc_frac) ||
+        (op->mix_w && op->mix_w_frac + 15 != op->acc_frac)) {
+        return 0;
+    }
+    return !op->res_w || (op->res_w_frac + 15 == op->res_acc_frac && (!op->res_b || op->res_b_frac == op->res_acc_frac));
+}
+
 static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
 {
     const m7_op_geom_t *g = &op->g;
+    if ((g->kind == M7_OP_CONV1X1 || g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER) &&
+        !formats_aligned(op)) {
+        return M7_ERR_MODEL;
+    }
     switch (g->kind) {
     case M7_OP_CONV1X1:
         if (!op->w || !writable(g->dst) || g->in_ch == 0u || g->out_ch == 0u ||
@@ -161,7 +175,7 @@ m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void
     if (model->n_inputs - 1u > M7_ENGINE_MAX_KNOBS) {
         return M7_ERR_UNSUPPORTED;
     }
-    if (((uintptr_t)state % 4u) != 0u || ((uintptr_t)scratch % 8u) != 0u) {
+    if (((uintptr_t)state % 4u) != 0u || ((uintptr_t)scratch % 4u) != 0u) {
         return M7_ERR_ALIGN;
     }
     if (state_bytes < m7_engine_state_bytes_q15(model)) {
@@ -216,40 +230,38 @@ static int64_t get(m7_view_q15_t v, size_t i, size_t ch)
     return v.p16 ? v.p16[i * v.stride + ch] : v.p32[i * v.stride + ch];
 }
 
-/* dst[:out] = w * src[:in] (+ b), stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
+/* dst[:out] = w * src[:in] + b, stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
 static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, co = g->out_ch;
-    const int af = op->acc_frac;
+    const int os = op->acc_frac - op->out_frac;
     /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
     const int16_t *x = src.p16;
     size_t xs = src.stride;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t c = 0; c < cin && !src.p16; c++) {
-            r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
-        }
-        for (size_t o = 0; o < co; o++) {
-            r->acc[i * ts + o] = 0;
-        }
-    }
     if (!src.p16) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t c = 0; c < cin; c++) {
+                r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
+            }
+        }
         x = r->z;
         xs = ts;
     }
-    m7_matmul_acc_q15(r->acc, ts, x, xs, op->w, cin, n, co, cin);
     for (size_t i = 0; i < n; i++) {
         for (size_t o = 0; o < co; o++) {
-            int64_t v = r->acc[i * ts + o];
-            if (op->b) {
-                v += m7_shift_round_q15(op->b[o], op->b_frac - af);
-            }
-            v = m7_shift_round_q15(v, af - op->out_frac);
+            r->acc[i * ts + o] = op->b ? op->b[o] : 0;
+        }
+    }
+    m7_1x1_q15(r->acc, ts, x, xs, op->w, n, co, cin);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < co; o++) {
+            const int32_t a = r->acc[i * ts + o];
             if (dst.p16) {
-                dst.p16[i * dst.stride + o] = m7_sat16(v);
+                dst.p16[i * dst.stride + o] = m7_store16_q15(a, os);
             } else {
-                dst.p32[i * dst.stride + o] = m7_sat32(v);
+                dst.p32[i * dst.stride + o] = m7_sat32(m7_shift_round_q15(a, os));
             }
         }
     }
