@@ -36,14 +36,15 @@ X_MAX = 2**15  # |int16| bound used in that proof
 
 # tanh table (the C copy is firmware/engines/cmsis/src/m7_tanh_q15_table.c, written by
 # tools/gen_tanh_q15.py): T[k] = round(tanh(k / TANH_STEPS) · 32768), k = 0..TANH_RANGE·TANH_STEPS, read
-# with a Q16 input: index = |u| >> TANH_SHIFT, linear interpolation on the low TANH_SHIFT bits.
+# with a Q16 input saturated to 20 bits (one SSAT): index = |u| >> TANH_SHIFT, linear interpolation on
+# the low TANH_SHIFT bits. |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7).
 TANH_IN_FRAC = 16
-TANH_RANGE = 8  # |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7)
+TANH_IN_BITS = 20  # u in [-2^19, 2^19 - 1], i.e. x in [-8, 8)
 TANH_STEPS = 128  # table points per unit
 TANH_SHIFT = TANH_IN_FRAC - 7  # log2(2^16 / TANH_STEPS)
-TANH_IN_MAX = (TANH_RANGE << TANH_IN_FRAC) - 1
-TANH_TABLE = np.minimum(
-    np.round(np.tanh(np.arange(TANH_RANGE * TANH_STEPS + 1) / TANH_STEPS) * 32768.0), 32767).astype(np.int64)
+TANH_RANGE = 1 << (TANH_IN_BITS - 1 - TANH_IN_FRAC)
+TANH_TABLE = np.minimum(  # k = 0..TANH_RANGE·TANH_STEPS + 1: |u| = 2^19 reads the last two points
+    np.round(np.tanh(np.arange(TANH_RANGE * TANH_STEPS + 2) / TANH_STEPS) * 32768.0), 32767).astype(np.int64)
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:
@@ -293,19 +294,18 @@ def act_q15(v: np.ndarray) -> np.ndarray:
 
 
 def act_input(acc: np.ndarray, acc_frac: int, frac: int = TANH_IN_FRAC) -> np.ndarray:
-    """An int32 accumulator at ``acc_frac`` as the table input: rounded to ``frac`` and clamped to the
-    table range ``±TANH_IN_MAX``. (The C engine clamps before a left shift; the result is the same.)"""
-    return np.clip(shift_round(np.asarray(acc, dtype=np.int64), acc_frac - frac), -TANH_IN_MAX, TANH_IN_MAX)
+    """An int32 accumulator at ``acc_frac`` as the table input: rounded to ``frac`` and saturated to
+    ``TANH_IN_BITS`` signed bits. (The C engine saturates before a left shift; the result is the same.)"""
+    return sat(shift_round(np.asarray(acc, dtype=np.int64), acc_frac - frac), TANH_IN_BITS)
 
 
 def tanh_q15(u: np.ndarray) -> np.ndarray:
-    """tanh of a Q16 input ``u`` (|u| <= TANH_IN_MAX) in Q15: odd, table + linear interpolation, values
-    in [-32767, 32767]. Max error 1.4 LSB (4.3e-5) over every input, see tests/export/test_act_q15.py."""
+    """tanh of a Q16 input ``u`` (``TANH_IN_BITS`` signed bits) in Q15: odd, table + linear
+    interpolation, values in [-32767, 32767]. Max error: tests/export/test_act_q15.py, docs/engine.md."""
     a = np.abs(u)
     i, f = a >> TANH_SHIFT, a & ((1 << TANH_SHIFT) - 1)
     t0 = TANH_TABLE[i]
-    t = t0 + (((TANH_TABLE[np.minimum(i + 1, len(TANH_TABLE) - 1)] - t0) * f + (1 << (TANH_SHIFT - 1)))
-              >> TANH_SHIFT)
+    t = t0 + (((TANH_TABLE[i + 1] - t0) * f + (1 << (TANH_SHIFT - 1))) >> TANH_SHIFT)
     return np.where(u < 0, -t, t)
 
 

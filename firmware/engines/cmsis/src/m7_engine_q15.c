@@ -105,7 +105,7 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
     case M7_OP_CONV1X1:
         if (!op->w || !writable(g->dst) || g->in_ch == 0u || g->out_ch == 0u ||
             buf_len(m, g->src) < g->in_ch || buf_len(m, g->dst) < g->out_ch || m->scratch_len < g->out_ch ||
-            (!is16(g->src) && m->scratch_len < g->in_ch)) {
+            ((!is16(g->src) || g->src == g->dst) && m->scratch_len < g->in_ch)) {
             return M7_ERR_MODEL;
         }
         return M7_OK;
@@ -235,36 +235,25 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
-    const size_t cin = g->in_ch, co = g->out_ch;
-    const int os = op->acc_frac - op->out_frac;
-    /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
-    const int16_t *x = src.p16;
-    size_t xs = src.stride;
-    if (!src.p16) {
+    m7_1x1_q15_t p = {.x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
+                      .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
+                      .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
+    if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
         for (size_t i = 0; i < n; i++) {
-            for (size_t c = 0; c < cin; c++) {
+            for (size_t c = 0; c < g->in_ch; c++) {
                 r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
             }
         }
-        x = r->z;
-        xs = ts;
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < co; o++) {
-            r->acc[i * ts + o] = op->b ? op->b[o] : 0;
+        p.x = r->z;
+        p.xs = ts;
+    } else if (src.p16 == dst.p16) { /* in place (x -> x): the products read a copy of the frames */
+        for (size_t i = 0; i < n; i++) {
+            memcpy(r->z + i * ts, src.p16 + i * src.stride, g->in_ch * sizeof(int16_t));
         }
+        p.x = r->z;
+        p.xs = ts;
     }
-    m7_1x1_q15(r->acc, ts, x, xs, op->w, n, co, cin);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < co; o++) {
-            const int32_t a = r->acc[i * ts + o];
-            if (dst.p16) {
-                dst.p16[i * dst.stride + o] = m7_store16_q15(a, os);
-            } else {
-                dst.p32[i * dst.stride + o] = m7_sat32(m7_shift_round_q15(a, os));
-            }
-        }
-    }
+    m7_1x1_q15(&p, n);
 }
 
 static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)

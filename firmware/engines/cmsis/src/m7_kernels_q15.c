@@ -1,11 +1,12 @@
 /**
  * @file m7_kernels_q15.c
- * @brief Integer kernels of the q15 engine (mixer, dilated conv, 1x1 product, activations, stores),
- *        bit-exact with m7amp/export/_reference.py.
+ * @brief Integer kernels of the q15 engine (mixer, dilated conv, 1x1 product, activations), bit-exact
+ *        with m7amp/export/_reference.py.
  *
  * Products go through smlad(): two 16x16 products added to an int32 accumulator, one SMLAD on the
- * Cortex-M7, the same wrapping sum in plain C elsewhere. The export proves the sums cannot overflow
- * (docs/engine.md "q15 path"), so wrapping never happens and the result is the exact integer sum.
+ * Cortex-M7 and the same modulo-2^32 sum in plain C elsewhere. The export proves the sums cannot
+ * overflow (docs/engine.md "q15 path"), so they are exact. The products run 2 frames x 2 outputs at a
+ * time: each loaded pair of inputs and of weights feeds two SMLADs.
  */
 #include <string.h>
 
@@ -17,12 +18,29 @@ static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
 {
     return __smlad((int32_t)x, (int32_t)w, acc);
 }
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    return __ssat(v, M7_TANH_Q15_IN_BITS);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return __ssat(v, 16);
+}
 #else
 static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
 {
     const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
     const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
-    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi); /* SMLAD's modulo-2^32 sum */
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
+    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
 }
 #endif
 
@@ -66,29 +84,117 @@ int32_t m7_sat32(int64_t v)
     return (int32_t)(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
 }
 
-/* round-half-up a * 2^-s for 0 < s: floor((floor(a / 2^(s-1)) + 1) / 2), which cannot overflow */
+/* round-half-up a * 2^-s for s > 0 as floor((floor(a / 2^(s-1)) + 1) / 2), which cannot overflow */
 static inline int32_t rshift_round(int32_t a, int s)
 {
     return s > 31 ? 0 : ((a >> (s - 1)) + 1) >> 1;
 }
 
-int16_t m7_store16_q15(int32_t a, int s)
+/* ------------------------------------------------------------------------------------- products */
+
+/* the start of a 1x1 sum: bias and the shifted residual term (fits int32: export) */
+static inline int32_t start(const m7_1x1_q15_t *p, size_t i, size_t o)
 {
-    if (s > 0) {
-        const int32_t v = rshift_round(a, s);
-        return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+    int32_t a = p->b ? p->b[o] : 0;
+    if (p->res) {
+        const int32_t r = p->res[i * p->rs + o];
+        a += p->res_shift > 0 ? rshift_round(r, p->res_shift) : (int32_t)((uint32_t)r << -p->res_shift);
     }
-    return m7_sat16(m7_shift_round_q15(a, s));
+    return a;
 }
 
-M7E_HOT void m7_1x1_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t n,
-                        size_t out, size_t in)
+static inline void put(const m7_1x1_q15_t *p, size_t i, size_t o, int32_t a)
 {
-    for (size_t i = 0; i < n; i++) {
-        const int16_t *xi = x + i * xs;
-        int32_t *yi = y + i * ys;
+    if (p->y16) {
+        p->y16[i * p->ys + o] = (int16_t)(p->shift > 0 ? sat16_32(rshift_round(a, p->shift))
+                                                       : m7_sat16(m7_shift_round_q15(a, p->shift)));
+    } else {
+        p->y32[i * p->ys + o] = m7_sat32(m7_shift_round_q15(a, p->shift));
+    }
+}
+
+M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
+{
+    const size_t out = p->out, in = p->in, xs = p->xs;
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        const int16_t *x0 = p->x + i * xs, *x1 = x0 + xs;
+        size_t o = 0;
+        for (; o + 2u <= out; o += 2u) {
+            const int16_t *w0 = p->w + o * in, *w1 = w0 + in;
+            int32_t a00 = start(p, i, o), a01 = start(p, i, o + 1u);
+            int32_t a10 = start(p, i + 1u, o), a11 = start(p, i + 1u, o + 1u);
+            size_t c = 0;
+            for (; c + 2u <= in; c += 2u) {
+                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
+                a00 = smlad(u0, v0, a00);
+                a01 = smlad(u0, v1, a01);
+                a10 = smlad(u1, v0, a10);
+                a11 = smlad(u1, v1, a11);
+            }
+            if (c < in) {
+                a00 += (int32_t)x0[c] * w0[c];
+                a01 += (int32_t)x0[c] * w1[c];
+                a10 += (int32_t)x1[c] * w0[c];
+                a11 += (int32_t)x1[c] * w1[c];
+            }
+            put(p, i, o, a00);
+            put(p, i, o + 1u, a01);
+            put(p, i + 1u, o, a10);
+            put(p, i + 1u, o + 1u, a11);
+        }
+        if (o < out) {
+            const int16_t *w0 = p->w + o * in;
+            put(p, i, o, dot(x0, w0, in, start(p, i, o)));
+            put(p, i + 1u, o, dot(x1, w0, in, start(p, i + 1u, o)));
+        }
+    }
+    if (i < n) {
         for (size_t o = 0; o < out; o++) {
-            yi[o] = dot(xi, w + o * in, in, yi[o]);
+            put(p, i, o, dot(p->x + i * xs, p->w + o * in, in, start(p, i, o)));
+        }
+    }
+}
+
+/* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart) */
+static inline void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+                              size_t n, size_t out, size_t in)
+{
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        const int16_t *x0 = x + i * xs, *x1 = x0 + xs;
+        int32_t *y0 = y + i * ys, *y1 = y0 + ys;
+        size_t o = 0;
+        for (; o + 2u <= out; o += 2u) {
+            const int16_t *w0 = w + o * ws, *w1 = w0 + ws;
+            int32_t a00 = y0[o], a01 = y0[o + 1u], a10 = y1[o], a11 = y1[o + 1u];
+            size_t c = 0;
+            for (; c + 2u <= in; c += 2u) {
+                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
+                a00 = smlad(u0, v0, a00);
+                a01 = smlad(u0, v1, a01);
+                a10 = smlad(u1, v0, a10);
+                a11 = smlad(u1, v1, a11);
+            }
+            if (c < in) {
+                a00 += (int32_t)x0[c] * w0[c];
+                a01 += (int32_t)x0[c] * w1[c];
+                a10 += (int32_t)x1[c] * w0[c];
+                a11 += (int32_t)x1[c] * w1[c];
+            }
+            y0[o] = a00;
+            y0[o + 1u] = a01;
+            y1[o] = a10;
+            y1[o + 1u] = a11;
+        }
+        if (o < out) {
+            y0[o] = dot(x0, w + o * ws, in, y0[o]);
+            y1[o] = dot(x1, w + o * ws, in, y1[o]);
+        }
+    }
+    if (i < n) {
+        for (size_t o = 0; o < out; o++) {
+            y[i * ys + o] = dot(x + i * xs, w + o * ws, in, y[i * ys + o]);
         }
     }
 }
@@ -97,13 +203,25 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
     for (size_t i = 0; i < n; i++) {
-        const int16_t *ci = cond + i * cs;
         int32_t *yi = y + i * ys;
         for (size_t o = 0; o < out; o++) {
-            const int32_t a = b ? b[o] : 0;
-            yi[o] = w ? dot(ci, w + o * in, in, a) : a;
+            yi[o] = b ? b[o] : 0;
         }
     }
+    if (!w) {
+        return;
+    }
+    if (in == 1u) { /* the common case: audio only */
+        for (size_t i = 0; i < n; i++) {
+            const int32_t v = cond[i * cs];
+            int32_t *yi = y + i * ys;
+            for (size_t o = 0; o < out; o++) {
+                yi[o] += v * w[o];
+            }
+        }
+        return;
+    }
+    matmul_acc(y, ys, cond, cs, w, in, n, out, in);
 }
 
 M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
@@ -113,85 +231,83 @@ M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, con
     for (size_t j = 0; j < k; j++) {
         const size_t delay = (k - 1u - j) * d;
         const int16_t *wj = w + j * in;
-        /* frames i < delay read the ring: slot pos + i - delay, wrapped once (no per-frame modulo) */
+        /* frames i < delay read the ring from slot (pos - delay) mod S: one or two contiguous runs */
         const size_t m = delay < n ? delay : n;
-        size_t slot = pos >= delay ? pos - delay : pos + s - delay;
-        for (size_t i = 0; i < m; i++) {
-            const int16_t *xi = ring + slot * in;
-            int32_t *yi = y + i * ys;
-            for (size_t o = 0; o < out; o++) {
-                yi[o] = dot(xi, wj + o * ws, in, yi[o]);
+        if (m) {
+            const size_t p0 = pos >= delay ? pos - delay : pos + s - delay;
+            const size_t m1 = (s - p0) < m ? (s - p0) : m;
+            matmul_acc(y, ys, ring + p0 * in, in, wj, ws, m1, out, in);
+            if (m > m1) {
+                matmul_acc(y + m1 * ys, ys, ring, in, wj, ws, m - m1, out, in);
             }
-            slot = (slot + 1u == s) ? 0u : slot + 1u;
         }
-        for (size_t i = m; i < n; i++) {
-            const int16_t *xi = x + (i - delay) * xs;
-            int32_t *yi = y + i * ys;
-            for (size_t o = 0; o < out; o++) {
-                yi[o] = dot(xi, wj + o * ws, in, yi[o]);
-            }
+        if (n > delay) {
+            matmul_acc(y + delay * ys, ys, x, xs, wj, ws, n - delay, out, in);
         }
     }
 }
 
-/* the table input: acc at acc_frac rounded to frac and clamped to +-M7_TANH_Q15_IN_MAX */
+/* ---------------------------------------------------------------------------------- activations */
+
+/* the table input: acc * 2^-s (s = acc_frac - table format) rounded, saturated to the table's bits */
 static inline int32_t act_input(int32_t acc, int s)
 {
     if (s > 0) {
-        const int32_t u = rshift_round(acc, s);
-        return u > M7_TANH_Q15_IN_MAX ? M7_TANH_Q15_IN_MAX : (u < -M7_TANH_Q15_IN_MAX ? -M7_TANH_Q15_IN_MAX : u);
+        return sat_tanh_in(rshift_round(acc, s));
     }
-    /* a left shift: clamping first gives the same result and cannot overflow */
-    const int32_t lim = -s >= 20 ? 0 : (M7_TANH_Q15_IN_MAX >> -s);
-    if (acc > lim) {
-        return M7_TANH_Q15_IN_MAX;
+    /* a left shift by k: saturating first gives the same result and cannot overflow */
+    const int k = -s;
+    const int32_t hi = ((int32_t)1 << (M7_TANH_Q15_IN_BITS - 1)) - 1, lo = -hi - 1;
+    if (k >= M7_TANH_Q15_IN_BITS - 1) {
+        return acc > 0 ? hi : (acc < 0 ? lo : 0); /* |acc| >= 1 reaches the limits */
+    }
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1 - k);
+    if (acc >= lim) {
+        return hi;
     }
     if (acc < -lim) {
-        return -M7_TANH_Q15_IN_MAX;
+        return lo;
     }
-    return lim ? (int32_t)((uint32_t)acc << -s) : 0;
+    return (int32_t)((uint32_t)acc << k);
 }
 
-/* odd: the table holds [0, 8); values in [-32767, 32767] */
-static inline int32_t tanh_q16(int32_t u)
+/* tanh of a table input: odd, the table holds [0, 8]; values in [-32767, 32767] */
+static inline int32_t tanh_in(int32_t u)
 {
-    const int32_t a = u < 0 ? -u : u;
+    const int32_t sign = u >> 31;
+    const int32_t a = (u ^ sign) - sign;
     const int32_t i = a >> M7_TANH_Q15_SHIFT, f = a & ((1 << M7_TANH_Q15_SHIFT) - 1);
     const int32_t t0 = m7_tanh_table_q15[i];
     const int32_t t = t0 + (((m7_tanh_table_q15[i + 1] - t0) * f + (1 << (M7_TANH_Q15_SHIFT - 1))) >>
                             M7_TANH_Q15_SHIFT);
-    return u < 0 ? -t : t;
+    return (t ^ sign) - sign;
 }
 
-static inline int16_t tanh_acc(int32_t acc, int acc_frac)
+/* sigmoid(x) = (1 + tanh(x/2)) / 2 rounded half up, at most 32767; x/2 in Q16 is x in Q15 */
+static inline int32_t sigmoid_from_tanh(int32_t t)
 {
-    return (int16_t)tanh_q16(act_input(acc, acc_frac - M7_TANH_Q15_IN_FRAC));
-}
-
-static inline int16_t sigmoid_acc(int32_t acc, int acc_frac)
-{
-    /* sigmoid(x) = (1 + tanh(x/2)) / 2, rounded half up; x/2 in Q16 is x in Q15 */
-    const int32_t s = (tanh_q16(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))) + 32769) >> 1;
-    return (int16_t)(s > INT16_MAX ? INT16_MAX : s);
+    const int32_t g = (t + 32769) >> 1;
+    return g > INT16_MAX ? INT16_MAX : g;
 }
 
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac)
 {
-    return tanh_acc(acc, acc_frac);
+    return (int16_t)tanh_in(act_input(acc, acc_frac - M7_TANH_Q15_IN_FRAC));
 }
 
 int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
 {
-    return sigmoid_acc(acc, acc_frac);
+    return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
 }
 
 M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
                             size_t hs, size_t n, size_t c)
 {
+    const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
     for (size_t i = 0; i < n; i++) {
         for (size_t o = 0; o < c; o++) {
-            const int16_t v = tanh_acc(a[i * as + o], acc_frac);
-            z[i * zs + o] = v;
+            const int32_t v = tanh_in(s > 0 ? sat_tanh_in(rshift_round(a[i * as + o], s)) : act_input(a[i * as + o], s));
+            z[i * zs + o] = (int16_t)v;
             head[i * hs + o] += v;
         }
     }
@@ -200,10 +316,11 @@ M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *
 M7E_HOT void m7_act_gated_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int16_t *skip,
                               size_t ss, size_t n, size_t c)
 {
+    const int st = acc_frac - M7_TANH_Q15_IN_FRAC, sg = st + 1;
     for (size_t i = 0; i < n; i++) {
         for (size_t o = 0; o < c; o++) {
-            const int32_t t = tanh_acc(a[i * as + o], acc_frac);
-            const int32_t g = sigmoid_acc(a[i * as + c + o], acc_frac);
+            const int32_t t = tanh_in(act_input(a[i * as + o], st));
+            const int32_t g = sigmoid_from_tanh(tanh_in(act_input(a[i * as + c + o], sg)));
             const int16_t v = (int16_t)((t * g + (1 << 14)) >> 15); /* |t*g| < 2^30: fits int16 */
             z[i * zs + o] = v;
             skip[i * ss + o] = v;

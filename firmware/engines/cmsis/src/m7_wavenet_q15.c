@@ -44,19 +44,11 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     }
 
     if (op->res_w) {
-        const int rf = op->res_acc_frac, xs = op->in_frac - rf, os = rf - op->out_frac;
-        for (size_t i = 0; i < n; i++) {
-            for (size_t o = 0; o < c; o++) {
-                /* |x·2^(rf-in)| + |res_b| + 2^15·sum|res_w| < 2^31 (export), so this fits int32 */
-                const int32_t xv = (int32_t)m7_shift_round_q15(x.p16[i * x.stride + o], xs);
-                acc[i * ts + o] = xv + (op->res_b ? op->res_b[o] : 0);
-            }
-        }
-        m7_1x1_q15(acc, ts, z, ts, op->res_w, n, c, c);
-        for (size_t i = 0; i < n; i++) {
-            for (size_t o = 0; o < c; o++) {
-                dst.p16[i * dst.stride + o] = m7_store16_q15(acc[i * ts + o], os);
-            }
-        }
+        /* |x·2^(res_acc-in)| + |res_b| + 2^15·sum|res_w| < 2^31 (export), so the sum fits int32 */
+        const m7_1x1_q15_t p = {.x = z, .xs = ts, .w = op->res_w, .out = c, .in = c, .b = op->res_b,
+                                .res = x.p16, .rs = x.stride, .res_shift = op->in_frac - op->res_acc_frac,
+                                .shift = op->res_acc_frac - op->out_frac, .y16 = dst.p16, .y32 = NULL,
+                                .ys = dst.stride};
+        m7_1x1_q15(&p, n);
     }
 }
