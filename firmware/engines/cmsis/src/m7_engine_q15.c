@@ -105,7 +105,7 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
     case M7_OP_CONV1X1:
         if (!op->w || !writable(g->dst) || g->in_ch == 0u || g->out_ch == 0u ||
             buf_len(m, g->src) < g->in_ch || buf_len(m, g->dst) < g->out_ch || m->scratch_len < g->out_ch ||
-            ((!is16(g->src) || g->src == g->dst) && m->scratch_len < g->in_ch)) {
+            (!is16(g->src) && m->scratch_len < g->in_ch)) {
             return M7_ERR_MODEL;
         }
         return M7_OK;
@@ -235,7 +235,7 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
-    m7_1x1_q15_t p = {.x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
+    m7_1x1_q15_t p = {.acc = r->acc, .as = ts, .x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
                       .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
                       .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
     if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
@@ -246,13 +246,7 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
         }
         p.x = r->z;
         p.xs = ts;
-    } else if (src.p16 == dst.p16) { /* in place (x -> x): the products read a copy of the frames */
-        for (size_t i = 0; i < n; i++) {
-            memcpy(r->z + i * ts, src.p16 + i * src.stride, g->in_ch * sizeof(int16_t));
-        }
-        p.x = r->z;
-        p.xs = ts;
-    }
+    } /* in place (x -> x) is safe: m7_1x1_q15 stores only after all products */
     m7_1x1_q15(&p, n);
 }
 

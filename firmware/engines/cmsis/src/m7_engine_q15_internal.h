@@ -54,6 +54,8 @@ int32_t m7_sat32(int64_t v);
  * the sum in int32 (the export proves it fits). b and res may be NULL; exactly one of y16 / y32 is set.
  */
 typedef struct {
+    int32_t *acc; /* n frames of `as` int32: the sums */
+    size_t as;
     const int16_t *x;
     size_t xs;
     const int16_t *w; /* [out][in] */

@@ -92,73 +92,12 @@ static inline int32_t rshift_round(int32_t a, int s)
 
 /* ------------------------------------------------------------------------------------- products */
 
-/* the start of a 1x1 sum: bias and the shifted residual term (fits int32: export) */
-static inline int32_t start(const m7_1x1_q15_t *p, size_t i, size_t o)
-{
-    int32_t a = p->b ? p->b[o] : 0;
-    if (p->res) {
-        const int32_t r = p->res[i * p->rs + o];
-        a += p->res_shift > 0 ? rshift_round(r, p->res_shift) : (int32_t)((uint32_t)r << -p->res_shift);
-    }
-    return a;
-}
+#define M7_INLINE static inline __attribute__((always_inline))
 
-static inline void put(const m7_1x1_q15_t *p, size_t i, size_t o, int32_t a)
-{
-    if (p->y16) {
-        p->y16[i * p->ys + o] = (int16_t)(p->shift > 0 ? sat16_32(rshift_round(a, p->shift))
-                                                       : m7_sat16(m7_shift_round_q15(a, p->shift)));
-    } else {
-        p->y32[i * p->ys + o] = m7_sat32(m7_shift_round_q15(a, p->shift));
-    }
-}
-
-M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
-{
-    const size_t out = p->out, in = p->in, xs = p->xs;
-    size_t i = 0;
-    for (; i + 2u <= n; i += 2u) {
-        const int16_t *x0 = p->x + i * xs, *x1 = x0 + xs;
-        size_t o = 0;
-        for (; o + 2u <= out; o += 2u) {
-            const int16_t *w0 = p->w + o * in, *w1 = w0 + in;
-            int32_t a00 = start(p, i, o), a01 = start(p, i, o + 1u);
-            int32_t a10 = start(p, i + 1u, o), a11 = start(p, i + 1u, o + 1u);
-            size_t c = 0;
-            for (; c + 2u <= in; c += 2u) {
-                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
-                a00 = smlad(u0, v0, a00);
-                a01 = smlad(u0, v1, a01);
-                a10 = smlad(u1, v0, a10);
-                a11 = smlad(u1, v1, a11);
-            }
-            if (c < in) {
-                a00 += (int32_t)x0[c] * w0[c];
-                a01 += (int32_t)x0[c] * w1[c];
-                a10 += (int32_t)x1[c] * w0[c];
-                a11 += (int32_t)x1[c] * w1[c];
-            }
-            put(p, i, o, a00);
-            put(p, i, o + 1u, a01);
-            put(p, i + 1u, o, a10);
-            put(p, i + 1u, o + 1u, a11);
-        }
-        if (o < out) {
-            const int16_t *w0 = p->w + o * in;
-            put(p, i, o, dot(x0, w0, in, start(p, i, o)));
-            put(p, i + 1u, o, dot(x1, w0, in, start(p, i + 1u, o)));
-        }
-    }
-    if (i < n) {
-        for (size_t o = 0; o < out; o++) {
-            put(p, i, o, dot(p->x + i * xs, p->w + o * in, in, start(p, i, o)));
-        }
-    }
-}
-
-/* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart) */
-static inline void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
-                              size_t n, size_t out, size_t in)
+/* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart), 2 frames x 2 outputs per step; inlined
+ * with a constant `in` below so the channel loop unrolls */
+M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws, size_t n,
+                  size_t out, size_t in)
 {
     size_t i = 0;
     for (; i + 2u <= n; i += 2u) {
@@ -169,6 +108,7 @@ static inline void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs
             const int16_t *w0 = w + o * ws, *w1 = w0 + ws;
             int32_t a00 = y0[o], a01 = y0[o + 1u], a10 = y1[o], a11 = y1[o + 1u];
             size_t c = 0;
+#pragma GCC unroll 8
             for (; c + 2u <= in; c += 2u) {
                 const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
                 a00 = smlad(u0, v0, a00);
@@ -195,6 +135,68 @@ static inline void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs
     if (i < n) {
         for (size_t o = 0; o < out; o++) {
             y[i * ys + o] = dot(x + i * xs, w + o * ws, in, y[i * ys + o]);
+        }
+    }
+}
+
+M7E_HOT static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+                               size_t n, size_t out, size_t in)
+{
+    switch (in) { /* the channel counts of the presets get an unrolled copy */
+    case 1u: mm(y, ys, x, xs, w, ws, n, out, 1u); break;
+    case 2u: mm(y, ys, x, xs, w, ws, n, out, 2u); break;
+    case 4u: mm(y, ys, x, xs, w, ws, n, out, 4u); break;
+    case 6u: mm(y, ys, x, xs, w, ws, n, out, 6u); break;
+    case 8u: mm(y, ys, x, xs, w, ws, n, out, 8u); break;
+    case 12u: mm(y, ys, x, xs, w, ws, n, out, 12u); break;
+    case 16u: mm(y, ys, x, xs, w, ws, n, out, 16u); break;
+    default: mm(y, ys, x, xs, w, ws, n, out, in); break;
+    }
+}
+
+M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
+{
+    const size_t out = p->out, as = p->as;
+    int32_t *acc = p->acc;
+    /* start: bias, then the shifted residual term (fits int32: export) */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < out; o++) {
+            acc[i * as + o] = p->b ? p->b[o] : 0;
+        }
+    }
+    if (p->res) {
+        const int rs = p->res_shift;
+        for (size_t i = 0; i < n; i++) {
+            const int16_t *r = p->res + i * p->rs;
+            int32_t *a = acc + i * as;
+            if (rs > 0) {
+                for (size_t o = 0; o < out; o++) {
+                    a[o] += rshift_round(r[o], rs);
+                }
+            } else {
+                for (size_t o = 0; o < out; o++) {
+                    a[o] += (int32_t)((uint32_t)(int32_t)r[o] << -rs);
+                }
+            }
+        }
+    }
+    matmul_acc(acc, as, p->x, p->xs, p->w, p->in, n, out, p->in);
+    const int s = p->shift;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *a = acc + i * as;
+        if (p->y16 && s > 0 && s <= 31) {
+            int16_t *y = p->y16 + i * p->ys;
+            for (size_t o = 0; o < out; o++) {
+                y[o] = (int16_t)sat16_32(((a[o] >> (s - 1)) + 1) >> 1);
+            }
+        } else if (p->y16) {
+            for (size_t o = 0; o < out; o++) {
+                p->y16[i * p->ys + o] = m7_sat16(m7_shift_round_q15(a[o], s));
+            }
+        } else {
+            for (size_t o = 0; o < out; o++) {
+                p->y32[i * p->ys + o] = m7_sat32(m7_shift_round_q15(a[o], s));
+            }
         }
     }
 }
@@ -305,10 +307,30 @@ M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *
 {
     const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
     for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < c; o++) {
-            const int32_t v = tanh_in(s > 0 ? sat_tanh_in(rshift_round(a[i * as + o], s)) : act_input(a[i * as + o], s));
-            z[i * zs + o] = (int16_t)v;
-            head[i * hs + o] += v;
+        const int32_t *ai = a + i * as;
+        int16_t *zi = z + i * zs;
+        int32_t *hi = head + i * hs;
+        if (s > 0 && s <= 31) { /* the usual case: a rounding right shift, no branch per value */
+            size_t o = 0;
+            for (; o + 2u <= c; o += 2u) { /* two independent chains for the dual-issue pipeline */
+                const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+                const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
+                zi[o] = (int16_t)v0;
+                zi[o + 1u] = (int16_t)v1;
+                hi[o] += v0;
+                hi[o + 1u] += v1;
+            }
+            if (o < c) {
+                const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+                zi[o] = (int16_t)v;
+                hi[o] += v;
+            }
+        } else {
+            for (size_t o = 0; o < c; o++) {
+                const int32_t v = tanh_in(act_input(ai[o], s));
+                zi[o] = (int16_t)v;
+                hi[o] += v;
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 
     if (op->res_w) {
         /* |x·2^(res_acc-in)| + |res_b| + 2^15·sum|res_w| < 2^31 (export), so the sum fits int32 */
-        const m7_1x1_q15_t p = {.x = z, .xs = ts, .w = op->res_w, .out = c, .in = c, .b = op->res_b,
+        const m7_1x1_q15_t p = {.acc = acc, .as = ts, .x = z, .xs = ts, .w = op->res_w, .out = c, .in = c, .b = op->res_b,
                                 .res = x.p16, .rs = x.stride, .res_shift = op->in_frac - op->res_acc_frac,
                                 .shift = op->res_acc_frac - op->out_frac, .y16 = dst.p16, .y32 = NULL,
                                 .ys = dst.stride};
