@@ -139,18 +139,49 @@ M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int1
     }
 }
 
+/* the (in, out) shapes of the presets' layers get a copy with constant sizes: no channel loops left */
+#define MM_CASE(I, O)                                                                                      \
+    if (in == (I) && out == (O)) {                                                                         \
+        mm(y, ys, x, xs, w, ws, n, (O), (I));                                                              \
+        return;                                                                                            \
+    }
+
 M7E_HOT static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
                                size_t n, size_t out, size_t in)
 {
-    switch (in) { /* the channel counts of the presets get an unrolled copy */
-    case 1u: mm(y, ys, x, xs, w, ws, n, out, 1u); break;
-    case 2u: mm(y, ys, x, xs, w, ws, n, out, 2u); break;
-    case 4u: mm(y, ys, x, xs, w, ws, n, out, 4u); break;
-    case 6u: mm(y, ys, x, xs, w, ws, n, out, 6u); break;
-    case 8u: mm(y, ys, x, xs, w, ws, n, out, 8u); break;
-    case 12u: mm(y, ys, x, xs, w, ws, n, out, 12u); break;
-    case 16u: mm(y, ys, x, xs, w, ws, n, out, 16u); break;
-    default: mm(y, ys, x, xs, w, ws, n, out, in); break;
+    MM_CASE(2u, 2u) MM_CASE(2u, 4u) MM_CASE(4u, 4u) MM_CASE(4u, 8u) MM_CASE(8u, 8u) MM_CASE(8u, 16u)
+    MM_CASE(16u, 16u) MM_CASE(16u, 32u)
+    mm(y, ys, x, xs, w, ws, n, out, in);
+}
+
+/* the residual 1x1 of a layer, all in registers: y = sat16(round((b + (res << k) + w·x) · 2^-s)) with
+ * 0 < s < 32, 2 frames x 2 outputs per step; constant C = in = out from the dispatch below */
+M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
+{
+    const int k = -p->res_shift, s = p->shift;
+    const int32_t *b = p->b;
+    for (size_t i = 0; i + 2u <= n; i += 2u) {
+        const int16_t *x0 = p->x + i * p->xs, *x1 = x0 + p->xs;
+        const int16_t *r0 = p->res + i * p->rs, *r1 = r0 + p->rs;
+        int16_t *y0 = p->y16 + i * p->ys, *y1 = y0 + p->ys;
+        for (size_t o = 0; o < C; o += 2u) {
+            const int16_t *w0 = p->w + o * C, *w1 = w0 + C;
+            int32_t a00 = b[o] + (int32_t)((uint32_t)(int32_t)r0[o] << k);
+            int32_t a01 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r0[o + 1u] << k);
+            int32_t a10 = b[o] + (int32_t)((uint32_t)(int32_t)r1[o] << k);
+            int32_t a11 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r1[o + 1u] << k);
+            for (size_t c = 0; c < C; c += 2u) {
+                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
+                a00 = smlad(u0, v0, a00);
+                a01 = smlad(u0, v1, a01);
+                a10 = smlad(u1, v0, a10);
+                a11 = smlad(u1, v1, a11);
+            }
+            y0[o] = (int16_t)sat16_32(((a00 >> (s - 1)) + 1) >> 1);
+            y0[o + 1u] = (int16_t)sat16_32(((a01 >> (s - 1)) + 1) >> 1);
+            y1[o] = (int16_t)sat16_32(((a10 >> (s - 1)) + 1) >> 1);
+            y1[o + 1u] = (int16_t)sat16_32(((a11 >> (s - 1)) + 1) >> 1);
+        }
     }
 }
 
@@ -158,6 +189,17 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
 {
     const size_t out = p->out, as = p->as;
     int32_t *acc = p->acc;
+    /* the usual residual: even n, square, bias, a left-shifted x term, a right-shifted int16 store */
+    if (n % 2u == 0u && p->in == out && p->b && p->res && p->res_shift <= 0 && p->y16 && p->shift > 0 &&
+        p->shift <= 31) {
+        switch (out) {
+        case 2u: res_1x1(p, n, 2u); return;
+        case 4u: res_1x1(p, n, 4u); return;
+        case 8u: res_1x1(p, n, 8u); return;
+        case 16u: res_1x1(p, n, 16u); return;
+        default: break;
+        }
+    }
     /* start: bias, then the shifted residual term (fits int32: export) */
     for (size_t i = 0; i < n; i++) {
         for (size_t o = 0; o < out; o++) {
@@ -201,29 +243,40 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
     }
 }
 
+/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias) */
+M7_INLINE void mix1(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w,
+                    size_t n, size_t C)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t v = cond[i * cs];
+        int32_t *yi = y + i * ys;
+        for (size_t o = 0; o < C; o++) {
+            yi[o] = b[o] + v * w[o];
+        }
+    }
+}
+
 M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
+    if (in == 1u && b && w) { /* the common case: audio only */
+        switch (out) {
+        case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
+        case 4u: mix1(y, ys, b, cond, cs, w, n, 4u); return;
+        case 8u: mix1(y, ys, b, cond, cs, w, n, 8u); return;
+        case 16u: mix1(y, ys, b, cond, cs, w, n, 16u); return;
+        default: mix1(y, ys, b, cond, cs, w, n, out); return;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         int32_t *yi = y + i * ys;
         for (size_t o = 0; o < out; o++) {
             yi[o] = b ? b[o] : 0;
         }
     }
-    if (!w) {
-        return;
+    if (w) {
+        matmul_acc(y, ys, cond, cs, w, in, n, out, in);
     }
-    if (in == 1u) { /* the common case: audio only */
-        for (size_t i = 0; i < n; i++) {
-            const int32_t v = cond[i * cs];
-            int32_t *yi = y + i * ys;
-            for (size_t o = 0; o < out; o++) {
-                yi[o] += v * w[o];
-            }
-        }
-        return;
-    }
-    matmul_acc(y, ys, cond, cs, w, in, n, out, in);
 }
 
 M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
@@ -302,35 +355,40 @@ int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
     return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
 }
 
-M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
-                            size_t hs, size_t n, size_t c)
+/* z = tanh(a), head += z over n frames of C values, for 0 < s < 32 (the usual formats) */
+M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs, int32_t *head, size_t hs,
+                       size_t n, size_t C)
 {
-    const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
     for (size_t i = 0; i < n; i++) {
         const int32_t *ai = a + i * as;
         int16_t *zi = z + i * zs;
         int32_t *hi = head + i * hs;
-        if (s > 0 && s <= 31) { /* the usual case: a rounding right shift, no branch per value */
-            size_t o = 0;
-            for (; o + 2u <= c; o += 2u) { /* two independent chains for the dual-issue pipeline */
-                const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-                const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
-                zi[o] = (int16_t)v0;
-                zi[o + 1u] = (int16_t)v1;
-                hi[o] += v0;
-                hi[o + 1u] += v1;
-            }
-            if (o < c) {
-                const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-                zi[o] = (int16_t)v;
-                hi[o] += v;
-            }
-        } else {
-            for (size_t o = 0; o < c; o++) {
-                const int32_t v = tanh_in(act_input(ai[o], s));
-                zi[o] = (int16_t)v;
-                hi[o] += v;
-            }
+        for (size_t o = 0; o < C; o++) {
+            const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+            zi[o] = (int16_t)v;
+            hi[o] += v;
+        }
+    }
+}
+
+M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
+                            size_t hs, size_t n, size_t c)
+{
+    const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
+    if (s > 0 && s <= 31) {
+        switch (c) {
+        case 2u: nam_act(a, as, s, z, zs, head, hs, n, 2u); return;
+        case 4u: nam_act(a, as, s, z, zs, head, hs, n, 4u); return;
+        case 8u: nam_act(a, as, s, z, zs, head, hs, n, 8u); return;
+        case 16u: nam_act(a, as, s, z, zs, head, hs, n, 16u); return;
+        default: nam_act(a, as, s, z, zs, head, hs, n, c); return;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < c; o++) {
+            const int32_t v = tanh_in(act_input(a[i * as + o], s));
+            z[i * zs + o] = (int16_t)v;
+            head[i * hs + o] += v;
         }
     }
 }
