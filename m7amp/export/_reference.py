@@ -225,9 +225,10 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
             frac["acc"] = max(frac["w_in"], frac["w_h"]) + Q15
             _qbias(op, q, frac, "b", "acc")
         elif op.kind == "gru":
-            frac["acc"], frac["acc_h"] = frac["w_in"] + Q15, frac["w_h"] + Q15
-            _qbias(op, q, frac, "b_in", "acc")
-            _qbias(op, q, frac, "b_h", "acc_h")
+            # u = w_in·input + b_in and v = w_h·h + b_h share one format, and |u| + |v| fits int32, so
+            # the gate sums u + v (and u_n + r·v_n, |r| <= 1) are exact in int32
+            _qsum(op, q, frac, "acc", [("w_in", Q15), ("w_h", Q15)], ("b_in", "b_h"))
+            frac["acc_h"] = frac["acc"]
         elif op.kind == "output":
             frac["scale"] = frac_for(abs(op.scale))
             q["scale"] = _qarray(np.array([op.scale]), frac["scale"], 16)
@@ -237,21 +238,23 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
     return qops
 
 
-def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, int]], bias: str,
-          x_frac: int | None = None) -> None:
+def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, int]],
+          bias: str | tuple[str, ...], x_frac: int | None = None) -> None:
     """Formats of one int32 sum ``bias + Σ w·v (+ x)`` whose products need no shift: each weight array
     ``w`` (times an int16 ``v`` of format ``v_frac``) is stored at ``acc - v_frac``, the bias at ``acc``.
     ``acc`` is the largest format that every weight array allows (``frac_for`` of its max |w|) and for
     which the worst case over all int16 inputs, per output row ``|b| + 2^15·Σ|w| (+ 2^15·2^(acc-x_frac))``,
-    fits int32, so SMLAD accumulation never overflows."""
+    fits int32, so SMLAD accumulation never overflows. Several weight arrays (and biases) with the same
+    rows share one bound: their sums may be added (GRU gates)."""
+    biases = [b for b in ((bias,) if isinstance(bias, str) else bias) if b in op.weights]
     acc_frac = min(frac_for(float(np.abs(op.weights[w]).max())) + v for w, v in terms)
     while True:
         rows = 0.0
         for w, v in terms:
             wq = _qarray(op.weights[w], acc_frac - v, 16)
             rows = rows + X_MAX * np.abs(wq).reshape(wq.shape[0], -1).sum(axis=1)
-        if bias in op.weights:
-            rows = rows + np.abs(np.round(op.weights[bias].astype(np.float64) * 2.0**acc_frac))
+        for b in biases:
+            rows = rows + np.abs(np.round(op.weights[b].astype(np.float64) * 2.0**acc_frac))
         if x_frac is not None:
             rows = rows + X_MAX * 2.0 ** (acc_frac - x_frac)
         if float(np.max(rows)) <= ACC_MAX:
@@ -261,9 +264,9 @@ def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, i
     for w, v in terms:
         frac[w] = acc_frac - v
         q[w] = _qarray(op.weights[w], frac[w], 16)
-    if bias in op.weights:
-        frac[bias] = acc_frac
-        q[bias] = _qarray(op.weights[bias], acc_frac, 32)
+    for b in biases:
+        frac[b] = acc_frac
+        q[b] = _qarray(op.weights[b], acc_frac, 32)
 
 
 def _qbias(op: LayerSpec, q: dict, frac: dict, name: str, acc: str) -> None:
@@ -405,14 +408,13 @@ def _rnn_q(qo: QOp, st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
             h = sat(shift_round(o * act_q15(np.tanh(c / 32768.0)), Q15), 16)
             out[t] = h
     else:
-        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"])
-        u = u + shift_round(q["b_in"], f["b_in"] - f["acc"])
+        af = f["acc"]  # w_in·x, b_in, w_h·h and b_h are all at acc_frac (see quantize)
+        u = x @ q["w_in"].T + q["b_in"]
         for t in range(x.shape[0]):
-            v = q["w_h"] @ h + shift_round(q["b_h"], f["b_h"] - f["acc_h"])
-            uf, vf = u[t] * 2.0 ** -f["acc"], v * 2.0 ** -f["acc_h"]
-            z = act_q15(_sigmoid(uf[:hd] + vf[:hd]))
-            r = act_q15(_sigmoid(uf[hd : 2 * hd] + vf[hd : 2 * hd]))
-            nn = act_q15(np.tanh(uf[2 * hd :] + r / 32768.0 * vf[2 * hd :]))
+            v = q["w_h"] @ h + q["b_h"]
+            z = sigmoid_acc(u[t, :hd] + v[:hd], af)
+            r = sigmoid_acc(u[t, hd : 2 * hd] + v[hd : 2 * hd], af)
+            nn = tanh_acc(u[t, 2 * hd :] + shift_round(r * v[2 * hd :], Q15), af)
             h = sat(shift_round(z * h + (32768 - z) * nn, Q15), 16)
             out[t] = h
     st["h"], st["c"] = h, c

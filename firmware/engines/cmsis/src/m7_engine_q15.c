@@ -4,7 +4,7 @@
  *
  * Same structure as m7_engine_f32.c: process() cuts the signal into chunks of up to max_block samples,
  * fills the block buffers (INPUT = audio and knobs per frame, HEAD zeroed) and runs every op over the
- * whole chunk. This slice runs the WaveNet ops (1x1, NAM and gated layers, output); RNN ops are
+ * whole chunk. It runs the WaveNet ops (1x1, NAM and gated layers, output) and the GRU; an LSTM is
  * rejected with M7_ERR_UNSUPPORTED.
  */
 #include <string.h>
@@ -132,9 +132,20 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
     }
     case M7_OP_OUTPUT:
         return buf_len(m, g->src) >= 1u ? M7_OK : M7_ERR_MODEL;
+    case M7_OP_GRU: {
+        /* u, v and both biases at acc_frac (the export's layout) */
+        if (!op->w || !op->w_h || g->in_ch == 0u || g->out_ch == 0u || !is16(g->src) ||
+            buf_len(m, g->src) < g->in_ch || g->dst != M7_BUF_H || buf_len(m, g->dst) < g->out_ch ||
+            g->state_len != g->out_ch || g->state_offset > m->state_len ||
+            m->state_len - g->state_offset < g->state_len || m->scratch_len < 6u * g->out_ch ||
+            op->w_frac + op->in_frac != op->acc_frac || op->w_h_frac + 15 != op->acc_frac ||
+            (op->b && op->b_frac != op->acc_frac) || (op->b_h && op->b_h_frac != op->acc_frac)) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
+    }
     case M7_OP_LSTM:
-    case M7_OP_GRU:
-        return M7_ERR_UNSUPPORTED; /* q15 RNNs: a later slice */
+        return M7_ERR_UNSUPPORTED; /* q15 LSTM: not yet */
     default:
         return M7_ERR_MODEL;
     }
@@ -270,6 +281,9 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
             m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
                                  view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                  (int16_t *)e->state + g->state_offset);
+            break;
+        case M7_OP_GRU:
+            m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);
             break;
         case M7_OP_OUTPUT:
             for (size_t i = 0; i < n; i++) {

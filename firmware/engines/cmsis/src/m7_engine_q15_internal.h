@@ -76,6 +76,10 @@ void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n);
 void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w,
                 size_t n, size_t out, size_t in);
 
+/** y[i][o] = b[o] (0 if b is NULL) + sum_c w[o][c] * x[i][c]: an RNN's input or recurrent product. */
+void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs, const int16_t *w,
+                    size_t n, size_t out, size_t in);
+
 /**
  * y[i][o] += sum_j sum_c w[o][j][c] * x(i - (k-1-j)·d)[c], the dilated causal conv over a block of n
  * frames: a frame before the block is read from ring (S = (k-1)·d frames of
@@ -104,5 +108,12 @@ void m7_act_gated_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, siz
 void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
                           m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
                           int16_t *z, size_t ts, int16_t *ring);
+
+/**
+ * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,
+ * keeps h[H] (int16) in state; acc: n frames of ts (>= 6H) int32 (u of every frame, v of the current).
+ */
+void m7_gru_q15(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, int32_t *acc, size_t ts,
+                int16_t *h);
 
 #endif /* M7_ENGINE_Q15_INTERNAL_H */

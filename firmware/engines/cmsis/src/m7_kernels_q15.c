@@ -256,6 +256,27 @@ M7_INLINE void mix1(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond
     }
 }
 
+/* y[i][o] = b[o] (0 if NULL) + sum_c w[o][c] * x[i][c] */
+static void bias_matmul(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs, const int16_t *w,
+                        size_t n, size_t out, size_t in)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t *yi = y + i * ys;
+        for (size_t o = 0; o < out; o++) {
+            yi[o] = b ? b[o] : 0;
+        }
+    }
+    if (w) {
+        matmul_acc(y, ys, x, xs, w, in, n, out, in);
+    }
+}
+
+M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs,
+                            const int16_t *w, size_t n, size_t out, size_t in)
+{
+    bias_matmul(y, ys, b, x, xs, w, n, out, in);
+}
+
 M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
@@ -268,15 +289,7 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
         default: mix1(y, ys, b, cond, cs, w, n, out); return;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        int32_t *yi = y + i * ys;
-        for (size_t o = 0; o < out; o++) {
-            yi[o] = b ? b[o] : 0;
-        }
-    }
-    if (w) {
-        matmul_acc(y, ys, cond, cs, w, in, n, out, in);
-    }
+    bias_matmul(y, ys, b, cond, cs, w, n, out, in);
 }
 
 M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
