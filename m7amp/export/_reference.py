@@ -35,16 +35,17 @@ ACC_MAX = 2**31 - 1  # accumulators are int32: the export proves |sum| <= ACC_MA
 X_MAX = 2**15  # |int16| bound used in that proof
 
 # tanh table (the C copy is firmware/engines/cmsis/src/m7_tanh_q15_table.c, written by
-# tools/gen_tanh_q15.py): T[k] = round(tanh(k / TANH_STEPS) · 32768), k = 0..TANH_RANGE·TANH_STEPS, read
-# with a Q16 input saturated to 20 bits (one SSAT): index = |u| >> TANH_SHIFT, linear interpolation on
-# the low TANH_SHIFT bits. |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7).
+# tools/gen_tanh_q15.py): T[k] = round(tanh(k / TANH_STEPS - TANH_RANGE) · 32768) saturated to ±32767,
+# read with a Q16 input u saturated to 20 bits (one SSAT): index = (u + 2^19) >> TANH_SHIFT, linear
+# interpolation on the low TANH_SHIFT bits. |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7).
 TANH_IN_FRAC = 16
 TANH_IN_BITS = 20  # u in [-2^19, 2^19 - 1], i.e. x in [-8, 8)
 TANH_STEPS = 128  # table points per unit
 TANH_SHIFT = TANH_IN_FRAC - 7  # log2(2^16 / TANH_STEPS)
 TANH_RANGE = 1 << (TANH_IN_BITS - 1 - TANH_IN_FRAC)
-TANH_TABLE = np.minimum(  # k = 0..TANH_RANGE·TANH_STEPS + 1: |u| = 2^19 reads the last two points
-    np.round(np.tanh(np.arange(TANH_RANGE * TANH_STEPS + 2) / TANH_STEPS) * 32768.0), 32767).astype(np.int64)
+TANH_TABLE = np.clip(  # k = 0..2·TANH_RANGE·TANH_STEPS: u = 2^19 - 1 reads the last two points
+    np.round(np.tanh(np.arange(2 * TANH_RANGE * TANH_STEPS + 1) / TANH_STEPS - TANH_RANGE) * 32768.0),
+    -32767, 32767).astype(np.int64)
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:
@@ -303,13 +304,14 @@ def act_input(acc: np.ndarray, acc_frac: int, frac: int = TANH_IN_FRAC) -> np.nd
 
 
 def tanh_q15(u: np.ndarray) -> np.ndarray:
-    """tanh of a Q16 input ``u`` (``TANH_IN_BITS`` signed bits) in Q15: odd, table + linear
-    interpolation, values in [-32767, 32767]. Max error: tests/export/test_act_q15.py, docs/engine.md."""
-    a = np.abs(u)
+    """tanh of a Q16 input ``u`` (``TANH_IN_BITS`` signed bits) in Q15: table + linear interpolation,
+    values in [-32767, 32767]. Max error: tests/export/test_act_q15.py, docs/engine.md. (The C engine
+    computes the same integer as one SMLAD: (T[i]·(2^s - f) + T[i+1]·f + 2^(s-1)) >> s.)"""
+    a = np.asarray(u, dtype=np.int64) + (1 << (TANH_IN_BITS - 1))
     i, f = a >> TANH_SHIFT, a & ((1 << TANH_SHIFT) - 1)
     t0 = TANH_TABLE[i]
-    t = t0 + (((TANH_TABLE[i + 1] - t0) * f + (1 << (TANH_SHIFT - 1))) >> TANH_SHIFT)
-    return np.where(u < 0, -t, t)
+    return t0 + (((TANH_TABLE[np.minimum(i + 1, len(TANH_TABLE) - 1)] - t0) * f + (1 << (TANH_SHIFT - 1)))
+                 >> TANH_SHIFT)
 
 
 def tanh_acc(acc: np.ndarray, acc_frac: int) -> np.ndarray:
