@@ -56,7 +56,6 @@ class Sizes:
     state_bytes_q15: int
     buffer_bytes_f32: int
     buffer_bytes_q15: int
-    conv_len: int = 0  # q15: largest kernel·in_ch of a dilated layer (its gathered input per frame)
 
 
 def sizes(ops: list[LayerSpec], n_inputs: int) -> Sizes:
@@ -95,7 +94,6 @@ def sizes(ops: list[LayerSpec], n_inputs: int) -> Sizes:
         buffer_bytes_f32=4 * bufs,
         # int16 input/x/skip/h, int32 head/out, int64-free scratch (accumulators live in registers)
         buffer_bytes_q15=2 * (n_inputs + x + skip + h) + 4 * (head + 1) + 4 * scratch,
-        conv_len=max([op.kernel * op.in_ch for op in ops if op.kind.endswith("layer")] + [0]),
     )
 
 
@@ -180,8 +178,6 @@ def generate(
             f"#define {macro}_SKIP_LEN {sz.skip_len}u",
             f"#define {macro}_H_LEN {sz.h_len}u",
             f"#define {macro}_SCRATCH_LEN {sz.scratch_len}u /* per-sample temporaries */",
-            *([f"#define {macro}_CONV_LEN {sz.conv_len}u /* largest kernel*in_ch of a layer (int16) */"]
-              if prec == "q15" else []),
             "",
             f"extern const m7_model_t {sym};",
             "",

@@ -19,7 +19,6 @@
 #define NANO_Q15_SKIP_LEN 0u
 #define NANO_Q15_H_LEN 0u
 #define NANO_Q15_SCRATCH_LEN 8u /* per-sample temporaries */
-#define NANO_Q15_CONV_LEN 12u /* largest kernel*in_ch of a layer (int16) */
 
 extern const m7_model_t nano_q15;
 

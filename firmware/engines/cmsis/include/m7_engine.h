@@ -141,8 +141,8 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  *  - state   = <M>_STATE_BYTES: one int16 ring buffer per dilated layer at its state_offset (in
  *              values); aligned to 4 bytes.
  *  - scratch = max_block * (4 * SCRATCH_LEN (int32 accumulators) + 4 * (HEAD_LEN + 1) (int32
- *              HEAD and OUT) + 2 * (SCRATCH_LEN + N_INPUTS + X_LEN + SKIP_LEN + H_LEN + CONV_LEN)
- *              (int16 activations, buffers and the gathered conv input)); aligned to 4 bytes.
+ *              HEAD and OUT) + 2 * (SCRATCH_LEN + N_INPUTS + X_LEN + SKIP_LEN + H_LEN) (int16
+ *              activations and buffers)); aligned to 4 bytes.
  */
 
 /** State bytes of model prefix M (e.g. NANO_Q15). */
@@ -150,7 +150,7 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
 /** Scratch bytes of model prefix M for blocks of up to B samples. */
 #define M7_ENGINE_SCRATCH_BYTES_Q15(M, B)                                                           \
     ((B) * (4u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
-            2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN + M##_CONV_LEN)))
+            2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN)))
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */
 typedef struct {

@@ -19,26 +19,12 @@ typedef struct {
     int16_t *z;     /* scratch_len: activations, converted HEAD */
     int16_t *input; /* n_inputs */
     int16_t *x, *skip, *h;
-    int16_t *gather; /* conv_len: a layer's taps of one frame side by side */
 } regions_t;
-
-/* the largest kernel * in_ch of a dilated layer (the generated <M>_CONV_LEN) */
-static size_t conv_len(const m7_model_t *m)
-{
-    size_t len = 0u;
-    for (size_t i = 0; m->ops_q15 && i < m->n_ops; i++) { /* an f32 descriptor has no q15 ops */
-        const m7_op_geom_t *g = &m->ops_q15[i].g;
-        if ((g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER) && (size_t)g->kernel * g->in_ch > len) {
-            len = (size_t)g->kernel * g->in_ch;
-        }
-    }
-    return len;
-}
 
 static size_t frame_bytes(const m7_model_t *m)
 {
     return 4u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
-           2u * ((size_t)m->scratch_len + m->n_inputs + m->x_len + m->skip_len + m->h_len + conv_len(m));
+           2u * ((size_t)m->scratch_len + m->n_inputs + m->x_len + m->skip_len + m->h_len);
 }
 
 static regions_t regions(const m7_model_t *m, void *scratch, size_t b)
@@ -52,7 +38,6 @@ static regions_t regions(const m7_model_t *m, void *scratch, size_t b)
     r.x = r.input + b * m->n_inputs;
     r.skip = r.x + b * m->x_len;
     r.h = r.skip + b * m->skip_len;
-    r.gather = r.h + b * m->h_len;
     return r;
 }
 
@@ -294,7 +279,7 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
             m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
-                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts, r->gather,
+                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                  (int16_t *)e->state + g->state_offset);
             break;
         case M7_OP_GRU:

@@ -85,12 +85,11 @@ void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, s
 
 /**
  * y[i][o] += sum_j sum_c w[o][j][c] * x(i - (k-1-j)·d)[c], the dilated causal conv over a block of n
- * frames: a frame before the block is read from ring (S = (k-1)·d frames of `in` values, frame of time
- * tau in slot tau mod S; `pos` = slot of the block's first frame). g: n frames of k·in int16 where the
- * taps of each frame are gathered first, so the conv is one product with rows of k·in.
+ * frames: a frame before the block is read from ring (S = (k-1)·d frames of
+ * `in` values, frame of time tau in slot tau mod S; `pos` = slot of the block's first frame).
  */
 void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
-                 const int16_t *w, int16_t *g, size_t n, size_t out, size_t in, size_t k, size_t d);
+                 const int16_t *w, size_t n, size_t out, size_t in, size_t k, size_t d);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);
@@ -107,12 +106,11 @@ void m7_act_gated_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, siz
 /**
  * One NAM or gated WaveNet layer (q15) over a block of n frames starting at sample time t.
  * x: int16 input/residual stream, cond: int16 Q15 mixer input, head (int32) / skip (int16): where z
- * goes; acc: n frames of ts (= model scratch_len) int32; z: n frames of ts int16; gather: n frames of
- * kernel·in_ch int16; ring: the op's state.
+ * goes; acc: n frames of ts (= model scratch_len) int32; z: n frames of ts int16; ring: the op's state.
  */
 void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
                           m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *gather, int16_t *ring);
+                          int16_t *z, size_t ts, int16_t *ring);
 
 /**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,

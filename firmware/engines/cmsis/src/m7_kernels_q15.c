@@ -146,15 +146,11 @@ M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int1
         return;                                                                                            \
     }
 
-/* not M7E_HOT: its constant-size copies are too large for the 16 KB ITCM shared with the f32 kernels */
-static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+M7E_HOT static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
                                size_t n, size_t out, size_t in)
 {
-    /* 1x1 and residual: C -> C, C -> 2C; kernel-3 conv over the gathered taps: 3C -> C, 3C -> 2C */
     MM_CASE(2u, 2u) MM_CASE(2u, 4u) MM_CASE(4u, 4u) MM_CASE(4u, 8u) MM_CASE(8u, 8u) MM_CASE(8u, 16u)
     MM_CASE(16u, 16u) MM_CASE(16u, 32u)
-    MM_CASE(6u, 2u) MM_CASE(6u, 4u) MM_CASE(12u, 4u) MM_CASE(12u, 8u) MM_CASE(24u, 8u) MM_CASE(24u, 16u)
-    MM_CASE(48u, 16u) MM_CASE(48u, 32u)
     mm(y, ys, x, xs, w, ws, n, out, in);
 }
 
@@ -296,44 +292,27 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
     bias_matmul(y, ys, b, cond, cs, w, n, out, in);
 }
 
-/* m frames of `in` int16 from src (frame stride ss) to dst (frame stride ds), a word at a time */
-static inline void copy_frames(int16_t *dst, size_t ds, const int16_t *src, size_t ss, size_t m, size_t in)
-{
-    for (size_t i = 0; i < m; i++) {
-        const int16_t *si = src + i * ss;
-        int16_t *di = dst + i * ds;
-        size_t c = 0;
-        for (; c + 2u <= in; c += 2u) {
-            const uint32_t v = pair(si + c);
-            memcpy(di + c, &v, sizeof v);
-        }
-        if (c < in) {
-            di[c] = si[c];
-        }
-    }
-}
-
 M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
-                         const int16_t *w, int16_t *g, size_t n, size_t out, size_t in, size_t k, size_t d)
+                         const int16_t *w, size_t n, size_t out, size_t in, size_t k, size_t d)
 {
-    const size_t s = (k - 1u) * d, gs = k * in;
-    /* gather: g[i][j·in + c] = x(i - (k-1-j)·d)[c], so a frame's taps are one row like w[o] */
+    const size_t s = (k - 1u) * d, ws = k * in;
     for (size_t j = 0; j < k; j++) {
         const size_t delay = (k - 1u - j) * d;
-        int16_t *gj = g + j * in;
-        /* frames i < delay come from the ring from slot (pos - delay) mod S: one or two runs */
+        const int16_t *wj = w + j * in;
+        /* frames i < delay read the ring from slot (pos - delay) mod S: one or two contiguous runs */
         const size_t m = delay < n ? delay : n;
         if (m) {
             const size_t p0 = pos >= delay ? pos - delay : pos + s - delay;
             const size_t m1 = (s - p0) < m ? (s - p0) : m;
-            copy_frames(gj, gs, ring + p0 * in, in, m1, in);
-            copy_frames(gj + m1 * gs, gs, ring, in, m - m1, in);
+            matmul_acc(y, ys, ring + p0 * in, in, wj, ws, m1, out, in);
+            if (m > m1) {
+                matmul_acc(y + m1 * ys, ys, ring, in, wj, ws, m - m1, out, in);
+            }
         }
         if (n > delay) {
-            copy_frames(gj + delay * gs, gs, x, xs, n - delay, in);
+            matmul_acc(y + delay * ys, ys, x, xs, wj, ws, n - delay, out, in);
         }
     }
-    matmul_acc(y, ys, g, gs, w, gs, n, out, gs);
 }
 
 /* ---------------------------------------------------------------------------------- activations */

@@ -11,7 +11,7 @@
 
 void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
                           m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *gather, int16_t *ring)
+                          int16_t *z, size_t ts, int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
@@ -22,7 +22,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
     m7_mix_q15(acc, ts, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
-    m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, gather, n, cp, cin, k, d);
+    m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
