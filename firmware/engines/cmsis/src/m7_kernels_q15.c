@@ -146,7 +146,8 @@ M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int1
         return;                                                                                            \
     }
 
-M7E_HOT static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+/* not M7E_HOT: its constant-size copies would take half of the 16 KB ITCM shared with the f32 kernels */
+static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
                                size_t n, size_t out, size_t in)
 {
     MM_CASE(2u, 2u) MM_CASE(2u, 4u) MM_CASE(4u, 4u) MM_CASE(4u, 8u) MM_CASE(8u, 8u) MM_CASE(8u, 16u)
