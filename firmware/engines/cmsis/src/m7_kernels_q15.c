@@ -376,7 +376,16 @@ M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs
         const int32_t *ai = a + i * as;
         int16_t *zi = z + i * zs;
         int32_t *hi = head + i * hs;
-        for (size_t o = 0; o < C; o++) {
+        size_t o = 0;
+        for (; o + 2u <= C; o += 2u) { /* two independent chains for the dual-issue pipeline */
+            const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+            const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
+            zi[o] = (int16_t)v0;
+            zi[o + 1u] = (int16_t)v1;
+            hi[o] += v0;
+            hi[o + 1u] += v1;
+        }
+        if (o < C) {
             const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
             zi[o] = (int16_t)v;
             hi[o] += v;
