@@ -45,11 +45,25 @@ typedef struct {
 } m7_view_q15_t;
 
 /** v * 2^-s in integers: round-half-up right shift for s > 0, exact left shift otherwise (int64). */
-int64_t m7_shift_round_q15(int64_t v, int s);
+static inline int64_t m7_shift_round_q15(int64_t v, int s)
+{
+    if (s > 0) {
+        /* arithmetic right shift (floor) of v + half: round half up, as numpy's >> on int64 */
+        return (v + ((int64_t)1 << (s - 1))) >> s;
+    }
+    return v * ((int64_t)1 << -s); /* exact; a multiply avoids left-shifting a negative value (UB) */
+}
 
 /** v saturated to int16 / int32. */
-int16_t m7_sat16(int64_t v);
-int32_t m7_sat32(int64_t v);
+static inline int16_t m7_sat16(int64_t v)
+{
+    return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+}
+
+static inline int32_t m7_sat32(int64_t v)
+{
+    return (int32_t)(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
+}
 
 /**
  * A 1x1 product with its whole sum and store, for frames i < n and outputs o < out:

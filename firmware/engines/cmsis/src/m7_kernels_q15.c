@@ -65,25 +65,6 @@ static inline int32_t dot(const int16_t *x, const int16_t *w, size_t n, int32_t 
     return acc;
 }
 
-int64_t m7_shift_round_q15(int64_t v, int s)
-{
-    if (s > 0) {
-        /* arithmetic right shift (floor) of v + half: round half up, as numpy's >> on int64 */
-        return (v + ((int64_t)1 << (s - 1))) >> s;
-    }
-    return v * ((int64_t)1 << -s); /* exact; a multiply avoids left-shifting a negative value (UB) */
-}
-
-int16_t m7_sat16(int64_t v)
-{
-    return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
-}
-
-int32_t m7_sat32(int64_t v)
-{
-    return (int32_t)(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
-}
-
 /* round-half-up a * 2^-s for s > 0 as floor((floor(a / 2^(s-1)) + 1) / 2), which cannot overflow */
 static inline int32_t rshift_round(int32_t a, int s)
 {
