@@ -223,8 +223,8 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
                 _qsum(op, q, frac, "res_acc", [("res_w", Q15)], "res_b", x_frac=frac["in"])
                 frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM)
         elif op.kind == "lstm":
-            frac["acc"] = max(frac["w_in"], frac["w_h"]) + Q15
-            _qbias(op, q, frac, "b", "acc")
+            # a = w_in·input + w_h·h + b in one int32 format (the bound covers both products)
+            _qsum(op, q, frac, "acc", [("w_in", Q15), ("w_h", Q15)], "b")
         elif op.kind == "gru":
             # u = w_in·input + b_in and v = w_h·h + b_h share one format, and |u| + |v| fits int32, so
             # the gate sums u + v (and u_n + r·v_n, |r| <= 1) are exact in int32
@@ -268,13 +268,6 @@ def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, i
     for b in biases:
         frac[b] = acc_frac
         q[b] = _qarray(op.weights[b], acc_frac, 32)
-
-
-def _qbias(op: LayerSpec, q: dict, frac: dict, name: str, acc: str) -> None:
-    if name in op.weights:
-        b = op.weights[name]
-        frac[name] = min(frac[acc], frac_for(float(np.abs(b).max()), bits=32))
-        q[name] = _qarray(b, frac[name], 32)
 
 
 # ------------------------------------------------------------------------------------------- q15 engine
@@ -401,13 +394,14 @@ def _rnn_q(qo: QOp, st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     hd, out = op.out_ch, np.zeros((x.shape[0], op.out_ch), dtype=np.int64)
     h, c = st["h"], st["c"]
     if op.kind == "lstm":
-        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"]) + shift_round(q["b"], f["b"] - f["acc"])
+        af = f["acc"]  # w_in·x, w_h·h and b are all at acc_frac (see quantize)
+        u = x @ q["w_in"].T + q["b"]
         for t in range(x.shape[0]):
-            a = (u[t] + shift_round(q["w_h"] @ h, f["w_h"] + Q15 - f["acc"])) * 2.0 ** -f["acc"]
-            i, fg = act_q15(_sigmoid(a[:hd])), act_q15(_sigmoid(a[hd : 2 * hd]))
-            g, o = act_q15(np.tanh(a[2 * hd : 3 * hd])), act_q15(_sigmoid(a[3 * hd :]))
-            c = sat(shift_round(fg * c + i * g, Q15), 32)
-            h = sat(shift_round(o * act_q15(np.tanh(c / 32768.0)), Q15), 16)
+            a = u[t] + q["w_h"] @ h
+            i, fg = sigmoid_acc(a[:hd], af), sigmoid_acc(a[hd : 2 * hd], af)
+            g, o = tanh_acc(a[2 * hd : 3 * hd], af), sigmoid_acc(a[3 * hd :], af)
+            c = sat(shift_round(fg * c + i * g, Q15), 32)  # int32 Q15
+            h = sat(shift_round(o * tanh_acc(c, Q15), Q15), 16)
             out[t] = h
     else:
         af = f["acc"]  # w_in·x, b_in, w_h·h and b_h are all at acc_frac (see quantize)

@@ -71,3 +71,17 @@ def test_large_weights_lower_the_accumulator_format_until_the_sum_fits(run_dirs)
     rows = X_MAX * np.abs(np.round(big.weights["conv_w"] * 2.0 ** (qo.frac["conv_w"] + 1))).reshape(
         big.out_ch * (2 if big.kind == "gated_layer" else 1), -1).sum(axis=1)
     assert float(np.max(rows)) > ACC_MAX
+
+
+@pytest.mark.parametrize("family", ["gru", "lstm"])
+def test_rnn_gate_sums_are_aligned_and_cannot_overflow(family, run_dirs) -> None:
+    ops = _ops(run_dirs[family], family)
+    with np.load(run_dirs[family] / "data.npz") as npz:
+        qo = next(q for q in quantize(ops, npz["rep_x"]) if q.spec.kind == family)
+    f, q = qo.frac, qo.q
+    assert f["w_in"] + Q15 == f["w_h"] + Q15 == f["acc"]
+    biases = ["b_in", "b_h"] if family == "gru" else ["b"]
+    assert all(f[b] == f["acc"] for b in biases)
+    worst = X_MAX * (np.abs(q["w_in"]).sum(axis=1) + np.abs(q["w_h"]).sum(axis=1)) + sum(
+        np.abs(q[b]) for b in biases)
+    assert float(np.max(worst)) <= ACC_MAX  # u + v (GRU) or the whole gate sum (LSTM) fits int32

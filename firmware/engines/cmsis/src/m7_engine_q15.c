@@ -4,8 +4,8 @@
  *
  * Same structure as m7_engine_f32.c: process() cuts the signal into chunks of up to max_block samples,
  * fills the block buffers (INPUT = audio and knobs per frame, HEAD zeroed) and runs every op over the
- * whole chunk. It runs the WaveNet ops (1x1, NAM and gated layers, output) and the GRU; an LSTM is
- * rejected with M7_ERR_UNSUPPORTED.
+ * whole chunk. It runs the WaveNet ops (1x1, NAM and gated layers, output) and the GRU and LSTM
+ * cells.
  */
 #include <string.h>
 
@@ -145,7 +145,17 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
         return M7_OK;
     }
     case M7_OP_LSTM:
-        return M7_ERR_UNSUPPORTED; /* q15 LSTM: not yet */
+        /* state c[H] int32 then h[H] int16 (6H bytes): the op must hold the model's last state values,
+         * at an even offset (4-byte aligned c), so the extra bytes lie past state_len values */
+        if (!op->w || !op->w_h || g->in_ch == 0u || g->out_ch == 0u || !is16(g->src) ||
+            buf_len(m, g->src) < g->in_ch || g->dst != M7_BUF_H || buf_len(m, g->dst) < g->out_ch ||
+            g->state_len != 2u * g->out_ch || g->state_offset % 2u != 0u ||
+            g->state_offset > m->state_len || m->state_len - g->state_offset != g->state_len ||
+            m->scratch_len < 4u * g->out_ch || op->w_frac + op->in_frac != op->acc_frac ||
+            op->w_h_frac + 15 != op->acc_frac || (op->b && op->b_frac != op->acc_frac)) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
     default:
         return M7_ERR_MODEL;
     }
@@ -153,7 +163,16 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
 
 size_t m7_engine_state_bytes_q15(const m7_model_t *model)
 {
-    return model ? (size_t)model->state_len * sizeof(int16_t) : 0u;
+    if (!model) {
+        return 0u;
+    }
+    size_t bytes = (size_t)model->state_len * sizeof(int16_t);
+    for (size_t i = 0; model->ops_q15 && i < model->n_ops; i++) {
+        if (model->ops_q15[i].g.kind == M7_OP_LSTM) {
+            bytes += 2u * model->ops_q15[i].g.out_ch; /* c is int32: 6H bytes for 2H state values */
+        }
+    }
+    return bytes;
 }
 
 size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block)
@@ -284,6 +303,9 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
             break;
         case M7_OP_GRU:
             m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);
+            break;
+        case M7_OP_LSTM:
+            m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
             for (size_t i = 0; i < n; i++) {

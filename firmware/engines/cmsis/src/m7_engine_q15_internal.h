@@ -97,6 +97,9 @@ void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, si
 void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs, const int16_t *w,
                     size_t n, size_t out, size_t in);
 
+/** y[o] += sum_c w[o][c] * x[c]: one frame's recurrent product added to its input part. */
+void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t out, size_t in);
+
 /**
  * y[i][o] += sum_j sum_c w[o][j][c] * x(i - (k-1-j)·d)[c], the dilated causal conv over a block of n
  * frames: a frame before the block is read from ring (S = (k-1)·d frames of
@@ -132,5 +135,12 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
  */
 void m7_gru_q15(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, int32_t *acc, size_t ts,
                 int16_t *h);
+
+/**
+ * An LSTM op (Keras; gates i, f, g, o) over a block of n frames: reads src (int16 Q15), writes h to dst;
+ * state: c[H] int32 Q15 then h[H] int16; acc: n frames of ts (>= 4H) int32.
+ */
+void m7_lstm_q15(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, int32_t *acc,
+                 size_t ts, int32_t *state);
 
 #endif /* M7_ENGINE_Q15_INTERNAL_H */
