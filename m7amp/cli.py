@@ -17,9 +17,11 @@ COMMANDS: dict[str, str] = {
     "demo": "m7amp.demo",
     "build": "m7amp.firmware",
     "sim": "m7amp.sim.cli",
+    "run": "m7amp.run",
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",
     "bench": "m7amp.bench",
+    "hostlink": "m7amp.hostlink_cli",
 }
 
 

@@ -25,6 +25,9 @@ requires_host_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no hos
 requires_shared_data = pytest.mark.skipif(
     shared_data_dir() is None, reason="../shared/data (real recordings) not present"
 )
+requires_gdb = pytest.mark.skipif(
+    shutil.which("gdb-multiarch") is None, reason="gdb-multiarch not installed (run `make test`)"
+)
 requires_qemu = pytest.mark.skipif(
     shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed (run `make test`)"
 )

@@ -1,58 +1,97 @@
-"""Fit the odd rational tanh approximation of firmware/engines/cmsis/src/m7_act_f32.c.
+"""Fit the piecewise-cubic tanh tables of firmware/engines/cmsis/src/m7_act_f32.c and write them as C.
 
-tanh(x) ~ x*P(s)/Q(s), s = x*x, on [0, CLAMP], with Q(0) = 1. The fit is our own: a linearised weighted
-least-squares (Sanathanan-Koerner) followed by Lawson re-weighting towards the minimax of the absolute
-error, all in float64 with numpy. It prints the float32 coefficients as C and the float64 model error.
+The f32 engine computes tanh(x) (and tanh(x/2) for the sigmoid) as a cubic in t = min(|x|, 16) whose four
+coefficients come from a table indexed by the float bits of |x|: 16 intervals per binade (the top 4
+mantissa bits), 256 intervals from 2^LOW up. Entry 0 also takes every |x| below 2^LOW and holds the odd
+series x - x^3/3 (exact to 1e-19 there), so +-0 stays +-0. Entries whose interval starts where tanh is 1
+to within 2^-26 hold the constant 1. The fit is our own: per interval, least squares on 200 Chebyshev
+nodes with Lawson re-weighting towards the minimax of the absolute error, in float64 with numpy; the
+coefficients are then rounded to float32 and the error is measured by emulating the float32 evaluation.
 
-Usage: .venv/bin/python tools/fit_tanh.py [num_degree_in_s den_degree_in_s]
+Usage: .venv/bin/python tools/fit_tanh.py > firmware/engines/cmsis/src/m7_act_table_f32.h
 """
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-CLAMP = 9.0  # tanh(x) rounds to 1.0f for x above about 9.01, so the fit needs only [0, 9]
+SUB_BITS = 4  # intervals per binade = 2^SUB_BITS
+N_ENTRIES = 256
+DEGREE = 3
+LIMIT = 16.0  # t = min(|x|, LIMIT): keeps t finite for +-inf (those entries are constant)
+NODES = 200
+# (C name, s, first binade) for tanh(s*x): tanh(x) rounds to 1 near x = 9, tanh(x/2) near 18.
+TABLES = (("m7_act_tanh_tab", 1.0, -12), ("m7_act_tanh_half_tab", 0.5, -11))
 
 
-def fit(m: int, n: int, iters: int = 60) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients p[0..m], q[0..n] (q[0] = 1), lowest power of s first."""
-    k = np.arange(4000)
-    x = CLAMP * 0.5 * (1 - np.cos(np.pi * (k + 0.5) / len(k)))  # Chebyshev nodes on [0, CLAMP]
-    t = np.tanh(x)
-    u = (x / CLAMP) ** 2  # scaled s in [0, 1] keeps the system well conditioned
-    a_p = x[:, None] * u[:, None] ** np.arange(m + 1)
-    a_q = -t[:, None] * u[:, None] ** np.arange(1, n + 1)
-    a = np.hstack([a_p, a_q])
-    q_prev = np.ones_like(x)
-    lawson = np.ones_like(x) / len(x)
-    for i in range(iters):
-        w = np.sqrt(lawson) / q_prev  # SK: divide the linearised residual by the previous Q
-        c, *_ = np.linalg.lstsq(a * w[:, None], t * w, rcond=None)
-        p, q = c[: m + 1], np.concatenate([[1.0], c[m + 1:]])
-        q_prev = np.polyval(q[::-1], u)
-        err = np.abs(x * np.polyval(p[::-1], u) / q_prev - t)
-        if i >= 10:  # Lawson: grow the weights where the error is large
-            lawson = lawson * err
-            lawson /= lawson.sum()
-    scale = CLAMP ** -(2.0 * np.arange(max(m, n) + 1))  # back from u = s / CLAMP^2 to s
-    return p * scale[: m + 1], q * scale[: n + 1]
+def bits(v: float) -> int:
+    return int(np.array([v], np.float32).view(np.uint32)[0])
+
+
+def from_bits(b: int) -> float:
+    return float(np.array([b], np.uint32).view(np.float32)[0])
+
+
+def fit_interval(fn, lo: float, hi: float) -> np.ndarray:
+    """float32 coefficients c0..c3 of the near-minimax cubic of fn on [lo, hi] (in |x|, not centred)."""
+    k = np.arange(NODES)
+    x = lo + (hi - lo) * 0.5 * (1 - np.cos(np.pi * (k + 0.5) / NODES))
+    a = np.vander(x / hi, DEGREE + 1, increasing=True)  # scaled to [0, 1] for conditioning
+    w = np.full(NODES, 1.0 / NODES)
+    for _ in range(15):
+        c, *_ = np.linalg.lstsq(a * np.sqrt(w)[:, None], fn(x) * np.sqrt(w), rcond=None)
+        w = w * (np.abs(a @ c - fn(x)) + 1e-30)
+        w /= w.sum()
+    return (c / hi ** np.arange(DEGREE + 1)).astype(np.float32)
+
+
+def evaluate(c: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The C evaluation in float32: Horner with fused multiply-adds (float64 products are exact)."""
+    t = np.minimum(x, np.float32(LIMIT))
+    p = np.full_like(t, c[3])
+    for d in (2, 1, 0):
+        p = (p.astype(np.float64) * t + np.float64(c[d])).astype(np.float32)
+    return p
+
+
+def table(s: float, low: int) -> tuple[np.ndarray, float]:
+    """The coefficients (N_ENTRIES x 4) for tanh(s*x) and the worst absolute error over sampled floats."""
+
+    def fn(x):
+        return np.tanh(s * x)
+
+    base, shift = bits(2.0**low), 23 - SUB_BITS
+    tab = np.zeros((N_ENTRIES, DEGREE + 1), np.float32)
+    worst = 0.0
+    for i in range(N_ENTRIES):
+        b0, b1 = base + (i << shift), base + ((i + 1) << shift)
+        lo, hi = (0.0 if i == 0 else from_bits(b0)), from_bits(b1)
+        if i == 0:
+            tab[i] = [0.0, s, 0.0, -(s**3) / 3.0]  # the odd series of tanh(s*x)
+        elif fn(lo) >= 1.0 - 2.0**-26:
+            tab[i] = [1.0, 0.0, 0.0, 0.0]
+        else:
+            tab[i] = fit_interval(fn, lo, hi)
+        xs = np.arange(0 if i == 0 else b0, b1, max(1, (b1 - b0) // 4096), dtype=np.uint32).view(np.float32)
+        worst = max(worst, float(np.max(np.abs(evaluate(tab[i], xs) - fn(xs.astype(np.float64))))))
+    return tab, worst
 
 
 def main() -> int:
-    m, n = (int(v) for v in sys.argv[1:3]) if len(sys.argv) >= 3 else (6, 3)
-    p, q = fit(m, n)
-    x = np.linspace(0.0, CLAMP, 200001)
-    pf, qf = p.astype(np.float32).astype(np.float64), q.astype(np.float32).astype(np.float64)
-    s = x * x
-    err = np.max(np.abs(x * np.polyval(p[::-1], s) / np.polyval(q[::-1], s) - np.tanh(x)))
-    err32 = np.max(np.abs(x * np.polyval(pf[::-1], s) / np.polyval(qf[::-1], s) - np.tanh(x)))
-    assert np.all(np.polyval(qf[::-1], s) > 0), "Q has a root in range"
-    print(f"/* fit degrees {m}/{n}: max |err| {err:.3e} (float64 coeffs), {err32:.3e} (float32 coeffs) */")
-    for name, c in (("P", p), ("Q", q)):
-        print(", ".join(f"{np.float32(v)!r}f".replace("np.float32(", "").replace(")", "") for v in c)
-              + f"  /* {name} */")
+    print("/* Generated by tools/fit_tanh.py; do not edit. Coefficients c0..c3 of a cubic in min(|x|, "
+          f"{LIMIT:g}),\n * indexed by the float bits of |x| (see m7_act_f32.c). */")
+    print("#ifndef M7_ACT_TABLE_F32_H\n#define M7_ACT_TABLE_F32_H\n")
+    print(f"#define M7_ACT_SUB_BITS {SUB_BITS}\n#define M7_ACT_ENTRIES {N_ENTRIES}")
+    print(f"#define M7_ACT_LIMIT {LIMIT}f")
+    for name, s, low in TABLES:
+        tab, worst = table(s, low)
+        print(f"\n/* first entry 2^{low} (bits 0x{bits(2.0**low):08x}); sampled max abs error {worst:.3e} */")
+        print(f"#define {name.upper()}_BASE 0x{bits(2.0**low):08x}u")
+        print(f"static const float {name}[{N_ENTRIES}][{DEGREE + 1}] = {{")
+        for row in tab:
+            print("    {" + ", ".join(f"{float(v)!r}f" if v else "0.0f" for v in row) + "},")
+        print("};")
+    print("\n#endif /* M7_ACT_TABLE_F32_H */")
     return 0
 
 

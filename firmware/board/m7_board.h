@@ -88,4 +88,42 @@ __attribute__((noreturn)) void m7_exit(int status);
 /* ---- faults (faults.c) ---- */
 void m7_faults_enable(void); /* MemManage, BusFault, UsageFault as their own exceptions */
 
+/* ---- audio: SAI1 full-duplex I2S on DMA2 (sai.c, dma.c, sai_clock.c; docs/audio.md) ---- */
+#include "m7_sai_clock.h"
+
+enum {
+    M7_AUDIO_OK = 0,
+    M7_AUDIO_ERR_RATE = -1,   /* no clock plan for the rate (48000 and 44100 only) */
+    M7_AUDIO_ERR_PLLSAI = -2, /* PLLSAIRDY did not follow PLLSAION */
+    M7_AUDIO_ERR_DMA = -3,    /* a DMA2 stream did not stop, or a bad stream setup */
+    M7_AUDIO_ERR_SAI = -4,    /* an SAI block did not stop */
+};
+#define M7_SAI1_TX_STREAM 1u /* DMA2 stream 1, channel 0 = SAI1_A */
+#define M7_SAI1_RX_STREAM 5u /* DMA2 stream 5, channel 0 = SAI1_B */
+
+/* One DMA2 stream in circular direct mode over a whole buffer of `items` items of 1 << size_log2 bytes. */
+typedef struct {
+    uint32_t stream;       /* 0..7 */
+    uint32_t channel;      /* request channel (CHSEL, RM0410 table 28) */
+    uint32_t dir;          /* DMA_SxCR_DIR_P2M or DMA_SxCR_DIR_M2P */
+    volatile void *periph; /* peripheral data register */
+    void *mem;             /* the circular buffer */
+    uint32_t items;        /* NDTR: items in the whole buffer (1..65535) */
+    uint32_t size_log2;    /* PSIZE = MSIZE: 0 byte, 1 half-word, 2 word */
+    uint32_t irq_enables;  /* DMA_SxCR_HTIE | DMA_SxCR_TCIE | DMA_SxCR_TEIE | DMA_SxCR_DMEIE, or 0 */
+} m7_dma_circular_t;
+int m7_dma2_start_circular(const m7_dma_circular_t *c); /* 0, or -1 (bad setup / stream did not stop) */
+int m7_dma2_stop(uint32_t stream);                      /* 0, or -1 if EN did not clear */
+uint32_t m7_dma2_flags(uint32_t stream);                /* the stream's DMA_FLAG_* bits */
+void m7_dma2_clear(uint32_t stream, uint32_t flags);
+static inline uint32_t m7_dma2_remaining(uint32_t stream) { return DMA2->S[stream].NDTR; }
+
+/* PLLSAI -> SAI1 kernel clock for a frame rate of 48000 or 44100 (m7_sai_clock.h); M7_AUDIO_* status. */
+int m7_sai1_clock_init(uint32_t rate_hz);
+/* Pins, both SAI1 blocks, both DMA streams, then start: rx and tx are circular int16 buffers of `frames`
+ * stereo frames ([frame][left, right]); the RX stream raises HT/TC (and TE) on DMA2_Stream5_IRQn. */
+int m7_sai1_duplex_start(uint32_t rate_hz, int16_t *rx, int16_t *tx, uint32_t frames);
+/* Error flags seen since the last call (block A's SR bits | block B's << 8), cleared. */
+uint32_t m7_sai1_errors(void);
+
 #endif /* M7_BOARD_H */

@@ -349,4 +349,157 @@ enum {
     M7_IRQ_COUNT = 110, /* external interrupts 0..109 in the vector table */
 };
 
+/* =========================== audio: PLLSAI, SAI1, DMA2, GPIOE (RM0410) =========================== */
+
+/* ---- RCC registers of the audio clocks. RCC_TypeDef above covers 0x84-0x8C with a reserved block, so
+ * they are named here by address (RM0410 §5.3.23-5.3.25). ---- */
+#define RCC_PLLI2SCFGR (*(volatile uint32_t *)(RCC_BASE + 0x84UL)) /* PLLI2S configuration */
+#define RCC_PLLSAICFGR (*(volatile uint32_t *)(RCC_BASE + 0x88UL)) /* PLLSAI configuration */
+#define RCC_DCKCFGR1 (*(volatile uint32_t *)(RCC_BASE + 0x8CUL))   /* dedicated clocks configuration 1 */
+
+#define RCC_CR_PLLI2SON (1UL << 26)
+#define RCC_CR_PLLI2SRDY (1UL << 27)
+#define RCC_CR_PLLSAION (1UL << 28)
+#define RCC_CR_PLLSAIRDY (1UL << 29)
+/* PLLSAI: VCO = (PLL source / PLLM) * PLLSAIN (input = the main PLL's, PLLM and PLLSRC are shared) */
+#define RCC_PLLSAICFGR_PLLSAIN_Pos 6U /* [14:6]  50 <= N <= 432, VCO 100..432 MHz */
+#define RCC_PLLSAICFGR_PLLSAIN_Msk (0x1FFUL << RCC_PLLSAICFGR_PLLSAIN_Pos)
+#define RCC_PLLSAICFGR_PLLSAIP_Pos 16U /* [17:16] 48 MHz domain = VCO / P: 00=2 01=4 10=6 11=8 */
+#define RCC_PLLSAICFGR_PLLSAIP_Msk (0x3UL << RCC_PLLSAICFGR_PLLSAIP_Pos)
+#define RCC_PLLSAICFGR_PLLSAIQ_Pos 24U /* [27:24] SAI/LTDC clock = VCO / Q, 2..15 */
+#define RCC_PLLSAICFGR_PLLSAIQ_Msk (0xFUL << RCC_PLLSAICFGR_PLLSAIQ_Pos)
+#define RCC_PLLSAICFGR_PLLSAIR_Pos 28U /* [30:28] LTDC clock = VCO / R, 2..7 */
+#define RCC_PLLSAICFGR_PLLSAIR_Msk (0x7UL << RCC_PLLSAICFGR_PLLSAIR_Pos)
+#define RCC_DCKCFGR1_PLLI2SDIVQ_Pos 0U /* [4:0]  SAI clock from PLLI2S = PLLI2S_Q / (DIVQ + 1) */
+#define RCC_DCKCFGR1_PLLI2SDIVQ_Msk (0x1FUL << RCC_DCKCFGR1_PLLI2SDIVQ_Pos)
+#define RCC_DCKCFGR1_PLLSAIDIVQ_Pos 8U /* [12:8] SAI clock from PLLSAI = PLLSAI_Q / (DIVQ + 1) */
+#define RCC_DCKCFGR1_PLLSAIDIVQ_Msk (0x1FUL << RCC_DCKCFGR1_PLLSAIDIVQ_Pos)
+#define RCC_DCKCFGR1_SAI1SEL_Pos 20U /* [21:20] SAI1 kernel clock: 00 PLLSAI_Q/DIVQ, 01 PLLI2S_Q/DIVQ, 10 I2S_CKIN */
+#define RCC_DCKCFGR1_SAI1SEL_Msk (0x3UL << RCC_DCKCFGR1_SAI1SEL_Pos)
+#define RCC_DCKCFGR1_SAI1SEL_PLLSAI (0x0UL << RCC_DCKCFGR1_SAI1SEL_Pos)
+
+#define RCC_AHB1ENR_GPIOEEN (1UL << 4)
+#define RCC_AHB1ENR_DMA2EN (1UL << 22)
+#define RCC_APB2ENR_SAI1EN (1UL << 22)
+
+/* ---- SAI: serial audio interface, SAI1 at 0x4001 5800 (RM0410 §35.5). Block A at +0x04, B at +0x24 ---- */
+typedef struct {
+    volatile uint32_t CR1;   /* 0x00 configuration 1 */
+    volatile uint32_t CR2;   /* 0x04 configuration 2 */
+    volatile uint32_t FRCR;  /* 0x08 frame configuration */
+    volatile uint32_t SLOTR; /* 0x0C slot */
+    volatile uint32_t IMR;   /* 0x10 interrupt mask */
+    volatile uint32_t SR;    /* 0x14 status */
+    volatile uint32_t CLRFR; /* 0x18 clear flag */
+    volatile uint32_t DR;    /* 0x1C data */
+} SAI_Block_TypeDef;
+M7_REG_CHECK(SAI_Block_TypeDef, DR, 0x1C);
+
+typedef struct {
+    volatile uint32_t GCR; /* 0x00 global configuration (sync with other SAIs) */
+    SAI_Block_TypeDef A;   /* 0x04 */
+    SAI_Block_TypeDef B;   /* 0x24 */
+} SAI_TypeDef;
+M7_REG_CHECK(SAI_TypeDef, A, 0x04);
+M7_REG_CHECK(SAI_TypeDef, B, 0x24);
+
+#define SAI_xCR1_MODE_Pos 0U /* [1:0] 00 master TX, 01 master RX, 10 slave TX, 11 slave RX */
+#define SAI_xCR1_MODE_MASTER_TX (0x0UL << SAI_xCR1_MODE_Pos)
+#define SAI_xCR1_MODE_SLAVE_RX (0x3UL << SAI_xCR1_MODE_Pos)
+#define SAI_xCR1_PRTCFG_Pos 2U /* [3:2] 00 free protocol (I2S is built from FRCR/SLOTR) */
+#define SAI_xCR1_DS_Pos 5U     /* [7:5] data size: 010 8, 011 10, 100 16, 101 20, 110 24, 111 32 bits */
+#define SAI_xCR1_DS_Msk (0x7UL << SAI_xCR1_DS_Pos)
+#define SAI_xCR1_DS_16 (0x4UL << SAI_xCR1_DS_Pos)
+#define SAI_xCR1_LSBFIRST (1UL << 8)
+#define SAI_xCR1_CKSTR (1UL << 9) /* 1: outputs change on SCK falling edge, inputs sampled on rising */
+#define SAI_xCR1_SYNCEN_Pos 10U   /* [11:10] 00 asynchronous, 01 synchronous with the other block */
+#define SAI_xCR1_SYNCEN_Msk (0x3UL << SAI_xCR1_SYNCEN_Pos)
+#define SAI_xCR1_SYNCEN_INTERNAL (0x1UL << SAI_xCR1_SYNCEN_Pos)
+#define SAI_xCR1_MONO (1UL << 12)
+#define SAI_xCR1_OUTDRIV (1UL << 13)
+#define SAI_xCR1_SAIEN (1UL << 16)
+#define SAI_xCR1_DMAEN (1UL << 17)
+#define SAI_xCR1_NODIV (1UL << 19)
+#define SAI_xCR1_MCKDIV_Pos 20U /* [23:20] MCLK = SAI_CK / (2 * MCKDIV), or SAI_CK when 0; FS = MCLK / 256 */
+#define SAI_xCR1_MCKDIV_Msk (0xFUL << SAI_xCR1_MCKDIV_Pos)
+#define SAI_xCR2_FTH_Pos 0U /* [2:0] FIFO threshold: 000 empty, 001 1/4, 010 1/2, 011 3/4, 100 full */
+#define SAI_xCR2_FTH_QUARTER (0x1UL << SAI_xCR2_FTH_Pos)
+#define SAI_xCR2_FFLUSH (1UL << 3)
+#define SAI_xFRCR_FRL_Pos 0U    /* [7:0] frame length - 1 (bit clocks) */
+#define SAI_xFRCR_FSALL_Pos 8U  /* [14:8] FS active length - 1 */
+#define SAI_xFRCR_FSDEF (1UL << 16) /* FS is start of frame + channel side (I2S word select) */
+#define SAI_xFRCR_FSPOL (1UL << 17) /* 0: FS active low */
+#define SAI_xFRCR_FSOFF (1UL << 18) /* 1: FS asserted one bit before the first bit of slot 0 */
+#define SAI_xSLOTR_FBOFF_Pos 0U  /* [4:0] first bit offset in the slot */
+#define SAI_xSLOTR_SLOTSZ_Pos 6U /* [7:6] 00 = data size, 01 16 bits, 10 32 bits */
+#define SAI_xSLOTR_SLOTSZ_32 (0x2UL << SAI_xSLOTR_SLOTSZ_Pos)
+#define SAI_xSLOTR_NBSLOT_Pos 8U   /* [11:8] slots - 1 */
+#define SAI_xSLOTR_SLOTEN_Pos 16U  /* [31:16] slot enables */
+#define SAI_xSR_OVRUDR (1UL << 0)  /* overrun (RX) / underrun (TX) */
+#define SAI_xSR_WCKCFG (1UL << 2)  /* wrong clock configuration */
+#define SAI_xSR_AFSDET (1UL << 5)  /* anticipated frame sync (slave) */
+#define SAI_xSR_LFSDET (1UL << 6)  /* late frame sync (slave) */
+#define SAI_xCLRFR_ALL 0x77UL      /* COVRUDR CMUTEDET CWCKCFG CCNRDY CAFSDET CLFSDET (bit 3 reserved) */
+
+/* ---- DMA2, 0x4002 6400 (RM0410 §8.5). Streams at 0x10 + 0x18 * n ---- */
+typedef struct {
+    volatile uint32_t CR;   /* 0x00 configuration */
+    volatile uint32_t NDTR; /* 0x04 number of data items still to transfer */
+    volatile uint32_t PAR;  /* 0x08 peripheral address */
+    volatile uint32_t M0AR; /* 0x0C memory 0 address */
+    volatile uint32_t M1AR; /* 0x10 memory 1 address (double-buffer mode) */
+    volatile uint32_t FCR;  /* 0x14 FIFO control */
+} DMA_Stream_TypeDef;
+M7_REG_CHECK(DMA_Stream_TypeDef, FCR, 0x14);
+
+typedef struct {
+    volatile uint32_t LISR;  /* 0x00 low interrupt status (streams 0-3) */
+    volatile uint32_t HISR;  /* 0x04 high interrupt status (streams 4-7) */
+    volatile uint32_t LIFCR; /* 0x08 low interrupt flag clear */
+    volatile uint32_t HIFCR; /* 0x0C high interrupt flag clear */
+    DMA_Stream_TypeDef S[8]; /* 0x10 + 0x18 * n */
+} DMA_TypeDef;
+M7_REG_CHECK(DMA_TypeDef, S, 0x10);
+_Static_assert(sizeof(DMA_TypeDef) == 0x10 + 8 * 0x18, "DMA_TypeDef size");
+
+#define DMA_SxCR_EN (1UL << 0)
+#define DMA_SxCR_DMEIE (1UL << 1)
+#define DMA_SxCR_TEIE (1UL << 2)
+#define DMA_SxCR_HTIE (1UL << 3)
+#define DMA_SxCR_TCIE (1UL << 4)
+#define DMA_SxCR_DIR_Pos 6U /* [7:6] 00 peripheral-to-memory, 01 memory-to-peripheral */
+#define DMA_SxCR_DIR_P2M (0x0UL << DMA_SxCR_DIR_Pos)
+#define DMA_SxCR_DIR_M2P (0x1UL << DMA_SxCR_DIR_Pos)
+#define DMA_SxCR_CIRC (1UL << 8)
+#define DMA_SxCR_PINC (1UL << 9)
+#define DMA_SxCR_MINC (1UL << 10)
+#define DMA_SxCR_PSIZE_Pos 11U /* [12:11] 00 byte, 01 half-word, 10 word */
+#define DMA_SxCR_MSIZE_Pos 13U /* [14:13] same encoding */
+#define DMA_SxCR_PL_Pos 16U    /* [17:16] priority: 11 very high */
+#define DMA_SxCR_DBM (1UL << 18)
+#define DMA_SxCR_CT (1UL << 19)
+#define DMA_SxCR_CHSEL_Pos 25U /* [28:25] request channel 0..15 (4 bits on the F76x) */
+#define DMA_SxCR_CHSEL_Msk (0xFUL << DMA_SxCR_CHSEL_Pos)
+/* Stream flags, as 6-bit groups in LISR/HISR at bit 0, 6, 16, 22 for streams 0/4, 1/5, 2/6, 3/7. */
+#define DMA_FLAG_FEIF (1UL << 0) /* FIFO error */
+#define DMA_FLAG_DMEIF (1UL << 2) /* direct mode error */
+#define DMA_FLAG_TEIF (1UL << 3) /* transfer error */
+#define DMA_FLAG_HTIF (1UL << 4) /* half transfer */
+#define DMA_FLAG_TCIF (1UL << 5) /* transfer complete */
+#define DMA_FLAG_ALL 0x3DUL
+
+#define GPIOE_BASE 0x40021000UL
+#define SAI1_BASE 0x40015800UL
+#define DMA2_BASE 0x40026400UL
+#define GPIOE ((GPIO_TypeDef *)GPIOE_BASE)
+#define SAI1 ((SAI_TypeDef *)SAI1_BASE)
+#define DMA2 ((DMA_TypeDef *)DMA2_BASE)
+
+/* interrupt numbers of the audio path (RM0410 table 40) */
+enum {
+    DMA2_Stream1_IRQn = 57,
+    DMA2_Stream5_IRQn = 68,
+    SAI1_IRQn = 87,
+};
+
 #endif /* M7_STM32F767_H */

@@ -34,6 +34,7 @@ typedef struct {
     uint64_t instructions;
     uint64_t stop_at;      /* stop when cycles >= stop_at */
     uint64_t last_block;   /* address of the block executing now (for fault reports) */
+    uint64_t last_size;    /* its size in bytes (the debugger un-counts the part a stop skipped) */
     uint32_t stopped;      /* why the hook stopped: 1 = time (or requested), 2 = mask change, 3 = error */
     uint32_t watch_mask;   /* 1: compare masks each block */
     uint32_t mask_regs[3]; /* unicorn register ids of PRIMASK, BASEPRI, FAULTMASK */
@@ -142,6 +143,7 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         s->used++;
     }
     s->last_block = address;
+    s->last_size = size;
     e->count++;
     s->instructions += e->instructions;
     s->cycles += e->cycles;

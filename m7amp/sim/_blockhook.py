@@ -40,6 +40,7 @@ class BhState(ctypes.Structure):
         ("instructions", ctypes.c_uint64),
         ("stop_at", ctypes.c_uint64),
         ("last_block", ctypes.c_uint64),
+        ("last_size", ctypes.c_uint64),
         ("stopped", ctypes.c_uint32),
         ("watch_mask", ctypes.c_uint32),
         ("mask_regs", ctypes.c_uint32 * 3),

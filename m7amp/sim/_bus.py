@@ -88,6 +88,10 @@ class Bus:
             self.error = exc
         uc.emu_stop()
 
+    def is_mmio(self, addr: int) -> bool:
+        """Is ``addr`` in a page mapped as MMIO (some peripheral's registers)?"""
+        return addr - addr % self.page in self._pages
+
     def lookup(self, addr: int) -> tuple[Peripheral, int] | None:
         hit = self.words.get(addr)
         if hit is not None:
@@ -110,6 +114,8 @@ class Bus:
         if self.trace is not None:
             pc = uc.reg_read(UC_ARM_REG_PC)
             self.trace(f"[{periph.name}] pc=0x{pc:08x} R {periph.register_name(off)} = 0x{value:08x}")
+        for observer in self.board.on_access:
+            observer(periph, off, "R", value, 0xFFFFFFFF)
         shift = (addr & 3) * 8
         return (value >> shift) & ((1 << (size * 8)) - 1)
 
@@ -128,4 +134,6 @@ class Bus:
             pc = uc.reg_read(UC_ARM_REG_PC)
             self.trace(f"[{periph.name}] pc=0x{pc:08x} W {periph.register_name(off)} = 0x{value:08x}"
                        + ("" if mask == 0xFFFFFFFF else f" (mask 0x{mask:08x})"))
+        for observer in self.board.on_access:
+            observer(periph, off, "W", value, mask)
         periph.write(off, value, mask)

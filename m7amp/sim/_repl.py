@@ -11,6 +11,7 @@ reads its memory map, peripheral addresses and IRQ lines through this module. Su
         key: value                   (indented property: number, "string", true/false or a name)
         -> nvic@39                   (default IRQ line to a controller input)
         IRQ -> cpu@0                 (named IRQ line)
+        3 -> nvic@59                 (numbered IRQ line, e.g. a DMA stream)
 
 Anything else (``using``, ``init:`` blocks, multi-line strings) is rejected with the line number.
 """
@@ -29,7 +30,7 @@ _HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>[A-Za-z_][\w.]*)\s
 _SYSBUS = re.compile(r"^sysbus(?:\s+(?P<addr>.+))?$")
 _RANGE = re.compile(r"^<\s*(?P<start>\w+)\s*,\s*\+\s*(?P<size>\w+)\s*>$")
 _PROP = re.compile(r"^(?P<key>[A-Za-z_]\w*)\s*:\s*(?P<value>.+)$")
-_IRQ = re.compile(r"^(?:(?P<line>[A-Za-z_]\w*)\s+)?->\s*(?P<target>[A-Za-z_]\w*)\s*@\s*(?P<num>\w+)$")
+_IRQ = re.compile(r"^(?:(?P<line>[A-Za-z_]\w*|\d+)\s+)?->\s*(?P<target>[A-Za-z_]\w*)\s*@\s*(?P<num>\w+)$")
 
 
 @dataclass

@@ -30,7 +30,9 @@ from unicorn import (
     UC_HOOK_CODE,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_UNMAPPED,
+    UC_HOOK_MEM_READ,
     UC_HOOK_MEM_READ_UNMAPPED,
+    UC_HOOK_MEM_WRITE,
     UC_HOOK_MEM_WRITE_PROT,
     UC_HOOK_MEM_WRITE_UNMAPPED,
     UC_MEM_FETCH_UNMAPPED,
@@ -127,6 +129,10 @@ class Simulator:
         self._cycle_model_enabled = cycle_model
         self._trace = trace
         self.on_uart: Callable[[str], None] | None = None
+        # observers (m7amp/sim/trace.py, profile.py): (peripheral, offset, "R"/"W", value, mask) per MMIO
+        # access; ("entry"/"return", exception number) per exception. They survive reset().
+        self.on_access: list[Callable[[periph.Peripheral, int, str, int, int], None]] = []
+        self.on_exception: list[Callable[[str, int], None]] = []
         self.boot_vtor = BOOT_VTOR
         self._build()
 
@@ -151,7 +157,15 @@ class Simulator:
         self._sleeping = False
         self._div_hooks: list[int] = []
         self._div_hooks_wanted = False
+        self._watchers: list[list[Any]] = []  # [lo, hi, on_write, active]
+        self._watched_pages: dict[int, bytearray] = {}
+        self._watch_wanted = False
         self._time_mark = (0, 0.0)  # (cycles, seconds) at the last clock change
+        self._breakpoints: dict[int, int] = {}  # address -> unicorn hook (debugger)
+        self._watchpoints: dict[tuple[int, int, str], int] = {}  # (address, length, kind) -> hook
+        self._debug_stop: tuple[str, int] | None = None  # ("breakpoint", pc) / ("watch"/..., data address)
+        self._debug_suspended = False
+        self._stepping = False  # the last emu_start counted instructions (see step())
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         uc.ctl_set_cpu_model(arm.UC_CPU_ARM_CORTEX_M7)  # UC_MODE_MCLASS would give an M33 without FP64
         self.uc = uc
@@ -192,7 +206,9 @@ class Simulator:
                 self.peripherals[entry.name] = tag
                 continue
             for cls in models:
-                kwargs = {"irq": entry.irq} if cls is periph.Usart else {}
+                kwargs: dict[str, Any] = {"irq": entry.irq} if cls in (periph.Usart, periph.Sai) else {}
+                if cls is periph.Dma:  # numbered lines, one per stream
+                    kwargs = {"irqs": {int(line): n for line, (_, n) in entry.irqs.items() if line.isdigit()}}
                 model = cls(self, entry.name if len(models) == 1 else cls.__name__.lower(), entry.address,
                             entry.size, **kwargs)
                 self.bus.attach(model)
@@ -294,6 +310,9 @@ class Simulator:
         self.scheduler.clear()
         for model in self.peripherals.values():
             model.reset()
+        for watch in self._watchers:  # the models that armed them were reset
+            watch[3] = False
+        self._watch_wanted = bool(self._watchers)
         self._time_mark = (self.cycles, self.simulated_seconds)
         self._core_hz = self.rcc.hclk_hz() if self.rcc else 16_000_000
         self._sleeping = False
@@ -406,41 +425,111 @@ class Simulator:
         return self._uart.decode("latin-1")
 
     # memory ---------------------------------------------------------------------------------------------
-    def _in_guard_page(self, address: int) -> bool:
-        gp = getattr(self, "_guard_page", None)
-        return gp is not None and gp[0] <= address < gp[0] + len(gp[1])
+    def _python_page(self, address: int) -> tuple[int, bytearray] | None:
+        """The Python-backed page span (stack guard, watched RAM) holding ``address``, if any."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return lo, buf
+        return None
+
+    def _python_pages(self) -> list[tuple[int, bytearray]]:
+        guard = getattr(self, "_guard_page", None)
+        return ([guard] if guard else []) + list(self._watched_pages.items())
+
+    def _span_end(self, address: int, end: int) -> int:
+        """End of the run of ``address`` that lies in one kind of memory (unicorn or a Python page)."""
+        for lo, buf in self._python_pages():
+            if lo <= address < lo + len(buf):
+                return min(end, lo + len(buf))
+            if address < lo < end:
+                end = lo
+        return end
 
     def read_memory(self, address: int, size: int) -> bytes:
         """Bytes of simulated memory (flash, RAM); raises M7Error for unmapped addresses."""
-        out = bytearray()
-        for addr in range(address, address + size):
-            if self._in_guard_page(addr):
-                lo, buf = self._guard_page
-                out.append(buf[addr - lo])
+        out, addr, end = bytearray(), address, address + size
+        while addr < end:
+            stop = self._span_end(addr, end)
+            page = self._python_page(addr)
+            if page is not None:
+                out += page[1][addr - page[0]:stop - page[0]]
             else:
-                break
-        if len(out) == size:
-            return bytes(out)
-        try:
-            return bytes(out) + bytes(self.uc.mem_read(address + len(out), size - len(out)))
-        except UcError:
-            raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+                try:
+                    out += self.uc.mem_read(addr, stop - addr)
+                except UcError:
+                    raise M7Error(f"cannot read 0x{address:08x}+{size}: not mapped") from None
+            addr = stop
+        return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:
         """Write simulated memory (also flash: this is how the firmware is 'programmed')."""
-        for i, byte in enumerate(data):
-            if not self._in_guard_page(address + i):
-                data = data[i:]
-                address += i
-                break
-            lo, buf = self._guard_page
-            buf[address + i - lo] = byte
-        else:
-            return
-        try:
-            self.uc.mem_write(address, bytes(data))
-        except UcError:
-            raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+        addr, end = address, address + len(data)
+        while addr < end:
+            stop = self._span_end(addr, end)
+            chunk = bytes(data[addr - address:stop - address])
+            page = self._python_page(addr)
+            if page is not None:
+                page[1][addr - page[0]:stop - page[0]] = chunk
+            else:
+                try:
+                    self.uc.mem_write(addr, chunk)
+                except UcError:
+                    raise M7Error(f"cannot write 0x{address:08x}+{len(data)}: not mapped") from None
+            addr = stop
+
+    # watched RAM (hook for the DMA model: which buffer halves did the CPU rewrite) ----------------------
+    def watch_writes(self, lo: int, hi: int, on_write: Callable[[int, int], None]) -> int:
+        """Register a watch (inactive) on RAM ``[lo, hi)``; return its id for ``set_watch``.
+
+        While a watch is active, ``on_write(address, size)`` is called for every CPU store into its range.
+        The 1 KB pages holding active ranges become MMIO backed by a bytearray (switched at the next slice
+        boundary), as the stack guard's page does: only accesses to those pages pay a Python call while
+        they are watched. A ranged unicorn memory hook would slow every store of the program (measured:
+        about 2x), so watches are meant to be short: the DMA model arms one per buffer half only until
+        the firmware's first store into it."""
+        self._watchers.append([lo, hi, on_write, False])
+        return len(self._watchers) - 1
+
+    def set_watch(self, watch: int, active: bool) -> None:
+        if self._watchers[watch][3] != active:
+            self._watchers[watch][3] = active
+            self._watch_wanted = True
+            self.request_stop()
+
+    def _sync_watches(self) -> None:
+        """Make exactly the pages of active watches Python-backed."""
+        self._watch_wanted = False
+        guard = getattr(self, "_guard_page", None)
+        wanted: set[int] = set()
+        for lo, hi, _, active in self._watchers:
+            if active:
+                wanted.update(range(lo - lo % self.page, hi, self.page))
+        for page in [p for p in self._watched_pages if p not in wanted]:
+            buf = self._watched_pages.pop(page)
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mem_map(page, self.page, UC_PROT_ALL)
+            self.uc.mem_write(page, bytes(buf))
+        for page in sorted(wanted - set(self._watched_pages)):
+            if guard and guard[0] <= page < guard[0] + len(guard[1]):
+                self.warn(f"RAM at 0x{page:08x} shares the stack guard's page: stores there are not watched")
+                continue
+            buf = bytearray(self.uc.mem_read(page, self.page))
+            self.uc.mem_unmap(page, self.page)
+            self.uc.mmio_map(page, self.page, self._watched_read, buf, self._watched_write, (page, buf))
+            self._watched_pages[page] = buf
+
+    @staticmethod
+    def _watched_read(uc: Uc, offset: int, size: int, buf: bytearray) -> int:
+        return int.from_bytes(buf[offset:offset + size], "little")
+
+    def _watched_write(self, uc: Uc, offset: int, size: int, value: int,
+                       where: tuple[int, bytearray]) -> None:
+        page, buf = where
+        buf[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        address = page + offset
+        for lo, hi, on_write, active in self._watchers:
+            if active and lo <= address < hi:
+                on_write(address, size)
 
     def _read_word(self, address: int) -> int:
         return struct.unpack("<I", self.read_memory(address, 4))[0]
@@ -612,6 +701,8 @@ class Simulator:
         if self._trace is not None:
             self._trace(f"exception {exc} entry: return 0x{ret:08x}, frame 0x{frame:08x}"
                         f"{' (FP)' if fpca else ''}, handler {self.firmware.describe(self._pc)}")
+        for observer in self.on_exception:
+            observer("entry", exc)
 
     def _exception_return(self, pc: int) -> None:
         """Exception return (B1.5.8): pop the frame chosen by EXC_RETURN, restore mode, stack, FP state."""
@@ -656,6 +747,8 @@ class Simulator:
         self._pc = ret & ~1
         if self._trace is not None:
             self._trace(f"exception {ipsr} return to {self.firmware.describe(self._pc)}")
+        for observer in self.on_exception:
+            observer("return", ipsr)
         if to_thread and self.scb.regs[0xD10] & 2 and self._takeable() is None:
             self._sleeping = True  # SCR.SLEEPONEXIT
 
@@ -728,6 +821,8 @@ class Simulator:
         self._until = re.compile(until) if until else None
         self._line_start = len(self._uart)
         self._until_hit = False
+        self._debug_stop = None
+        self._stepping = False
         limit = self.cycles + max_cycles if max_cycles is not None else NEVER
         start_instructions, t0 = self.instructions, time.perf_counter()
         reason = self._loop(limit)
@@ -735,8 +830,9 @@ class Simulator:
                          time.perf_counter() - t0, self.simulated_seconds, self._fault,
                          self.instructions - start_instructions, list(self.warnings))
 
-    def _loop(self, limit: int) -> str:
+    def _loop(self, limit: int, step: bool = False) -> str:
         uc, st = self.uc, self.hook.state
+        stepped = False
         while True:
             if self._exit_status is not None:
                 return "exit"
@@ -748,6 +844,8 @@ class Simulator:
             if self._breakpoint:
                 self._breakpoint = False
                 return "breakpoint"
+            if self._debug_stop is not None:
+                return "watchpoint" if self._debug_stop[0] != "breakpoint" else "breakpoint"
             if self._reset_requested:
                 self._system_reset()
             if self._div_hooks_wanted:
@@ -757,6 +855,8 @@ class Simulator:
                 self._take_exceptions()
             except _HaltError:
                 continue
+            if stepped:  # after due events and exception entry: a step may end on a handler's first insn
+                return "step"
             if self.cycles >= limit:
                 return "max-cycles"
             if self._sleeping:
@@ -768,6 +868,8 @@ class Simulator:
                         return "idle"
                     st.cycles = min(wake, limit)  # WFI: skip virtual time to the next event
                     continue
+            if self._watch_wanted:
+                self._sync_watches()  # after events and exception entry: before the CPU runs again
             st.stop_at = min(self.scheduler.next_time, limit)
             st.stopped = 0
             pending_masked = self.nvic.any_pending()
@@ -780,7 +882,7 @@ class Simulator:
             self._mem_fault = None
             self._running = True
             try:
-                uc.emu_start(self._pc | 1, _UNTIL)
+                uc.emu_start(self._pc | 1, _UNTIL, count=1 if step else 0)
             except UcError as err:
                 self._running = False
                 self._fault_from_uc_error(err)
@@ -794,6 +896,10 @@ class Simulator:
             if st.stopped == STOP_ERROR:
                 raise M7Error("the simulator's block hook failed (out of memory)")
             self._pc = uc.reg_read(arm.UC_ARM_REG_PC)
+            if (step or self._debug_stop) and not st.stopped:
+                stepped = step
+                if self._fault is None and self._intr is None:
+                    self._uncount_rest_of_block()
             if self._fault is not None:
                 continue
             if self._intr is not None:
@@ -826,3 +932,110 @@ class Simulator:
         total = sum(v[0] for v in per.values()) or 1
         rows = sorted(((k, v[0], v[1], v[0] / total) for k, v in per.items()), key=lambda r: (-r[1], r[0]))
         return rows[:top]
+
+    # debugging (m7amp/sim/gdb.py) ---------------------------------------------------------------------
+    @property
+    def resume_pc(self) -> int:
+        """Where execution resumes (the run loop's PC: an exception entry sets it before the CPU's PC)."""
+        return self._pc
+
+    @resume_pc.setter
+    def resume_pc(self, value: int) -> None:
+        self._pc = value & ~1
+        self.uc.reg_write(arm.UC_ARM_REG_PC, self._pc)
+
+    @property
+    def debug_stop(self) -> tuple[str, int] | None:
+        """Why the last run stopped on a debugger breakpoint or watchpoint: (kind, address)."""
+        return self._debug_stop
+
+    def step(self) -> RunResult:
+        """Execute one instruction (due events and pending exceptions first, as ``run`` does).
+        Breakpoints and watchpoints are ignored for that instruction (a debugger steps over them)."""
+        self._debug_stop = None
+        self._debug_suspended = True
+        if not self._stepping:
+            # unicorn adds its instruction-count hook for emu_start(count=...) without flushing: blocks
+            # translated before would never call it (a tight loop would run forever). It flushes itself
+            # when a run without count removes the hook again.
+            self._stepping = True
+            self.uc.ctl_flush_tb()
+        start_instructions, t0 = self.instructions, time.perf_counter()
+        try:
+            reason = self._loop(NEVER, step=True)
+        finally:
+            self._debug_suspended = False
+        return RunResult(reason, self._exit_status, self.cycles, self.instructions, self.uart_text,
+                         time.perf_counter() - t0, self.simulated_seconds, self._fault,
+                         self.instructions - start_instructions, list(self.warnings))
+
+    def system_reset(self) -> None:
+        """A debugger's reset: as AIRCR.SYSRESETREQ (memory kept), halted at the reset vector."""
+        self._system_reset()
+
+    def has_breakpoint(self, address: int) -> bool:
+        return address & ~1 in self._breakpoints
+
+    def add_breakpoint(self, address: int) -> None:
+        """Stop before the instruction at ``address`` executes (a code hook on that address only)."""
+        address &= ~1
+        if address not in self._breakpoints:
+            self._breakpoints[address] = self.uc.hook_add(UC_HOOK_CODE, self._on_breakpoint, None,
+                                                          address, address)
+            self.uc.ctl_flush_tb()
+
+    def remove_breakpoint(self, address: int) -> bool:
+        hook = self._breakpoints.pop(address & ~1, None)
+        if hook is None:
+            return False
+        self.uc.hook_del(hook)
+        self.uc.ctl_flush_tb()
+        return True
+
+    def add_watchpoint(self, address: int, length: int, kind: str) -> None:
+        """Stop at the instruction that accesses [address, address+length) of RAM: kind "watch" (write),
+        "rwatch" (read) or "awatch" (either). The access has happened (a load is repeated when execution
+        resumes, as if the instruction had not run). Memory hooks exist only while a watchpoint does."""
+        key = (address, length, kind)
+        if key not in self._watchpoints:
+            types = {"watch": UC_HOOK_MEM_WRITE, "rwatch": UC_HOOK_MEM_READ,
+                     "awatch": UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE}[kind]
+            self._watchpoints[key] = self.uc.hook_add(
+                types, lambda uc, access, addr, size, value, _, _kind=kind: self._on_watch(uc, _kind, addr),
+                None, address, address + length - 1)
+            self.uc.ctl_flush_tb()
+
+    def remove_watchpoint(self, address: int, length: int, kind: str) -> bool:
+        hook = self._watchpoints.pop((address, length, kind), None)
+        if hook is None:
+            return False
+        self.uc.hook_del(hook)
+        self.uc.ctl_flush_tb()
+        return True
+
+    def _on_breakpoint(self, uc: Uc, address: int, size: int, _: object) -> None:
+        if self._debug_suspended or self.hook.state.stopped or self._debug_stop is not None:
+            return
+        self._debug_stop = ("breakpoint", address)
+        self._stop_flag = True  # not a WFI return
+        uc.emu_stop()
+
+    def _on_watch(self, uc: Uc, kind: str, address: int) -> None:
+        if self._debug_suspended or self._debug_stop is not None:
+            return
+        self._debug_stop = (kind, address)
+        self._stop_flag = True
+        uc.emu_stop()
+
+    def _uncount_rest_of_block(self) -> None:
+        """The block hook counts a whole block when it starts, but a debugger stop (single step,
+        breakpoint, watchpoint) leaves PC inside the last block counted (at its start when the step ended
+        on a branch: the hook has already counted the target block): take off the instructions from PC
+        to the block's end. They are counted again as the block unicorn translates from PC when execution
+        resumes, so the totals equal those of an undisturbed run."""
+        st = self.hook.state
+        end, pc = st.last_block + st.last_size, self._pc
+        if st.last_block <= pc < end:
+            instructions, cycles = self._cost_block(pc, end - pc)
+            st.instructions -= instructions
+            st.cycles -= cycles

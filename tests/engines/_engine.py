@@ -3,8 +3,11 @@ wrapper of its f32 API (m7_engine.h)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import platform
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,59 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_DIR = REPO / "firmware" / "engines" / "cmsis"
 ENGINE_SOURCES = sorted((ENGINE_DIR / "src").glob("*.c"))
-CFLAGS = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+# The engine's own flags, the same on the host and the target: no implicit contraction of a*b+c, so the
+# only fused multiply-adds are the explicit fmaf calls (VFMA on the M7), and both round identically.
+CFLAGS = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffp-contract=off"]
+
+
+def _host_cflags() -> list[str]:
+    """CFLAGS for the host cc: with -mfma on an x86 CPU that has FMA, so fmaf is one instruction (without
+    it fmaf is a libm call with the same result)."""
+    if platform.machine() in ("x86_64", "AMD64"):
+        with contextlib.suppress(OSError):
+            if " fma " in Path("/proc/cpuinfo").read_text():
+                return [*CFLAGS, "-mfma"]
+    return CFLAGS
+
+
+HOST_CFLAGS = _host_cflags()
+
+# The target runs with FPSCR.FZ (flush denormal inputs and results to zero: firmware/board/fpu.c). The
+# host reproduces it around each engine call (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ), and only there, so
+# numpy in the same process keeps IEEE denormals.
+FTZ_C = """
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+unsigned glue_ftz_enter(void) { unsigned old = _mm_getcsr(); _mm_setcsr(old | 0x8040u); return old; }
+void glue_ftz_leave(unsigned old) { _mm_setcsr(old); }
+#elif defined(__aarch64__)
+unsigned glue_ftz_enter(void)
+{
+    unsigned long old;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(old));
+    __asm__ volatile("msr fpcr, %0" : : "r"(old | (1ul << 24)));
+    return (unsigned)old;
+}
+void glue_ftz_leave(unsigned old) { __asm__ volatile("msr fpcr, %0" : : "r"((unsigned long)old)); }
+#else
+#error "host flush-to-zero: add this CPU"
+#endif
+"""
+
+
+def type_ftz(lib: ctypes.CDLL) -> None:
+    lib.glue_ftz_enter.argtypes, lib.glue_ftz_enter.restype = [], ctypes.c_uint
+    lib.glue_ftz_leave.argtypes, lib.glue_ftz_leave.restype = [ctypes.c_uint], None
+
+
+@contextlib.contextmanager
+def flush_to_zero(lib: ctypes.CDLL) -> Iterator[None]:
+    """Run the block with denormals flushed to zero, as on the target (``lib`` carries FTZ_C)."""
+    old = lib.glue_ftz_enter()
+    try:
+        yield
+    finally:
+        lib.glue_ftz_leave(old)
 
 # Status codes of m7_engine.h (the tests check the C enum against these names).
 STATUS = {
@@ -33,15 +88,18 @@ const unsigned long glue_state_bytes = M7_ENGINE_STATE_BYTES_F32({macro});
 const unsigned long glue_scratch_bytes = M7_ENGINE_SCRATCH_BYTES_F32({macro}, {block}u);
 const int glue_status[] = {{ {status} }};
 const unsigned long glue_max_knobs = M7_ENGINE_MAX_KNOBS;
-"""
+""" + FTZ_C.replace("{", "{{").replace("}", "}}")
 
 
-def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision: str) -> ctypes.CDLL:
+def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision: str,
+                 defines: tuple[str, ...] = ()) -> ctypes.CDLL:
     """Compile the engine, one package's model sources and a glue file into ``so``; type the API of
-    ``precision`` ("f32" or "q15": the two APIs differ only in their suffix)."""
+    ``precision`` ("f32" or "q15": the two APIs differ only in their suffix). ``defines``: extra
+    preprocessor names (e.g. M7E_GENERIC_KERNELS)."""
     glue_c = so.with_suffix(".glue.c")
     glue_c.write_text(glue)
-    cmd = ["cc", *CFLAGS, "-shared", "-fPIC", "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
+    cmd = ["cc", *HOST_CFLAGS, *(f"-D{d}" for d in defines), "-shared", "-fPIC",
+           "-I", str(ENGINE_DIR / "include"), "-I", str(c_dir),
            *(str(s) for s in ENGINE_SOURCES), *(str(c_dir / s) for s in sources), str(glue_c),
            "-o", str(so), "-lm"]
     subprocess.run(cmd, check=True)
@@ -53,15 +111,18 @@ def build_engine(c_dir: Path, sources: list[str], glue: str, so: Path, precision
     for name, (argtypes, restype) in api.items():
         fn = getattr(lib, f"m7_engine_{name}_{precision}")
         fn.argtypes, fn.restype = argtypes, restype
+    if hasattr(lib, "glue_ftz_enter"):
+        type_ftz(lib)
     return lib
 
 
 class EngineLib:
     """The engine and the model sources of one package compiled into one shared library."""
 
-    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
+    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path,
+                 defines: tuple[str, ...] = ()):
         glue = _GLUE.format(sym=symbol, macro=symbol.upper(), block=GLUE_BLOCK, status=", ".join(STATUS))
-        self.lib = build_engine(c_dir, sources, glue, out_dir / "engine_f32.so", "f32")
+        self.lib = build_engine(c_dir, sources, glue, out_dir / "engine_f32.so", "f32", defines)
         self.symbol = symbol
 
     def glue(self, name: str) -> int:
@@ -119,8 +180,8 @@ class Engine:
             self.scratch, self.scratch_bytes // 4)
 
     def process(self, audio: np.ndarray, knobs: np.ndarray | None, out: np.ndarray) -> int:
-        n = len(audio)
-        return self.lib.m7_engine_process_f32(self.struct, ptr(audio), ptr(knobs), ptr(out), n)
+        with flush_to_zero(self.lib):
+            return self.lib.m7_engine_process_f32(self.struct, ptr(audio), ptr(knobs), ptr(out), len(audio))
 
     def reset(self) -> int:
         return self.lib.m7_engine_reset_f32(self.struct)
@@ -132,8 +193,6 @@ class Engine:
         out = guarded(len(audio))
         for s in range(0, len(audio), block):
             k = None if knobs is None else knobs[s : s + block]
-            st = self.lib.m7_engine_process_f32(self.struct, ptr(audio[s:]), ptr(k), ptr(out[s:]),
-                                                min(block, len(audio) - s))
-            assert st == 0, st
+            assert self.process(audio[s : s + block], k, out[s:]) == 0
         assert guards_intact(out, len(audio)), "output guard words overwritten"
         return out[: len(audio)].copy()

@@ -25,17 +25,21 @@ pytestmark = requires_host_cc
 def act(tmp_path_factory):
     out = tmp_path_factory.mktemp("act") / "act.so"
     src = _engine.ENGINE_DIR / "src" / "m7_act_f32.c"
-    subprocess.run(["cc", *_engine.CFLAGS, "-shared", "-fPIC", "-I", str(_engine.ENGINE_DIR / "include"),
-                    str(src), "-o", str(out), "-lm"], check=True)
+    ftz = out.with_suffix(".ftz.c")
+    ftz.write_text(_engine.FTZ_C)
+    subprocess.run(["cc", *_engine.HOST_CFLAGS, "-shared", "-fPIC", "-I", str(_engine.ENGINE_DIR / "include"),
+                    str(src), str(ftz), "-o", str(out), "-lm"], check=True)
     lib = ctypes.CDLL(str(out))
+    _engine.type_ftz(lib)
     for f in ("m7_act_tanh_f32", "m7_act_sigmoid_f32"):
         getattr(lib, f).argtypes, getattr(lib, f).restype = [ctypes.c_void_p, ctypes.c_size_t], None
-    lib.m7_act_gated_f32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    lib.m7_act_gated_f32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t]
     lib.m7_act_gated_f32.restype = None
 
     def run(name: str, x: np.ndarray) -> np.ndarray:
         v = np.ascontiguousarray(x, np.float32).copy()
-        getattr(lib, f"m7_act_{name}_f32")(v.ctypes.data, v.size)
+        with _engine.flush_to_zero(lib):  # as on the target
+            getattr(lib, f"m7_act_{name}_f32")(v.ctypes.data, v.size)
         return v
 
     run.lib = lib
@@ -90,8 +94,10 @@ def test_special_values(act) -> None:
     np.testing.assert_array_equal(s[[0, 1]], [0.5, 0.5])
     np.testing.assert_array_equal(s[5:], [1.0, 0.0, 1.0, 0.0])
     assert np.all(np.abs(t[2:5] - x[2:5]) <= np.abs(x[2:5]))  # tanh(x) ~ x near 0, denormals included
-    assert np.isnan(act("tanh", np.array([np.nan], np.float32))[0])
-    assert np.isnan(act("sigmoid", np.array([np.nan], np.float32))[0])
+    # NaN is not special-cased (branch-free kernel): it saturates like the largest finite values
+    nan = np.array([np.nan, -np.nan], np.float32)
+    np.testing.assert_array_equal(act("tanh", nan), [1.0, -1.0])
+    np.testing.assert_array_equal(act("sigmoid", nan), [1.0, 0.0])
 
 
 def test_odd_bounded_and_monotonic(act) -> None:
@@ -109,9 +115,10 @@ def test_odd_bounded_and_monotonic(act) -> None:
 
 def test_gated_is_tanh_times_sigmoid_in_place(act) -> None:
     rng = np.random.default_rng(4)
-    c = 37
-    a = rng.normal(0.0, 3.0, 2 * c).astype(np.float32)
-    want = act("tanh", a[:c]) * act("sigmoid", a[c:])
-    z = a.copy()
-    act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, c)  # z aliases a, as the engine uses it
-    np.testing.assert_array_equal(z[:c], want)
+    for n, c in ((5, 37), (9, 4), (3, 1)):  # frames, channels (odd and even counts)
+        a = rng.normal(0.0, 3.0, (n, 2 * c)).astype(np.float32)
+        want = act("tanh", a[:, :c]) * act("sigmoid", a[:, c:])
+        z = a.copy()
+        with _engine.flush_to_zero(act.lib):  # z aliases a, as the engine uses it
+            act.lib.m7_act_gated_f32(z.ctypes.data, z.ctypes.data, n, c)
+        np.testing.assert_array_equal(z.ravel()[: n * c].reshape(n, c), want)

@@ -188,3 +188,69 @@ def test_engine_sources_compile_for_cortex_m7(tmp_path) -> None:
                *_engine.CFLAGS, "-c", "-I", str(_engine.ENGINE_DIR / "include"), str(src),
                "-o", str(tmp_path / "e.o")]
         subprocess.run(cmd, check=True)
+
+
+# ------------------------------------------------- wider exported models: every specialised kernel path
+
+# kernel 3 with 8/4 channels (NAM: conv 8 and 4 channels by 4 outputs, mixer and residual 8/4), 6/3
+# channels (run-time channel loop by 2 outputs; 3 channels: the generic conv) and gated 6, 4 and 2
+# channels (2C = 12, 8 and 4 pre-activations: conv by 4 outputs, gated activation, skips); dilations up
+# to 64 so that 16-sample blocks cut the rings in several runs.
+WIDE = {
+    "nam84": (False, (8, 4), ((1, 2, 8, 64), (1, 4, 32))),
+    "nam63": (False, (6, 3), ((1, 8, 64), (2, 16))),
+    "gated6": (True, (6,), ((1, 4, 32),)),
+    "gated4": (True, (4,), ((1, 4, 32, 2),)),
+    "gated2": (True, (2,), ((1, 16, 64),)),
+}
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    import keras
+
+    from m7amp.export import export_package
+    from m7amp.models import build_model
+    from m7amp.models._config import WaveNetConfig, config_to_dict, receptive_field
+    from tests.export.conftest import SR, make_signal
+
+    base = tmp_path_factory.mktemp("wide")
+    out = {}
+    for name, (gated, channels, dilations) in WIDE.items():
+        cfg = WaveNetConfig(name, gated, channels, dilations, kernel_size=3)
+        run = base / "runs" / name
+        run.mkdir(parents=True)
+        rng = np.random.default_rng(1)
+        keras.utils.set_random_seed(1)
+        build_model(cfg, 1).save(run / "model.keras")
+        test_x = make_signal(rng, 4000, 1)[None]
+        rep_x = np.stack([make_signal(rng, 1024, 1) for _ in range(2)])
+        np.savez(run / "data.npz", rep_x=rep_x, test_x=test_x, test_y=(0.5 * np.tanh(3 * test_x[..., :1])))
+        (run / "run.json").write_text(json.dumps({
+            "model": config_to_dict(cfg), "sample_rate": SR, "knobs": [{"name": "k", "min": 0.0, "max": 1.0}],
+            "receptive_field": receptive_field(cfg), "seed": 1, "epochs": 0, "train_seconds": 0.0,
+            "test": {"esr": 1.0, "esr_pre": 1.0, "loss": 1.0}, "data": {"description": "test fixture"},
+            "m7amp_version": "test"}))
+        meta = export_package(run, base / name, block_size=16, tflite=False, progress=lambda _: None)
+        out[name] = (base / name, meta)
+    return out
+
+
+@pytest.mark.parametrize("name", WIDE)
+def test_specialised_kernels_equal_the_generic_loops_bit_for_bit(name, wide, tmp_path) -> None:
+    pkg, meta = wide[name]
+    src, sym = [meta["c"]["f32"]["source"].removeprefix("c/")], meta["c"]["f32"]["symbol"]
+    (tmp_path / "fast").mkdir()
+    (tmp_path / "generic").mkdir()
+    fast = _engine.EngineLib(pkg / "c", src, sym, tmp_path / "fast")
+    generic = _engine.EngineLib(pkg / "c", src, sym, tmp_path / "generic", defines=("M7E_GENERIC_KERNELS",))
+    x = np.load(pkg / meta["golden"]["input"]).astype(np.float32)
+    y = np.load(pkg / meta["golden"]["output"]).astype(np.float32)
+    out = _engine.Engine(fast, max_block=16).run(x, 16)
+    value = esr(y, out)
+    print(f"\n{name} f32 engine ESR vs Keras: {value:.3e}")
+    assert value <= ESR_MAX
+    np.testing.assert_array_equal(_engine.Engine(generic, max_block=16).run(x, 16), out)
+    eng = _engine.Engine(fast, max_block=64)
+    np.testing.assert_array_equal(eng.run(x, 37), out)  # another split of the rings
+    assert eng.guards_intact()

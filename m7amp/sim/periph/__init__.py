@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from m7amp.sim.periph._base import Peripheral, Registers, Tag
 from m7amp.sim.periph.coredebug import CoreDebug
+from m7amp.sim.periph.dma import Dma
 from m7amp.sim.periph.dwt import Dwt
 from m7amp.sim.periph.flash import FlashInterface
 from m7amp.sim.periph.fpu import Fpu
@@ -17,6 +18,7 @@ from m7amp.sim.periph.mpu import Mpu
 from m7amp.sim.periph.nvic import Nvic
 from m7amp.sim.periph.pwr import Pwr
 from m7amp.sim.periph.rcc import Rcc
+from m7amp.sim.periph.sai import AudioLink, Sai
 from m7amp.sim.periph.scb import Scb
 from m7amp.sim.periph.syscfg import Syscfg
 from m7amp.sim.periph.systick import SysTick
@@ -31,14 +33,16 @@ BY_TYPE: dict[str, tuple[type[Peripheral], ...]] = {
     "Miscellaneous.STM32_SYSCFG": (Syscfg,),
     "GPIOPort.STM32_GPIOPort": (Gpio,),
     "UART.STM32F7_USART": (Usart,),
+    "DMA.STM32DMA": (Dma,),
 }
 # Entries whose Renode type is generic (a Python peripheral, plain memory) but which the simulator models.
 BY_NAME: dict[str, tuple[type[Peripheral], ...]] = {
     "pwr": (Pwr,),
     "flash_regs": (FlashInterface,),
+    "sai1": (Sai,),  # Renode 1.15 has no SAI model: plain memory there (registers read back, no audio)
 }
 
 __all__ = [
-    "BY_NAME", "BY_TYPE", "CoreDebug", "Dwt", "FlashInterface", "Fpu", "Gpio", "Mpu", "Nvic", "Peripheral",
-    "Pwr", "Rcc", "Registers", "Scb", "SysTick", "Syscfg", "Tag", "Usart",
+    "BY_NAME", "BY_TYPE", "AudioLink", "CoreDebug", "Dma", "Dwt", "FlashInterface", "Fpu", "Gpio", "Mpu",
+    "Nvic", "Peripheral", "Pwr", "Rcc", "Registers", "Sai", "Scb", "SysTick", "Syscfg", "Tag", "Usart",
 ]

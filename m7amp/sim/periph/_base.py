@@ -39,6 +39,11 @@ class Peripheral:
         """Value of the 32-bit register at ``offset`` (side effects allowed, e.g. clearing flags)."""
         return self.regs.get(offset, 0)
 
+    def debug_read(self, offset: int) -> int:
+        """A debugger's read (gdb ``x``): as ``read`` unless the chip has no side effect on debug reads,
+        in which case the model overrides this (docs/debugging.md lists them)."""
+        return self.read(offset)
+
     def write(self, offset: int, value: int, mask: int) -> None:
         """Write the byte lanes in ``mask`` of the register at ``offset``."""
         if offset in self.READ_ONLY:
@@ -53,6 +58,9 @@ class Peripheral:
 
 class Tag(Peripheral):
     """A peripheral present on the chip but not modelled: reads 0, writes are reported as warnings."""
+
+    def debug_read(self, offset: int) -> int:
+        return 0  # no warning: a debugger dumping memory is not the firmware misbehaving
 
     def read(self, offset: int) -> int:
         self.board.warn(f"{self.name}: read of unmodelled register +0x{offset:03x} (reads 0)")

@@ -5,9 +5,17 @@ the main PLL (M/N/P/Q from PLLCFGR), the system clock switch (SW -> SWS only onc
 and the AHB/APB prescalers. Ready bits rise a short, fixed virtual time after their enable bit (so
 bounded ready-waits are exercised); the core clock the simulator reports follows SWS. Peripheral enable
 registers (AHBxENR, APBxENR) are plain read/write; other peripherals check them where it matters (PWR).
+
+Audio clocks (RM0410 §5.3.23-5.3.26): PLLI2S and PLLSAI share the main PLL's input and M divider; their
+ON bits raise RDY after the same lock time, and their configuration registers are locked while they run.
+``sai_kernel_hz(n)`` is the SAIn kernel clock selected by DCKCFGR1.SAInSEL: PLLSAI_Q / (PLLSAIDIVQ+1),
+PLLI2S_Q / (PLLI2SDIVQ+1), the I2S_CKIN pin (not connected on this board: 0 Hz) or, for 0b11, the
+PLL input clock (HSI or HSE per PLLSRC).
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from m7amp.sim.periph._base import Peripheral
 
@@ -18,6 +26,8 @@ CR, PLLCFGR, CFGR, CIR = 0x00, 0x04, 0x08, 0x0C
 AHB1ENR, APB1ENR, APB2ENR = 0x30, 0x40, 0x44
 CR_HSION, CR_HSIRDY, CR_HSEON, CR_HSERDY, CR_HSEBYP = 1 << 0, 1 << 1, 1 << 16, 1 << 17, 1 << 18
 CR_PLLON, CR_PLLRDY = 1 << 24, 1 << 25
+CR_PLLI2SON, CR_PLLI2SRDY, CR_PLLSAION, CR_PLLSAIRDY = 1 << 26, 1 << 27, 1 << 28, 1 << 29
+PLLI2SCFGR, PLLSAICFGR, DCKCFGR1 = 0x84, 0x88, 0x8C
 APB1ENR_PWREN = 1 << 28
 
 # Virtual start-up times in core cycles (at the 16 MHz HSI): short, but long enough that a firmware
@@ -56,6 +66,39 @@ class Rcc(Peripheral):
             return 0
         return self.pll_input_hz() * n // m // p
 
+    def _vco_input_hz(self) -> int:
+        m = self.regs[PLLCFGR] & 0x3F
+        return self.pll_input_hz() // m if m >= 2 else 0
+
+    def _q_output_hz(self, cfgr: int, ready: int) -> Fraction:
+        """Q output of PLLI2S or PLLSAI, exact (0 while the PLL is not locked or misconfigured)."""
+        n, q = (self.regs[cfgr] >> 6) & 0x1FF, (self.regs[cfgr] >> 24) & 0xF
+        m = self.regs[PLLCFGR] & 0x3F
+        if not self.regs[CR] & ready or n < 50 or q < 2 or m < 2:
+            return Fraction(0)
+        return Fraction(self.pll_input_hz() * n, m * q)
+
+    def _check_vco(self, name: str) -> None:
+        """RM0410 §5.3.23/24: VCO input 1-2 MHz, VCO output 100-432 MHz."""
+        cfgr = PLLI2SCFGR if name == "plli2s" else PLLSAICFGR
+        vin = self._vco_input_hz()
+        vco = vin * ((self.regs[cfgr] >> 6) & 0x1FF)
+        if not 950_000 <= vin <= 2_100_000 or not 100_000_000 <= vco <= 432_000_000:
+            self.board.warn(f"rcc: {name.upper()} VCO input {vin / 1e6:g} MHz / output {vco / 1e6:g} MHz "
+                            "outside 1-2 MHz / 100-432 MHz (RM0410)")
+
+    def sai_kernel_hz(self, sai: int = 1) -> Fraction:
+        """SAI1 or SAI2 kernel clock (Hz, exact) as DCKCFGR1 and the audio PLLs are programmed now."""
+        dck = self.regs[DCKCFGR1]
+        sel = (dck >> (20 if sai == 1 else 22)) & 3
+        if sel == 0:
+            return self._q_output_hz(PLLSAICFGR, CR_PLLSAIRDY) / (((dck >> 8) & 0x1F) + 1)
+        if sel == 1:
+            return self._q_output_hz(PLLI2SCFGR, CR_PLLI2SRDY) / ((dck & 0x1F) + 1)
+        if sel == 2:
+            return Fraction(0)  # I2S_CKIN: no external clock on this board
+        return Fraction(self.pll_input_hz())
+
     def sysclk_hz(self) -> int:
         sws = (self.regs[CFGR] >> 2) & 3
         return {0: HSI_HZ, 1: HSE_HZ, 2: self.pll_hz()}.get(sws, HSI_HZ)
@@ -78,6 +121,9 @@ class Rcc(Peripheral):
         sched = self.board.scheduler
         sched.cancel(self._events.get(name))  # type: ignore[arg-type]
         self._events[name] = sched.schedule(self.board.cycles + delay, f"rcc.{name}", action)
+
+    def sched_cancel(self, name: str) -> None:
+        self.board.scheduler.cancel(self._events.pop(name, None))  # type: ignore[arg-type]
 
     def _set_cr(self, bits: int) -> None:
         self.regs[CR] |= bits
@@ -104,6 +150,19 @@ class Rcc(Peripheral):
                 self._later("pll", PLL_LOCK, lambda: self._set_cr(CR_PLLRDY))
             if not new & CR_PLLON:
                 self.regs[CR] &= ~CR_PLLRDY
+            for on, rdy, name in ((CR_PLLI2SON, CR_PLLI2SRDY, "plli2s"),
+                                  (CR_PLLSAION, CR_PLLSAIRDY, "pllsai")):
+                if new & on and not old & on:
+                    self._check_vco(name)
+                    self._later(name, PLL_LOCK, lambda rdy=rdy: self._set_cr(rdy))
+                if not new & on:
+                    self.sched_cancel(name)
+                    self.regs[CR] &= ~rdy
+            return
+        locks = {PLLI2SCFGR: (CR_PLLI2SON, "PLLI2S"), PLLSAICFGR: (CR_PLLSAION, "PLLSAI")}
+        if offset in locks and self.regs[CR] & locks[offset][0]:
+            self.board.warn(f"rcc: {self.REGISTERS[offset]} written while {locks[offset][1]} is on "
+                            "(ignored, as on the chip)")
             return
         if offset == PLLCFGR and self.regs[CR] & CR_PLLON:
             self.board.warn("rcc: PLLCFGR written while the PLL is on (ignored, as on the chip)")

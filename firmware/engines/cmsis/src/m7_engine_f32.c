@@ -208,7 +208,7 @@ m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs)
 }
 
 /* Runs every op over one chunk of n <= max_block frames whose INPUT is filled. */
-static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *out)
+M7E_HOT static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *out)
 {
     const m7_model_t *m = e->model;
     const m7_view_f32_t tmp = {r->tmp, m->scratch_len};
@@ -221,16 +221,7 @@ static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *o
         const m7_view_f32_t dst = view(m, r, g->dst);
         switch (g->kind) {
         case M7_OP_CONV1X1:
-            /* into tmp first: src may be dst */
-            for (size_t i = 0; i < n; i++) {
-                for (size_t o = 0; o < g->out_ch; o++) {
-                    tmp.p[i * tmp.stride + o] = op->b ? op->b[o] : 0.0f;
-                }
-            }
-            m7_matmul_acc_f32(tmp.p, tmp.stride, src.p, src.stride, op->w, g->in_ch, n, g->out_ch, g->in_ch);
-            for (size_t i = 0; i < n; i++) {
-                memcpy(dst.p + i * dst.stride, tmp.p + i * tmp.stride, g->out_ch * sizeof(float));
-            }
+            m7_1x1_f32(dst, src, op->w, op->b, n, g->out_ch, g->in_ch, tmp.p);
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:

@@ -10,6 +10,28 @@
 
 #include "m7_engine.h"
 
+/**
+ * M7E_HOT marks a hot kernel: on the target it runs from ITCM (zero wait states, copied there at reset
+ * by the board's startup; see firmware/board/stm32f767zi.ld, 16 KB in all) and is never inlined, so a
+ * profile attributes its cycles to it by name. On the host it is nothing.
+ */
+#if defined(__arm__)
+#define M7E_HOT __attribute__((section(".itcm"), noinline))
+#else
+#define M7E_HOT
+#endif
+
+/**
+ * M7E_SPECIALISED is 1 unless the build defines M7E_GENERIC_KERNELS (a test option): then every kernel
+ * takes its generic loop. The specialised kernels do the same fmaf operations in the same order, so
+ * both builds give bit-identical output (tests/engines/test_engine_f32.py checks it).
+ */
+#if defined(M7E_GENERIC_KERNELS)
+#define M7E_SPECIALISED 0
+#else
+#define M7E_SPECIALISED 1
+#endif
+
 /** A per-sample buffer over a block: frame i, channel c is p[i * stride + c]. */
 typedef struct {
     float *p;
@@ -23,19 +45,35 @@ typedef struct {
 void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in);
 
+/** y[o] += sum_c w[o][c] * x[c] for o < out, c < in (one frame: the RNN recurrence). */
+void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in);
+
+/** dst[i][k] = src[i][k] for i < n, k < c (row strides ds, ss; the regions do not overlap). */
+void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t ss, size_t n, size_t c);
+
+/**
+ * The model's 1x1 conv over n frames: dst[i][o] = b[o] + sum_c w[o][c] * src[i][c] (b may be NULL).
+ * dst may be the same buffer as src (then tmp, n * out floats, holds the result first).
+ */
+void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, const float *b, size_t n, size_t out,
+                size_t in, float *tmp);
+
 /** v = tanh(v) over n values. The only place the tanh of the f32 engine is computed. */
 void m7_act_tanh_f32(float *v, size_t n);
 
 /** v = sigmoid(v) over n values. The only place the sigmoid of the f32 engine is computed. */
 void m7_act_sigmoid_f32(float *v, size_t n);
 
-/** z[o] = tanh(a[o]) * sigmoid(a[c + o]) for o < c (z may equal a). */
-void m7_act_gated_f32(float *z, const float *a, size_t c);
+/**
+ * Gated activation over n frames: z[i][o] = tanh(a[i][o]) * sigmoid(a[i][c + o]) for o < c, with a
+ * dense (2c values per frame) and z dense (c per frame); z may equal a.
+ */
+void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c);
 
 /**
  * One NAM or gated WaveNet layer over a block of n frames starting at sample time t.
  * x: the layer input/residual stream, cond: the mixer input, head/skip: where z goes,
- * tmp: n frames of model scratch_len floats, ring: the op's state.
+ * tmp: n frames of model scratch_len floats (used densely: n frames of C or 2C), ring: the op's state.
  */
 void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
                           m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,

@@ -127,13 +127,27 @@ M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int1
         return;                                                                                            \
     }
 
-/* not M7E_HOT: its constant-size copies would take half of the 16 KB ITCM shared with the f32 kernels */
-static void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
-                               size_t n, size_t out, size_t in)
+M7_INLINE void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+                          size_t n, size_t out, size_t in)
 {
     MM_CASE(2u, 2u) MM_CASE(2u, 4u) MM_CASE(4u, 4u) MM_CASE(4u, 8u) MM_CASE(8u, 8u) MM_CASE(8u, 16u)
     MM_CASE(16u, 16u) MM_CASE(16u, 32u)
     mm(y, ys, x, xs, w, ws, n, out, in);
+}
+
+/* The products, one non-inlined copy per layer kind so a profile can tell them apart; not M7E_HOT:
+ * their constant-size copies would take much of the 16 KB ITCM shared with the f32 kernels. */
+__attribute__((noinline)) static void m7_conv_products_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs,
+                                                           const int16_t *w, size_t ws, size_t n, size_t out,
+                                                           size_t in)
+{
+    matmul_acc(y, ys, x, xs, w, ws, n, out, in);
+}
+
+__attribute__((noinline)) static void m7_1x1_products_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs,
+                                                          const int16_t *w, size_t n, size_t out, size_t in)
+{
+    matmul_acc(y, ys, x, xs, w, in, n, out, in); /* weight rows are `in` apart */
 }
 
 /* the residual 1x1 of a layer, all in registers: y = sat16(round((b + (res << k) + w·x) · 2^-s)) with
@@ -204,7 +218,7 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
             }
         }
     }
-    matmul_acc(acc, as, p->x, p->xs, p->w, p->in, n, out, p->in);
+    m7_1x1_products_q15(acc, as, p->x, p->xs, p->w, n, out, p->in);
     const int s = p->shift;
     for (size_t i = 0; i < n; i++) {
         const int32_t *a = acc + i * as;
@@ -249,13 +263,13 @@ static void bias_matmul(int32_t *y, size_t ys, const int32_t *b, const int16_t *
         }
     }
     if (w) {
-        matmul_acc(y, ys, x, xs, w, in, n, out, in);
+        m7_1x1_products_q15(y, ys, x, xs, w, n, out, in);
     }
 }
 
 M7E_HOT void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t out, size_t in)
 {
-    matmul_acc(y, 0u, x, 0u, w, in, 1u, out, in);
+    m7_1x1_products_q15(y, 0u, x, 0u, w, 1u, out, in);
 }
 
 M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs,
@@ -291,13 +305,13 @@ M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, con
         if (m) {
             const size_t p0 = pos >= delay ? pos - delay : pos + s - delay;
             const size_t m1 = (s - p0) < m ? (s - p0) : m;
-            matmul_acc(y, ys, ring + p0 * in, in, wj, ws, m1, out, in);
+            m7_conv_products_q15(y, ys, ring + p0 * in, in, wj, ws, m1, out, in);
             if (m > m1) {
-                matmul_acc(y + m1 * ys, ys, ring, in, wj, ws, m - m1, out, in);
+                m7_conv_products_q15(y + m1 * ys, ys, ring, in, wj, ws, m - m1, out, in);
             }
         }
         if (n > delay) {
-            matmul_acc(y + delay * ys, ys, x, xs, wj, ws, n - delay, out, in);
+            m7_conv_products_q15(y + delay * ys, ys, x, xs, wj, ws, n - delay, out, in);
         }
     }
 }

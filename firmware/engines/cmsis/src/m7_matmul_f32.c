@@ -3,11 +3,14 @@
  * @brief Block matrix product: a block of frames times a (small) weight matrix, accumulated.
  *
  * Four frames share each weight load and keep four independent accumulators, which hides the FPU's
- * multiply-add latency and turns the per-sample matrix-vector product into matrix-matrix work.
+ * multiply-add latency and turns the per-sample matrix-vector product into matrix-matrix work. Each
+ * value is one fmaf chain over c in order, whether its frame is in a group of 4 or in the tail.
  */
+#include <math.h>
+
 #include "m7_engine_internal.h"
 
-void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
+M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {
@@ -25,10 +28,10 @@ void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const flo
             float a3 = y[(i + 3) * ys + o];
             for (size_t c = 0; c < in; c++) {
                 const float wv = wo[c];
-                a0 += wv * x0[c];
-                a1 += wv * x1[c];
-                a2 += wv * x2[c];
-                a3 += wv * x3[c];
+                a0 = fmaf(wv, x0[c], a0);
+                a1 = fmaf(wv, x1[c], a1);
+                a2 = fmaf(wv, x2[c], a2);
+                a3 = fmaf(wv, x3[c], a3);
             }
             y[i * ys + o] = a0;
             y[(i + 1) * ys + o] = a1;
@@ -40,9 +43,115 @@ void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const flo
             const float *xi = x + i * xs;
             float a = y[i * ys + o];
             for (size_t c = 0; c < in; c++) {
-                a += wo[c] * xi[c];
+                a = fmaf(wo[c], xi[c], a);
             }
             y[i * ys + o] = a;
         }
+    }
+}
+
+M7E_HOT void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
+{
+    /* four outputs at a time: four independent chains (one output's chain alone waits 3 cycles per VFMA) */
+    size_t o = 0;
+    for (; o + 4u <= out; o += 4u) {
+        const float *w0 = w + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        float a0 = y[o], a1 = y[o + 1u], a2 = y[o + 2u], a3 = y[o + 3u];
+        for (size_t c = 0; c < in; c++) {
+            const float xc = x[c];
+            a0 = fmaf(w0[c], xc, a0);
+            a1 = fmaf(w1[c], xc, a1);
+            a2 = fmaf(w2[c], xc, a2);
+            a3 = fmaf(w3[c], xc, a3);
+        }
+        y[o] = a0;
+        y[o + 1u] = a1;
+        y[o + 2u] = a2;
+        y[o + 3u] = a3;
+    }
+    for (; o < out; o++) {
+        const float *wo = w + o * in;
+        float a = y[o];
+        for (size_t c = 0; c < in; c++) {
+            a = fmaf(wo[c], x[c], a);
+        }
+        y[o] = a;
+    }
+}
+
+/* dst[k] = src[k] for k < n: four loads, then four stores, per step (they pair on the M7). */
+static inline void copy_run(float *dst, const float *src, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4u <= n; k += 4u) {
+        const float v0 = src[k], v1 = src[k + 1u], v2 = src[k + 2u], v3 = src[k + 3u];
+        dst[k] = v0;
+        dst[k + 1u] = v1;
+        dst[k + 2u] = v2;
+        dst[k + 3u] = v3;
+    }
+    for (; k < n; k++) {
+        dst[k] = src[k];
+    }
+}
+
+M7E_HOT void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t ss, size_t n, size_t c)
+{
+    if (ds == c && ss == c) { /* both dense: one run */
+        copy_run(dst, src, n * c);
+        return;
+    }
+    size_t i = 0;
+    if (c == 2u) { /* two frames per step */
+        for (; i + 2u <= n; i += 2u, dst += 2u * ds, src += 2u * ss) {
+            const float v0 = src[0], v1 = src[1], v2 = src[ss], v3 = src[ss + 1u];
+            dst[0] = v0;
+            dst[1] = v1;
+            dst[ds] = v2;
+            dst[ds + 1u] = v3;
+        }
+    }
+    for (; i < n; i++, dst += ds, src += ss) {
+        copy_run(dst, src, c);
+    }
+}
+
+M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, const float *b, size_t n,
+                        size_t out, size_t in, float *tmp)
+{
+    /* in place (same buffer: X -> X, HEAD -> HEAD) goes through tmp, as a frame's outputs may overwrite
+     * inputs that its later outputs still read */
+    const int in_place = dst.p == src.p;
+    float *y = in_place ? tmp : dst.p;
+    const size_t ys = in_place ? out : dst.stride;
+    /* two frames per pass: two independent chains per output (the sizes here are small: 1..8) */
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        const float *x0 = src.p + i * src.stride, *x1 = x0 + src.stride;
+        float *y0 = y + i * ys, *y1 = y0 + ys;
+        for (size_t o = 0; o < out; o++) {
+            const float *wo = w + o * in;
+            float a0 = b ? b[o] : 0.0f, a1 = a0;
+            for (size_t c = 0; c < in; c++) {
+                a0 = fmaf(wo[c], x0[c], a0);
+                a1 = fmaf(wo[c], x1[c], a1);
+            }
+            y0[o] = a0;
+            y1[o] = a1;
+        }
+    }
+    if (i < n) {
+        const float *x0 = src.p + i * src.stride;
+        for (size_t o = 0; o < out; o++) {
+            const float *wo = w + o * in;
+            float a0 = b ? b[o] : 0.0f;
+            for (size_t c = 0; c < in; c++) {
+                a0 = fmaf(wo[c], x0[c], a0);
+            }
+            y[i * ys + o] = a0;
+        }
+    }
+    if (in_place) {
+        m7_copy_frames_f32(dst.p, dst.stride, tmp, out, n, out);
     }
 }

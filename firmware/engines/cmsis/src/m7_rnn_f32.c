@@ -10,7 +10,7 @@
 
 #include "m7_engine_internal.h"
 
-void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
+M7E_HOT void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
                 m7_view_f32_t tmp, float *state)
 {
     const m7_op_geom_t *g = &op->g;
@@ -31,7 +31,7 @@ void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_
         float *a = tmp.p + i * ts;
         if (lstm) {
             float *c = state + hd;
-            m7_matmul_acc_f32(a, 0u, h, 0u, op->w_h, hd, 1u, gh, hd); /* a += w_h * h */
+            m7_matvec_acc_f32(a, op->w_h, h, gh, hd); /* a += w_h * h */
             m7_act_sigmoid_f32(a, 2u * hd);                          /* i, f */
             m7_act_tanh_f32(a + 2u * hd, hd);                        /* g */
             m7_act_sigmoid_f32(a + 3u * hd, hd);                     /* o */
@@ -48,7 +48,7 @@ void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_
             for (size_t o = 0; o < gh; o++) {
                 v[o] = op->b_h ? op->b_h[o] : 0.0f;
             }
-            m7_matmul_acc_f32(v, 0u, h, 0u, op->w_h, hd, 1u, gh, hd);
+            m7_matvec_acc_f32(v, op->w_h, h, gh, hd);
             for (size_t k = 0; k < 2u * hd; k++) {
                 a[k] += v[k];
             }

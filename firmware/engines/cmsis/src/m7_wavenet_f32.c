@@ -3,91 +3,434 @@
  * @brief One dilated WaveNet layer (NAM or gated form) over a block, streaming (fast-wavenet).
  *
  * The layer's state is a ring buffer of its last S = (kernel-1)*dilation input frames; the frame of
- * sample time tau lives in slot tau mod S (zero before the first sample). For a block of n frames each
- * conv tap j, delayed by D = (kernel-1-j)*dilation samples, reads at most three contiguous runs: the
- * ring (possibly wrapping once) for the first min(D, n) frames and the block input for the rest. Every
- * run is one matrix-matrix product, so the whole block goes through the layer at once.
+ * sample time tau lives in slot tau mod S (zero before the first sample). Tap j of the conv reads the
+ * input delayed by D = (kernel-1-j)*dilation: from the ring for the block's first min(D, n) frames
+ * (one or two contiguous runs: the ring wraps at most once) and from the block input after that.
+ *
+ * The pre-activation a (n frames of C, gated 2C, values, dense) is built by separate kernels, so that a
+ * profile can tell them apart: m7_mix_f32 (bias + mixer), m7_conv_f32 (the dilated conv), then
+ * m7_act_*_f32 (m7_act_f32.c) and m7_1x1_res_f32 (residual 1x1, plus the NAM head sum). Every output
+ * value is one fmaf chain in a fixed order (bias, mixer channels, then tap by tap, channel by channel),
+ * whatever the block split, so any split gives bit-identical output.
  */
+#include <math.h>
+#include <string.h>
+
 #include "m7_engine_internal.h"
 
-void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
-                          m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
-                          m7_view_f32_t tmp, float *ring)
+/* The kernels below are written in issue order (independent VFMA chains interleaved). GCC's first
+ * scheduling pass, which runs before register allocation, regroups them chain by chain to save
+ * registers, which stalls the in-order M7 on every dependent VFMA; the pass after allocation still
+ * pairs the loads with the VFMAs. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns", "rename-registers")
+#endif
+
+/* ------------------------------------------------------------------------------------- mixer */
+
+/* The mixer with one conditioning channel (NAM: the audio; gated: a single knob), G outputs (2 or 4, dividing cp) by two frames per
+ * pass: the 2 * G VFMAs are independent, biases and weights stay in registers. Inlined per G. */
+static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp, size_t n, const float *b,
+                                                             const float *mix_w, m7_view_f32_t cond,
+                                                             size_t g_)
+{
+    const size_t g = g_;
+    for (size_t o0 = 0; o0 < cp; o0 += g) {
+        float br[4], mr[4];
+#pragma GCC unroll 4
+        for (size_t u = 0; u < g; u++) {
+            br[u] = b ? b[o0 + u] : 0.0f;
+            mr[u] = mix_w[o0 + u];
+        }
+        const float *c = cond.p;
+        float *y = a + o0;
+        size_t i = 0;
+        for (; i + 2u <= n; i += 2u, c += 2u * cond.stride, y += 2u * cp) {
+            const float c0 = c[0], c1 = c[cond.stride];
+#pragma GCC unroll 4
+            for (size_t u = 0; u < g; u++) {
+                y[u] = fmaf(mr[u], c0, br[u]);
+                y[cp + u] = fmaf(mr[u], c1, br[u]);
+            }
+        }
+        if (i < n) {
+#pragma GCC unroll 4
+            for (size_t u = 0; u < g; u++) {
+                y[u] = fmaf(mr[u], c[0], br[u]);
+            }
+        }
+    }
+}
+
+/* a[i][o] = b[o] + sum_c mix_w[o][c] * cond[i][c] (b or mix_w may be NULL: 0) for i < n, o < cp. */
+M7E_HOT static void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
+                               m7_view_f32_t cond, size_t cond_ch)
+{
+    if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 4u == 0u) {
+        mix1_block(a, cp, n, b, mix_w, cond, 4u);
+        return;
+    }
+    if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 2u == 0u) {
+        mix1_block(a, cp, n, b, mix_w, cond, 2u);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *c = cond.p + i * cond.stride;
+        for (size_t o = 0; o < cp; o++) {
+            float acc = b ? b[o] : 0.0f;
+            if (mix_w) {
+                for (size_t k = 0; k < cond_ch; k++) {
+                    acc = fmaf(mix_w[o * cond_ch + k], c[k], acc);
+                }
+            }
+            a[i * cp + o] = acc;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------- dilated conv */
+
+/* One run of m frames over which every tap's input is contiguous: tap j of frame i is p[j] + i * st[j]. */
+typedef struct {
+    size_t m;
+    const float *p[3];
+    size_t st[3];
+} conv_run_t;
+
+/* A kernel-3 block has at most 5 runs: the breakpoints are where taps 0 and 1 leave the ring (2) and
+ * where their ring reads wrap (2). */
+#define CONV3_MAX_RUNS 5u
+
+/* acc[f][u] += sum_c w[u * kc + c] * x_f[c] for frames f = 0, 1 (inputs p, q) and OUTS outputs:
+ * 2 * OUTS independent VFMA chains; each input is loaded once, each weight once per frame pair. */
+static inline __attribute__((always_inline)) void tap_2xo(float acc[2][4], const float *w, size_t kc,
+                                                          const float *p, const float *q, size_t cin,
+                                                          size_t outs)
+{
+#pragma GCC unroll 8
+    for (size_t c = 0; c < cin; c++) {
+        const float x0 = p[c], x1 = q[c];
+#pragma GCC unroll 4
+        for (size_t u = 0; u < outs; u++) {
+            const float wv = w[u * kc + c];
+            acc[0][u] = fmaf(wv, x0, acc[0][u]);
+            acc[1][u] = fmaf(wv, x1, acc[1][u]);
+        }
+    }
+}
+
+/* acc += sum_c w[c] * x[c], one chain (an odd run's last frame, in the same order as tap_2xo). */
+static inline __attribute__((always_inline)) float tap_1(float acc, const float *w, const float *x, size_t cin)
+{
+#pragma GCC unroll 8
+    for (size_t c = 0; c < cin; c++) {
+        acc = fmaf(w[c], x[c], acc);
+    }
+    return acc;
+}
+
+/*
+ * The kernel-3 conv over a block cut in runs: a[i][o] += sum_j sum_c w[o][j][c] * x_j[i][c].
+ * OUTS (2 or 4, dividing cp) outputs by two frames per pass: 2 * OUTS accumulators hide the VFMA
+ * latency, and the loads (each input once per pass, each weight once per frame pair) pair with the
+ * VFMAs. Inlined into one function per (CIN, OUTS).
+ */
+static inline __attribute__((always_inline)) void conv3_block(float *a, size_t cp, const conv_run_t *runs,
+                                                              size_t nruns, const float *w, size_t cin_,
+                                                              size_t outs_)
+{
+    const size_t cin = cin_, outs = outs_, kc = 3u * cin; /* constants after inlining */
+    for (size_t o = 0; o < cp; o += outs) {
+        /* up to 12 weights (2 outputs of 2 channels) are copied to registers; more are streamed */
+        float wreg[12];
+        const float *wo = w + o * kc;
+        if (outs * kc <= 12u) {
+#pragma GCC unroll 12
+            for (size_t q = 0; q < outs * kc; q++) {
+                wreg[q] = wo[q];
+            }
+            wo = wreg;
+        }
+        float *ar = a + o;
+        for (size_t r = 0; r < nruns; r++) {
+            const conv_run_t *run = &runs[r];
+            const size_t s0 = run->st[0], s1 = run->st[1], s2 = run->st[2];
+            const float *p0 = run->p[0], *p1 = run->p[1], *p2 = run->p[2];
+            const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
+            size_t i = 0;
+            for (; i + 2u <= run->m; i += 2u) {
+                float acc[2][4];
+#pragma GCC unroll 4
+                for (size_t u = 0; u < outs; u++) {
+                    acc[0][u] = ar[u];
+                    acc[1][u] = ar[cp + u];
+                }
+                tap_2xo(acc, wo, kc, p0, q0, cin, outs);
+                tap_2xo(acc, wo + cin, kc, p1, q1, cin, outs);
+                tap_2xo(acc, wo + 2u * cin, kc, p2, q2, cin, outs);
+#pragma GCC unroll 4
+                for (size_t u = 0; u < outs; u++) {
+                    ar[u] = acc[0][u];
+                    ar[cp + u] = acc[1][u];
+                }
+                ar += 2u * cp;
+                p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+                q0 += 2u * s0, q1 += 2u * s1, q2 += 2u * s2;
+            }
+            if (i < run->m) { /* an odd run's last frame: the same chains */
+                for (size_t u = 0; u < outs; u++) {
+                    const float *wu = wo + u * kc;
+                    ar[u] = tap_1(tap_1(tap_1(ar[u], wu, p0, cin), wu + cin, p1, cin), wu + 2u * cin, p2, cin);
+                }
+                ar += cp;
+            }
+        }
+    }
+}
+
+/* One instance per (channels, outputs per pass). */
+#define M7_CONV3(CIN, OUTS)                                                                            \
+    M7E_HOT static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,  \
+                                                        size_t nruns, const float *w)                  \
+    {                                                                                                  \
+        conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u);                                           \
+    }
+M7_CONV3(2, 2)
+M7_CONV3(2, 4)
+M7_CONV3(4, 4)
+M7_CONV3(8, 4)
+#undef M7_CONV3
+
+/* Other channel counts (e.g. 6, 12, 16): the same blocking with a run-time channel loop. These two
+ * stay in flash: with their unrolled channel loops they would not fit in ITCM beside the rest. */
+static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs,
+                                                         size_t nruns, const float *w, size_t cin)
+{
+    conv3_block(a, cp, runs, nruns, w, cin, 4u);
+}
+
+static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs,
+                                                         size_t nruns, const float *w, size_t cin)
+{
+    conv3_block(a, cp, runs, nruns, w, cin, 2u);
+}
+
+/* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block. */
+M7E_HOT static void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
+                                    const float *wj, size_t ws, size_t cin)
+{
+    for (size_t i = 0; i < m; i++) {
+        const float *x = src + i * st;
+        for (size_t o = 0; o < cp; o++) {
+            const float *wo = wj + o * ws;
+            float acc = a[i * cp + o];
+            for (size_t c = 0; c < cin; c++) {
+                acc = fmaf(wo[c], x[c], acc);
+            }
+            a[i * cp + o] = acc;
+        }
+    }
+}
+
+/* Where tap j (delay D) reads frame i0 of the block: its pointer, stride, and how many frames from i0
+ * stay contiguous (up to the ring's end, or the switch from the ring to the block input). */
+typedef struct {
+    const float *p;
+    size_t stride, run;
+} tap_src_t;
+
+static tap_src_t tap_source(size_t i0, size_t delay, size_t pos, size_t s, const float *ring, size_t cin,
+                            m7_view_f32_t x)
+{
+    tap_src_t r;
+    if (i0 >= delay) {
+        r.p = x.p + (i0 - delay) * x.stride;
+        r.stride = x.stride;
+        r.run = SIZE_MAX;
+    } else {
+        size_t slot = pos + i0 + (s - delay); /* < 2s, as pos < s, i0 < delay and delay <= s */
+        slot = slot >= s ? slot - s : slot;
+        r.p = ring + slot * cin;
+        r.stride = cin;
+        r.run = (s - slot) < (delay - i0) ? (s - slot) : (delay - i0);
+    }
+    return r;
+}
+
+/* a += conv_d(x) over the block's n frames, cut into runs where every tap's input is contiguous. */
+M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, m7_view_f32_t x,
+                                const float *ring, size_t pos)
+{
+    const m7_op_geom_t *g = &op->g;
+    const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
+    /* kernel 3 with an even cp (layers have cp = C = cin, NAM, or 2C, gated): 4 outputs per pass when
+     * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
+    if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
+        conv_run_t runs[CONV3_MAX_RUNS];
+        size_t nruns = 0;
+        for (size_t i0 = 0; i0 < n; nruns++) {
+            conv_run_t *run = &runs[nruns];
+            run->m = n - i0;
+            for (size_t j = 0; j < 3u; j++) {
+                const tap_src_t t = tap_source(i0, (2u - j) * d, pos, s, ring, cin, x);
+                run->p[j] = t.p;
+                run->st[j] = t.stride;
+                run->m = t.run < run->m ? t.run : run->m;
+            }
+            i0 += run->m;
+        }
+        const int o4 = cp % 4u == 0u;
+        if (cin == 2u) {
+            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w);
+        } else if (cin == 4u && o4) {
+            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w);
+        } else if (cin == 8u && o4) {
+            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w);
+        } else {
+            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin);
+        }
+        return;
+    }
+    for (size_t i0 = 0; i0 < n;) {
+        size_t m = n - i0;
+        for (size_t j = 0; j < k; j++) {
+            const tap_src_t t = tap_source(i0, (k - 1u - j) * d, pos, s, ring, cin, x);
+            m = t.run < m ? t.run : m;
+        }
+        for (size_t j = 0; j < k; j++) {
+            const tap_src_t t = tap_source(i0, (k - 1u - j) * d, pos, s, ring, cin, x);
+            m7_conv_any_f32(a + i0 * cp, cp, m, t.p, t.stride, op->w + j * cin, k * cin, cin);
+        }
+        i0 += m;
+    }
+}
+
+/* ------------------------------------------------------------------------ residual 1x1 (+ head) */
+
+/*
+ * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C, and head[i][o] += z[i][o]
+ * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each frame
+ * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded
+ * beside the VFMAs).
+ */
+static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
+                                                            size_t n, size_t c_, const float *res_w,
+                                                            const float *res_b, m7_view_f32_t head)
+{
+    const size_t c = c_;
+    const int in_regs = c <= 4u;
+    float wr[4 * 4], br[4];
+    if (in_regs) {
+#pragma GCC unroll 16
+        for (size_t q = 0; q < c * c; q++) {
+            wr[q] = res_w[q];
+        }
+#pragma GCC unroll 4
+        for (size_t o = 0; o < c; o++) {
+            br[o] = res_b[o];
+        }
+    }
+    const float *xi = x.p;
+    float *di = dst.p, *hi = head.p;
+    for (size_t i = 0; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
+        float acc[8], zv[8], hv[8];
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            zv[o] = z[o];
+            acc[o] = xi[o] + (in_regs ? br[o] : res_b[o]);
+            hv[o] = hi[o];
+        }
+#pragma GCC unroll 8
+        for (size_t q = 0; q < c; q++) {
+#pragma GCC unroll 8
+            for (size_t o = 0; o < c; o++) {
+                acc[o] = fmaf(in_regs ? wr[o * c + q] : res_w[o * c + q], zv[q], acc[o]);
+            }
+        }
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            di[o] = acc[o];
+            hi[o] = hv[o] + zv[o];
+        }
+    }
+}
+
+M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
+                                   const float *res_w, const float *res_b, m7_view_f32_t head)
+{
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 2u) {
+        res_block(dst, x, z, n, 2u, res_w, res_b, head);
+        return;
+    }
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 4u) {
+        res_block(dst, x, z, n, 4u, res_w, res_b, head);
+        return;
+    }
+    if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
+        res_block(dst, x, z, n, 8u, res_w, res_b, head);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *zi = z + i * c;
+        if (res_w) { /* dst may be x: frame i of x is only read by frame i */
+            const float *xi = x.p + i * x.stride;
+            float *di = dst.p + i * dst.stride;
+            for (size_t o = 0; o < c; o++) {
+                float acc = xi[o] + (res_b ? res_b[o] : 0.0f);
+                for (size_t q = 0; q < c; q++) {
+                    acc = fmaf(res_w[o * c + q], zi[q], acc);
+                }
+                di[o] = acc; /* xi[o] is not read again: later outputs read only z */
+            }
+        }
+        if (head.p) {
+            float *hi = head.p + i * head.stride;
+            for (size_t o = 0; o < c; o++) {
+                hi[o] += zi[o];
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------- the layer */
+
+M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
+                                  m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
+                                  m7_view_f32_t tmp, float *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
-    const size_t cin = g->in_ch, c = g->out_ch, k = g->kernel, d = g->dilation;
-    const size_t cp = gated ? 2u * c : c; /* pre-activation channels */
-    const size_t s = (k - 1u) * d;        /* ring frames */
-    const size_t pos = s ? (size_t)(t % s) : 0u; /* ring slot of this block's first sample */
-    const size_t ts = tmp.stride;
+    const size_t cin = g->in_ch, c = g->out_ch;
+    const size_t cp = gated ? 2u * c : c;             /* pre-activation channels */
+    const size_t s = (size_t)(g->kernel - 1u) * g->dilation; /* ring frames */
+    /* ring slot of this block's first sample (a 32-bit divide for the first 2^32 samples) */
+    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    float *a = tmp.p;                                 /* n frames of cp values, dense */
 
-    /* a = b (+ mix_w * cond) */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < cp; o++) {
-            tmp.p[i * ts + o] = op->b ? op->b[o] : 0.0f;
-        }
-    }
-    if (op->mix_w) {
-        m7_matmul_acc_f32(tmp.p, ts, cond.p, cond.stride, op->mix_w, g->cond_ch, n, cp, g->cond_ch);
-    }
-
-    /* a += conv_d(x): per tap, the ring part then the block part */
-    for (size_t j = 0; j < k; j++) {
-        const size_t delay = (k - 1u - j) * d;
-        const float *wj = op->w + j * cin;
-        const size_t ws = k * cin;
-        const size_t m = delay < n ? delay : n; /* frames that come from the ring */
-        if (m) {
-            const size_t p0 = (pos + s - delay) % s;
-            const size_t m1 = (s - p0) < m ? (s - p0) : m; /* up to the ring's end */
-            m7_matmul_acc_f32(tmp.p, ts, ring + p0 * cin, cin, wj, ws, m1, cp, cin);
-            if (m > m1) { /* wrapped part */
-                m7_matmul_acc_f32(tmp.p + m1 * ts, ts, ring, cin, wj, ws, m - m1, cp, cin);
-            }
-        }
-        if (n > delay) {
-            m7_matmul_acc_f32(tmp.p + delay * ts, ts, x.p, x.stride, wj, ws, n - delay, cp, cin);
-        }
-    }
+    m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
+    m7_conv_f32(a, cp, n, op, x, ring, pos);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
         const size_t first = n > s ? n - s : 0u;
         size_t slot = (pos + first) % s;
-        for (size_t i = first; i < n; i++) {
-            for (size_t ch = 0; ch < cin; ch++) {
-                ring[slot * cin + ch] = x.p[i * x.stride + ch];
-            }
-            slot = (slot + 1u == s) ? 0u : slot + 1u;
+        for (size_t i = first; i < n;) {
+            const size_t run = (n - i) < (s - slot) ? (n - i) : (s - slot);
+            m7_copy_frames_f32(ring + slot * cin, cin, x.p + i * x.stride, x.stride, run, cin);
+            i += run;
+            slot = 0u;
         }
     }
 
-    /* z = activation(a), in place; then NAM: head += z, gated: skip[offset:] = z */
-    for (size_t i = 0; i < n; i++) {
-        float *a = tmp.p + i * ts;
-        if (gated) {
-            m7_act_gated_f32(a, a, c);
-            float *sk = skip.p + i * skip.stride + g->skip_offset;
-            for (size_t o = 0; o < c; o++) {
-                sk[o] = a[o];
-            }
-        } else {
-            m7_act_tanh_f32(a, c);
-            float *h = head.p + i * head.stride;
-            for (size_t o = 0; o < c; o++) {
-                h[o] += a[o];
-            }
-        }
+    /* z = activation(a), in place and dense (n frames of c); NAM: head += z, gated: skip[offset:] = z */
+    const m7_view_f32_t no_head = {NULL, 0u};
+    if (gated) {
+        m7_act_gated_f32(a, a, n, c);
+        m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
+    } else {
+        m7_act_tanh_f32(a, n * c);
     }
-
-    /* dst = x + res_w * z + res_b (dst may be x: element-wise first, then accumulate) */
-    if (op->res_w) {
-        for (size_t i = 0; i < n; i++) {
-            for (size_t o = 0; o < c; o++) {
-                dst.p[i * dst.stride + o] = x.p[i * x.stride + o] + (op->res_b ? op->res_b[o] : 0.0f);
-            }
-        }
-        m7_matmul_acc_f32(dst.p, dst.stride, tmp.p, ts, op->res_w, c, n, c, c);
+    if (op->res_w || !gated) {
+        m7_1x1_res_f32(dst, x, a, n, c, op->res_w, op->res_b, gated ? no_head : head);
     }
 }

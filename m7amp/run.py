@@ -1,0 +1,176 @@
+"""``m7amp run``: play a WAV through the audio firmware on the simulated board, in virtual time.
+
+Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
+output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV.
+Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
+``--block``, ``--slow``) with m7amp.firmware.build_engine_app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from m7amp.errors import M7Error
+
+HELP = "play a WAV through the audio firmware on the simulated board (misses, cycles, latency, ESR)"
+DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "training" / "default"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("firmware", nargs="?", type=Path, metavar="FIRMWARE.elf",
+                        help="audio firmware ELF (default: build firmware/app/audio for --package)")
+    parser.add_argument("--in", dest="input", type=Path, required=True, metavar="GUITAR.wav",
+                        help="input audio (any rate: resampled with a notice; stereo: left channel)")
+    parser.add_argument("--out", type=Path, metavar="OUT.wav", help="write the output here (24-bit WAV)")
+    parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, metavar="PKG",
+                        help="model package for the reference ESR and the build (default training/default)")
+    parser.add_argument("--target-wav", type=Path, metavar="AMP.wav",
+                        help="also report ESR vs this recording")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
+    parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
+                        help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
+                             "when gdb detaches (docs/debugging.md)")
+    build = parser.add_argument_group("building the firmware (when no FIRMWARE.elf is given)")
+    build.add_argument("--precision", choices=("f32", "q15"), default="f32", help="engine precision (f32)")
+    build.add_argument("--rate", type=int, choices=(48000, 44100), default=48000, help="nominal rate (48000)")
+    build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
+    build.add_argument("--slow", type=int, default=0,
+                       help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
+
+
+def build_audio_firmware(package: Path, precision: str = "f32", rate: int = 48000, block: int = 32,
+                         slow: int = 0) -> Path:
+    """Build firmware/app/audio for ``package`` (one build directory per configuration); return the ELF."""
+    from m7amp.firmware import REPO, build_engine_app
+
+    meta = _metadata(package)
+    name = meta["name"]
+    defines = {"M7AMP_AUDIO_RATE": str(rate), "M7AMP_AUDIO_BLOCK": str(block), "M7AMP_AUDIO_SLOW": str(slow)}
+    bdir = REPO / "build" / "audio" / f"{name}_{precision}_{rate}_b{block}_s{slow}"
+    return build_engine_app("audio", package / "c", name, precision, defines=defines, build_dir=bdir)
+
+
+def _metadata(package: Path) -> dict:
+    meta = Path(package) / "metadata.json"
+    if not meta.is_file():
+        raise M7Error(f"{package} is not an exported model package (no metadata.json)")
+    return json.loads(meta.read_text())
+
+
+def reference_output(package: Path, x: np.ndarray) -> np.ndarray:
+    """The package's Keras model (model.keras) run on ``x``: the reference the firmware is held to."""
+    import keras
+
+    import m7amp.models  # noqa: F401  (registers the custom layers model.keras uses)
+
+    model_file = Path(package) / "model.keras"
+    if not model_file.is_file():
+        raise M7Error(f"{package} has no model.keras")
+    model = keras.models.load_model(model_file, compile=False)
+    return model.predict(np.asarray(x, np.float32)[None, :, None], verbose=0)[0, :, 0].astype(np.float32)
+
+
+def run(args: argparse.Namespace) -> int:
+    from m7amp.audio import conform_rate, play, read_wav, write_wav
+    from m7amp.metrics import esr
+
+    def notice(line: str) -> None:
+        print(f"note: {line}", file=sys.stderr)
+
+    meta = _metadata(args.package)
+    x, rate = read_wav(args.input, notice)
+    if args.seconds is not None:
+        if args.seconds <= 0:
+            raise M7Error("--seconds must be positive")
+        x = x[:max(1, round(args.seconds * rate))]
+    elf = args.firmware
+    if elf is None:
+        print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
+              f"block {args.block})", file=sys.stderr)
+        elf = build_audio_firmware(args.package, args.precision, args.rate, args.block, args.slow)
+    elif not elf.is_file():
+        raise M7Error(f"firmware not found: {elf}")
+
+    tenths = [-1]
+
+    def progress(done: int, total: int) -> None:
+        """A bar redrawn in place on a terminal; one line per 10 % otherwise (logs)."""
+        bar = "#" * (30 * done // max(1, total))
+        line = f"[{bar:<30}] {done}/{total} samples"
+        if sys.stderr.isatty():
+            print(f"\r{line}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        elif 10 * done // max(1, total) > tenths[0]:
+            tenths[0] = 10 * done // max(1, total)
+            print(line, file=sys.stderr, flush=True)
+
+    result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+    y = result.output
+    if args.out is not None:
+        write_wav(args.out, y, result.sample_rate)
+    x_played = x if result.sample_rate == rate else conform_rate(x, rate, result.sample_rate, "the input")
+    if int(meta["sample_rate"]) != result.sample_rate:
+        notice(f"the package's model was trained at {meta['sample_rate']} Hz, the output is at "
+               f"{result.sample_rate} Hz")
+    print("reference: running the package's Keras model", file=sys.stderr)
+    ref = reference_output(args.package, x_played[:len(y)])
+    figures = _figures(result, esr(ref, y))
+    if args.target_wav is not None:
+        t, trate = read_wav(args.target_wav, notice)
+        t = conform_rate(t, trate, result.sample_rate, "the target WAV", notice)
+        n = min(len(t), len(y))
+        figures["esr_vs_target"] = esr(t[:n], y[:n])
+    figures["reference"] = f"Keras {Path(args.package) / 'model.keras'}"
+    figures["firmware"] = str(elf)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(_table(figures))
+    return 0
+
+
+def _figures(result, esr_ref: float) -> dict:
+    cycles = result.block_cycles
+    have = len(cycles) > 0
+    return {
+        "samples": len(result.output), "sample_rate": result.sample_rate,
+        "frame_rate_hz": result.extra["frame_rate_hz"], "block_size": result.block_size,
+        "deadline_misses": result.deadline_misses, "firmware_overruns": result.extra["firmware_overruns"],
+        "blocks_measured": len(cycles),
+        "cycles_per_block_min": int(cycles.min()) if have else None,
+        "cycles_per_block_avg": float(cycles.mean()) if have else None,
+        "cycles_per_block_max": int(cycles.max()) if have else None,
+        "cpu_load_avg": result.cpu_load if have else None,
+        "cpu_load_peak": result.peak_load if have else None,
+        "latency_samples": result.latency_samples, "esr_vs_reference": esr_ref,
+        "simulated_seconds": result.extra["simulated_seconds"], "host_seconds": result.extra["host_seconds"],
+    }
+
+
+def _table(f: dict) -> str:
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.1f} %"
+
+    rows = [
+        ("samples", f"{f['samples']} ({f['samples'] / f['sample_rate']:.3f} s at {f['sample_rate']} Hz; "
+                    f"SAI frame rate {f['frame_rate_hz']:.2f} Hz)"),
+        ("deadline misses",
+         f"{f['deadline_misses']} (firmware's own overrun count: {f['firmware_overruns']})"),
+        ("cycles per block", "n/a (no m7_audio_stats)" if f["cycles_per_block_avg"] is None else
+         f"min {f['cycles_per_block_min']} / avg {f['cycles_per_block_avg']:.0f} / "
+         f"max {f['cycles_per_block_max']} (block {f['block_size']}, {f['blocks_measured']} blocks)"),
+        ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}"),
+        ("latency",
+         f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
+        ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),
+    ]
+    if "esr_vs_target" in f:
+        rows.append(("ESR vs target", f"{f['esr_vs_target']:.4g}"))
+    rows.append(("simulation", f"{f['simulated_seconds']:.2f} s virtual in {f['host_seconds']:.1f} s"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
