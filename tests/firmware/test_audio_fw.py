@@ -224,3 +224,57 @@ def test_start_and_stats_lines_present(audio_elf):
     assert b"M7AMP AUDIO START model=%s precision=%s rate=%lu fs_mhz=%lu block=%lu latency=%lu" in image
     assert b"M7AMP AUDIO STATS blocks=%lu overruns=%lu cycles_min=%lu cycles_avg=%lu cycles_max=%lu" in image
     assert b"M7AMP AUDIO FAIL %s %d\r\n" in image
+
+
+# ------------------------------------------- end to end on the simulator's SAI1/DMA2 models (bypass)
+
+def bypass_elf(slow: int, report_ms: int = 1000) -> Path:
+    defines = {"M7AMP_AUDIO_RATE": "48000", "M7AMP_AUDIO_BLOCK": "32", "M7AMP_AUDIO_SLOW": str(slow),
+               "M7AMP_AUDIO_REPORT_MS": str(report_ms), "M7AMP_AUDIO_BYPASS": "1"}
+    return build_engine_app("audio", MODEL_DIR, "nano", "f32", defines=defines,
+                            build_dir=REPO / "build" / "test-audio" / f"bypass_s{slow}_r{report_ms}")
+
+
+def noise(n: int) -> np.ndarray:
+    return np.random.default_rng(7).uniform(-0.5, 0.5, n).astype(np.float32)
+
+
+@requires_arm_gcc
+def test_bypass_output_is_the_input_two_blocks_later_bit_for_bit():
+    from m7amp.audio import play
+
+    x = noise(4800)
+    result = play(bypass_elf(0), x, 48000)
+    assert result.latency_samples == result.extra["firmware_latency"] == 2 * 32
+    assert result.deadline_misses == 0 and result.extra["firmware_overruns"] == 0
+    # 16-bit words both ways, nothing else in between: exact
+    assert np.array_equal(result.output, np.round(x * 32768) / 32768)
+
+
+@requires_arm_gcc
+def test_start_line_and_a_stats_line_every_report_period():
+    from m7amp.audio import play
+
+    result = play(bypass_elf(0, report_ms=50), noise(4800), 48000)
+    lines = result.uart.splitlines()
+    assert lines[0].startswith("M7AMP AUDIO START model=bypass precision=f32 rate=48000 fs_mhz=47991071 "
+                               "block=32 latency=64 ")
+    stats = [ln for ln in lines if ln.startswith("M7AMP AUDIO STATS ")]
+    # every ceil(50 ms x 48000 / 32) = 75 blocks of audio: 4800 samples + the 64-sample latency -> 2 lines
+    assert [ln.split()[3] for ln in stats] == ["blocks=75", "blocks=150"]
+    assert all(" overruns=0 " in ln and " dma_errors=0 sai_errors=0" in ln for ln in stats)
+
+
+@requires_arm_gcc
+@pytest.mark.parametrize("slow, misses", [(130_000, False), (145_000, True)])
+def test_firmware_counts_every_half_of_a_too_slow_build(slow, misses):
+    from m7amp.audio import play
+
+    # budget 144 031 cycles per block of 32 at 47 991.07 Hz; the bypass ISR itself takes ~520
+    result = play(bypass_elf(slow), noise(3200), 48000)
+    halves = len(result.output) // 32
+    if misses:
+        assert result.deadline_misses > 0
+        assert result.extra["firmware_overruns"] >= halves, "each half late or lost counts once"
+    else:
+        assert result.deadline_misses == 0 and result.extra["firmware_overruns"] == 0

@@ -242,12 +242,13 @@ void DMA2_Stream5_IRQHandler(void)
         return; /* already processed: its flag was raised while the ISR ran late */
     }
     uint32_t lost = (uint32_t)(k - last_half - 1); /* halves that completed but were never processed */
-    uint32_t half = (uint32_t)k & 1u;
-    process_half(half);
 #if M7AMP_AUDIO_SLOW
-    while (m7_cycles() - t0 < M7AMP_AUDIO_SLOW) {
+    /* A slower engine: the wait comes before the half is written, so its output is late too. */
+    uint32_t t_slow = m7_cycles();
+    while (m7_cycles() - t_slow < M7AMP_AUDIO_SLOW) {
     }
 #endif
+    process_half((uint32_t)k & 1u);
     uint32_t dt = m7_cycles() - t0;
     /* Late: the TX stream has started sending this half's slot again (output frames (k+2)B onwards). */
     uint32_t late = stream_frame(M7_SAI1_TX_STREAM, frames_since_start()) >= (k + 2) * (int64_t)BLOCK;
