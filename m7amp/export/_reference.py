@@ -7,9 +7,10 @@ the RNN ``h`` (and ``c``). Two arithmetics:
 - ``F32Engine``: float64 math on the float32 weights (the exported ``_f32`` model). It matches Keras to
   float32 rounding.
 - ``Q15Engine``: the fixed-point arithmetic of the exported ``_q15`` model, bit for bit as documented in
-  docs/model-package.md: int16 weights and activations with power-of-two (Q-format) scales, exact 64-bit
-  accumulation, round-half-up right shifts, int16 saturation on stores, activations evaluated exactly
-  from the accumulator and rounded to Q15.
+  docs/model-package.md: int16 weights and activations with power-of-two (Q-format) scales, int32
+  accumulators that the export proves cannot overflow (every product of a sum is already in the
+  accumulator's format, the bias is stored in it), round-half-up right shifts, int16 saturation on
+  stores, and tanh/sigmoid from a Q15 table with linear interpolation (``tanh_q15``).
 
 ``quantize(ops, rep_x)`` turns the float ops into ``QOp``s: integer weights, their ``frac`` (value =
 integer · 2^-frac), and the activation formats calibrated by running ``F32Engine`` on ``rep_x``.
@@ -29,7 +30,22 @@ from m7amp.models._describe import LayerSpec
 # int32 in Q15.
 Q15 = 15
 HEADROOM = 1.5  # calibrated max · 1.5 must fit int16: room for signals louder than rep_x
-MAX_FRAC = 30  # keeps accumulator shifts small (accumulators are int64)
+MAX_FRAC = 30  # keeps accumulator shifts small
+ACC_MAX = 2**31 - 1  # accumulators are int32: the export proves |sum| <= ACC_MAX for any int16 input
+X_MAX = 2**15  # |int16| bound used in that proof
+
+# tanh table (the C copy is firmware/engines/cmsis/src/m7_tanh_q15_table.c, written by
+# tools/gen_tanh_q15.py): T[k] = round(tanh(k / TANH_STEPS - TANH_RANGE) · 32768) saturated to ±32767,
+# read with a Q16 input u saturated to 20 bits (one SSAT): index = (u + 2^19) >> TANH_SHIFT, linear
+# interpolation on the low TANH_SHIFT bits. |x| >= 8 gives ±32767 (tanh(8) = 1 - 2.3e-7).
+TANH_IN_FRAC = 16
+TANH_IN_BITS = 20  # u in [-2^19, 2^19 - 1], i.e. x in [-8, 8)
+TANH_STEPS = 128  # table points per unit
+TANH_SHIFT = TANH_IN_FRAC - 7  # log2(2^16 / TANH_STEPS)
+TANH_RANGE = 1 << (TANH_IN_BITS - 1 - TANH_IN_FRAC)
+TANH_TABLE = np.clip(  # k = 0..2·TANH_RANGE·TANH_STEPS: u = 2^19 - 1 reads the last two points
+    np.round(np.tanh(np.arange(2 * TANH_RANGE * TANH_STEPS + 1) / TANH_STEPS - TANH_RANGE) * 32768.0),
+    -32767, 32767).astype(np.int64)
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:
@@ -196,25 +212,24 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
         src_frac = {"x": x_frac, "head": frac_for(peaks.get((i, "in"), 1.0), headroom=HEADROOM)}
         frac["in"] = src_frac.get(op.src, Q15)
         if op.kind == "conv1x1":
-            frac["acc"] = frac["w"] + frac["in"]
+            _qsum(op, q, frac, "acc", [("w", frac["in"])], "b")
             frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM) if op.dst == "x" else Q15
-            _qbias(op, q, frac, "b", "acc")
         elif op.kind in ("nam_layer", "gated_layer"):
-            terms = [frac["conv_w"] + frac["in"]] + ([frac["mix_w"] + Q15] if "mix_w" in frac else [])
-            frac["acc"] = max(terms)
-            _qbias(op, q, frac, "conv_b", "acc")
+            terms = [("conv_w", frac["in"])] + ([("mix_w", Q15)] if "mix_w" in op.weights else [])
+            _qsum(op, q, frac, "acc", terms, "conv_b")
             frac["out"] = frac["in"]
             if "res_w" in op.weights:
-                frac["res_acc"] = max(frac["res_w"] + Q15, frac["in"])
-                _qbias(op, q, frac, "res_b", "res_acc")
+                # x enters the residual sum shifted from in_frac; its |x| <= 2^15 is part of the bound
+                _qsum(op, q, frac, "res_acc", [("res_w", Q15)], "res_b", x_frac=frac["in"])
                 frac["out"] = frac_for(peaks.get((i, "out"), 1.0), headroom=HEADROOM)
         elif op.kind == "lstm":
-            frac["acc"] = max(frac["w_in"], frac["w_h"]) + Q15
-            _qbias(op, q, frac, "b", "acc")
+            # a = w_in·input + w_h·h + b in one int32 format (the bound covers both products)
+            _qsum(op, q, frac, "acc", [("w_in", Q15), ("w_h", Q15)], "b")
         elif op.kind == "gru":
-            frac["acc"], frac["acc_h"] = frac["w_in"] + Q15, frac["w_h"] + Q15
-            _qbias(op, q, frac, "b_in", "acc")
-            _qbias(op, q, frac, "b_h", "acc_h")
+            # u = w_in·input + b_in and v = w_h·h + b_h share one format, and |u| + |v| fits int32, so
+            # the gate sums u + v (and u_n + r·v_n, |r| <= 1) are exact in int32
+            _qsum(op, q, frac, "acc", [("w_in", Q15), ("w_h", Q15)], ("b_in", "b_h"))
+            frac["acc_h"] = frac["acc"]
         elif op.kind == "output":
             frac["scale"] = frac_for(abs(op.scale))
             q["scale"] = _qarray(np.array([op.scale]), frac["scale"], 16)
@@ -224,11 +239,35 @@ def quantize(ops: list[LayerSpec], rep_x: np.ndarray | None, max_windows: int = 
     return qops
 
 
-def _qbias(op: LayerSpec, q: dict, frac: dict, name: str, acc: str) -> None:
-    if name in op.weights:
-        b = op.weights[name]
-        frac[name] = min(frac[acc], frac_for(float(np.abs(b).max()), bits=32))
-        q[name] = _qarray(b, frac[name], 32)
+def _qsum(op: LayerSpec, q: dict, frac: dict, acc: str, terms: list[tuple[str, int]],
+          bias: str | tuple[str, ...], x_frac: int | None = None) -> None:
+    """Formats of one int32 sum ``bias + Σ w·v (+ x)`` whose products need no shift: each weight array
+    ``w`` (times an int16 ``v`` of format ``v_frac``) is stored at ``acc - v_frac``, the bias at ``acc``.
+    ``acc`` is the largest format that every weight array allows (``frac_for`` of its max |w|) and for
+    which the worst case over all int16 inputs, per output row ``|b| + 2^15·Σ|w| (+ 2^15·2^(acc-x_frac))``,
+    fits int32, so SMLAD accumulation never overflows. Several weight arrays (and biases) with the same
+    rows share one bound: their sums may be added (GRU gates)."""
+    biases = [b for b in ((bias,) if isinstance(bias, str) else bias) if b in op.weights]
+    acc_frac = min(frac_for(float(np.abs(op.weights[w]).max())) + v for w, v in terms)
+    while True:
+        rows = 0.0
+        for w, v in terms:
+            wq = _qarray(op.weights[w], acc_frac - v, 16)
+            rows = rows + X_MAX * np.abs(wq).reshape(wq.shape[0], -1).sum(axis=1)
+        for b in biases:
+            rows = rows + np.abs(np.round(op.weights[b].astype(np.float64) * 2.0**acc_frac))
+        if x_frac is not None:
+            rows = rows + X_MAX * 2.0 ** (acc_frac - x_frac)
+        if float(np.max(rows)) <= ACC_MAX:
+            break
+        acc_frac -= 1
+    frac[acc] = acc_frac
+    for w, v in terms:
+        frac[w] = acc_frac - v
+        q[w] = _qarray(op.weights[w], frac[w], 16)
+    for b in biases:
+        frac[b] = acc_frac
+        q[b] = _qarray(op.weights[b], acc_frac, 32)
 
 
 # ------------------------------------------------------------------------------------------- q15 engine
@@ -247,8 +286,37 @@ def sat(v: np.ndarray, bits: int) -> np.ndarray:
 
 
 def act_q15(v: np.ndarray) -> np.ndarray:
-    """An activation value in (-1, 1) (computed in float) stored as Q15."""
+    """A value in [-1, 1] (computed in float) stored as Q15 (round half even, saturated)."""
     return np.clip(np.round(v * 32768.0), -32768, 32767).astype(np.int64)
+
+
+def act_input(acc: np.ndarray, acc_frac: int, frac: int = TANH_IN_FRAC) -> np.ndarray:
+    """An int32 accumulator at ``acc_frac`` as the table input: rounded to ``frac`` and saturated to
+    ``TANH_IN_BITS`` signed bits. (The C engine saturates before a left shift; the result is the same.)"""
+    return sat(shift_round(np.asarray(acc, dtype=np.int64), acc_frac - frac), TANH_IN_BITS)
+
+
+def tanh_q15(u: np.ndarray) -> np.ndarray:
+    """tanh of a Q16 input ``u`` (``TANH_IN_BITS`` signed bits) in Q15: table + linear interpolation,
+    values in [-32767, 32767]. Max error: tests/export/test_act_q15.py, docs/engine.md. (The C engine
+    computes the same integer as one SMLAD: (T[i]·(2^s - f) + T[i+1]·f + 2^(s-1)) >> s.)"""
+    a = np.asarray(u, dtype=np.int64) + (1 << (TANH_IN_BITS - 1))
+    i, f = a >> TANH_SHIFT, a & ((1 << TANH_SHIFT) - 1)
+    t0 = TANH_TABLE[i]
+    return t0 + (((TANH_TABLE[np.minimum(i + 1, len(TANH_TABLE) - 1)] - t0) * f + (1 << (TANH_SHIFT - 1)))
+                 >> TANH_SHIFT)
+
+
+def tanh_acc(acc: np.ndarray, acc_frac: int) -> np.ndarray:
+    """Q15 tanh of an accumulator."""
+    return tanh_q15(act_input(acc, acc_frac))
+
+
+def sigmoid_acc(acc: np.ndarray, acc_frac: int) -> np.ndarray:
+    """Q15 sigmoid of an accumulator: (1 + tanh(x/2)) / 2, x/2 in Q16 being x in Q15; rounded half up,
+    saturated to 32767."""
+    t = tanh_q15(act_input(acc, acc_frac, TANH_IN_FRAC - 1))
+    return np.minimum((t + 32769) >> 1, 32767)
 
 
 class Q15Engine:
@@ -285,32 +353,26 @@ class Q15Engine:
                 src = buf[op.src][:, : op.in_ch]
                 if op.src == "head":  # int32 Q15 -> int16 at the calibrated format
                     src = sat(shift_round(src, Q15 - f["in"]), 16)
-                acc = src @ q["w"].T
-                if "b" in q:
-                    acc = acc + shift_round(q["b"], f["b"] - f["acc"])
+                acc = src @ q["w"].T + q.get("b", 0)  # bias stored at acc_frac
                 buf[op.dst] = sat(shift_round(acc, f["acc"] - f["out"]), 16 if op.dst == "x" else 32)
             elif op.kind in ("nam_layer", "gated_layer"):
                 xin = buf[op.src]
-                conv = _dilated(st, xin, q["conv_w"], op.dilation)
-                acc = shift_round(conv, f["conv_w"] + f["in"] - f["acc"])
-                acc = acc + shift_round(q["conv_b"], f["conv_b"] - f["acc"])
+                # every product is already at acc_frac and the bias is stored at it (see _qsum)
+                acc = _dilated(st, xin, q["conv_w"], op.dilation) + q["conv_b"]
                 if "mix_w" in q:
-                    acc = acc + shift_round(buf[op.cond] @ q["mix_w"].T, f["mix_w"] + Q15 - f["acc"])
-                pre = acc * 2.0 ** -f["acc"]
+                    acc = acc + buf[op.cond] @ q["mix_w"].T
                 c = op.out_ch
                 if op.kind == "nam_layer":
-                    z = act_q15(np.tanh(pre))
+                    z = tanh_acc(acc, f["acc"])
                     head = buf["head"]
                     buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
                 else:
-                    t, s = act_q15(np.tanh(pre[:, :c])), act_q15(_sigmoid(pre[:, c:]))
+                    t, s = tanh_acc(acc[:, :c], f["acc"]), sigmoid_acc(acc[:, c:], f["acc"])
                     z = shift_round(t * s, Q15)
                     skip = buf.setdefault("skip", np.zeros((n, 0), dtype=np.int64))
                     buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
                 if "res_w" in q:
-                    racc = shift_round(z @ q["res_w"].T, f["res_w"] + Q15 - f["res_acc"])
-                    racc = racc + shift_round(xin, f["in"] - f["res_acc"])
-                    racc = racc + shift_round(q["res_b"], f["res_b"] - f["res_acc"])
+                    racc = z @ q["res_w"].T + shift_round(xin, f["in"] - f["res_acc"]) + q["res_b"]
                     buf[op.dst] = sat(shift_round(racc, f["res_acc"] - f["out"]), 16)
             elif op.kind in ("lstm", "gru"):
                 buf[op.dst] = _rnn_q(qo, st, buf[op.src])
@@ -332,23 +394,23 @@ def _rnn_q(qo: QOp, st: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     hd, out = op.out_ch, np.zeros((x.shape[0], op.out_ch), dtype=np.int64)
     h, c = st["h"], st["c"]
     if op.kind == "lstm":
-        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"]) + shift_round(q["b"], f["b"] - f["acc"])
+        af = f["acc"]  # w_in·x, w_h·h and b are all at acc_frac (see quantize)
+        u = x @ q["w_in"].T + q["b"]
         for t in range(x.shape[0]):
-            a = (u[t] + shift_round(q["w_h"] @ h, f["w_h"] + Q15 - f["acc"])) * 2.0 ** -f["acc"]
-            i, fg = act_q15(_sigmoid(a[:hd])), act_q15(_sigmoid(a[hd : 2 * hd]))
-            g, o = act_q15(np.tanh(a[2 * hd : 3 * hd])), act_q15(_sigmoid(a[3 * hd :]))
-            c = sat(shift_round(fg * c + i * g, Q15), 32)
-            h = sat(shift_round(o * act_q15(np.tanh(c / 32768.0)), Q15), 16)
+            a = u[t] + q["w_h"] @ h
+            i, fg = sigmoid_acc(a[:hd], af), sigmoid_acc(a[hd : 2 * hd], af)
+            g, o = tanh_acc(a[2 * hd : 3 * hd], af), sigmoid_acc(a[3 * hd :], af)
+            c = sat(shift_round(fg * c + i * g, Q15), 32)  # int32 Q15
+            h = sat(shift_round(o * tanh_acc(c, Q15), Q15), 16)
             out[t] = h
     else:
-        u = shift_round(x @ q["w_in"].T, f["w_in"] + Q15 - f["acc"])
-        u = u + shift_round(q["b_in"], f["b_in"] - f["acc"])
+        af = f["acc"]  # w_in·x, b_in, w_h·h and b_h are all at acc_frac (see quantize)
+        u = x @ q["w_in"].T + q["b_in"]
         for t in range(x.shape[0]):
-            v = q["w_h"] @ h + shift_round(q["b_h"], f["b_h"] - f["acc_h"])
-            uf, vf = u[t] * 2.0 ** -f["acc"], v * 2.0 ** -f["acc_h"]
-            z = act_q15(_sigmoid(uf[:hd] + vf[:hd]))
-            r = act_q15(_sigmoid(uf[hd : 2 * hd] + vf[hd : 2 * hd]))
-            nn = act_q15(np.tanh(uf[2 * hd :] + r / 32768.0 * vf[2 * hd :]))
+            v = q["w_h"] @ h + q["b_h"]
+            z = sigmoid_acc(u[t, :hd] + v[:hd], af)
+            r = sigmoid_acc(u[t, hd : 2 * hd] + v[hd : 2 * hd], af)
+            nn = tanh_acc(u[t, 2 * hd :] + shift_round(r * v[2 * hd :], Q15), af)
             h = sat(shift_round(z * h + (32768 - z) * nn, Q15), 16)
             out[t] = h
     st["h"], st["c"] = h, c

@@ -26,7 +26,7 @@ Q15_SOURCES = sorted((_engine.ENGINE_DIR / "src").glob("*_q15.c"))
 GUARD = np.int16(-12345)
 N_GUARD = 32  # int16 guard words after every buffer
 BUFS = {1: "input", 2: "audio", 3: "knobs", 4: "x", 5: "head", 6: "skip", 7: "h", 8: "out"}
-KINDS = {1: "conv1x1", 2: "nam_layer", 3: "gated_layer", 6: "output"}
+KINDS = {1: "conv1x1", 2: "nam_layer", 3: "gated_layer", 4: "lstm", 5: "gru", 6: "output"}
 pytestmark = requires_host_cc
 
 _GLUE = """#include "m7_engine.h"
@@ -81,6 +81,17 @@ class Lib:
                 arr("res_w", g.out_ch * g.out_ch, (g.out_ch, g.out_ch), "res_w", "res_w_frac")
                 arr("res_b", g.out_ch, (g.out_ch,), "res_b", "res_b_frac")
                 frac["res_acc"] = op.res_acc_frac
+            elif kind == "lstm":
+                gh = 4 * g.out_ch
+                arr("w", gh * g.in_ch, (gh, g.in_ch), "w_in", "w_frac")
+                arr("b", gh, (gh,), "b", "b_frac")
+                arr("w_h", gh * g.out_ch, (gh, g.out_ch), "w_h", "w_h_frac")
+            elif kind == "gru":
+                gh = 3 * g.out_ch
+                arr("w", gh * g.in_ch, (gh, g.in_ch), "w_in", "w_frac")
+                arr("b", gh, (gh,), "b_in", "b_frac")
+                arr("w_h", gh * g.out_ch, (gh, g.out_ch), "w_h", "w_h_frac")
+                arr("b_h", gh, (gh,), "b_h", "b_h_frac")
             else:
                 q["scale"], frac["scale"] = np.array([op.scale], np.int64), op.scale_frac
             qops.append(QOp(spec, q, frac))  # type: ignore[arg-type]
@@ -220,8 +231,8 @@ def test_init_rejects_bad_buffers_and_models_with_documented_codes(nano, xq) -> 
                                    eng.scratch.ctypes.data, scratch, 16)
     assert st == s["M7_ERR_ALIGN"]
     st = el.lib.m7_engine_init_q15(eng.struct, el.model(), raw.ctypes.data, state,
-                                   eng.scratch.ctypes.data + 4, scratch, 16)
-    assert st == s["M7_ERR_ALIGN"]  # scratch holds int64 accumulators: 8-byte alignment
+                                   eng.scratch.ctypes.data + 2, scratch, 16)
+    assert st == s["M7_ERR_ALIGN"]  # scratch holds int32 accumulators: 4-byte alignment
     st = el.lib.m7_engine_init_q15(eng.struct, None, raw.ctypes.data, state, eng.scratch.ctypes.data,
                                    scratch, 16)
     assert st == s["M7_ERR_NULL"]
@@ -237,7 +248,7 @@ def tiny(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
 
     base = tmp_path_factory.mktemp("tiny_q15")
     out = {}
-    for family in ("nam", "gated", "gru"):
+    for family in ("nam", "gated", "gru", "lstm"):
         run = make_run_dir(base / "runs" / family, family)
         meta = export_package(run, base / family, block_size=16, tflite=False, progress=lambda _: None)
         out[family] = (base / family, meta)
@@ -251,8 +262,8 @@ def _tiny_lib(tiny, family: str, tmp_path: Path) -> tuple[Lib, dict, Path]:
     return el, meta, pkg
 
 
-@pytest.mark.parametrize("family", ["nam", "gated"])
-def test_q15_engine_is_bit_exact_on_tiny_wavenets(family, tiny, tmp_path) -> None:
+@pytest.mark.parametrize("family", ["nam", "gated", "gru", "lstm"])
+def test_q15_engine_is_bit_exact_on_tiny_models(family, tiny, tmp_path) -> None:
     el, meta, pkg = _tiny_lib(tiny, family, tmp_path)
     x = np.load(pkg / meta["golden"]["input"]).astype(np.float32)
     y = np.load(pkg / meta["golden"]["output"]).astype(np.float32)
@@ -266,6 +277,11 @@ def test_q15_engine_is_bit_exact_on_tiny_wavenets(family, tiny, tmp_path) -> Non
     value = esr(y, out / 32768.0)
     print(f"\ntiny {family} q15 engine ESR vs Keras: {value:.3e}")
     assert value <= ESR_MAX
+    if family in ("gru", "lstm"):  # the model adds the dry input: check the network's own part too
+        dry = xq[:, 0] / 32768.0
+        net = esr(y - dry, out / 32768.0 - dry)
+        print(f"tiny {family} q15 network part (y - audio) ESR vs Keras: {net:.3e}")
+        assert net <= ESR_MAX
     assert eng.lib.m7_engine_reset_q15(eng.struct) == 0
     np.testing.assert_array_equal(eng.run(xq, 5), out)
     assert eng.guards_intact()
@@ -281,9 +297,11 @@ def test_q15_engine_is_bit_exact_on_tiny_wavenets(family, tiny, tmp_path) -> Non
     np.testing.assert_array_equal(eng.run(xc[:, :1].copy(), 16), want)
 
 
-def test_q15_init_rejects_rnn_models_as_unsupported(tiny, tmp_path) -> None:
-    el, _, _ = _tiny_lib(tiny, "gru", tmp_path)
-    assert Engine(el, 16).status == _engine.STATUS["M7_ERR_UNSUPPORTED"]
+def test_q15_lstm_state_holds_int32_c_and_int16_h(tiny, tmp_path) -> None:
+    el, meta, _ = _tiny_lib(tiny, "lstm", tmp_path)
+    hd = 6  # tiny_lstm: c[6] int32 then h[6] int16
+    assert el.lib.m7_engine_state_bytes_q15(el.model()) == el.glue("state_bytes") == meta["memory"][
+        "state_bytes_q15"] == 6 * hd
 
 
 @requires_arm_gcc

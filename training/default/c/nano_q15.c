@@ -8,243 +8,243 @@ static const int16_t nano_q15_op0_w[4] M7_MODEL_ALIGN = {
 };
 
 static const int16_t nano_q15_op1_w[48] M7_MODEL_ALIGN = {
-    -12073, 457, -5208, -12168, -20041, -19292, 5229, -24222, 9307, 5791, -4229, -5801,
-    -10001, -1954, -8771, -9421, 9377, 19986, -6165, 14169, -15641, -8674, -11590, -1592,
-    -5015, -8567, 15919, -14091, -9631, -18258, 3946, -13946, 2100, -15427, 17044, 5067,
-    6043, 122, -15836, 13908, 8298, 749, -8501, 22216, 2300, -2714, -15818, -12410
+    -3018, 114, -1302, -3042, -5010, -4823, 1307, -6055, 2327, 1448, -1057, -1450,
+    -2500, -488, -2193, -2355, 2344, 4997, -1541, 3542, -3910, -2168, -2898, -398,
+    -1254, -2142, 3980, -3523, -2408, -4565, 987, -3486, 525, -3857, 4261, 1267,
+    1511, 30, -3959, 3477, 2075, 187, -2125, 5554, 575, -678, -3954, -3103
 };
 
 static const int32_t nano_q15_op1_b[4] M7_MODEL_ALIGN = {
-    25031126, -21199724, 8256648, -16930530
+    6257782, -5299931, 2064162, -4232632
 };
 
 static const int16_t nano_q15_op1_mix_w[4] M7_MODEL_ALIGN = {
-    7686, -18262, 17241, 15494
+    3843, -9131, 8620, 7747
 };
 
 static const int16_t nano_q15_op1_res_w[16] M7_MODEL_ALIGN = {
-    -4097, 3709, 26840, -17488, 12129, -29284, -15160, -9096, -10233, 22661, -28250, 12436,
-    -14960, -189, -5656, 25722
+    -2048, 1854, 13420, -8744, 6065, -14642, -7580, -4548, -5117, 11331, -14125, 6218,
+    -7480, -95, -2828, 12861
 };
 
 static const int32_t nano_q15_op1_res_b[4] M7_MODEL_ALIGN = {
-    6703442, 25625316, -9227942, 725742
+    3351721, 12812658, -4613971, 362871
 };
 
 static const int16_t nano_q15_op2_w[48] M7_MODEL_ALIGN = {
-    1879, -759, -383, -12086, 10273, 7820, 17440, 12568, 6923, -4948, -13044, -15565,
-    -5013, 9244, -24085, -4328, 14976, 10737, -24166, -23941, 10933, 3405, -5885, -8427,
-    10591, 9181, -1518, -15515, -10828, -944, 20065, -9440, 2714, 15802, 11758, -286,
-    -9816, 1598, 2363, -13052, 4270, -6589, -5080, -9506, 2921, -5809, 10355, -8361
+    470, -190, -96, -3022, 2568, 1955, 4360, 3142, 1731, -1237, -3261, -3891,
+    -1253, 2311, -6021, -1082, 3744, 2684, -6041, -5985, 2733, 851, -1471, -2107,
+    2648, 2295, -380, -3879, -2707, -236, 5016, -2360, 679, 3951, 2939, -71,
+    -2454, 399, 591, -3263, 1068, -1647, -1270, -2376, 730, -1452, 2589, -2090
 };
 
 static const int32_t nano_q15_op2_b[4] M7_MODEL_ALIGN = {
-    -7140682, 42625092, -5424712, -3782876
+    -892585, 5328136, -678089, -472859
 };
 
 static const int16_t nano_q15_op2_mix_w[4] M7_MODEL_ALIGN = {
-    -13983, -19190, 22697, 20075
+    -1748, -2399, 2837, 2509
 };
 
 static const int16_t nano_q15_op2_res_w[16] M7_MODEL_ALIGN = {
-    -8189, 24047, 13718, -4399, -15525, -27847, -7117, -8889, 14596, -23965, 26303, -9517,
-    19264, 17245, -9328, -14983
+    -2047, 6012, 3429, -1100, -3881, -6962, -1779, -2222, 3649, -5991, 6576, -2379,
+    4816, 4311, -2332, -3746
 };
 
 static const int32_t nano_q15_op2_res_b[4] M7_MODEL_ALIGN = {
-    -17865138, 7687347, -2394104, 5230903
+    -4466284, 1921837, -598526, 1307726
 };
 
 static const int16_t nano_q15_op3_w[48] M7_MODEL_ALIGN = {
-    -11938, -14884, -4029, -2568, -10937, -484, 21538, -7211, 9096, 12035, -1544, -9358,
-    -712, 52, 9092, 5584, 6634, 15906, -3342, -19583, -11508, -5045, -12356, -4185,
-    12310, 1526, 9116, 3349, 13092, 11689, -3295, -6710, -475, -10078, -16370, -5784,
-    882, 5730, 12885, 2239, -8287, 3403, 6352, -5490, -9386, -14672, -10209, 8418
+    -5969, -7442, -2014, -1284, -5468, -242, 10769, -3606, 4548, 6017, -772, -4679,
+    -356, 26, 4546, 2792, 3317, 7953, -1671, -9792, -5754, -2522, -6178, -2093,
+    6155, 763, 4558, 1674, 6546, 5845, -1648, -3355, -238, -5039, -8185, -2892,
+    441, 2865, 6443, 1120, -4144, 1702, 3176, -2745, -4693, -7336, -5105, 4209
 };
 
 static const int32_t nano_q15_op3_b[4] M7_MODEL_ALIGN = {
-    13651036, -7596391, -1197290, 19398892
+    1706380, -949549, -149661, 2424862
 };
 
 static const int16_t nano_q15_op3_mix_w[4] M7_MODEL_ALIGN = {
-    25377, 24207, -25540, -27229
+    3172, 3026, -3192, -3404
 };
 
 static const int16_t nano_q15_op3_res_w[16] M7_MODEL_ALIGN = {
-    23256, -4661, 12422, -63, -20608, -1627, -22380, 17705, -19538, 15066, 15993, -19478,
-    9696, 17069, 16512, -8766
+    5814, -1165, 3105, -16, -5152, -407, -5595, 4426, -4885, 3767, 3998, -4869,
+    2424, 4267, 4128, -2192
 };
 
 static const int32_t nano_q15_op3_res_b[4] M7_MODEL_ALIGN = {
-    -4208002, -9691714, -3567444, -4759686
+    -1052000, -2422928, -891861, -1189922
 };
 
 static const int16_t nano_q15_op4_w[48] M7_MODEL_ALIGN = {
-    3973, -1409, -1274, -408, -324, -2785, 6545, -5321, -19660, 3166, -13367, -19218,
-    -8466, 13739, 1558, 3517, -10744, -1300, 9394, -163, 7858, 4156, 6683, -3604,
-    13060, 3516, 10302, -1852, -1798, -848, 7427, 2614, 5726, -18459, -13158, 15384,
-    6967, -5677, -9475, 4707, -7334, 11654, -11467, 14766, 9301, -11627, -6931, 12428
+    1986, -705, -637, -204, -162, -1393, 3273, -2661, -9830, 1583, -6683, -9609,
+    -4233, 6869, 779, 1759, -5372, -650, 4697, -81, 3929, 2078, 3341, -1802,
+    6530, 1758, 5151, -926, -899, -424, 3714, 1307, 2863, -9230, -6579, 7692,
+    3484, -2838, -4737, 2354, -3667, 5827, -5733, 7383, 4651, -5814, -3465, 6214
 };
 
 static const int32_t nano_q15_op4_b[4] M7_MODEL_ALIGN = {
-    -5243710, -1785528, -14527705, 8741716
+    -655464, -223191, -1815963, 1092714
 };
 
 static const int16_t nano_q15_op4_mix_w[4] M7_MODEL_ALIGN = {
-    -16727, 19695, 19341, -15533
+    -2091, 2462, 2418, -1942
 };
 
 static const int16_t nano_q15_op4_res_w[16] M7_MODEL_ALIGN = {
-    -12899, 21083, -26480, 6590, -26315, -2544, 19952, -2344, 13394, -10350, -12203, -17381,
-    6134, -7696, 15346, 9355
+    -3225, 5271, -6620, 1647, -6579, -636, 4988, -586, 3348, -2587, -3051, -4345,
+    1534, -1924, 3837, 2339
 };
 
 static const int32_t nano_q15_op4_res_b[4] M7_MODEL_ALIGN = {
-    11731067, -19607626, 1115763, 9189833
+    2932767, -4901906, 278941, 2297458
 };
 
 static const int16_t nano_q15_op5_w[48] M7_MODEL_ALIGN = {
-    19153, -569, -28805, -17708, 6056, -23082, 22720, 4583, 20227, 4722, -22926, -14926,
-    23561, 9344, -4571, 15239, -5555, 21378, -19910, -23172, 21092, 21849, -2795, -16857,
-    12985, 22563, -10967, 25824, 6287, -1867, 9863, -545, 9100, -13116, 23442, -13128,
-    8187, 15433, 6580, -16868, -20813, -26215, 19252, 21505, 24434, 12322, -21131, 4371
+    4788, -142, -7201, -4427, 1514, -5771, 5680, 1146, 5057, 1181, -5732, -3731,
+    5890, 2336, -1143, 3810, -1389, 5344, -4977, -5793, 5273, 5462, -699, -4214,
+    3246, 5641, -2742, 6456, 1572, -467, 2466, -136, 2275, -3279, 5860, -3282,
+    2047, 3858, 1645, -4217, -5203, -6554, 4813, 5376, 6108, 3081, -5283, 1093
 };
 
 static const int32_t nano_q15_op5_b[4] M7_MODEL_ALIGN = {
-    3638198, -3148534, 7486790, 11067493
+    227387, -196783, 467924, 691718
 };
 
 static const int16_t nano_q15_op5_mix_w[4] M7_MODEL_ALIGN = {
-    -20925, 24865, 20573, 15618
+    -1308, 1554, 1286, 976
 };
 
 static const int16_t nano_q15_op5_res_w[16] M7_MODEL_ALIGN = {
-    -19901, 21672, -8258, 9703, 27123, -24229, -23363, -13363, -13937, -3603, 18033, 3628,
-    -1456, -17705, 16555, 11526
+    -2488, 2709, -1032, 1213, 3390, -3029, -2920, -1670, -1742, -450, 2254, 453,
+    -182, -2213, 2069, 1441
 };
 
 static const int32_t nano_q15_op5_res_b[4] M7_MODEL_ALIGN = {
-    -1886863, -6530179, -12301724, 23559928
+    -235858, -816272, -1537716, 2944991
 };
 
 static const int16_t nano_q15_op6_w[48] M7_MODEL_ALIGN = {
-    2345, 6221, 11992, -8511, -7652, -12098, -3523, -3607, 6960, -6513, -4509, -1211,
-    -7965, -5309, -6402, -9397, 2116, -6380, -852, -3819, -224, 13164, -10789, 11980,
-    -1340, -9951, -8899, 441, -11401, -3590, -5387, -7144, 5872, -18630, 7147, 9432,
-    -2472, -8160, -9374, -9783, -4962, -2205, -9882, -6912, 4002, 2988, -21785, 10725
+    1172, 3110, 5996, -4255, -3826, -6049, -1762, -1804, 3480, -3256, -2255, -605,
+    -3983, -2654, -3201, -4699, 1058, -3190, -426, -1909, -112, 6582, -5394, 5990,
+    -670, -4976, -4449, 221, -5700, -1795, -2693, -3572, 2936, -9315, 3574, 4716,
+    -1236, -4080, -4687, -4892, -2481, -1102, -4941, -3456, 2001, 1494, -10893, 5363
 };
 
 static const int32_t nano_q15_op6_b[4] M7_MODEL_ALIGN = {
-    13702389, 2709747, 10732988, 21626396
+    1712799, 338718, 1341624, 2703300
 };
 
 static const int16_t nano_q15_op6_mix_w[4] M7_MODEL_ALIGN = {
-    8855, 4528, -16130, 21185
+    1107, 566, -2016, 2648
 };
 
 static const int16_t nano_q15_op6_res_w[16] M7_MODEL_ALIGN = {
-    -27171, -27435, -21409, 12624, 12202, 426, 17407, -21173, 14326, -18438, 686, 15709,
-    6183, -5095, 9880, 4865
+    -3396, -3429, -2676, 1578, 1525, 53, 2176, -2647, 1791, -2305, 86, 1964,
+    773, -637, 1235, 608
 };
 
 static const int32_t nano_q15_op6_res_b[4] M7_MODEL_ALIGN = {
-    23595562, 56822732, 22674358, 40975104
+    2949445, 7102842, 2834295, 5121888
 };
 
 static const int16_t nano_q15_op7_w[48] M7_MODEL_ALIGN = {
-    -13881, 4061, 3956, 9100, -11908, -3807, 10212, 332, -9831, -8919, 15942, -17609,
-    7240, 5315, -4008, 1570, -6274, -9000, -425, 13175, -2315, 7985, 8641, -9362,
-    -1596, 15667, -6448, -1462, -3047, 6973, -3329, 11064, -19932, -8031, 9272, 2965,
-    6138, -3913, 4457, 1120, 1820, 3995, 5231, -3188, -8130, 3198, -3149, 14415
+    -6941, 2031, 1978, 4550, -5954, -1903, 5106, 166, -4916, -4460, 7971, -8805,
+    3620, 2658, -2004, 785, -3137, -4500, -212, 6588, -1157, 3993, 4321, -4681,
+    -798, 7833, -3224, -731, -1523, 3487, -1664, 5532, -9966, -4016, 4636, 1483,
+    3069, -1956, 2229, 560, 910, 1998, 2615, -1594, -4065, 1599, -1574, 7208
 };
 
 static const int32_t nano_q15_op7_b[4] M7_MODEL_ALIGN = {
-    19104314, 5019562, -19165972, 6122836
+    2388039, 627445, -2395746, 765354
 };
 
 static const int16_t nano_q15_op7_mix_w[4] M7_MODEL_ALIGN = {
-    -2923, 7360, 17190, -8230
+    -365, 920, 2149, -1029
 };
 
 static const int16_t nano_q15_op7_res_w[16] M7_MODEL_ALIGN = {
-    3936, -5519, 24360, 14000, 9218, 26055, -15244, 9061, -2897, 25980, -5725, -21404,
-    3796, -17197, 2700, 1058
+    492, -690, 3045, 1750, 1152, 3257, -1905, 1133, -362, 3247, -716, -2675,
+    474, -2150, 338, 132
 };
 
 static const int32_t nano_q15_op7_res_b[4] M7_MODEL_ALIGN = {
-    54588252, 41706168, 13787587, 53545904
+    6823532, 5213271, 1723448, 6693238
 };
 
 static const int16_t nano_q15_op8_w[48] M7_MODEL_ALIGN = {
-    -5739, -2775, 2924, -1676, 2011, -5702, -5815, -7666, 4147, 14556, 9270, -16089,
-    5445, -3324, -7325, -11985, 12927, 11511, -9038, -5035, -10683, -11563, -10267, -4601,
-    -8852, -4249, 3385, -293, 4838, -446, 2285, -6711, 8582, 11018, 17808, -11342,
-    11994, 10858, -2742, -7048, -15616, -1559, -6041, -12131, -11448, -11307, -2257, 21142
+    -2870, -1387, 1462, -838, 1005, -2851, -2908, -3833, 2073, 7278, 4635, -8045,
+    2723, -1662, -3663, -5992, 6463, 5756, -4519, -2517, -5342, -5781, -5134, -2300,
+    -4426, -2124, 1692, -147, 2419, -223, 1143, -3355, 4291, 5509, 8904, -5671,
+    5997, 5429, -1371, -3524, -7808, -780, -3020, -6066, -5724, -5653, -1129, 10571
 };
 
 static const int32_t nano_q15_op8_b[4] M7_MODEL_ALIGN = {
-    15336627, -1314465, -17400884, -32925328
+    958539, -82154, -1087555, -2057833
 };
 
 static const int16_t nano_q15_op8_mix_w[4] M7_MODEL_ALIGN = {
-    21341, 28719, -26519, -12037
+    1334, 1795, -1657, -752
 };
 
 static const int16_t nano_q15_op8_res_w[16] M7_MODEL_ALIGN = {
-    9921, -18170, -12402, -4835, -18862, -3384, 14535, 23017, 8823, -9603, -9904, 2983,
-    8422, 9713, 1263, -10532
+    1240, -2271, -1550, -604, -2358, -423, 1817, 2877, 1103, -1200, -1238, 373,
+    1053, 1214, 158, -1316
 };
 
 static const int32_t nano_q15_op8_res_b[4] M7_MODEL_ALIGN = {
-    54642880, 28003262, 16247656, 142672560
+    6830360, 3500408, 2030957, 17834070
 };
 
 static const int16_t nano_q15_op9_w[48] M7_MODEL_ALIGN = {
-    -8698, -3865, -4369, -8444, 15772, 16474, -2407, 804, 314, -4354, 7905, 604,
-    9634, 13769, -444, 5533, 5691, 5301, 29, -10524, 7368, 3029, -9358, 12558,
-    -14202, -15063, -4334, -15124, 8033, 3586, 200, 2109, -14916, -11163, 21979, 1435,
-    -10523, -7921, -4674, -8979, 7651, 15221, 864, 3818, 10194, -13939, -10282, 17763
+    -4349, -1932, -2184, -4222, 7886, 8237, -1203, 402, 157, -2177, 3952, 302,
+    4817, 6884, -222, 2767, 2846, 2650, 14, -5262, 3684, 1514, -4679, 6279,
+    -7101, -7532, -2167, -7562, 4016, 1793, 100, 1055, -7458, -5581, 10989, 718,
+    -5262, -3961, -2337, -4489, 3826, 7610, 432, 1909, 5097, -6970, -5141, 8881
 };
 
 static const int32_t nano_q15_op9_b[4] M7_MODEL_ALIGN = {
-    26874384, 4984192, -51902804, 824425
+    3359298, 623024, -6487850, 103053
 };
 
 static const int16_t nano_q15_op9_mix_w[4] M7_MODEL_ALIGN = {
-    -15091, -18701, 10581, 2477
+    -1886, -2338, 1323, 310
 };
 
 static const int16_t nano_q15_op9_res_w[16] M7_MODEL_ALIGN = {
-    4603, -22740, -6291, -10731, 3185, 15777, 19274, -17011, 4480, -3381, -29599, -12849,
-    12543, 15409, 6811, -14492
+    575, -2843, -786, -1341, 398, 1972, 2409, -2126, 560, -423, -3700, -1606,
+    1568, 1926, 851, -1812
 };
 
 static const int32_t nano_q15_op9_res_b[4] M7_MODEL_ALIGN = {
-    19177906, -105924, 154860512, 91695288
+    2397238, -13241, 19357564, 11461911
 };
 
 static const int16_t nano_q15_op10_w[48] M7_MODEL_ALIGN = {
-    -3013, -11180, 3691, 4004, -9499, 10946, 12964, 12568, -13323, 3535, 5826, 8413,
-    911, -1180, 691, 7982, 2161, 3382, 2886, 19386, 5861, 6862, -1542, 4105,
-    5233, -2399, 2318, -4558, 638, -10023, -4157, -1077, -8433, 12491, 10088, 11029,
-    -9179, -8745, 11634, 7849, -9811, 2160, 4696, 3628, -5503, -17938, -12749, -5810
+    -1507, -5590, 1846, 2002, -4749, 5473, 6482, 6284, -6662, 1767, 2913, 4207,
+    456, -590, 346, 3991, 1081, 1691, 1443, 9693, 2930, 3431, -771, 2053,
+    2616, -1200, 1159, -2279, 319, -5012, -2078, -538, -4216, 6246, 5044, 5514,
+    -4590, -4373, 5817, 3925, -4905, 1080, 2348, 1814, -2751, -8969, -6374, -2905
 };
 
 static const int32_t nano_q15_op10_b[4] M7_MODEL_ALIGN = {
-    42472024, 174301840, 16565424, 92282920
+    2654502, 10893865, 1035339, 5767682
 };
 
 static const int16_t nano_q15_op10_mix_w[4] M7_MODEL_ALIGN = {
-    7819, 922, -29330, 19959
+    489, 58, -1833, 1247
 };
 
 static const int16_t nano_q15_op10_res_w[16] M7_MODEL_ALIGN = {
-    9156, 12679, 20202, 9885, 9221, 3241, -11892, 7773, 23995, -2279, -997, 19860,
-    10469, 18433, -1919, -25673
+    1145, 1585, 2525, 1236, 1153, 405, -1486, 972, 2999, -285, -125, 2483,
+    1309, 2304, -240, -3209
 };
 
 static const int32_t nano_q15_op10_res_b[4] M7_MODEL_ALIGN = {
-    66739720, 94066056, 39368112, 41568960
+    8342465, 11758257, 4921014, 5196120
 };
 
 static const int16_t nano_q15_op11_w[8] M7_MODEL_ALIGN = {
@@ -256,195 +256,195 @@ static const int16_t nano_q15_op12_w[8] M7_MODEL_ALIGN = {
 };
 
 static const int16_t nano_q15_op13_w[12] M7_MODEL_ALIGN = {
-    -7573, -16298, 3562, -4372, 15095, -16116, -6057, 353, 4088, 11557, -16174, -24926
+    -3787, -8149, 1781, -2186, 7548, -8058, -3029, 177, 2044, 5778, -8087, -12463
 };
 
 static const int32_t nano_q15_op13_b[2] M7_MODEL_ALIGN = {
-    -240039328, -10733699
+    -15002458, -670856
 };
 
 static const int16_t nano_q15_op13_mix_w[2] M7_MODEL_ALIGN = {
-    16761, 13528
+    1048, 845
 };
 
 static const int16_t nano_q15_op13_res_w[4] M7_MODEL_ALIGN = {
-    -26791, 24535, -6391, 8840
+    -3349, 3067, -799, 1105
 };
 
 static const int32_t nano_q15_op13_res_b[2] M7_MODEL_ALIGN = {
-    107450432, 13240538
+    13431304, 1655067
 };
 
 static const int16_t nano_q15_op14_w[12] M7_MODEL_ALIGN = {
-    -339, 13766, -4911, 22143, 27274, 8611, 4479, 2466, 26163, 15019, -17579, 2986
+    -169, 6883, -2455, 11072, 13637, 4305, 2240, 1233, 13081, 7510, -8789, 1493
 };
 
 static const int32_t nano_q15_op14_b[2] M7_MODEL_ALIGN = {
-    16907190, -61039532
+    2113399, -7629942
 };
 
 static const int16_t nano_q15_op14_mix_w[2] M7_MODEL_ALIGN = {
-    512, -31009
+    64, -3876
 };
 
 static const int16_t nano_q15_op14_res_w[4] M7_MODEL_ALIGN = {
-    6104, 11306, 4990, -17971
+    3052, 5653, 2495, -8986
 };
 
 static const int32_t nano_q15_op14_res_b[2] M7_MODEL_ALIGN = {
-    94387760, 18470436
+    47193880, 9235218
 };
 
 static const int16_t nano_q15_op15_w[12] M7_MODEL_ALIGN = {
-    11487, 1459, -11972, -5540, -16743, -15494, 1270, -3585, -17313, 19999, 15417, -17964
+    5744, 730, -5986, -2770, -8371, -7747, 635, -1793, -8656, 10000, 7709, -8982
 };
 
 static const int32_t nano_q15_op15_b[2] M7_MODEL_ALIGN = {
-    -42596028, -28209136
+    -5324504, -3526142
 };
 
 static const int16_t nano_q15_op15_mix_w[2] M7_MODEL_ALIGN = {
-    -18974, 1833
+    -1186, 115
 };
 
 static const int16_t nano_q15_op15_res_w[4] M7_MODEL_ALIGN = {
-    -685, -16699, 14793, 7847
+    -171, -4175, 3698, 1962
 };
 
 static const int32_t nano_q15_op15_res_b[2] M7_MODEL_ALIGN = {
-    54319432, 19254904
+    13579858, 4813726
 };
 
 static const int16_t nano_q15_op16_w[12] M7_MODEL_ALIGN = {
-    -16460, 6509, -27207, -13278, -10453, -11611, 52, -8199, -6957, 13175, 13710, -26568
+    -8230, 3254, -13604, -6639, -5226, -5805, 26, -4100, -3479, 6587, 6855, -13284
 };
 
 static const int32_t nano_q15_op16_b[2] M7_MODEL_ALIGN = {
-    -168524064, 18618170
+    -21065508, 2327271
 };
 
 static const int16_t nano_q15_op16_mix_w[2] M7_MODEL_ALIGN = {
-    -18129, -30265
+    -2266, -3783
 };
 
 static const int16_t nano_q15_op16_res_w[4] M7_MODEL_ALIGN = {
-    -14480, -19259, -1459, 15692
+    -3620, -4815, -365, 3923
 };
 
 static const int32_t nano_q15_op16_res_b[2] M7_MODEL_ALIGN = {
-    19670626, 28582532
+    4917656, 7145633
 };
 
 static const int16_t nano_q15_op17_w[12] M7_MODEL_ALIGN = {
-    -3084, -12754, 13287, 16593, 10802, 16321, -14486, 15558, 18465, -8326, -11884, -12590
+    -1542, -6377, 6643, 8296, 5401, 8161, -7243, 7779, 9233, -4163, -5942, -6295
 };
 
 static const int32_t nano_q15_op17_b[2] M7_MODEL_ALIGN = {
-    96206560, -32039476
+    12025820, -4004934
 };
 
 static const int16_t nano_q15_op17_mix_w[2] M7_MODEL_ALIGN = {
-    20002, -2082
+    2500, -260
 };
 
 static const int16_t nano_q15_op17_res_w[4] M7_MODEL_ALIGN = {
-    -19637, 15744, 16404, -14973
+    -9819, 7872, 8202, -7487
 };
 
 static const int32_t nano_q15_op17_res_b[2] M7_MODEL_ALIGN = {
-    1300271, 7596041
+    650136, 3798020
 };
 
 static const int16_t nano_q15_op18_w[12] M7_MODEL_ALIGN = {
-    17529, 784, 7912, 14194, 12607, 15878, 17899, -18855, -6139, -15819, -7886, -16238
+    8764, 392, 3956, 7097, 6304, 7939, 8949, -9427, -3070, -7909, -3943, -8119
 };
 
 static const int32_t nano_q15_op18_b[2] M7_MODEL_ALIGN = {
-    44869508, -30681812
+    2804344, -1917613
 };
 
 static const int16_t nano_q15_op18_mix_w[2] M7_MODEL_ALIGN = {
-    -15631, -22187
+    -977, -1387
 };
 
 static const int16_t nano_q15_op18_res_w[4] M7_MODEL_ALIGN = {
-    17137, -5593, 9860, -11186
+    4284, -1398, 2465, -2796
 };
 
 static const int32_t nano_q15_op18_res_b[2] M7_MODEL_ALIGN = {
-    -21320452, -12288456
+    -5330113, -3072114
 };
 
 static const int16_t nano_q15_op19_w[12] M7_MODEL_ALIGN = {
-    11638, 10444, -12463, -14103, -1124, 14722, -18468, -1271, 2596, 4572, -5810, -24494
+    5819, 5222, -6232, -7051, -562, 7361, -9234, -636, 1298, 2286, -2905, -12247
 };
 
 static const int32_t nano_q15_op19_b[2] M7_MODEL_ALIGN = {
-    37064836, -119434360
+    2316552, -7464648
 };
 
 static const int16_t nano_q15_op19_mix_w[2] M7_MODEL_ALIGN = {
-    24076, 12620
+    1505, 789
 };
 
 static const int16_t nano_q15_op19_res_w[4] M7_MODEL_ALIGN = {
-    5377, 14983, -18677, -2715
+    1344, 3746, -4669, -679
 };
 
 static const int32_t nano_q15_op19_res_b[2] M7_MODEL_ALIGN = {
-    -19450640, -24052642
+    -4862660, -6013160
 };
 
 static const int16_t nano_q15_op20_w[12] M7_MODEL_ALIGN = {
-    16300, 25415, -4696, -9641, 21307, 2181, -6320, -23010, 13352, -22, 12848, 18186
+    8150, 12707, -2348, -4820, 10653, 1090, -3160, -11505, 6676, -11, 6424, 9093
 };
 
 static const int32_t nano_q15_op20_b[2] M7_MODEL_ALIGN = {
-    68587664, 2623903
+    8573458, 327988
 };
 
 static const int16_t nano_q15_op20_mix_w[2] M7_MODEL_ALIGN = {
-    19993, 892
+    2499, 112
 };
 
 static const int16_t nano_q15_op20_res_w[4] M7_MODEL_ALIGN = {
-    -26243, -3341, 3257, 19440
+    -3280, -418, 407, 2430
 };
 
 static const int32_t nano_q15_op20_res_b[2] M7_MODEL_ALIGN = {
-    -47977292, -78851248
+    -5997162, -9856406
 };
 
 static const int16_t nano_q15_op21_w[12] M7_MODEL_ALIGN = {
-    -12755, 14557, 5807, -27712, 19127, -30401, -20953, 27216, -5273, 5794, -30934, -23698
+    -6377, 7278, 2903, -13856, 9564, -15200, -10477, 13608, -2637, 2897, -15467, -11849
 };
 
 static const int32_t nano_q15_op21_b[2] M7_MODEL_ALIGN = {
-    -86909696, 40767824
+    -10863712, 5095978
 };
 
 static const int16_t nano_q15_op21_mix_w[2] M7_MODEL_ALIGN = {
-    9941, -30451
+    1243, -3806
 };
 
 static const int16_t nano_q15_op21_res_w[4] M7_MODEL_ALIGN = {
-    -30639, 1602, 23129, -28277
+    -3830, 200, 2891, -3535
 };
 
 static const int32_t nano_q15_op21_res_b[2] M7_MODEL_ALIGN = {
-    38772252, -75465584
+    4846532, -9433198
 };
 
 static const int16_t nano_q15_op22_w[12] M7_MODEL_ALIGN = {
-    -1690, -10065, -21513, 11294, 7548, 18357, 16690, -18303, 15216, 14422, -21458, -17628
+    -845, -5032, -10756, 5647, 3774, 9178, 8345, -9152, 7608, 7211, -10729, -8814
 };
 
 static const int32_t nano_q15_op22_b[2] M7_MODEL_ALIGN = {
-    -129131448, -37418920
+    -8070716, -2338682
 };
 
 static const int16_t nano_q15_op22_mix_w[2] M7_MODEL_ALIGN = {
-    29124, 9630
+    910, 301
 };
 
 static const int16_t nano_q15_op23_w[2] M7_MODEL_ALIGN = {
@@ -469,175 +469,175 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .out_frac = 15,
      .acc_frac = 29},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 1, .skip_offset = 0, .state_offset = 0u, .state_len = 8u},
-     .w_frac = 15,
+     .w_frac = 13,
      .w = nano_q15_op1_w,
-     .b_frac = 30,
+     .b_frac = 28,
      .b = nano_q15_op1_b,
-     .mix_w_frac = 14,
+     .mix_w_frac = 13,
      .mix_w = nano_q15_op1_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 14,
      .res_w = nano_q15_op1_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 29,
      .res_b = nano_q15_op1_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 15,
      .out_frac = 14,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 28,
+     .res_acc_frac = 29},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 2, .skip_offset = 0, .state_offset = 8u, .state_len = 16u},
-     .w_frac = 15,
+     .w_frac = 13,
      .w = nano_q15_op2_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op2_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op2_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 13,
      .res_w = nano_q15_op2_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 28,
      .res_b = nano_q15_op2_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 14,
      .out_frac = 13,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 4, .skip_offset = 0, .state_offset = 24u, .state_len = 32u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op3_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op3_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op3_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 13,
      .res_w = nano_q15_op3_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 28,
      .res_b = nano_q15_op3_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 13,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 8, .skip_offset = 0, .state_offset = 56u, .state_len = 64u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op4_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op4_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op4_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 13,
      .res_w = nano_q15_op4_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 28,
      .res_b = nano_q15_op4_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 16, .skip_offset = 0, .state_offset = 120u, .state_len = 128u},
-     .w_frac = 16,
+     .w_frac = 14,
      .w = nano_q15_op5_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op5_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op5_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op5_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op5_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 32, .skip_offset = 0, .state_offset = 248u, .state_len = 256u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op6_w,
-     .b_frac = 29,
+     .b_frac = 26,
      .b = nano_q15_op6_b,
-     .mix_w_frac = 14,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op6_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op6_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op6_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 29,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 64, .skip_offset = 0, .state_offset = 504u, .state_len = 512u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op7_w,
-     .b_frac = 29,
+     .b_frac = 26,
      .b = nano_q15_op7_b,
-     .mix_w_frac = 14,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op7_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op7_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op7_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 29,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 128, .skip_offset = 0, .state_offset = 1016u, .state_len = 1024u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op8_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op8_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op8_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op8_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op8_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 256, .skip_offset = 0, .state_offset = 2040u, .state_len = 2048u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op9_w,
-     .b_frac = 29,
+     .b_frac = 26,
      .b = nano_q15_op9_b,
-     .mix_w_frac = 14,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op9_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op9_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op9_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 29,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 512, .skip_offset = 0, .state_offset = 4088u, .state_len = 4096u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op10_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op10_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op10_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op10_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op10_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_CONV1X1, .src = M7_BUF_HEAD, .dst = M7_BUF_HEAD, .cond = M7_BUF_NONE, .act = M7_ACT_NONE, .input_skip = 0, .in_ch = 4, .out_ch = 2, .cond_ch = 0, .kernel = 1, .dilation = 1, .skip_offset = 0, .state_offset = 8184u, .state_len = 0u},
      .w_frac = 14,
      .w = nano_q15_op11_w,
@@ -663,164 +663,164 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .out_frac = 12,
      .acc_frac = 26},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 1, .skip_offset = 0, .state_offset = 8184u, .state_len = 4u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op13_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op13_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op13_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op13_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op13_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 13,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 2, .skip_offset = 0, .state_offset = 8188u, .state_len = 8u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op14_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op14_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op14_mix_w,
-     .res_w_frac = 14,
+     .res_w_frac = 13,
      .res_w = nano_q15_op14_res_w,
-     .res_b_frac = 29,
+     .res_b_frac = 28,
      .res_b = nano_q15_op14_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 13,
-     .acc_frac = 30,
-     .res_acc_frac = 29},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 4, .skip_offset = 0, .state_offset = 8196u, .state_len = 16u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op15_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op15_b,
-     .mix_w_frac = 16,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op15_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 13,
      .res_w = nano_q15_op15_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 28,
      .res_b = nano_q15_op15_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 13,
-     .acc_frac = 31,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 8, .skip_offset = 0, .state_offset = 8212u, .state_len = 32u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op16_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op16_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op16_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 13,
      .res_w = nano_q15_op16_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 28,
      .res_b = nano_q15_op16_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 13,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 16, .skip_offset = 0, .state_offset = 8244u, .state_len = 64u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op17_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op17_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op17_mix_w,
-     .res_w_frac = 14,
+     .res_w_frac = 13,
      .res_w = nano_q15_op17_res_w,
-     .res_b_frac = 29,
+     .res_b_frac = 28,
      .res_b = nano_q15_op17_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 29},
+     .acc_frac = 27,
+     .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 32, .skip_offset = 0, .state_offset = 8308u, .state_len = 128u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op18_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op18_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op18_mix_w,
-     .res_w_frac = 14,
+     .res_w_frac = 12,
      .res_w = nano_q15_op18_res_w,
-     .res_b_frac = 29,
+     .res_b_frac = 27,
      .res_b = nano_q15_op18_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 29},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 64, .skip_offset = 0, .state_offset = 8436u, .state_len = 256u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op19_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op19_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op19_mix_w,
-     .res_w_frac = 14,
+     .res_w_frac = 12,
      .res_w = nano_q15_op19_res_w,
-     .res_b_frac = 29,
+     .res_b_frac = 27,
      .res_b = nano_q15_op19_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 29},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 128, .skip_offset = 0, .state_offset = 8692u, .state_len = 512u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op20_w,
-     .b_frac = 29,
+     .b_frac = 26,
      .b = nano_q15_op20_b,
-     .mix_w_frac = 14,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op20_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op20_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op20_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 29,
-     .res_acc_frac = 30},
+     .acc_frac = 26,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 256, .skip_offset = 0, .state_offset = 9204u, .state_len = 1024u},
-     .w_frac = 16,
+     .w_frac = 15,
      .w = nano_q15_op21_w,
-     .b_frac = 30,
+     .b_frac = 27,
      .b = nano_q15_op21_b,
-     .mix_w_frac = 15,
+     .mix_w_frac = 12,
      .mix_w = nano_q15_op21_mix_w,
-     .res_w_frac = 15,
+     .res_w_frac = 12,
      .res_w = nano_q15_op21_res_w,
-     .res_b_frac = 30,
+     .res_b_frac = 27,
      .res_b = nano_q15_op21_res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 30,
-     .res_acc_frac = 30},
+     .acc_frac = 27,
+     .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 512, .skip_offset = 0, .state_offset = 10228u, .state_len = 2048u},
-     .w_frac = 15,
+     .w_frac = 14,
      .w = nano_q15_op22_w,
-     .b_frac = 30,
+     .b_frac = 26,
      .b = nano_q15_op22_b,
-     .mix_w_frac = 16,
+     .mix_w_frac = 11,
      .mix_w = nano_q15_op22_mix_w,
      .res_w = NULL,
      .res_b = NULL,
@@ -828,7 +828,7 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .b_h = NULL,
      .in_frac = 12,
      .out_frac = 12,
-     .acc_frac = 31},
+     .acc_frac = 26},
     {.g = {.kind = M7_OP_CONV1X1, .src = M7_BUF_HEAD, .dst = M7_BUF_OUT, .cond = M7_BUF_NONE, .act = M7_ACT_NONE, .input_skip = 0, .in_ch = 2, .out_ch = 1, .cond_ch = 0, .kernel = 1, .dilation = 1, .skip_offset = 0, .state_offset = 12276u, .state_len = 0u},
      .w_frac = 14,
      .w = nano_q15_op23_w,

@@ -133,23 +133,22 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  *
  * The same lifecycle with the integer arithmetic of the exported `_q15` descriptor, bit-exact with the
  * numpy reference (m7amp/export/_reference.py, docs/model-package.md "q15 arithmetic"). Audio in and
- * out and knobs are int16 Q15 (value = int / 32768; knobs in [0, 1] become 0..32767). This slice runs
- * the WaveNet ops (1x1, NAM and gated layers, output); a model with LSTM/GRU ops is
- * M7_ERR_UNSUPPORTED.
+ * out and knobs are int16 Q15 (value = int / 32768; knobs in [0, 1] become 0..32767). It runs the
+ * WaveNet ops (1x1, NAM and gated layers, output) and the LSTM and GRU cells.
  *
  * Memory (bytes; M is a generated prefix such as NANO_Q15):
  *  - state   = <M>_STATE_BYTES: one int16 ring buffer per dilated layer at its state_offset (in
- *              values); aligned to 4 bytes.
- *  - scratch = max_block * (8 * SCRATCH_LEN (exact int64 accumulators) + 4 * (HEAD_LEN + 1) (int32
+ *              values), GRU h int16, LSTM c int32 then h int16; aligned to 4 bytes.
+ *  - scratch = max_block * (4 * SCRATCH_LEN (int32 accumulators) + 4 * (HEAD_LEN + 1) (int32
  *              HEAD and OUT) + 2 * (SCRATCH_LEN + N_INPUTS + X_LEN + SKIP_LEN + H_LEN) (int16
- *              activations and buffers)); aligned to 8 bytes.
+ *              activations and buffers)); aligned to 4 bytes.
  */
 
 /** State bytes of model prefix M (e.g. NANO_Q15). */
 #define M7_ENGINE_STATE_BYTES_Q15(M) (M##_STATE_BYTES)
 /** Scratch bytes of model prefix M for blocks of up to B samples. */
 #define M7_ENGINE_SCRATCH_BYTES_Q15(M, B)                                                           \
-    ((B) * (8u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
+    ((B) * (4u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
             2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN)))
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */
@@ -170,8 +169,7 @@ size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block);
 
 /**
  * @brief As m7_engine_init_f32() for a q15 descriptor (`<name>_q15`). @p state must be aligned to 4
- *        bytes and @p scratch to 8 (else M7_ERR_ALIGN); an f32 descriptor is M7_ERR_PRECISION, LSTM/GRU
- *        ops M7_ERR_UNSUPPORTED.
+ *        bytes and @p scratch to 4 (else M7_ERR_ALIGN); an f32 descriptor is M7_ERR_PRECISION.
  */
 m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t state_bytes,
                                void *scratch, size_t scratch_bytes, size_t max_block);

@@ -86,48 +86,6 @@ void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f
 void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
                 m7_view_f32_t tmp, float *state);
 
-/* ------------------------------------------------------------------------------------------ q15 path */
-
-/**
- * A per-sample q15 buffer over a block: exactly one of p16 (int16 buffers: INPUT, X, SKIP, H) and
- * p32 (int32 buffers: HEAD, OUT) is set; frame i, channel c is p[i * stride + c].
- */
-typedef struct {
-    int16_t *p16;
-    int32_t *p32;
-    size_t stride;
-} m7_view_q15_t;
-
-/** v * 2^-s in integers: round-half-up right shift for s > 0, exact left shift otherwise. */
-int64_t m7_shift_round_q15(int64_t v, int s);
-
-/** v saturated to int16 / int32. */
-int16_t m7_sat16(int64_t v);
-int32_t m7_sat32(int64_t v);
-
-/**
- * The q15 inner product, exact: sum_c x[c] * w[c] in 64 bits. The one place a later change swaps in
- * SMLAD/SMLALD.
- */
-int64_t m7_dot_q15(const int16_t *x, const int16_t *w, size_t n);
-
-/** y[i][o] += sum_c w[o][c] * x[i][c] (exact, int64 accumulators; row strides ys, xs, ws). */
-void m7_matmul_acc_q15(int64_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
-                       size_t rows, size_t out, size_t in);
-
-/** round(tanh(acc * 2^-frac) * 32768) saturated to int16, as the reference computes it (in double). */
-int16_t m7_act_tanh_q15(int64_t acc, int frac);
-
-/** round(sigmoid(acc * 2^-frac) * 32768) saturated to int16, as the reference computes it. */
-int16_t m7_act_sigmoid_q15(int64_t acc, int frac);
-
-/**
- * One NAM or gated WaveNet layer (q15) over a block of n frames starting at sample time t.
- * x: int16 input/residual stream, cond: int16 Q15 mixer input, head (int32) / skip (int16): where z
- * goes; acc: n frames of ts (= model scratch_len) int64; z: n frames of ts int16; ring: the op's state.
- */
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int64_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring);
+/* The q15 path's kernels are declared in m7_engine_q15_internal.h. */
 
 #endif /* M7_ENGINE_INTERNAL_H */

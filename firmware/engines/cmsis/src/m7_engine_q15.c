@@ -4,16 +4,16 @@
  *
  * Same structure as m7_engine_f32.c: process() cuts the signal into chunks of up to max_block samples,
  * fills the block buffers (INPUT = audio and knobs per frame, HEAD zeroed) and runs every op over the
- * whole chunk. This slice runs the WaveNet ops (1x1, NAM and gated layers, output); RNN ops are
- * rejected with M7_ERR_UNSUPPORTED.
+ * whole chunk. It runs the WaveNet ops (1x1, NAM and gated layers, output) and the GRU and LSTM
+ * cells.
  */
 #include <string.h>
 
-#include "m7_engine_internal.h"
+#include "m7_engine_q15_internal.h"
 
 /* Scratch regions, in order of decreasing alignment, each max_block frames (see m7_engine.h). */
 typedef struct {
-    int64_t *acc;   /* scratch_len int64: exact accumulators */
+    int32_t *acc;   /* scratch_len int32 accumulators */
     int32_t *head;  /* head_len */
     int32_t *out;   /* 1 */
     int16_t *z;     /* scratch_len: activations, converted HEAD */
@@ -23,7 +23,7 @@ typedef struct {
 
 static size_t frame_bytes(const m7_model_t *m)
 {
-    return 8u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
+    return 4u * m->scratch_len + 4u * ((size_t)m->head_len + 1u) +
            2u * ((size_t)m->scratch_len + m->n_inputs + m->x_len + m->skip_len + m->h_len);
 }
 
@@ -31,7 +31,7 @@ static regions_t regions(const m7_model_t *m, void *scratch, size_t b)
 {
     regions_t r;
     r.acc = scratch;
-    r.head = (int32_t *)(r.acc + b * m->scratch_len);
+    r.head = r.acc + b * m->scratch_len;
     r.out = r.head + b * m->head_len;
     r.z = (int16_t *)(r.out + b);
     r.input = r.z + b * m->scratch_len;
@@ -84,9 +84,23 @@ static int is16(uint8_t b)
     return b != M7_BUF_HEAD && b != M7_BUF_OUT;
 }
 
+/* every product and the bias of a sum are already in the accumulator's format (the export's layout) */
+static int formats_aligned(const m7_op_q15_t *op)
+{
+    if (op->w_frac + op->in_frac != op->acc_frac || (op->b && op->b_frac != op->acc_frac) ||
+        (op->mix_w && op->mix_w_frac + 15 != op->acc_frac)) {
+        return 0;
+    }
+    return !op->res_w || (op->res_w_frac + 15 == op->res_acc_frac && (!op->res_b || op->res_b_frac == op->res_acc_frac));
+}
+
 static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
 {
     const m7_op_geom_t *g = &op->g;
+    if ((g->kind == M7_OP_CONV1X1 || g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER) &&
+        !formats_aligned(op)) {
+        return M7_ERR_MODEL;
+    }
     switch (g->kind) {
     case M7_OP_CONV1X1:
         if (!op->w || !writable(g->dst) || g->in_ch == 0u || g->out_ch == 0u ||
@@ -118,9 +132,30 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
     }
     case M7_OP_OUTPUT:
         return buf_len(m, g->src) >= 1u ? M7_OK : M7_ERR_MODEL;
+    case M7_OP_GRU: {
+        /* u, v and both biases at acc_frac (the export's layout) */
+        if (!op->w || !op->w_h || g->in_ch == 0u || g->out_ch == 0u || !is16(g->src) ||
+            buf_len(m, g->src) < g->in_ch || g->dst != M7_BUF_H || buf_len(m, g->dst) < g->out_ch ||
+            g->state_len != g->out_ch || g->state_offset > m->state_len ||
+            m->state_len - g->state_offset < g->state_len || m->scratch_len < 6u * g->out_ch ||
+            op->w_frac + op->in_frac != op->acc_frac || op->w_h_frac + 15 != op->acc_frac ||
+            (op->b && op->b_frac != op->acc_frac) || (op->b_h && op->b_h_frac != op->acc_frac)) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
+    }
     case M7_OP_LSTM:
-    case M7_OP_GRU:
-        return M7_ERR_UNSUPPORTED; /* q15 RNNs: a later slice */
+        /* state c[H] int32 then h[H] int16 (6H bytes): the op must hold the model's last state values,
+         * at an even offset (4-byte aligned c), so the extra bytes lie past state_len values */
+        if (!op->w || !op->w_h || g->in_ch == 0u || g->out_ch == 0u || !is16(g->src) ||
+            buf_len(m, g->src) < g->in_ch || g->dst != M7_BUF_H || buf_len(m, g->dst) < g->out_ch ||
+            g->state_len != 2u * g->out_ch || g->state_offset % 2u != 0u ||
+            g->state_offset > m->state_len || m->state_len - g->state_offset != g->state_len ||
+            m->scratch_len < 4u * g->out_ch || op->w_frac + op->in_frac != op->acc_frac ||
+            op->w_h_frac + 15 != op->acc_frac || (op->b && op->b_frac != op->acc_frac)) {
+            return M7_ERR_MODEL;
+        }
+        return M7_OK;
     default:
         return M7_ERR_MODEL;
     }
@@ -128,7 +163,16 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_q15_t *op)
 
 size_t m7_engine_state_bytes_q15(const m7_model_t *model)
 {
-    return model ? (size_t)model->state_len * sizeof(int16_t) : 0u;
+    if (!model) {
+        return 0u;
+    }
+    size_t bytes = (size_t)model->state_len * sizeof(int16_t);
+    for (size_t i = 0; model->ops_q15 && i < model->n_ops; i++) {
+        if (model->ops_q15[i].g.kind == M7_OP_LSTM) {
+            bytes += 2u * model->ops_q15[i].g.out_ch; /* c is int32: 6H bytes for 2H state values */
+        }
+    }
+    return bytes;
 }
 
 size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t max_block)
@@ -161,7 +205,7 @@ m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void
     if (model->n_inputs - 1u > M7_ENGINE_MAX_KNOBS) {
         return M7_ERR_UNSUPPORTED;
     }
-    if (((uintptr_t)state % 4u) != 0u || ((uintptr_t)scratch % 8u) != 0u) {
+    if (((uintptr_t)state % 4u) != 0u || ((uintptr_t)scratch % 4u) != 0u) {
         return M7_ERR_ALIGN;
     }
     if (state_bytes < m7_engine_state_bytes_q15(model)) {
@@ -216,43 +260,24 @@ static int64_t get(m7_view_q15_t v, size_t i, size_t ch)
     return v.p16 ? v.p16[i * v.stride + ch] : v.p32[i * v.stride + ch];
 }
 
-/* dst[:out] = w * src[:in] (+ b), stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
+/* dst[:out] = w * src[:in] + b, stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
 static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
-    const size_t cin = g->in_ch, co = g->out_ch;
-    const int af = op->acc_frac;
-    /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
-    const int16_t *x = src.p16;
-    size_t xs = src.stride;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t c = 0; c < cin && !src.p16; c++) {
-            r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
-        }
-        for (size_t o = 0; o < co; o++) {
-            r->acc[i * ts + o] = 0;
-        }
-    }
-    if (!src.p16) {
-        x = r->z;
-        xs = ts;
-    }
-    m7_matmul_acc_q15(r->acc, ts, x, xs, op->w, cin, n, co, cin);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < co; o++) {
-            int64_t v = r->acc[i * ts + o];
-            if (op->b) {
-                v += m7_shift_round_q15(op->b[o], op->b_frac - af);
-            }
-            v = m7_shift_round_q15(v, af - op->out_frac);
-            if (dst.p16) {
-                dst.p16[i * dst.stride + o] = m7_sat16(v);
-            } else {
-                dst.p32[i * dst.stride + o] = m7_sat32(v);
+    m7_1x1_q15_t p = {.acc = r->acc, .as = ts, .x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
+                      .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
+                      .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
+    if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
+        for (size_t i = 0; i < n; i++) {
+            for (size_t c = 0; c < g->in_ch; c++) {
+                r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
             }
         }
-    }
+        p.x = r->z;
+        p.xs = ts;
+    } /* in place (x -> x) is safe: m7_1x1_q15 stores only after all products */
+    m7_1x1_q15(&p, n);
 }
 
 static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
@@ -275,6 +300,12 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
             m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
                                  view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                  (int16_t *)e->state + g->state_offset);
+            break;
+        case M7_OP_GRU:
+            m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);
+            break;
+        case M7_OP_LSTM:
+            m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
             for (size_t i = 0; i < n; i++) {

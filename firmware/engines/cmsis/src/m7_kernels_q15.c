@@ -1,69 +1,431 @@
 /**
  * @file m7_kernels_q15.c
- * @brief Integer kernels of the q15 engine: rounding shifts, saturation, the exact dot product and
- *        block matrix product, and the activations, all bit-exact with m7amp/export/_reference.py.
+ * @brief Integer kernels of the q15 engine (mixer, dilated conv, 1x1 product, activations), bit-exact
+ *        with m7amp/export/_reference.py.
  *
- * Activations follow the reference literally: the exact value acc * 2^-frac in double, tanh/sigmoid in
- * double, then round-half-even (numpy's round; rint() in the default rounding mode) of v * 32768,
- * saturated to int16. A fast approximation with a stated error bound replaces them here later.
+ * Products go through smlad(): two 16x16 products added to an int32 accumulator, one SMLAD on the
+ * Cortex-M7 and the same modulo-2^32 sum in plain C elsewhere. The export proves the sums cannot
+ * overflow (docs/engine.md "q15 path"), so they are exact. The products run 2 frames x 2 outputs at a
+ * time: each loaded pair of inputs and of weights feeds two SMLADs.
  */
-#include <math.h>
+#include <string.h>
 
-#include "m7_engine_internal.h"
+#include "m7_engine_q15_internal.h"
 
-int64_t m7_shift_round_q15(int64_t v, int s)
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
 {
-    if (s > 0) {
-        /* arithmetic right shift (floor) of v + half: round half up, as numpy's >> on int64 */
-        return (v + ((int64_t)1 << (s - 1))) >> s;
+    return __smlad((int32_t)x, (int32_t)w, acc);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    return __ssat(v, M7_TANH_Q15_IN_BITS);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return __ssat(v, 16);
+}
+#else
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
+{
+    const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
+    const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
+    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
+}
+#endif
+
+/* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
+static inline uint32_t pair(const int16_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* acc + sum_c x[c] * w[c] */
+static inline int32_t dot(const int16_t *x, const int16_t *w, size_t n, int32_t acc)
+{
+    size_t c = 0;
+    for (; c + 2u <= n; c += 2u) {
+        acc = smlad(pair(x + c), pair(w + c), acc);
     }
-    return v * ((int64_t)1 << -s); /* exact; a multiply avoids left-shifting a negative value (UB) */
-}
-
-int16_t m7_sat16(int64_t v)
-{
-    return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
-}
-
-int32_t m7_sat32(int64_t v)
-{
-    return (int32_t)(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v));
-}
-
-int64_t m7_dot_q15(const int16_t *x, const int16_t *w, size_t n)
-{
-    /* each product fits int32; the sum is kept in 64 bits so it is exact for any length */
-    int64_t a = 0;
-    for (size_t c = 0; c < n; c++) {
-        a += (int32_t)x[c] * (int32_t)w[c];
+    if (c < n) {
+        acc += (int32_t)x[c] * w[c];
     }
-    return a;
+    return acc;
 }
 
-void m7_matmul_acc_q15(int64_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
-                       size_t rows, size_t out, size_t in)
+/* round-half-up a * 2^-s for s > 0 as floor((floor(a / 2^(s-1)) + 1) / 2), which cannot overflow */
+static inline int32_t rshift_round(int32_t a, int s)
 {
-    for (size_t i = 0; i < rows; i++) {
-        const int16_t *xi = x + i * xs;
-        int64_t *yi = y + i * ys;
+    return s > 31 ? 0 : ((a >> (s - 1)) + 1) >> 1;
+}
+
+/* ------------------------------------------------------------------------------------- products */
+
+#define M7_INLINE static inline __attribute__((always_inline))
+
+/* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart), 2 frames x 2 outputs per step; inlined
+ * with a constant `in` below so the channel loop unrolls */
+M7_INLINE void mm(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws, size_t n,
+                  size_t out, size_t in)
+{
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        const int16_t *x0 = x + i * xs, *x1 = x0 + xs;
+        int32_t *y0 = y + i * ys, *y1 = y0 + ys;
+        size_t o = 0;
+        for (; o + 2u <= out; o += 2u) {
+            const int16_t *w0 = w + o * ws, *w1 = w0 + ws;
+            int32_t a00 = y0[o], a01 = y0[o + 1u], a10 = y1[o], a11 = y1[o + 1u];
+            size_t c = 0;
+#pragma GCC unroll 8
+            for (; c + 2u <= in; c += 2u) {
+                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
+                a00 = smlad(u0, v0, a00);
+                a01 = smlad(u0, v1, a01);
+                a10 = smlad(u1, v0, a10);
+                a11 = smlad(u1, v1, a11);
+            }
+            if (c < in) {
+                a00 += (int32_t)x0[c] * w0[c];
+                a01 += (int32_t)x0[c] * w1[c];
+                a10 += (int32_t)x1[c] * w0[c];
+                a11 += (int32_t)x1[c] * w1[c];
+            }
+            y0[o] = a00;
+            y0[o + 1u] = a01;
+            y1[o] = a10;
+            y1[o + 1u] = a11;
+        }
+        if (o < out) {
+            y0[o] = dot(x0, w + o * ws, in, y0[o]);
+            y1[o] = dot(x1, w + o * ws, in, y1[o]);
+        }
+    }
+    if (i < n) {
         for (size_t o = 0; o < out; o++) {
-            yi[o] += m7_dot_q15(xi, w + o * ws, in);
+            y[i * ys + o] = dot(x + i * xs, w + o * ws, in, y[i * ys + o]);
         }
     }
 }
 
-static int16_t to_q15(double v)
+/* the (in, out) shapes of the presets' layers get a copy with constant sizes: no channel loops left */
+#define MM_CASE(I, O)                                                                                      \
+    if (in == (I) && out == (O)) {                                                                         \
+        mm(y, ys, x, xs, w, ws, n, (O), (I));                                                              \
+        return;                                                                                            \
+    }
+
+M7_INLINE void matmul_acc(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *w, size_t ws,
+                          size_t n, size_t out, size_t in)
 {
-    const double r = rint(v * 32768.0);
-    return (int16_t)(r > 32767.0 ? 32767.0 : (r < -32768.0 ? -32768.0 : r));
+    MM_CASE(2u, 2u) MM_CASE(2u, 4u) MM_CASE(4u, 4u) MM_CASE(4u, 8u) MM_CASE(8u, 8u) MM_CASE(8u, 16u)
+    MM_CASE(16u, 16u) MM_CASE(16u, 32u)
+    mm(y, ys, x, xs, w, ws, n, out, in);
 }
 
-int16_t m7_act_tanh_q15(int64_t acc, int frac)
+/* The products, one non-inlined copy per layer kind so a profile can tell them apart; not M7E_HOT:
+ * their constant-size copies would take much of the 16 KB ITCM shared with the f32 kernels. */
+__attribute__((noinline)) static void m7_conv_products_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs,
+                                                           const int16_t *w, size_t ws, size_t n, size_t out,
+                                                           size_t in)
 {
-    return to_q15(tanh(ldexp((double)acc, -frac)));
+    matmul_acc(y, ys, x, xs, w, ws, n, out, in);
 }
 
-int16_t m7_act_sigmoid_q15(int64_t acc, int frac)
+__attribute__((noinline)) static void m7_1x1_products_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs,
+                                                          const int16_t *w, size_t n, size_t out, size_t in)
 {
-    return to_q15(1.0 / (1.0 + exp(-ldexp((double)acc, -frac))));
+    matmul_acc(y, ys, x, xs, w, in, n, out, in); /* weight rows are `in` apart */
+}
+
+/* the residual 1x1 of a layer, all in registers: y = sat16(round((b + (res << k) + w·x) · 2^-s)) with
+ * 0 < s < 32, 2 frames x 2 outputs per step; constant C = in = out from the dispatch below */
+M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
+{
+    const int k = -p->res_shift, s = p->shift;
+    const int32_t *b = p->b;
+    for (size_t i = 0; i + 2u <= n; i += 2u) {
+        const int16_t *x0 = p->x + i * p->xs, *x1 = x0 + p->xs;
+        const int16_t *r0 = p->res + i * p->rs, *r1 = r0 + p->rs;
+        int16_t *y0 = p->y16 + i * p->ys, *y1 = y0 + p->ys;
+        for (size_t o = 0; o < C; o += 2u) {
+            const int16_t *w0 = p->w + o * C, *w1 = w0 + C;
+            int32_t a00 = b[o] + (int32_t)((uint32_t)(int32_t)r0[o] << k);
+            int32_t a01 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r0[o + 1u] << k);
+            int32_t a10 = b[o] + (int32_t)((uint32_t)(int32_t)r1[o] << k);
+            int32_t a11 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r1[o + 1u] << k);
+            for (size_t c = 0; c < C; c += 2u) {
+                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
+                a00 = smlad(u0, v0, a00);
+                a01 = smlad(u0, v1, a01);
+                a10 = smlad(u1, v0, a10);
+                a11 = smlad(u1, v1, a11);
+            }
+            y0[o] = (int16_t)sat16_32(((a00 >> (s - 1)) + 1) >> 1);
+            y0[o + 1u] = (int16_t)sat16_32(((a01 >> (s - 1)) + 1) >> 1);
+            y1[o] = (int16_t)sat16_32(((a10 >> (s - 1)) + 1) >> 1);
+            y1[o + 1u] = (int16_t)sat16_32(((a11 >> (s - 1)) + 1) >> 1);
+        }
+    }
+}
+
+M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
+{
+    const size_t out = p->out, as = p->as;
+    int32_t *acc = p->acc;
+    /* the usual residual: even n, square, bias, a left-shifted x term, a right-shifted int16 store */
+    if (n % 2u == 0u && p->in == out && p->b && p->res && p->res_shift <= 0 && p->y16 && p->shift > 0 &&
+        p->shift <= 31) {
+        switch (out) {
+        case 2u: res_1x1(p, n, 2u); return;
+        case 4u: res_1x1(p, n, 4u); return;
+        case 8u: res_1x1(p, n, 8u); return;
+        case 16u: res_1x1(p, n, 16u); return;
+        default: break;
+        }
+    }
+    /* start: bias, then the shifted residual term (fits int32: export) */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < out; o++) {
+            acc[i * as + o] = p->b ? p->b[o] : 0;
+        }
+    }
+    if (p->res) {
+        const int rs = p->res_shift;
+        for (size_t i = 0; i < n; i++) {
+            const int16_t *r = p->res + i * p->rs;
+            int32_t *a = acc + i * as;
+            if (rs > 0) {
+                for (size_t o = 0; o < out; o++) {
+                    a[o] += rshift_round(r[o], rs);
+                }
+            } else {
+                for (size_t o = 0; o < out; o++) {
+                    a[o] += (int32_t)((uint32_t)(int32_t)r[o] << -rs);
+                }
+            }
+        }
+    }
+    m7_1x1_products_q15(acc, as, p->x, p->xs, p->w, n, out, p->in);
+    const int s = p->shift;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *a = acc + i * as;
+        if (p->y16 && s > 0 && s <= 31) {
+            int16_t *y = p->y16 + i * p->ys;
+            for (size_t o = 0; o < out; o++) {
+                y[o] = (int16_t)sat16_32(((a[o] >> (s - 1)) + 1) >> 1);
+            }
+        } else if (p->y16) {
+            for (size_t o = 0; o < out; o++) {
+                p->y16[i * p->ys + o] = m7_sat16(m7_shift_round_q15(a[o], s));
+            }
+        } else {
+            for (size_t o = 0; o < out; o++) {
+                p->y32[i * p->ys + o] = m7_sat32(m7_shift_round_q15(a[o], s));
+            }
+        }
+    }
+}
+
+/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias) */
+M7_INLINE void mix1(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w,
+                    size_t n, size_t C)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t v = cond[i * cs];
+        int32_t *yi = y + i * ys;
+        for (size_t o = 0; o < C; o++) {
+            yi[o] = b[o] + v * w[o];
+        }
+    }
+}
+
+/* y[i][o] = b[o] (0 if NULL) + sum_c w[o][c] * x[i][c] */
+static void bias_matmul(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs, const int16_t *w,
+                        size_t n, size_t out, size_t in)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t *yi = y + i * ys;
+        for (size_t o = 0; o < out; o++) {
+            yi[o] = b ? b[o] : 0;
+        }
+    }
+    if (w) {
+        m7_1x1_products_q15(y, ys, x, xs, w, n, out, in);
+    }
+}
+
+M7E_HOT void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t out, size_t in)
+{
+    m7_1x1_products_q15(y, 0u, x, 0u, w, 1u, out, in);
+}
+
+M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs,
+                            const int16_t *w, size_t n, size_t out, size_t in)
+{
+    bias_matmul(y, ys, b, x, xs, w, n, out, in);
+}
+
+M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
+                        const int16_t *w, size_t n, size_t out, size_t in)
+{
+    if (in == 1u && b && w) { /* the common case: audio only */
+        switch (out) {
+        case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
+        case 4u: mix1(y, ys, b, cond, cs, w, n, 4u); return;
+        case 8u: mix1(y, ys, b, cond, cs, w, n, 8u); return;
+        case 16u: mix1(y, ys, b, cond, cs, w, n, 16u); return;
+        default: mix1(y, ys, b, cond, cs, w, n, out); return;
+        }
+    }
+    bias_matmul(y, ys, b, cond, cs, w, n, out, in);
+}
+
+M7E_HOT void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
+                         const int16_t *w, size_t n, size_t out, size_t in, size_t k, size_t d)
+{
+    const size_t s = (k - 1u) * d, ws = k * in;
+    for (size_t j = 0; j < k; j++) {
+        const size_t delay = (k - 1u - j) * d;
+        const int16_t *wj = w + j * in;
+        /* frames i < delay read the ring from slot (pos - delay) mod S: one or two contiguous runs */
+        const size_t m = delay < n ? delay : n;
+        if (m) {
+            const size_t p0 = pos >= delay ? pos - delay : pos + s - delay;
+            const size_t m1 = (s - p0) < m ? (s - p0) : m;
+            m7_conv_products_q15(y, ys, ring + p0 * in, in, wj, ws, m1, out, in);
+            if (m > m1) {
+                m7_conv_products_q15(y + m1 * ys, ys, ring, in, wj, ws, m - m1, out, in);
+            }
+        }
+        if (n > delay) {
+            m7_conv_products_q15(y + delay * ys, ys, x, xs, wj, ws, n - delay, out, in);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------- activations */
+
+/* the table input: acc * 2^-s (s = acc_frac - table format) rounded, saturated to the table's bits */
+static inline int32_t act_input(int32_t acc, int s)
+{
+    if (s > 0) {
+        return sat_tanh_in(rshift_round(acc, s));
+    }
+    /* a left shift by k: saturating first gives the same result and cannot overflow */
+    const int k = -s;
+    const int32_t hi = ((int32_t)1 << (M7_TANH_Q15_IN_BITS - 1)) - 1, lo = -hi - 1;
+    if (k >= M7_TANH_Q15_IN_BITS - 1) {
+        return acc > 0 ? hi : (acc < 0 ? lo : 0); /* |acc| >= 1 reaches the limits */
+    }
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1 - k);
+    if (acc >= lim) {
+        return hi;
+    }
+    if (acc < -lim) {
+        return lo;
+    }
+    return (int32_t)((uint32_t)acc << k);
+}
+
+/* tanh of a table input: T[i] + (T[i+1] - T[i]) * f / 2^9 rounded, as T[i] (2^9 - f) + T[i+1] f in one
+ * SMLAD on the packed word; values in [-32767, 32767] */
+static inline int32_t tanh_in(int32_t u)
+{
+    const uint32_t a = (uint32_t)(u + ((int32_t)1 << (M7_TANH_Q15_IN_BITS - 1)));
+    const uint32_t f = a & ((1u << M7_TANH_Q15_SHIFT) - 1u);
+    const uint32_t weights = (f << 16) | ((1u << M7_TANH_Q15_SHIFT) - f);
+    return smlad(m7_tanh_table_q15[a >> M7_TANH_Q15_SHIFT], weights, 1 << (M7_TANH_Q15_SHIFT - 1)) >>
+           M7_TANH_Q15_SHIFT;
+}
+
+/* sigmoid(x) = (1 + tanh(x/2)) / 2 rounded half up, at most 32767; x/2 in Q16 is x in Q15 */
+static inline int32_t sigmoid_from_tanh(int32_t t)
+{
+    const int32_t g = (t + 32769) >> 1;
+    return g > INT16_MAX ? INT16_MAX : g;
+}
+
+int16_t m7_act_tanh_q15(int32_t acc, int acc_frac)
+{
+    return (int16_t)tanh_in(act_input(acc, acc_frac - M7_TANH_Q15_IN_FRAC));
+}
+
+int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
+{
+    return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
+}
+
+/* z = tanh(a), head += z over n frames of C values, for 0 < s < 32 (the usual formats) */
+M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs, int32_t *head, size_t hs,
+                       size_t n, size_t C)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *ai = a + i * as;
+        int16_t *zi = z + i * zs;
+        int32_t *hi = head + i * hs;
+        size_t o = 0;
+        for (; o + 2u <= C; o += 2u) { /* two independent chains for the dual-issue pipeline */
+            const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+            const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
+            zi[o] = (int16_t)v0;
+            zi[o + 1u] = (int16_t)v1;
+            hi[o] += v0;
+            hi[o + 1u] += v1;
+        }
+        if (o < C) {
+            const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
+            zi[o] = (int16_t)v;
+            hi[o] += v;
+        }
+    }
+}
+
+M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
+                            size_t hs, size_t n, size_t c)
+{
+    const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
+    if (s > 0 && s <= 31) {
+        switch (c) {
+        case 2u: nam_act(a, as, s, z, zs, head, hs, n, 2u); return;
+        case 4u: nam_act(a, as, s, z, zs, head, hs, n, 4u); return;
+        case 8u: nam_act(a, as, s, z, zs, head, hs, n, 8u); return;
+        case 16u: nam_act(a, as, s, z, zs, head, hs, n, 16u); return;
+        default: nam_act(a, as, s, z, zs, head, hs, n, c); return;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < c; o++) {
+            const int32_t v = tanh_in(act_input(a[i * as + o], s));
+            z[i * zs + o] = (int16_t)v;
+            head[i * hs + o] += v;
+        }
+    }
+}
+
+M7E_HOT void m7_act_gated_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int16_t *skip,
+                              size_t ss, size_t n, size_t c)
+{
+    const int st = acc_frac - M7_TANH_Q15_IN_FRAC, sg = st + 1;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < c; o++) {
+            const int32_t t = tanh_in(act_input(a[i * as + o], st));
+            const int32_t g = sigmoid_from_tanh(tanh_in(act_input(a[i * as + c + o], sg)));
+            const int16_t v = (int16_t)((t * g + (1 << 14)) >> 15); /* |t*g| < 2^30: fits int16 */
+            z[i * zs + o] = v;
+            skip[i * ss + o] = v;
+        }
+    }
 }
