@@ -186,10 +186,12 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
         "instructions": result.instructions, "warnings": list(result.warnings),
         "firmware_latency": stats.field("latency") if stats.valid else None,
     }
+    # the firmware's sample format as it programmed the transmitter (SAI_xCR1.DS)
+    io_bits = max((b.data_bits for b in sai.blocks.values() if b.transmitter), default=0)
     return PlayResult(output=out, sample_rate=int(state["rate"]),  # type: ignore[arg-type]
                       block_size=block, block_cycles=np.asarray(stats.cycles, np.int64),
                       deadline_misses=link.misses, latency_samples=latency, uart=result.uart, target="sim",
-                      extra=extra)
+                      io_bits=io_bits, extra=extra)
 
 
 def nominal_rate(frame_rate: float) -> int:

@@ -13,12 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from m7amp.errors import M7Error
+from m7amp.package import DEFAULT_PACKAGE
 
 HELP = "play a WAV through the audio firmware on the simulated board (misses, cycles, latency, ESR)"
-DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "training" / "default"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,46 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
 
 
-def build_audio_firmware(package: Path, precision: str = "f32", rate: int = 48000, block: int = 32,
-                         slow: int = 0) -> Path:
-    """Build firmware/app/audio for ``package`` (one build directory per configuration); return the ELF."""
-    from m7amp.firmware import REPO, build_engine_app
-
-    meta = _metadata(package)
-    name = meta["name"]
-    defines = {"M7AMP_AUDIO_RATE": str(rate), "M7AMP_AUDIO_BLOCK": str(block), "M7AMP_AUDIO_SLOW": str(slow)}
-    bdir = REPO / "build" / "audio" / f"{name}_{precision}_{rate}_b{block}_s{slow}"
-    return build_engine_app("audio", package / "c", name, precision, defines=defines, build_dir=bdir)
-
-
-def _metadata(package: Path) -> dict:
-    meta = Path(package) / "metadata.json"
-    if not meta.is_file():
-        raise M7Error(f"{package} is not an exported model package (no metadata.json)")
-    return json.loads(meta.read_text())
-
-
-def reference_output(package: Path, x: np.ndarray) -> np.ndarray:
-    """The package's Keras model (model.keras) run on ``x``: the reference the firmware is held to."""
-    import keras
-
-    import m7amp.models  # noqa: F401  (registers the custom layers model.keras uses)
-
-    model_file = Path(package) / "model.keras"
-    if not model_file.is_file():
-        raise M7Error(f"{package} has no model.keras")
-    model = keras.models.load_model(model_file, compile=False)
-    return model.predict(np.asarray(x, np.float32)[None, :, None], verbose=0)[0, :, 0].astype(np.float32)
-
-
 def run(args: argparse.Namespace) -> int:
     from m7amp.audio import conform_rate, play, read_wav, write_wav
     from m7amp.metrics import esr
+    from m7amp.package import load_package
+    from m7amp.targets import build_firmware
 
     def notice(line: str) -> None:
         print(f"note: {line}", file=sys.stderr)
 
-    meta = _metadata(args.package)
+    package = load_package(args.package)
     x, rate = read_wav(args.input, notice)
     if args.seconds is not None:
         if args.seconds <= 0:
@@ -93,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if elf is None:
         print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
               f"block {args.block})", file=sys.stderr)
-        elf = build_audio_firmware(args.package, args.precision, args.rate, args.block, args.slow)
+        elf = build_firmware("audio", package.path, precision=args.precision, sample_rate=args.rate,
+                             block=args.block, slow=args.slow)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
 
@@ -114,18 +83,19 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_wav(args.out, y, result.sample_rate)
     x_played = x if result.sample_rate == rate else conform_rate(x, rate, result.sample_rate, "the input")
-    if int(meta["sample_rate"]) != result.sample_rate:
-        notice(f"the package's model was trained at {meta['sample_rate']} Hz, the output is at "
+    if package.sample_rate != result.sample_rate:
+        notice(f"the package's model was trained at {package.sample_rate} Hz, the output is at "
                f"{result.sample_rate} Hz")
     print("reference: running the package's Keras model", file=sys.stderr)
-    ref = reference_output(args.package, x_played[:len(y)])
+    ref = package.reference_output(x_played[:len(y)], result.io_bits)
     figures = _figures(result, esr(ref, y))
     if args.target_wav is not None:
         t, trate = read_wav(args.target_wav, notice)
         t = conform_rate(t, trate, result.sample_rate, "the target WAV", notice)
         n = min(len(t), len(y))
         figures["esr_vs_target"] = esr(t[:n], y[:n])
-    figures["reference"] = f"Keras {Path(args.package) / 'model.keras'}"
+    figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
+        f" behind the firmware's {result.io_bits}-bit I/O" if result.io_bits else "")
     figures["firmware"] = str(elf)
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -62,20 +62,22 @@ def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
 
 def build_firmware(
     app: str, package: str | Path | None = None, *, precision: str = DEFAULT_PRECISION,
-    sample_rate: int | None = None, block: int = 32,
+    sample_rate: int | None = None, block: int = 32, slow: int = 0,
 ) -> Path:
     """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
     (default: the committed default); return its ELF. The audio app is built for ``sample_rate``
-    (default: the model's) and ``block`` samples per half buffer, each combination in its own build
-    folder."""
+    (default: the model's) and ``block`` samples per half buffer (``slow``: extra busy-wait cycles per
+    block, for deadline-miss tests), each combination in its own build folder."""
     from m7amp.firmware import REPO, build_engine_app
     from m7amp.package import load_package
 
     pkg = load_package(package)
     if app == "audio":
         sample_rate = sample_rate or pkg.sample_rate
-        defines = {"M7AMP_AUDIO_RATE": str(sample_rate), "M7AMP_AUDIO_BLOCK": str(block)}
-        build_dir = REPO / "build" / app / f"{pkg.name}_{precision}_{sample_rate}_{block}"
+        defines = {"M7AMP_AUDIO_RATE": str(sample_rate), "M7AMP_AUDIO_BLOCK": str(block),
+                   "M7AMP_AUDIO_SLOW": str(slow)}
+        slowed = f"_slow{slow}" if slow else ""
+        build_dir = REPO / "build" / app / f"{pkg.name}_{precision}_{sample_rate}_{block}{slowed}"
     else:
         defines, build_dir = {}, None
     return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)

@@ -17,9 +17,6 @@ from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
 from m7amp.targets.base import Progress, Target
 
-# The audio app exchanges int16 I2S frames with the SAI (firmware/app/audio/main.c, docs/audio.md).
-AUDIO_APP_BITS = 16
-
 
 class SimTarget(Target):
     name = "sim"
@@ -49,7 +46,6 @@ class SimTarget(Target):
 
         result = play(self._elf, np.asarray(samples, dtype=np.float32), sample_rate, progress=progress)
         result.target = self.name
-        result.io_bits = AUDIO_APP_BITS
         self._log += result.uart
         return result
 

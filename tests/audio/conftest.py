@@ -28,10 +28,10 @@ def loopback_elf(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path
 @pytest.fixture(scope="session")
 def audio_elf() -> Callable[..., Path]:
     """firmware/app/audio for the default package (cached per configuration under build/audio/)."""
-    from m7amp.run import DEFAULT_PACKAGE, build_audio_firmware
+    from m7amp.targets import build_firmware
 
     def build(precision: str = "f32", rate: int = 48000, block: int = 32, slow: int = 0) -> Path:
-        return build_audio_firmware(DEFAULT_PACKAGE, precision, rate, block, slow)
+        return build_firmware("audio", precision=precision, sample_rate=rate, block=block, slow=slow)
 
     return build
 

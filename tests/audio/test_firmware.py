@@ -14,23 +14,23 @@ import pytest
 
 from m7amp.audio import play
 from m7amp.metrics import esr
-from m7amp.run import DEFAULT_PACKAGE, reference_output
+from m7amp.package import ENGINE_ESR_BOUND, load_package
 from tests._skips import requires_arm_gcc
 from tests.audio.conftest import guitar
 
 pytestmark = requires_arm_gcc
 
-F32_ESR_BOUND = 1e-7  # the f32 engine's bound vs Keras (docs/engine.md); 16-bit codec words stay within it
+F32_ESR_BOUND = ENGINE_ESR_BOUND["f32"]  # vs Keras behind the same 16-bit I/O as the firmware
 
 
 @pytest.fixture(scope="module")
 def keras_reference():
     cache: dict[bytes, np.ndarray] = {}
 
-    def ref(x: np.ndarray) -> np.ndarray:
-        key = x.tobytes()
+    def ref(x: np.ndarray, io_bits: int) -> np.ndarray:
+        key = x.tobytes() + bytes([io_bits])
         if key not in cache:
-            cache[key] = reference_output(DEFAULT_PACKAGE, x)
+            cache[key] = load_package().reference_output(x, io_bits)
         return cache[key]
 
     return ref
@@ -46,7 +46,8 @@ def test_default_model_48k_keeps_up_and_matches_keras(audio_elf, keras_reference
     assert result.block_size == 32
     assert result.latency_samples == result.extra["firmware_latency"] == 2 * 32
     assert len(result.block_cycles) >= 100 and result.peak_load < 1.0
-    assert esr(keras_reference(x), result.output) < F32_ESR_BOUND
+    assert result.io_bits == 16
+    assert esr(keras_reference(x, result.io_bits), result.output) < F32_ESR_BOUND
 
 
 def test_44k1_works(audio_elf, keras_reference):
@@ -55,12 +56,13 @@ def test_44k1_works(audio_elf, keras_reference):
     assert result.sample_rate == 44100
     assert abs(result.extra["frame_rate_hz"] / 44100 - 1) < 0.005
     assert result.deadline_misses == 0 and result.latency_samples == 64
-    assert esr(keras_reference(x), result.output) < F32_ESR_BOUND
+    assert result.io_bits == 16
+    assert esr(keras_reference(x, result.io_bits), result.output) < F32_ESR_BOUND
 
 
 def test_slowed_build_is_reported_with_misses(audio_elf):
-    # M7AMP_AUDIO_SLOW = 200 000: each block takes longer than its 144 000-cycle budget at 48 kHz (the
-    # firmware busy-waits until SLOW cycles have passed since its ISR started)
+    # M7AMP_AUDIO_SLOW = 200 000 extra cycles before each half is written: more than a block's 144 000-cycle
+    # budget at 48 kHz on their own
     result = play(audio_elf(slow=200_000), guitar(0.05, seed=5), 48000)
     assert result.deadline_misses > 0
     assert result.extra["firmware_overruns"] > 0

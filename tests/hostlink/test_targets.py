@@ -150,8 +150,8 @@ def test_play_through_the_firmware_in_the_simulator_counts_cycles_and_misses() -
     target.load(build_engine_app("hostlink", PACKAGE / "c", MODEL, "f32"))
     result = target.play(SIGNAL, 48000)
     assert len(result.block_cycles) == 2 and all(c > 0 for c in result.block_cycles)
-    # ~11.6k cycles per sample against a 4500-cycle budget at 48 kHz: every block is a would-be miss.
-    assert result.cycles_per_sample > 4500 and result.deadline_misses == 2
+    # a block is a would-be miss when its engine cycles exceed its real-time budget (100 x 4500 at 48 kHz)
+    assert result.deadline_misses == sum(c > 100 * 4500 for c in result.block_cycles)
     assert result.cpu_load == pytest.approx(result.cycles_per_sample / 4500)
 
 
