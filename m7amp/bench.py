@@ -14,8 +14,9 @@ import argparse
 import json
 import re
 import statistics
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from m7amp.errors import M7Error
@@ -38,17 +39,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--seconds", type=float, default=10.0, help="timed seconds per preset (default 10)")
     t.add_argument("--batch-size", type=int, help="default: the train config's batch_size")
     t.set_defaults(_bench=bench_train)
-    e = sub.add_parser("engine", help="engine cycles/sample, cycles/MAC, CPU load, flash and RAM per model "
-                                      "package and precision (bench firmware in the simulator)")
+    e = sub.add_parser("engine", help="engine cycles/sample, cycles/MAC, CPU load, flash and RAM per preset, "
+                                      "precision and engine (bench firmware in the simulator)")
     e.add_argument("--preset", default="nano",
-                   help="comma-separated model names (default nano = training/default; others need "
-                        "an exported package given with --package)")
+                   help="comma-separated presets (nano, feather, lite, standard, ...; default nano = the "
+                        "committed training/default). A preset without a package gets one exported on "
+                        "demand (fresh Keras init, seed 0) into build/packages/<preset>; a --package "
+                        "of that name takes precedence")
     e.add_argument("--package", type=Path, action="append", default=[], metavar="DIR",
-                   help="an exported model package (folder with metadata.json and c/); repeatable")
+                   help="an exported model package (folder with metadata.json and c/), benchmarked under "
+                        "its model name; repeatable")
     e.add_argument("--precision", default="f32,q15", help="comma-separated: f32, q15 (default both)")
+    e.add_argument("--engine", default="cmsis",
+                   help=f"comma-separated engines (available: {', '.join(ENGINES)}; default cmsis)")
     e.add_argument("--block", type=int, default=32, help="samples per process() call (default 32)")
     e.add_argument("--blocks", type=int, default=64, help="timed blocks (default 64)")
-    e.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    e.add_argument("--breakdown", action="store_true",
+                   help="also print cycles/sample per layer kind (conv, 1x1, act, mix, other) from the "
+                        "simulator's profile")
+    e.add_argument("--json", action="store_true",
+                   help="print the rows as a JSON list (breakdown and memory details as extra keys)")
     e.set_defaults(_bench=bench_engine)
 
 
@@ -108,13 +118,47 @@ CORE_HZ = 216_000_000
 DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "training" / "default"
 JSON_KEYS = ("engine", "preset", "precision", "macs_per_sample", "cycles_per_sample", "cycles_per_mac",
              "load_48k", "flash_bytes", "ram_bytes")
+# Layer kinds of the breakdown, matched against the words of a function name (split at "_"): the
+# engine keeps each kind in its own non-inlined functions named with these words. "1x1" may sit inside a
+# word (conv1x1 is 1x1 work); the others must start one (so "exact" is not an activation). First wins.
+KINDS = ("1x1", "conv", "act", "mix")
+# libm functions count as activation work: the engine calls libm only to compute activations
+# (m7_act_f32.c, m7_kernels_q15.c). Compiler helpers (__aeabi_*) stay "other": they serve any code.
+_LIBM_ACT = {f"{name}{suffix}" for name in ("tanh", "exp", "expm1", "ldexp", "scalbn", "finite", "fabs")
+             for suffix in ("", "f")}
 _BENCH_LINE = re.compile(r"^M7AMP BENCH (model=.*)$", re.MULTILINE)
 
 
-def find_packages(extra: list[Path]) -> dict[str, Path]:
-    """Model name -> package folder: the committed default package, then each ``--package`` DIR."""
+def build_cmsis_bench(package: Path, name: str, precision: str, block: int, blocks: int) -> Path:
+    """The hand-written engine's bench ELF (firmware/app/bench)."""
+    from m7amp.firmware import build_bench
+
+    return build_bench(package / "c", name, precision, block=block, blocks=blocks)
+
+
+# engine name -> builder of its bench ELF. Each ELF prints the `M7AMP BENCH model=...` line of
+# firmware/app/bench and names its buffers engine_state / engine_scratch (m7amp/memory.py). A tflm
+# engine (issue 7) adds its builder here.
+ENGINES: dict[str, Callable[[Path, str, str, int, int], Path]] = {"cmsis": build_cmsis_bench}
+
+
+def split_list(text: str, option: str, allowed: Iterable[str] | None = None) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]``; M7Error on an empty list or a value outside ``allowed``."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise M7Error(f"{option}: give at least one value")
+    if allowed is not None:
+        allowed = list(allowed)
+        for item in items:
+            if item not in allowed:
+                raise M7Error(f"{option}: unknown {item!r} (available: {', '.join(allowed)})")
+    return items
+
+
+def read_packages(dirs: list[Path]) -> dict[str, Path]:
+    """Model name -> package folder of each ``--package`` DIR."""
     found: dict[str, Path] = {}
-    for pkg in [DEFAULT_PACKAGE, *extra]:
+    for pkg in dirs:
         meta = Path(pkg) / "metadata.json"
         if not meta.is_file():
             raise M7Error(f"{pkg} is not an exported model package (no metadata.json)")
@@ -131,62 +175,117 @@ def parse_bench_line(uart: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in match.group(1).split())
 
 
-def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int = 64) -> dict:
-    """Build and run the bench firmware for one package and precision; return its table row."""
-    from m7amp.firmware import build_bench, elf_size
+def kind_of(function: str) -> str:
+    """The layer kind of a function name (see KINDS), else "other"."""
+    if function in _LIBM_ACT:
+        return "act"
+    words = function.lower().split("_")
+    for kind in KINDS:
+        if any((kind in w) if kind == "1x1" else w.startswith(kind) for w in words):
+            return kind
+    return "other"
+
+
+def breakdown(profile: list[tuple[str, int, int, float]], cycles_per_sample: float, samples: int) -> dict:
+    """Cycles per sample of each layer kind. The kinds' functions run only inside process(), so their
+    whole-run profile is their timed cost; "other" is the rest of the timed cycles (layer loops,
+    buffer copies, call overhead)."""
+    per = dict.fromkeys(KINDS, 0)
+    for function, cycles, _, _ in profile:
+        kind = kind_of(function)
+        if kind != "other":
+            per[kind] += cycles
+    out = {f"cycles_{k}": round(per[k] / samples, 1) for k in KINDS}
+    out["cycles_other"] = round(cycles_per_sample - sum(per.values()) / samples, 1)
+    return out
+
+
+def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int = 64,
+                     engine: str = "cmsis", preset: str | None = None) -> dict:
+    """Build and run one engine's bench firmware for one package and precision; return its row. A model
+    that does not fit in memory gives a row with ``error`` (the reason) and None for the figures."""
+    from m7amp.memory import DoesNotFitError, memory_report
     from m7amp.sim import Simulator
 
+    if engine not in ENGINES:
+        raise M7Error(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
     meta = json.loads((package / "metadata.json").read_text())
     name, macs = meta["name"], int(meta["macs_per_sample"])
-    elf = build_bench(package / "c", name, precision, block=block, blocks=blocks)
-    result = Simulator(elf).run(max_cycles=50_000_000_000)
+    row: dict = {"engine": engine, "preset": preset or name, "precision": precision, "macs_per_sample": macs}
+    try:
+        elf = ENGINES[engine](package, name, precision, block, blocks)
+    except DoesNotFitError as err:
+        return row | dict.fromkeys(JSON_KEYS[4:]) | {"error": str(err)}
+    sim = Simulator(elf)
+    result = sim.run(max_cycles=50_000_000_000)
     if result.stop_reason != "exit" or result.status != 0:
         fault = f" ({result.fault})" if result.fault else ""
         raise M7Error(f"bench {name} {precision} stopped with {result.stop_reason}, status {result.status}"
                       f"{fault}: {result.uart.strip().splitlines()[-1:] or 'no output'}")
     fields = parse_bench_line(result.uart)
-    cycles = int(fields["cycles_total"]) / (int(fields["blocks"]) * int(fields["block"]))
-    size = elf_size(elf)
-    return {
-        "engine": "cmsis", "preset": name, "precision": precision, "macs_per_sample": macs,
+    samples = int(fields["blocks"]) * int(fields["block"])
+    cycles = int(fields["cycles_total"]) / samples
+    mem = memory_report(elf)
+    return row | {
         "cycles_per_sample": round(cycles, 1), "cycles_per_mac": round(cycles / macs, 3) if macs else None,
-        "load_44k1": round(cycles / (CORE_HZ / 44_100), 4), "load_48k": round(cycles / (CORE_HZ / 48_000), 4),
-        "flash_bytes": size["text"] + size["data"], "ram_bytes": size["data"] + size["bss"],
+        "load_48k": round(cycles / (CORE_HZ / 48_000), 4), "flash_bytes": mem.flash_bytes,
+        "ram_bytes": mem.ram_bytes, "load_44k1": round(cycles / (CORE_HZ / 44_100), 4),
         "cycles_min": int(fields["cycles_min"]), "cycles_max": int(fields["cycles_max"]),
-        "checksum": fields["checksum"],
+        "checksum": fields["checksum"], "weights_bytes": mem.weights, "state_bytes": mem.state,
+        "scratch_bytes": mem.scratch, "engine_ram": fields.get("ram"),
+        **breakdown(sim.profile(top=1 << 30), cycles, samples),
     }
 
 
-def format_engine_table(rows: list[dict]) -> str:
+def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     """The human-readable table of :func:`bench_engine_row` rows."""
-    lines = [f"{'engine':7s} {'preset':8s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
-             f"{'load44.1k':>9s} {'load48k':>8s} {'flash B':>8s} {'RAM B':>7s}"]
+    head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
+            f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
+    if with_breakdown:
+        head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
+    lines = [head]
     for r in rows:
-        lines.append(f"{r['engine']:7s} {r['preset']:8s} {r['precision']:4s} {r['macs_per_sample']:8d} "
-                     f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
-                     f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
+        line = f"{r['engine']:7s} {r['preset']:9s} {r['precision']:4s} {r['macs_per_sample']:8d} "
+        if r.get("error"):
+            lines.append(line + f"does not fit: {r['error']}")
+            continue
+        line += (f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
+                 f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
+        if with_breakdown:
+            line += "  " + " ".join(f"{r[f'cycles_{k}']:8.1f}" for k in (*KINDS, "other"))
+        lines.append(line)
     return "\n".join(lines)
 
 
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def bench_engine(args: argparse.Namespace) -> int:
-    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
-    for p in precisions:
-        if p not in ("f32", "q15"):
-            raise M7Error(f"--precision: unknown {p!r} (f32, q15)")
-    packages = find_packages(args.package)
-    presets = [p.strip() for p in args.preset.split(",") if p.strip()]
-    missing = [p for p in presets if p not in packages]
-    if missing:
-        raise M7Error(f"no package for preset {', '.join(missing)} (found: {', '.join(packages)}); "
-                      "other presets need an exported package: --package DIR")
+    from m7amp.preset_package import preset_package
+
+    precisions = split_list(args.precision, "--precision", ("f32", "q15"))
+    engines = split_list(args.engine, "--engine", ENGINES)
+    presets = split_list(args.preset, "--preset")
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
-    rows = [bench_engine_row(packages[p], prec, args.block, args.blocks)
-            for p in presets for prec in precisions]
+    given = read_packages(args.package)
+    packages = {p: given[p] if p in given else preset_package(p, _progress) for p in presets}
+    rows = []
+    for preset in presets:
+        for precision in precisions:
+            for engine in engines:
+                _progress(f"bench: {engine} {preset} {precision}: build and run in the simulator")
+                pkg = packages[preset]
+                rows.append(bench_engine_row(pkg, precision, args.block, args.blocks, engine, preset))
     if args.json:
-        print(json.dumps([{k: r[k] for k in JSON_KEYS} for r in rows], indent=2))
+        print(json.dumps(rows, indent=2))
     else:
         print(f"bench firmware in the simulator: {args.blocks} blocks of {args.block} samples, "
-              f"{CORE_HZ // 1_000_000} MHz; RAM = data + bss (incl. the 16 KB stack)")
-        print(format_engine_table(rows))
+              f"{CORE_HZ // 1_000_000} MHz; flash and RAM in bytes used by the whole ELF "
+              "(RAM = DTCM + SRAM1 + SRAM2, incl. the 16 KB stack)")
+        print(format_engine_table(rows, args.breakdown))
+        if args.breakdown:
+            print("breakdown: cycles/sample by the layer kind in the function's name (simulator profile); "
+                  "other = the rest of the timed cycles")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +37,11 @@ def elf_path(app: str, build_dir: Path | None = None) -> Path:
 def _run(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
+        from m7amp.memory import region_overflow_error
+
+        overflow = region_overflow_error(proc.stdout + proc.stderr, what)  # one clear line, not the log
+        if overflow is not None:
+            raise overflow
         lines = (proc.stdout + proc.stderr).splitlines()
         # Compiler/linker diagnostics first; else the tail of everything.
         errors = [ln for ln in lines if "error" in ln.lower() or "undefined reference" in ln]
@@ -111,12 +117,23 @@ def build_engine_app(
     model_dir = Path(model_dir).resolve()
     if not (model_dir / f"{name}_{precision}.c").is_file():
         raise M7Error(f"{model_dir / f'{name}_{precision}.c'} not found: not an exported {precision} package")
+    meta = model_dir.parent / "metadata.json"
+    if meta.is_file():  # refuse a model that cannot fit before compiling it
+        from m7amp.memory import check_package_fits
+
+        check_package_fits(json.loads(meta.read_text()), precision)
     all_defines = {
         "M7AMP_MODEL_DIR": str(model_dir), "M7AMP_MODEL_NAME": name, "M7AMP_MODEL_PRECISION": precision,
         **(defines or {}),
     }
     bdir = Path(build_dir) if build_dir else REPO / "build" / app / f"{name}_{precision}"
-    return build(app, build_dir=bdir, defines=all_defines)
+    from m7amp.memory import DoesNotFitError
+
+    try:
+        return build(app, build_dir=bdir, defines=all_defines)
+    except DoesNotFitError as err:  # name the model, not only the app
+        what = f"model {name} ({precision}) in {app}"
+        raise DoesNotFitError(what, err.region, err.need, err.size) from None
 
 
 def build_bench(
@@ -144,6 +161,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from m7amp.memory import format_report, memory_report
+
     defines: dict[str, str] = {}
     for item in args.defines:
         key, sep, value = item.partition("=")
@@ -154,4 +173,7 @@ def run(args: argparse.Namespace) -> int:
         elf = build(app, build_dir=args.build_dir, defines=defines or None)
         s = elf_size(elf)
         print(f"{elf}  text {s['text']}  data {s['data']}  bss {s['bss']}  (flash {s['flash']})")
+        report = memory_report(elf)
+        if report.model:  # an engine app: where the model and its buffers went
+            print(format_report(report))
     return 0

@@ -1,5 +1,5 @@
 /*
- * bench - streams a deterministic guitar-like signal from memory through the hand-written engine
+ * bench - streams a deterministic guitar-like signal (bench_signal.c) from memory through the hand-written engine
  * (firmware/engines/cmsis) and times every process() call with DWT CYCCNT.
  *
  * The model and precision are fixed at compile time by firmware/CMakeLists.txt (m7_add_engine_app and
@@ -13,6 +13,7 @@
  */
 #include <stdint.h>
 
+#include "bench_signal.h"
 #include "m7_board.h"
 #include "m7_engine.h"
 #include M7AMP_MODEL_HEADER
@@ -62,39 +63,19 @@ typedef float sample_t;
 #define ENGINE_RAM_NAME "sram1"
 #endif
 
-static ENGINE_RAM uint64_t state[WORDS64(STATE_BYTES)];
-static ENGINE_RAM uint64_t scratch[WORDS64(SCRATCH_BYTES)];
+/* Named engine_state / engine_scratch: m7amp/memory.py finds the engine's buffers by these names. */
+static ENGINE_RAM uint64_t engine_state[WORDS64(STATE_BYTES)];
+static ENGINE_RAM uint64_t engine_scratch[WORDS64(SCRATCH_BYTES)];
 static sample_t input[N_SAMPLES];
 static sample_t output[M7AMP_BENCH_BLOCK];
 
-/* A plucked string (Karplus-Strong): an LCG noise burst in a 1/f0 delay line with a lowpass in the
- * loop, re-plucked every 1024 samples on a new note. Deterministic and libm-free. */
 static void make_input(void)
 {
-    static float line[256];
-    static const uint32_t periods[4] = {218u, 146u, 109u, 164u}; /* ~220, 329, 440, 293 Hz at 48 kHz */
-    uint32_t rng = 0x12345678u;
-    uint32_t period = periods[0];
-    uint32_t pos = 0;
-    for (uint32_t i = 0; i < N_SAMPLES; i++) {
-        if (i % 1024u == 0u) {
-            period = periods[(i / 1024u) % 4u];
-            for (uint32_t k = 0; k < period; k++) {
-                rng = rng * 1664525u + 1013904223u;
-                line[k] = 0.5f * ((float)(int32_t)(rng >> 8) / 8388608.0f - 1.0f);
-            }
-            pos = 0;
-        }
-        uint32_t next = (pos + 1u) % period;
-        float y = line[pos];
-        line[pos] = 0.498f * (y + line[next]);
-        pos = next;
 #if M7AMP_MODEL_Q15
-        input[i] = (int16_t)(y * 32767.0f); /* |y| < 1 */
+    bench_signal_q15(input, N_SAMPLES);
 #else
-        input[i] = y;
+    bench_signal_f32(input, N_SAMPLES);
 #endif
-    }
 }
 
 /* FNV-1a over the output bytes: the same model, input and precision always give the same value. */
@@ -120,12 +101,12 @@ int main(void)
 
 #if M7AMP_MODEL_Q15
     static m7_engine_q15_t eng;
-    m7_status_t st = m7_engine_init_q15(&eng, &M7AMP_MODEL_DESC, state, sizeof state, scratch, sizeof scratch,
-                                        M7AMP_BENCH_BLOCK);
+    m7_status_t st = m7_engine_init_q15(&eng, &M7AMP_MODEL_DESC, engine_state, sizeof engine_state,
+                                        engine_scratch, sizeof engine_scratch, M7AMP_BENCH_BLOCK);
 #else
     static m7_engine_f32_t eng;
-    m7_status_t st = m7_engine_init_f32(&eng, &M7AMP_MODEL_DESC, (float *)state, sizeof state,
-                                        (float *)scratch, sizeof scratch, M7AMP_BENCH_BLOCK);
+    m7_status_t st = m7_engine_init_f32(&eng, &M7AMP_MODEL_DESC, (float *)engine_state, sizeof engine_state,
+                                        (float *)engine_scratch, sizeof engine_scratch, M7AMP_BENCH_BLOCK);
 #endif
     if (st != M7_OK) {
         fail("init", (int)st);
