@@ -53,8 +53,8 @@ message(STATUS "tflm engine: TFLM from ${M7AMP_TFLM_DIR} (CMSIS-NN kernels: ${m7
 # ---- The model: the package's streaming TFLite file as a C array, the ops to register, the arena.
 set(M7AMP_TFLM_MODEL "" CACHE FILEPATH
     "tflm engine: streaming .tflite (default: <package>/model_stream_<f32|int8>.tflite beside M7AMP_MODEL_DIR)")
-set(M7AMP_TFLM_OPS "Add;AssignVariable;CallOnce;Concatenation;Conv2D;ReadVariable;Reshape;StridedSlice;Tanh;VarHandle"
-    CACHE STRING "tflm engine: MicroMutableOpResolver Add<Op> names the model needs (m7amp passes tflite_ops)")
+set(M7AMP_TFLM_OPS "Add;AssignVariable;CallOnce;Concatenation;Conv2D;Logistic;Mul;ReadVariable;Reshape;StridedSlice;Tanh;VarHandle"
+    CACHE STRING "tflm engine: MicroMutableOpResolver Add<X> names to register (default: NAM and gated WaveNets; m7amp passes the model's own)")
 set(M7AMP_TFLM_ARENA_BYTES 131072 CACHE STRING
     "tflm engine: tensor arena bytes (m7amp measures arena_used_bytes and passes it)")
 set(m7_tflm_model ${M7AMP_TFLM_MODEL})
