@@ -4,8 +4,8 @@ TFLM is not part of m7amp: the user generates a tree with TFLM's ``create_tflm_t
 docs/tflm.md) and gives its path, with ``--tflm-dir`` or the environment variable ``M7AMP_TFLM_DIR``.
 The firmware's CMake turns the package's streaming ``.tflite`` into a C array in the build directory
 (firmware/engines/tflm/tflm.cmake); this module passes it the ops to register and the arena size,
-which it measures: a first build with a large arena reports TFLM's ``arena_used_bytes()`` in the
-simulator, the final build reserves exactly that (+16 bytes for alignment).
+which it measures: firmware/app/tflm_probe bisects the smallest arena the model runs in, in the
+simulator, and the final build reserves that (+16 bytes for alignment).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from m7amp.errors import M7Error
@@ -83,8 +84,9 @@ def build_tflm_app(
 
 
 def measure_arena(package: Path, name: str, precision: str, tree: Path | None = None) -> int:
-    """Arena bytes the model needs: TFLM's arena_used_bytes() after AllocateTensors in the simulator
-    (bench built with a large arena and one block), +16 for the alignment TFLM asks for. Cached in the
+    """Arena bytes the model needs with the tflm engine: the smallest arena in which init and one block
+    succeed, found by firmware/app/tflm_probe in the simulator (TFLM's arena_used_bytes() alone is too
+    small: planning temporaries come on top), +16 for an arena aligned to only 8 bytes. Cached in the
     build directory per model file."""
     from m7amp.sim import Simulator
 
@@ -96,18 +98,17 @@ def measure_arena(package: Path, name: str, precision: str, tree: Path | None = 
         known = json.loads(cache.read_text())
         if known.get("sha256") == digest:
             return int(known["arena_bytes"])
-    elf = build_tflm_app("bench", package, name, precision, arena_bytes=PROBE_ARENA_BYTES, tree=tree,
-                         defines={"M7AMP_BENCH_BLOCK": "32", "M7AMP_BENCH_BLOCKS": "1"})
+    elf = build_tflm_app("tflm_probe", package, name, precision, arena_bytes=PROBE_ARENA_BYTES, tree=tree)
     result = Simulator(elf).run(max_cycles=5_000_000_000)
-    fields = dict(item.split("=", 1) for line in result.uart.splitlines()
-                  if line.startswith("M7AMP BENCH TFLM ") for item in line.split()[3:])
-    if "arena_used" not in fields:
+    match = re.search(r"M7AMP TFLM ARENA need=(\d+) used=(\d+)", result.uart)
+    if match is None:
         tail = " | ".join(result.uart.strip().splitlines()[-3:])
         raise M7Error(f"tflm arena probe of {name} {precision} failed: {tail or result.stop_reason}")
-    arena = (int(fields["arena_used"]) + 16 + 15) // 16 * 16
+    need, used = int(match.group(1)), int(match.group(2))
+    arena = need + 16
     cache.parent.mkdir(parents=True, exist_ok=True)
-    used = int(fields["arena_used"])
-    cache.write_text(json.dumps({"sha256": digest, "arena_used": used, "arena_bytes": arena}))
+    known = {"sha256": digest, "arena_need": need, "arena_used": used, "arena_bytes": arena}
+    cache.write_text(json.dumps(known))
     return arena
 
 
