@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from m7amp.bench import DEFAULT_PACKAGE, bench_engine_row, format_engine_table
 from m7amp.sim import Simulator
@@ -87,10 +86,6 @@ def interpreter_int8(x_q15: np.ndarray) -> np.ndarray:
     return y
 
 
-# Open bug: with the int8 model the run faults (a corrupted return address on the stack, seen in the
-# SysTick handler) with the measured arena (62336 B) and with 66048 B; with an 80000 B arena in SRAM1 it
-# passes bit-exact. The bench q15 build (arena in DTCM right above the stack) faults even at 80000 B.
-@pytest.mark.xfail(strict=True, reason="int8 tflm run faults with the measured arena (open bug)")
 def test_int8_matches_the_interpreter_and_keras() -> None:
     x, keras = golden_input()
     xq = _q15(x[:, 0])
