@@ -5,11 +5,13 @@ The committed default package (``training/default``) serves its own preset (nano
 a fixed seed (untrained: cycle counts do not depend on the weights' values, only on the structure),
 golden vectors and q15 calibration from the built-in synthetic guitar through the reference amp,
 exported with the C sources only (no TFLite). It is cached in ``build/packages/<preset>`` and reused
-while its config equals the preset's TOML.
+while its config equals the preset's TOML and the exporter's sources (m7amp/export, m7amp/models) are
+the ones that wrote it: a changed exporter may write a different C format, so the package is redone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -26,6 +28,16 @@ DEFAULT_PACKAGE = REPO / "training" / "default"
 CACHE_DIR = REPO / "build" / "packages"
 SEED = 0  # Keras initialisation and synthetic data
 _SECONDS = 1.0  # golden clip length (the export's default)
+_STAMP = "bench-exporter.sha256"  # beside metadata.json: which exporter sources wrote the package
+
+
+def exporter_stamp() -> str:
+    """A hash of the sources that define a package's content (exporter and model code)."""
+    h = hashlib.sha256()
+    sources = [*(REPO / "m7amp" / "export").glob("*.py"), *(REPO / "m7amp" / "models").glob("*.py")]
+    for path in sorted(sources):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def _config_dict(preset: str) -> dict:
@@ -57,7 +69,8 @@ def preset_package(
     if _valid(DEFAULT_PACKAGE, want):
         return DEFAULT_PACKAGE
     pkg = Path(cache_dir or CACHE_DIR) / preset
-    if _valid(pkg, want):
+    stamp = pkg / _STAMP
+    if _valid(pkg, want) and stamp.is_file() and stamp.read_text() == exporter_stamp():
         return pkg
     progress(f"bench: no package for {preset}: exporting a freshly initialised {preset} (seed {SEED}, "
              f"C sources only) into {pkg}")
@@ -69,6 +82,7 @@ def preset_package(
 
         export_package(run_dir, pkg, force=True, golden_seconds=_SECONDS, tflite=False,
                        progress=lambda line: progress(f"bench: {line}"))
+    stamp.write_text(exporter_stamp())
     return pkg
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from m7amp.errors import M7Error
-from m7amp.preset_package import DEFAULT_PACKAGE, SEED, preset_package
+from m7amp.preset_package import DEFAULT_PACKAGE, SEED, exporter_stamp, preset_package
 
 
 def test_nano_is_the_committed_default_package(tmp_path: Path) -> None:
@@ -44,6 +44,13 @@ def test_feather_is_exported_once_then_reused(tmp_path: Path) -> None:
     again: list[str] = []
     assert preset_package("feather", again.append, cache_dir=tmp_path) == pkg
     assert again == []  # reused, not exported again
+    # ... while the exporter is the one that wrote it (a changed exporter may change the C format).
+    assert (pkg / "bench-exporter.sha256").read_text() == exporter_stamp()
+    (pkg / "bench-exporter.sha256").write_text("an older exporter")
+    redone: list[str] = []
+    assert preset_package("feather", redone.append, cache_dir=tmp_path) == pkg
+    assert any("exporting" in line for line in redone)
+    assert (pkg / "bench-exporter.sha256").read_text() == exporter_stamp()
 
     # A cached package whose config no longer matches the preset's TOML is exported again.
     meta["config"]["head_scale"] = 123.0

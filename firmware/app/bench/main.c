@@ -63,8 +63,9 @@ typedef float sample_t;
 /* Round a byte count up to whole 8-byte words (the q15 scratch needs 8-byte alignment). */
 #define WORDS64(bytes) (((bytes) + 7u) / 8u)
 
-/* State and scratch in DTCM when they fit beside the 16 KB stack (DTCM is 128 KB), else SRAM1. */
-#if STATE_BYTES + SCRATCH_BYTES <= 96u * 1024u
+/* State and scratch in DTCM when they fit beside the 16 KB stack and its guard (DTCM is 128 KB; nothing
+ * else of the bench lives there), else SRAM1. */
+#if 8u * (WORDS64(STATE_BYTES) + WORDS64(SCRATCH_BYTES)) <= (128u - 16u) * 1024u
 #define ENGINE_RAM M7_DTCM_BSS
 #define ENGINE_RAM_NAME "dtcm"
 #else
