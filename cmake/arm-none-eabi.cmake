@@ -23,3 +23,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 
 set(M7AMP_TARGET_ARM ON)
+
+# C++ only for the optional tflm engine (TensorFlow Lite Micro is C++); enabled by firmware/CMakeLists.txt.
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_CXX_FLAGS_INIT "${M7_CPU_FLAGS}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -52,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("--precision", default="f32,q15", help="comma-separated: f32, q15 (default both)")
     e.add_argument("--engine", default="cmsis",
                    help=f"comma-separated engines (available: {', '.join(ENGINES)}; default cmsis)")
+    e.add_argument("--tflm-dir", type=Path, default=None, metavar="DIR",
+                   help="for --engine tflm: a TFLM tree made by TFLM's create_tflm_tree.py "
+                        "(default: $M7AMP_TFLM_DIR; docs/tflm.md)")
     e.add_argument("--block", type=int, default=32, help="samples per process() call (default 32)")
     e.add_argument("--blocks", type=int, default=64, help="timed blocks (default 64)")
     e.add_argument("--breakdown", action="store_true",
@@ -155,10 +159,17 @@ def build_cmsis_bench(package: Path, name: str, precision: str, block: int, bloc
     return build_bench(package / "c", name, precision, block=block, blocks=blocks)
 
 
+def build_tflm_bench(package: Path, name: str, precision: str, block: int, blocks: int) -> Path:
+    """The TensorFlow Lite Micro engine's bench ELF (m7amp/tflm.py; q15 runs the int8 streaming model)."""
+    from m7amp.tflm import build_tflm_bench as build
+
+    return build(package, name, precision, block, blocks)
+
+
 # engine name -> builder of its bench ELF. Each ELF prints the `M7AMP BENCH model=...` line of
-# firmware/app/bench and names its buffers engine_state / engine_scratch (m7amp/memory.py). A tflm
-# engine (issue 7) adds its builder here.
-ENGINES: dict[str, Callable[[Path, str, str, int, int], Path]] = {"cmsis": build_cmsis_bench}
+# firmware/app/bench and names its buffers engine_state / engine_scratch (m7amp/memory.py).
+ENGINES: dict[str, Callable[[Path, str, str, int, int], Path]] = {
+    "cmsis": build_cmsis_bench, "tflm": build_tflm_bench}
 
 
 def split_list(text: str, option: str, allowed: Iterable[str] | None = None) -> list[str]:
@@ -285,6 +296,10 @@ def bench_engine(args: argparse.Namespace) -> int:
 
     precisions = split_list(args.precision, "--precision", ("f32", "q15"))
     engines = split_list(args.engine, "--engine", ENGINES)
+    if "tflm" in engines:  # check the tree before any build; the builder reads it from the environment
+        from m7amp.tflm import ENV_VAR, tflm_dir
+
+        os.environ[ENV_VAR] = str(tflm_dir(args.tflm_dir))
     presets = split_list(args.preset, "--preset")
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")

@@ -31,3 +31,13 @@ requires_gdb = pytest.mark.skipif(
 requires_qemu = pytest.mark.skipif(
     shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed (run `make test`)"
 )
+
+
+def _tflm_skip_reason() -> str | None:
+    from m7amp.tflm import skip_reason
+
+    return skip_reason()
+
+
+# The tflm engine needs a TFLM tree (create_tflm_tree.py output) named by $M7AMP_TFLM_DIR.
+requires_tflm = pytest.mark.skipif(_tflm_skip_reason() is not None, reason=_tflm_skip_reason() or "")

@@ -61,6 +61,7 @@ from m7amp.sim.periph.nvic import N_EXC, SVCALL
 BOOT_VTOR = 0x0020_0000  # BOOT0=0: the core fetches its vectors through the flash's ITCM alias
 EXC_RETURN_VALID = {0xFFFF_FFF1, 0xFFFF_FFF9, 0xFFFF_FFFD, 0xFFFF_FFE1, 0xFFFF_FFE9, 0xFFFF_FFED}
 _UNTIL = 0xFFFF_FFFE  # emu_start's "until": never a real PC
+_EPSR_IT_ICI = 0x0600FC00  # xPSR bits 26:25 and 15:10
 _FRAME_REGS = (arm.UC_ARM_REG_R0, arm.UC_ARM_REG_R1, arm.UC_ARM_REG_R2, arm.UC_ARM_REG_R3, arm.UC_ARM_REG_R12,
                arm.UC_ARM_REG_LR)
 _D_REGS = tuple(arm.UC_ARM_REG_D0 + i for i in range(8))  # D0-D7 = S0-S15
@@ -690,6 +691,9 @@ class Simulator:
             uc.reg_write(arm.UC_ARM_REG_CONTROL, (control & ~6) | 4)
             uc.reg_write(arm.UC_ARM_REG_FPSCR, fpdscr)
         uc.reg_write(arm.UC_ARM_REG_IPSR, exc)
+        # ExceptionTaken clears EPSR.IT/ICI: else a handler entered inside an IT block runs its first
+        # instructions conditionally (seen: the handler's PUSH skipped, its POP returning to garbage).
+        uc.reg_write(arm.UC_ARM_REG_XPSR, (xpsr & ~_EPSR_IT_ICI & ~0x1FF) | exc)
         exc_return = 0xFFFF_FFE1 if fpca else 0xFFFF_FFF1
         if thread:
             exc_return |= 8 | (4 if use_psp else 0)

@@ -191,7 +191,7 @@ def test_cli_table_with_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--preset", "nosuch"], "unknown preset 'nosuch'"),
     (["--precision", "f16"], "--precision: unknown 'f16'"),
-    (["--engine", "tflm"], "--engine: unknown 'tflm' (available: cmsis)"),
+    (["--engine", "other"], "--engine: unknown 'other' (available: cmsis, tflm)"),
     (["--preset", " , "], "--preset: give at least one value"),
     (["--blocks", "0"], "--block and --blocks must be at least 1"),
 ])
@@ -202,5 +202,14 @@ def test_cli_user_errors(args: list[str], message: str, capsys: pytest.CaptureFi
     assert len(err.strip().splitlines()) == 1  # one clear line
 
 
+def test_tflm_engine_needs_a_tree(monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("M7AMP_TFLM_DIR", raising=False)
+    assert main(["bench", "engine", "--engine", "tflm,cmsis"]) == 2
+    err = capsys.readouterr().err
+    assert "the tflm engine needs a TFLM tree: give --tflm-dir or set M7AMP_TFLM_DIR" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_engines_registry() -> None:
-    assert list(ENGINES) == ["cmsis"]
+    assert list(ENGINES) == ["cmsis", "tflm"]

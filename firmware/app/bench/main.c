@@ -33,21 +33,30 @@
 #define MODEL(suffix) CAT(M7AMP_MODEL_PREFIX, suffix) /* e.g. MODEL(_STATE_LEN) -> NANO_F32_STATE_LEN */
 
 /* Buffer sizes in bytes from the engine's macros (expanded through MODEL() so they work in #if). */
+#if M7AMP_ENGINE_TFLM /* the tflm engine: scratch is TFLM's arena, the state lives inside it */
+#include "m7_engine_tflm.h"
+#define STATE_BYTES 8u
+#define SCRATCH_BYTES M7AMP_TFLM_ARENA_BYTES
+#endif
 #if M7AMP_MODEL_Q15
 typedef int16_t sample_t;
+#ifndef STATE_BYTES
 #define STATE_BYTES MODEL(_STATE_BYTES)
 #define SCRATCH_BYTES                                                                                \
     (M7AMP_BENCH_BLOCK * (8u * MODEL(_SCRATCH_LEN) + 4u * (MODEL(_HEAD_LEN) + 1u) +                  \
                           2u * (MODEL(_SCRATCH_LEN) + MODEL(_N_INPUTS) + MODEL(_X_LEN) +             \
                                 MODEL(_SKIP_LEN) + MODEL(_H_LEN))))
+#endif
 #define PRECISION "q15"
 #else
 typedef float sample_t;
+#ifndef STATE_BYTES
 #define STATE_BYTES (4u * MODEL(_STATE_LEN))
 #define SCRATCH_BYTES                                                                                \
     (4u * M7AMP_BENCH_BLOCK *                                                                         \
      (MODEL(_N_INPUTS) + MODEL(_X_LEN) + MODEL(_HEAD_LEN) + MODEL(_SKIP_LEN) + MODEL(_H_LEN) +       \
       MODEL(_SCRATCH_LEN) + 1u))
+#endif
 #define PRECISION "f32"
 #endif
 
@@ -139,6 +148,10 @@ int main(void)
               STR(M7AMP_MODEL_NAME), PRECISION, (unsigned)M7AMP_BENCH_BLOCK, (unsigned)M7AMP_BENCH_BLOCKS,
               (unsigned long)cmin, (unsigned long)(csum / M7AMP_BENCH_BLOCKS), (unsigned long)cmax,
               (unsigned long long)csum, (unsigned long)check, ENGINE_RAM_NAME);
+#if M7AMP_ENGINE_TFLM
+    m7_printf("M7AMP BENCH TFLM arena_used=%lu arena=%lu\r\n", (unsigned long)m7_engine_tflm_arena_used_bytes(),
+              (unsigned long)SCRATCH_BYTES);
+#endif
     m7_puts("M7AMP BENCH PASS\r\n");
     m7_exit(M7_EXIT_PASS);
 }

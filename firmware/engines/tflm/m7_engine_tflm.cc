@@ -1,0 +1,332 @@
+// The tflm engine: the m7_engine.h API on TensorFlow Lite Micro (see m7_engine_tflm.h for what differs).
+// The model is the generated C array m7_tflm_model_data (firmware/engines/tflm/tflm.cmake) with its op
+// list M7_TFLM_OPS; the caller's scratch is the tensor arena.
+#include "m7_engine_tflm.h"
+
+#include <math.h>
+#include <new>
+#include <string.h>
+
+#include "m7_engine.h"
+#include "m7_tflm_model.h"
+#include "tensorflow/lite/micro/micro_allocator.h"
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#include "tensorflow/lite/micro/micro_resource_variable.h"
+#include "tensorflow/compiler/mlir/lite/schema/schema_utils.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+
+namespace {
+
+// The one interpreter of the program, in static storage (no heap).
+struct Tflm {
+    tflite::MicroMutableOpResolver<M7_TFLM_N_OPS> resolver;
+    tflite::MicroResourceVariables *vars;
+    tflite::MicroInterpreter *interp;
+    TfLiteTensor *input;
+    TfLiteTensor *output;
+    size_t block;      // samples per Invoke
+    size_t channels;   // input channels: audio then knobs
+    size_t used;       // arena_used_bytes()
+};
+alignas(Tflm) uint8_t tflm_storage[sizeof(Tflm)];
+alignas(tflite::MicroInterpreter) uint8_t interp_storage[sizeof(tflite::MicroInterpreter)];
+Tflm *tflm = nullptr;
+const void *tflm_owner = nullptr;  // the engine struct that initialised tflm
+
+// Resource variables: at most one per VAR_HANDLE op (each variable has one in the CALL_ONCE
+// subgraph and one in the main graph, so this is about twice the need; a slot is a few bytes).
+int count_var_handles(const tflite::Model *model)
+{
+    int n = 0;
+    const auto *codes = model->operator_codes();
+    for (const auto *sub : *model->subgraphs()) {
+        if (sub->operators() == nullptr) {
+            continue;
+        }
+        for (const auto *op : *sub->operators()) {
+            if (tflite::GetBuiltinCode(codes->Get(op->opcode_index())) == tflite::BuiltinOperator_VAR_HANDLE) {
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+// Set up the interpreter on @p arena for an input of type @p type; the caller checked the arguments.
+m7_status_t tflm_init(const m7_model_t *model, void *arena, size_t arena_bytes, TfLiteType type)
+{
+    tflm = nullptr;
+    const tflite::Model *m = tflite::GetModel(m7_tflm_model_data);
+    if (m->version() != TFLITE_SCHEMA_VERSION) {
+        return M7_ERR_VERSION;
+    }
+    Tflm *t = new (tflm_storage) Tflm();
+#define M7_TFLM_ADD_OP(name) t->resolver.Add##name();
+    M7_TFLM_OPS(M7_TFLM_ADD_OP)
+#undef M7_TFLM_ADD_OP
+    tflite::MicroAllocator *alloc = tflite::MicroAllocator::Create(static_cast<uint8_t *>(arena), arena_bytes);
+    if (alloc == nullptr) {
+        return M7_ERR_SCRATCH_SIZE;
+    }
+    t->vars = tflite::MicroResourceVariables::Create(alloc, count_var_handles(m));
+    if (t->vars == nullptr) {
+        return M7_ERR_SCRATCH_SIZE;
+    }
+    t->interp = new (interp_storage) tflite::MicroInterpreter(m, t->resolver, alloc, t->vars);
+    if (t->interp->AllocateTensors() != kTfLiteOk) {
+        return M7_ERR_SCRATCH_SIZE;  // the arena is too small (or an op is not registered)
+    }
+    t->input = t->interp->input(0);
+    t->output = t->interp->output(0);
+    if (t->input->type != type || t->output->type != type) {
+        return M7_ERR_PRECISION;
+    }
+    const TfLiteIntArray *dims = t->input->dims;  // (1, B, 1+K)
+    if (dims->size != 3 || dims->data[2] != static_cast<int>(model->n_inputs)) {
+        return M7_ERR_MODEL;
+    }
+    t->block = static_cast<size_t>(dims->data[1]);
+    t->channels = static_cast<size_t>(dims->data[2]);
+    t->used = t->interp->arena_used_bytes();
+    tflm = t;
+    return M7_OK;
+}
+
+// Checks shared by both precisions' init.
+m7_status_t check_init(const void *e, const m7_model_t *model, const void *scratch, size_t max_block,
+                       uint8_t precision)
+{
+    if (e == nullptr || model == nullptr || scratch == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (model->format_version != M7_MODEL_FORMAT_VERSION) {
+        return M7_ERR_VERSION;
+    }
+    if (model->precision != precision) {
+        return M7_ERR_PRECISION;
+    }
+    if (model->n_inputs < 1u || model->n_inputs - 1u > M7_ENGINE_MAX_KNOBS) {
+        return M7_ERR_UNSUPPORTED;
+    }
+    if ((reinterpret_cast<uintptr_t>(scratch) & 3u) != 0u) {
+        return M7_ERR_ALIGN;
+    }
+    return max_block == 0u ? M7_ERR_ARG : M7_OK;
+}
+
+// Run n samples (a multiple of the block): fill() writes one block of model input, drain() reads one.
+template <typename Fill, typename Drain>
+m7_status_t run_blocks(size_t n, Fill fill, Drain drain)
+{
+    if (n % tflm->block != 0u) {
+        return M7_ERR_ARG;
+    }
+    for (size_t done = 0; done < n; done += tflm->block) {
+        fill(done);
+        if (tflm->interp->Invoke() != kTfLiteOk) {
+            return M7_ERR_MODEL;
+        }
+        drain(done);
+    }
+    return M7_OK;
+}
+
+int8_t quantize_i8(float x, float scale, int32_t zero_point)
+{
+    long q = lroundf(x / scale) + zero_point;
+    return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
+}
+
+int16_t to_q15(float x)
+{
+    long q = lroundf(x * 32768.0f);
+    return static_cast<int16_t>(q < -32768 ? -32768 : (q > 32767 ? 32767 : q));
+}
+
+}  // namespace
+
+extern "C" {
+
+size_t m7_engine_tflm_arena_used_bytes(void) { return tflm != nullptr ? tflm->used : 0u; }
+
+size_t m7_engine_tflm_block(void) { return tflm != nullptr ? tflm->block : 0u; }
+
+// ---- f32: model_stream_f32.tflite
+size_t m7_engine_state_bytes_f32(const m7_model_t *) { return 0u; }
+
+size_t m7_engine_scratch_bytes_f32(const m7_model_t *model, size_t)
+{
+    return model != nullptr ? M7AMP_TFLM_ARENA_BYTES : 0u;
+}
+
+m7_status_t m7_engine_init_f32(m7_engine_f32_t *e, const m7_model_t *model, float *state, size_t,
+                               float *scratch, size_t scratch_bytes, size_t max_block)
+{
+    m7_status_t st = check_init(e, model, scratch, max_block, M7_PRECISION_F32);
+    if (st == M7_OK) {
+        tflm_owner = nullptr;
+        st = tflm_init(model, scratch, scratch_bytes, kTfLiteFloat32);
+    }
+    if (st != M7_OK) {
+        if (e != nullptr) {
+            e->model = nullptr;
+        }
+        return st;
+    }
+    *e = m7_engine_f32_t{};
+    e->model = model;
+    e->state = state;
+    e->scratch = scratch;
+    e->max_block = static_cast<uint32_t>(max_block);
+    tflm_owner = e;
+    return M7_OK;
+}
+
+m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const float *knobs, float *out,
+                                  size_t n)
+{
+    if (e == nullptr || in == nullptr || out == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    const size_t c = tflm->channels, k = c - 1u;
+    float *x = tflm->input->data.f;
+    m7_status_t st = run_blocks(
+        n,
+        [&](size_t at) {
+            for (size_t i = 0; i < tflm->block; i++) {
+                x[i * c] = in[at + i];
+                for (size_t j = 0; j < k; j++) {
+                    x[i * c + 1u + j] = knobs != nullptr ? knobs[(at + i) * k + j] : e->knobs[j];
+                }
+            }
+        },
+        [&](size_t at) { memcpy(&out[at], tflm->output->data.f, tflm->block * sizeof(float)); });
+    if (st == M7_OK && knobs != nullptr && n > 0u) {
+        memcpy(e->knobs, &knobs[(n - 1u) * k], k * sizeof(float));
+    }
+    e->t += n;
+    return st;
+}
+
+m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs)
+{
+    if (e == nullptr || knobs == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    memcpy(e->knobs, knobs, (tflm->channels - 1u) * sizeof(float));
+    return M7_OK;
+}
+
+m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e)
+{
+    if (e == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    e->t = 0;
+    return tflm->vars->ResetAll() == kTfLiteOk ? M7_OK : M7_ERR_MODEL;
+}
+
+// ---- q15 API: model_stream_int8.tflite. Q15 audio and knobs are converted to and from the model's
+// int8 grid with its own scale and zero point (round to nearest, saturate), like the TFLite reference.
+size_t m7_engine_state_bytes_q15(const m7_model_t *) { return 0u; }
+
+size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t)
+{
+    return model != nullptr ? M7AMP_TFLM_ARENA_BYTES : 0u;
+}
+
+m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t,
+                               void *scratch, size_t scratch_bytes, size_t max_block)
+{
+    m7_status_t st = check_init(e, model, scratch, max_block, M7_PRECISION_Q15);
+    if (st == M7_OK) {
+        tflm_owner = nullptr;
+        st = tflm_init(model, scratch, scratch_bytes, kTfLiteInt8);
+    }
+    if (st != M7_OK) {
+        if (e != nullptr) {
+            e->model = nullptr;
+        }
+        return st;
+    }
+    *e = m7_engine_q15_t{};
+    e->model = model;
+    e->state = state;
+    e->scratch = scratch;
+    e->max_block = static_cast<uint32_t>(max_block);
+    tflm_owner = e;
+    return M7_OK;
+}
+
+m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const int16_t *knobs, int16_t *out,
+                                  size_t n)
+{
+    if (e == nullptr || in == nullptr || out == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    const size_t c = tflm->channels, k = c - 1u;
+    const float in_scale = tflm->input->params.scale, out_scale = tflm->output->params.scale;
+    const int32_t in_zp = tflm->input->params.zero_point, out_zp = tflm->output->params.zero_point;
+    int8_t *x = tflm->input->data.int8;
+    const int8_t *y = tflm->output->data.int8;
+    m7_status_t st = run_blocks(
+        n,
+        [&](size_t at) {
+            for (size_t i = 0; i < tflm->block; i++) {
+                x[i * c] = quantize_i8(static_cast<float>(in[at + i]) / 32768.0f, in_scale, in_zp);
+                for (size_t j = 0; j < k; j++) {
+                    int16_t v = knobs != nullptr ? knobs[(at + i) * k + j] : e->knobs[j];
+                    x[i * c + 1u + j] = quantize_i8(static_cast<float>(v) / 32768.0f, in_scale, in_zp);
+                }
+            }
+        },
+        [&](size_t at) {
+            for (size_t i = 0; i < tflm->block; i++) {
+                out[at + i] = to_q15(static_cast<float>(y[i] - out_zp) * out_scale);
+            }
+        });
+    if (st == M7_OK && knobs != nullptr && n > 0u) {
+        memcpy(e->knobs, &knobs[(n - 1u) * k], k * sizeof(int16_t));
+    }
+    e->t += n;
+    return st;
+}
+
+m7_status_t m7_engine_set_knobs_q15(m7_engine_q15_t *e, const int16_t *knobs)
+{
+    if (e == nullptr || knobs == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    memcpy(e->knobs, knobs, (tflm->channels - 1u) * sizeof(int16_t));
+    return M7_OK;
+}
+
+m7_status_t m7_engine_reset_q15(m7_engine_q15_t *e)
+{
+    if (e == nullptr) {
+        return M7_ERR_NULL;
+    }
+    if (e->model == nullptr || tflm_owner != e) {
+        return M7_ERR_NOT_INIT;
+    }
+    e->t = 0;
+    return tflm->vars->ResetAll() == kTfLiteOk ? M7_OK : M7_ERR_MODEL;
+}
+
+}  // extern "C"
