@@ -20,6 +20,7 @@ PACKAGE = REPO / "training" / "default"
 META = json.loads((PACKAGE / "metadata.json").read_text())
 MODEL = META["name"]
 HOSTLINK_DIR = REPO / "firmware" / "app" / "hostlink"
+APP_COMMON_DIR = REPO / "firmware" / "app" / "common"
 ENGINE_DIR = REPO / "firmware" / "engines" / "cmsis"
 HOST_TIMEOUT_MS = 150  # the host server's inter-byte timeout
 
@@ -29,7 +30,7 @@ def model_defines(precision: str) -> list[str]:
     sym = f"{MODEL}_{precision}"
     return [f'-DM7AMP_MODEL_HEADER="{sym}.h"', f"-DM7AMP_MODEL_DESC={sym}",
             f"-DM7AMP_MODEL_PREFIX={sym.upper()}", f"-DM7AMP_MODEL_NAME={MODEL}",
-            f"-DM7AMP_MODEL_Q15={int(precision == 'q15')}"]
+            f"-DM7AMP_MODEL_Q15={int(precision == 'q15')}", "-DM7AMP_APP_MAX_BLOCK=256u"]
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +45,11 @@ def host_server(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pat
         if precision not in built:
             exe = out / f"host_server_{precision}"
             cmd = ["cc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", *model_defines(precision),
-                   "-I", str(HOSTLINK_DIR), "-I", str(ENGINE_DIR / "include"), "-I", str(PACKAGE / "c"),
+                   "-I", str(HOSTLINK_DIR), "-I", str(APP_COMMON_DIR), "-I", str(ENGINE_DIR / "include"),
+                   "-I", str(PACKAGE / "c"),
                    str(REPO / "tests" / "hostlink" / "host_server.c"), str(HOSTLINK_DIR / "m7_hostlink.c"),
-                   str(HOSTLINK_DIR / "hl_engine.c"), *map(str, sorted((ENGINE_DIR / "src").glob("*.c"))),
+                   str(HOSTLINK_DIR / "hl_engine.c"), str(APP_COMMON_DIR / "m7_app_engine.c"),
+                   *map(str, sorted((ENGINE_DIR / "src").glob("*.c"))),
                    str(PACKAGE / "c" / f"{MODEL}_{precision}.c"), "-o", str(exe), "-lm"]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             assert proc.returncode == 0, proc.stderr

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hl_engine.h"
+#include "m7_app_engine.h"
 #include "m7_hostlink.h"
 
 static void fd_write(void *ctx, const uint8_t *data, size_t n)
@@ -31,13 +32,13 @@ static int process(void *ctx, const void *in, void *out, uint32_t n, uint32_t *c
 {
     (void)ctx;
     *cycles = 0;
-    return hl_engine_process(in, out, n);
+    return m7_app_engine_process(in, out, n);
 }
 
 static void reset(void *ctx)
 {
     (void)ctx;
-    hl_engine_reset();
+    m7_app_engine_reset();
 }
 
 static m7_hl_server_t server;

@@ -108,6 +108,6 @@ def test_firmware_links_no_heap_or_stdio_and_keeps_the_engine_in_dtcm(hostlink_e
     with open(hostlink_elf(precision), "rb") as f:
         symbols = {s.name: s for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols() if s.name}
     assert not FORBIDDEN & set(symbols)
-    for name in ("state", "scratch"):  # hl_engine.c: DTCM (0x20000000, 128 KB) when they fit
+    for name in ("engine_state", "engine_scratch"):  # DTCM (0x20000000, 128 KB) when they fit
         assert 0x2000_0000 <= symbols[name]["st_value"] < 0x2002_0000, name
     assert symbols["USART3_IRQHandler"]["st_size"] > 0

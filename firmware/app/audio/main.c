@@ -27,8 +27,7 @@
 #include <stdint.h>
 
 #include "m7_board.h"
-#include "m7_engine.h"
-#include M7AMP_MODEL_HEADER
+#include "m7_app_engine.h"
 
 #ifndef M7AMP_AUDIO_RATE
 #define M7AMP_AUDIO_RATE 48000u
@@ -59,42 +58,6 @@
 #define FRAMES (2u * BLOCK)            /* frames in each circular buffer */
 #define HALF_BYTES (BLOCK * 2u * 2u)   /* one half: BLOCK frames x 2 channels x int16 */
 #define LATENCY_SAMPLES (2u * BLOCK)   /* input frame n is output frame n + 2 * BLOCK */
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define MODEL(suffix) CAT(M7AMP_MODEL_PREFIX, suffix) /* e.g. MODEL(_STATE_LEN) -> NANO_F32_STATE_LEN */
-
-/* Buffer sizes in bytes, the engine's formulas (m7_engine.h) spelled through MODEL() so that the prefix
- * expands before the token pasting. */
-#if M7AMP_MODEL_Q15
-typedef int16_t sample_t;
-#define PRECISION "q15"
-#define STATE_BYTES MODEL(_STATE_BYTES)
-#define SCRATCH_BYTES                                                                                \
-    (BLOCK * (8u * MODEL(_SCRATCH_LEN) + 4u * (MODEL(_HEAD_LEN) + 1u) +                              \
-              2u * (MODEL(_SCRATCH_LEN) + MODEL(_N_INPUTS) + MODEL(_X_LEN) + MODEL(_SKIP_LEN) +      \
-                    MODEL(_H_LEN))))
-#else
-typedef float sample_t;
-#define PRECISION "f32"
-#define STATE_BYTES (4u * MODEL(_STATE_LEN))
-#define SCRATCH_BYTES                                                                                \
-    (4u * BLOCK *                                                                                    \
-     (MODEL(_N_INPUTS) + MODEL(_X_LEN) + MODEL(_HEAD_LEN) + MODEL(_SKIP_LEN) + MODEL(_H_LEN) +       \
-      MODEL(_SCRATCH_LEN) + 1u))
-#endif
-#define WORDS64(bytes) (((bytes) + 7u) / 8u)
-
-/* Engine state and scratch in DTCM (no wait states, not cached) when they fit beside the stack. */
-#if STATE_BYTES + SCRATCH_BYTES <= 96u * 1024u
-#define ENGINE_RAM M7_DTCM_BSS
-#define ENGINE_RAM_NAME "dtcm"
-#else
-#define ENGINE_RAM
-#define ENGINE_RAM_NAME "sram1"
-#endif
 
 /* ---- the counters: one struct, read by symbol (simulator, debugger); layout in docs/audio.md ---- */
 #define M7_AUDIO_STATS_MAGIC 0x5541374DUL /* "M7AU" in memory */
@@ -132,15 +95,8 @@ M7_DTCM_BSS volatile m7_audio_stats_t m7_audio_stats;
 M7_SRAM2 int16_t m7_audio_rx[FRAMES * 2u];
 M7_SRAM2 int16_t m7_audio_tx[FRAMES * 2u];
 
-static ENGINE_RAM uint64_t state[WORDS64(STATE_BYTES)];
-static ENGINE_RAM uint64_t scratch[WORDS64(SCRATCH_BYTES)];
 #if !M7AMP_AUDIO_BYPASS
-static sample_t mono[BLOCK]; /* the left channel of one half, processed in place */
-#endif
-#if M7AMP_MODEL_Q15
-static m7_engine_q15_t engine;
-#else
-static m7_engine_f32_t engine;
+static m7_app_sample_t mono[BLOCK]; /* the left channel of one half, processed in place */
 #endif
 
 /* ---- where the streams are, in absolute frames since the start ----
@@ -199,7 +155,7 @@ static void process_half(uint32_t half)
     for (uint32_t i = 0; i < BLOCK; i++) {
         mono[i] = in[2u * i];
     }
-    (void)m7_engine_process_q15(&engine, mono, NULL, mono, BLOCK);
+    (void)m7_app_engine_process(mono, mono, BLOCK);
     for (uint32_t i = 0; i < BLOCK; i++) {
         out[2u * i] = mono[i];
         out[2u * i + 1u] = mono[i];
@@ -208,7 +164,7 @@ static void process_half(uint32_t half)
     for (uint32_t i = 0; i < BLOCK; i++) {
         mono[i] = (float)in[2u * i] * (1.0f / 32768.0f);
     }
-    (void)m7_engine_process_f32(&engine, mono, NULL, mono, BLOCK);
+    (void)m7_app_engine_process(mono, mono, BLOCK);
     for (uint32_t i = 0; i < BLOCK; i++) {
         int16_t s = to_q15(mono[i]);
         out[2u * i] = s;
@@ -304,13 +260,7 @@ int main(void)
 {
     m7_board_init();
 
-#if M7AMP_MODEL_Q15
-    m7_status_t st = m7_engine_init_q15(&engine, &M7AMP_MODEL_DESC, state, sizeof state, scratch, sizeof scratch,
-                                        BLOCK);
-#else
-    m7_status_t st = m7_engine_init_f32(&engine, &M7AMP_MODEL_DESC, (float *)state, sizeof state,
-                                        (float *)scratch, sizeof scratch, BLOCK);
-#endif
+    m7_status_t st = m7_app_engine_init();
     if (st != M7_OK) {
         fail("engine", (int)st);
     }
@@ -340,10 +290,10 @@ int main(void)
     }
     m7_printf("M7AMP AUDIO START model=%s precision=%s rate=%lu fs_mhz=%lu block=%lu latency=%lu "
               "engine_ram=%s model_rate=%lu slow=%lu rx=0x%08lx tx=0x%08lx stats=0x%08lx\r\n",
-              M7AMP_AUDIO_BYPASS ? "bypass" : STR(M7AMP_MODEL_NAME), PRECISION,
+              M7AMP_AUDIO_BYPASS ? "bypass" : m7_app_engine_model_name(), M7_APP_PRECISION,
               (unsigned long)M7AMP_AUDIO_RATE,
               (unsigned long)m7_audio_stats.rate_mhz, (unsigned long)BLOCK, (unsigned long)LATENCY_SAMPLES,
-              ENGINE_RAM_NAME, (unsigned long)MODEL(_SAMPLE_RATE), (unsigned long)M7AMP_AUDIO_SLOW,
+              m7_app_engine_ram(), (unsigned long)m7_app_engine_sample_rate(), (unsigned long)M7AMP_AUDIO_SLOW,
               (unsigned long)(uint32_t)m7_audio_rx, (unsigned long)(uint32_t)m7_audio_tx,
               (unsigned long)(uint32_t)&m7_audio_stats);
     m7_uart_flush();

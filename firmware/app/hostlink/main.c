@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "hl_engine.h"
+#include "m7_app_engine.h"
 #include "m7_board.h"
 #include "m7_hostlink.h"
 
@@ -65,7 +66,7 @@ static int engine_process(void *ctx, const void *in, void *out, uint32_t n, uint
 {
     (void)ctx;
     uint32_t t0 = m7_cycles();
-    int status = hl_engine_process(in, out, n);
+    int status = m7_app_engine_process(in, out, n);
     *cycles = m7_cycles() - t0;
     return status;
 }
@@ -73,7 +74,7 @@ static int engine_process(void *ctx, const void *in, void *out, uint32_t n, uint
 static void engine_reset(void *ctx)
 {
     (void)ctx;
-    hl_engine_reset();
+    m7_app_engine_reset();
 }
 
 static m7_hl_server_t server;
