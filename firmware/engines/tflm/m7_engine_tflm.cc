@@ -115,6 +115,31 @@ m7_status_t check_init(const void *e, const m7_model_t *model, const void *scrat
     return max_block == 0u ? M7_ERR_ARG : M7_OK;
 }
 
+// init for either API: the f32 and q15 engine structs differ only in their buffer pointer types.
+template <typename Engine, typename StatePtr, typename ScratchPtr>
+m7_status_t init_engine(Engine *e, const m7_model_t *model, StatePtr state, ScratchPtr scratch,
+                        size_t scratch_bytes, size_t max_block, uint8_t precision, TfLiteType type)
+{
+    m7_status_t st = check_init(e, model, scratch, max_block, precision);
+    if (st == M7_OK) {
+        tflm_owner = nullptr;
+        st = tflm_init(model, scratch, scratch_bytes, type);
+    }
+    if (st != M7_OK) {
+        if (e != nullptr) {
+            e->model = nullptr;
+        }
+        return st;
+    }
+    *e = Engine{};
+    e->model = model;
+    e->state = state;
+    e->scratch = scratch;
+    e->max_block = static_cast<uint32_t>(max_block);
+    tflm_owner = e;
+    return M7_OK;
+}
+
 // Run n samples (a multiple of the block): fill() writes one block of model input, drain() reads one.
 template <typename Fill, typename Drain>
 m7_status_t run_blocks(size_t n, Fill fill, Drain drain)
@@ -163,24 +188,8 @@ size_t m7_engine_scratch_bytes_f32(const m7_model_t *model, size_t)
 m7_status_t m7_engine_init_f32(m7_engine_f32_t *e, const m7_model_t *model, float *state, size_t,
                                float *scratch, size_t scratch_bytes, size_t max_block)
 {
-    m7_status_t st = check_init(e, model, scratch, max_block, M7_PRECISION_F32);
-    if (st == M7_OK) {
-        tflm_owner = nullptr;
-        st = tflm_init(model, scratch, scratch_bytes, kTfLiteFloat32);
-    }
-    if (st != M7_OK) {
-        if (e != nullptr) {
-            e->model = nullptr;
-        }
-        return st;
-    }
-    *e = m7_engine_f32_t{};
-    e->model = model;
-    e->state = state;
-    e->scratch = scratch;
-    e->max_block = static_cast<uint32_t>(max_block);
-    tflm_owner = e;
-    return M7_OK;
+    return init_engine(e, model, state, scratch, scratch_bytes, max_block, M7_PRECISION_F32,
+                       kTfLiteFloat32);
 }
 
 m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const float *knobs, float *out,
@@ -248,24 +257,8 @@ size_t m7_engine_scratch_bytes_q15(const m7_model_t *model, size_t)
 m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void *state, size_t,
                                void *scratch, size_t scratch_bytes, size_t max_block)
 {
-    m7_status_t st = check_init(e, model, scratch, max_block, M7_PRECISION_Q15);
-    if (st == M7_OK) {
-        tflm_owner = nullptr;
-        st = tflm_init(model, scratch, scratch_bytes, kTfLiteInt8);
-    }
-    if (st != M7_OK) {
-        if (e != nullptr) {
-            e->model = nullptr;
-        }
-        return st;
-    }
-    *e = m7_engine_q15_t{};
-    e->model = model;
-    e->state = state;
-    e->scratch = scratch;
-    e->max_block = static_cast<uint32_t>(max_block);
-    tflm_owner = e;
-    return M7_OK;
+    return init_engine(e, model, state, scratch, scratch_bytes, max_block, M7_PRECISION_Q15,
+                       kTfLiteInt8);
 }
 
 m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const int16_t *knobs, int16_t *out,
