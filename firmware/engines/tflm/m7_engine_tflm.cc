@@ -140,6 +140,77 @@ m7_status_t init_engine(Engine *e, const m7_model_t *model, StatePtr state, Scra
     return M7_OK;
 }
 
+// The check every call on an initialised engine starts with (either API).
+template <typename Engine>
+m7_status_t check_owner(const Engine *e)
+{
+    if (e == nullptr) {
+        return M7_ERR_NULL;
+    }
+    return e->model == nullptr || tflm_owner != e ? M7_ERR_NOT_INIT : M7_OK;
+}
+
+// process for either API: put(x, i, v) stores API sample v as value i of the model's input tensor x,
+// take(y, i) converts value i of its output tensor y back to an API sample.
+template <typename Engine, typename Sample, typename Put, typename Take>
+m7_status_t process_engine(Engine *e, const Sample *in, const Sample *knobs, Sample *out, size_t n, Put put,
+                           Take take)
+{
+    if (in == nullptr || out == nullptr) {
+        return M7_ERR_NULL;
+    }
+    m7_status_t st = check_owner(e);
+    if (st != M7_OK) {
+        return st;
+    }
+    const size_t c = tflm->channels, k = c - 1u;
+    st = run_blocks(
+        n,
+        [&](size_t at) {
+            for (size_t i = 0; i < tflm->block; i++) {
+                put(tflm->input, i * c, in[at + i]);
+                for (size_t j = 0; j < k; j++) {
+                    const Sample v = knobs != nullptr ? knobs[(at + i) * k + j] : e->knobs[j];
+                    put(tflm->input, i * c + 1u + j, v);
+                }
+            }
+        },
+        [&](size_t at) {
+            for (size_t i = 0; i < tflm->block; i++) {
+                out[at + i] = take(tflm->output, i);
+            }
+        });
+    if (st == M7_OK && knobs != nullptr && n > 0u) {
+        memcpy(e->knobs, &knobs[(n - 1u) * k], k * sizeof(Sample));
+    }
+    e->t += n;
+    return st;
+}
+
+template <typename Engine, typename Sample>
+m7_status_t set_knobs_engine(Engine *e, const Sample *knobs)
+{
+    if (knobs == nullptr) {
+        return M7_ERR_NULL;
+    }
+    m7_status_t st = check_owner(e);
+    if (st == M7_OK) {
+        memcpy(e->knobs, knobs, (tflm->channels - 1u) * sizeof(Sample));
+    }
+    return st;
+}
+
+template <typename Engine>
+m7_status_t reset_engine(Engine *e)
+{
+    m7_status_t st = check_owner(e);
+    if (st != M7_OK) {
+        return st;
+    }
+    e->t = 0;
+    return tflm->vars->ResetAll() == kTfLiteOk ? M7_OK : M7_ERR_MODEL;
+}
+
 // Run n samples (a multiple of the block): fill() writes one block of model input, drain() reads one.
 template <typename Fill, typename Drain>
 m7_status_t run_blocks(size_t n, Fill fill, Drain drain)
@@ -195,55 +266,17 @@ m7_status_t m7_engine_init_f32(m7_engine_f32_t *e, const m7_model_t *model, floa
 m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const float *knobs, float *out,
                                   size_t n)
 {
-    if (e == nullptr || in == nullptr || out == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    const size_t c = tflm->channels, k = c - 1u;
-    float *x = tflm->input->data.f;
-    m7_status_t st = run_blocks(
-        n,
-        [&](size_t at) {
-            for (size_t i = 0; i < tflm->block; i++) {
-                x[i * c] = in[at + i];
-                for (size_t j = 0; j < k; j++) {
-                    x[i * c + 1u + j] = knobs != nullptr ? knobs[(at + i) * k + j] : e->knobs[j];
-                }
-            }
-        },
-        [&](size_t at) { memcpy(&out[at], tflm->output->data.f, tflm->block * sizeof(float)); });
-    if (st == M7_OK && knobs != nullptr && n > 0u) {
-        memcpy(e->knobs, &knobs[(n - 1u) * k], k * sizeof(float));
-    }
-    e->t += n;
-    return st;
+    return process_engine(
+        e, in, knobs, out, n, [](TfLiteTensor *x, size_t i, float v) { x->data.f[i] = v; },
+        [](const TfLiteTensor *y, size_t i) { return y->data.f[i]; });
 }
 
 m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs)
 {
-    if (e == nullptr || knobs == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    memcpy(e->knobs, knobs, (tflm->channels - 1u) * sizeof(float));
-    return M7_OK;
+    return set_knobs_engine(e, knobs);
 }
 
-m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e)
-{
-    if (e == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    e->t = 0;
-    return tflm->vars->ResetAll() == kTfLiteOk ? M7_OK : M7_ERR_MODEL;
-}
+m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e) { return reset_engine(e); }
 
 // ---- q15 API: model_stream_int8.tflite. Q15 audio and knobs are converted to and from the model's
 // int8 grid with its own scale and zero point (round to nearest, saturate), like the TFLite reference.
@@ -264,62 +297,22 @@ m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void
 m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const int16_t *knobs, int16_t *out,
                                   size_t n)
 {
-    if (e == nullptr || in == nullptr || out == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    const size_t c = tflm->channels, k = c - 1u;
-    const float in_scale = tflm->input->params.scale, out_scale = tflm->output->params.scale;
-    const int32_t in_zp = tflm->input->params.zero_point, out_zp = tflm->output->params.zero_point;
-    int8_t *x = tflm->input->data.int8;
-    const int8_t *y = tflm->output->data.int8;
-    m7_status_t st = run_blocks(
-        n,
-        [&](size_t at) {
-            for (size_t i = 0; i < tflm->block; i++) {
-                x[i * c] = quantize_i8(static_cast<float>(in[at + i]) / 32768.0f, in_scale, in_zp);
-                for (size_t j = 0; j < k; j++) {
-                    int16_t v = knobs != nullptr ? knobs[(at + i) * k + j] : e->knobs[j];
-                    x[i * c + 1u + j] = quantize_i8(static_cast<float>(v) / 32768.0f, in_scale, in_zp);
-                }
-            }
+    return process_engine(
+        e, in, knobs, out, n,
+        [](TfLiteTensor *x, size_t i, int16_t v) {
+            const float audio = static_cast<float>(v) / 32768.0f;
+            x->data.int8[i] = quantize_i8(audio, x->params.scale, x->params.zero_point);
         },
-        [&](size_t at) {
-            for (size_t i = 0; i < tflm->block; i++) {
-                out[at + i] = to_q15(static_cast<float>(y[i] - out_zp) * out_scale);
-            }
+        [](const TfLiteTensor *y, size_t i) {
+            return to_q15(static_cast<float>(y->data.int8[i] - y->params.zero_point) * y->params.scale);
         });
-    if (st == M7_OK && knobs != nullptr && n > 0u) {
-        memcpy(e->knobs, &knobs[(n - 1u) * k], k * sizeof(int16_t));
-    }
-    e->t += n;
-    return st;
 }
 
 m7_status_t m7_engine_set_knobs_q15(m7_engine_q15_t *e, const int16_t *knobs)
 {
-    if (e == nullptr || knobs == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    memcpy(e->knobs, knobs, (tflm->channels - 1u) * sizeof(int16_t));
-    return M7_OK;
+    return set_knobs_engine(e, knobs);
 }
 
-m7_status_t m7_engine_reset_q15(m7_engine_q15_t *e)
-{
-    if (e == nullptr) {
-        return M7_ERR_NULL;
-    }
-    if (e->model == nullptr || tflm_owner != e) {
-        return M7_ERR_NOT_INIT;
-    }
-    e->t = 0;
-    return tflm->vars->ResetAll() == kTfLiteOk ? M7_OK : M7_ERR_MODEL;
-}
+m7_status_t m7_engine_reset_q15(m7_engine_q15_t *e) { return reset_engine(e); }
 
 }  // extern "C"
