@@ -25,12 +25,13 @@ F32_ESR_BOUND = ENGINE_ESR_BOUND["f32"]  # vs Keras behind the same 16-bit I/O a
 
 @pytest.fixture(scope="module")
 def keras_reference():
+    package = load_package()  # one Keras model for the module
     cache: dict[bytes, np.ndarray] = {}
 
     def ref(x: np.ndarray, io_bits: int) -> np.ndarray:
         key = x.tobytes() + bytes([io_bits])
         if key not in cache:
-            cache[key] = load_package().reference_output(x, io_bits)
+            cache[key] = package.reference_output(x, io_bits)
         return cache[key]
 
     return ref
