@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from m7amp.errors import M7Error
-from m7amp.playback import PlayResult
+from m7amp.playback import CORE_HZ, PlayResult
 
 RATE_TOLERANCE = 0.005  # a frame rate this close to a standard rate is that rate (PLL plans are not exact)
 STANDARD_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
@@ -150,8 +150,7 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
             f"{sim.simulated_seconds:.6f} s"))
         if session.killed or session.exit_status is not None:
             raise M7Error("gdb ended the session before the audio was played")
-    core_hz = 216_000_000
-    slice_cycles = int(core_hz * SLICE_SECONDS)
+    slice_cycles = int(CORE_HZ * SLICE_SECONDS)
     t0 = time.perf_counter()
     while True:
         result = sim.run(max_cycles=slice_cycles)

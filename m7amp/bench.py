@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from m7amp.errors import M7Error
+from m7amp.playback import CORE_HZ
 
 HELP = ("performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput; "
         "engine: engine cycles per sample)")
@@ -137,8 +138,6 @@ def bench_train(args: argparse.Namespace) -> int:
 
 
 # ---- m7amp bench engine ----
-CORE_HZ = 216_000_000
-DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "training" / "default"
 JSON_KEYS = ("engine", "preset", "precision", "macs_per_sample", "cycles_per_sample", "cycles_per_mac",
              "load_48k", "flash_bytes", "ram_bytes")
 # Layer kinds of the breakdown, matched against the words of a function name (split at "_"): the

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from m7amp.errors import M7Error
+from m7amp.package import DEFAULT_PACKAGE
 
 HELP = ("run the host-link firmware on a target (sim, board or renode): its INFO and a table of cycles "
         "per sample, load, host time and ESR for a short play")
 
-DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "training" / "default"
 TARGETS = ("sim", "board", "renode")
 
 

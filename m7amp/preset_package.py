@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m7amp.errors import M7Error
+from m7amp.package import DEFAULT_PACKAGE
 
 if TYPE_CHECKING:
     from m7amp.models import ModelConfig
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_PACKAGE = REPO / "training" / "default"
 CACHE_DIR = REPO / "build" / "packages"
 SEED = 0  # Keras initialisation and synthetic data
 _SECONDS = 1.0  # golden clip length (the export's default)

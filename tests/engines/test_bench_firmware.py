@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from m7amp.bench import (
-    DEFAULT_PACKAGE,
     ENGINES,
     JSON_KEYS,
     KINDS,
@@ -25,6 +24,7 @@ from m7amp.bench import (
 from m7amp.cli import main
 from m7amp.errors import M7Error
 from m7amp.firmware import build_bench
+from m7amp.package import DEFAULT_PACKAGE
 from m7amp.sim import Simulator
 from tests._skips import requires_arm_gcc, requires_host_cc
 from tests.engines._engine import REPO, build_engine

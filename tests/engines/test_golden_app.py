@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 
-from m7amp.bench import DEFAULT_PACKAGE
 from m7amp.firmware import build_engine_app
+from m7amp.package import DEFAULT_PACKAGE
 from m7amp.sim import Simulator
 from tests._skips import requires_arm_gcc
 

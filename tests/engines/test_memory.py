@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from m7amp.bench import DEFAULT_PACKAGE, bench_engine_row
+from m7amp.bench import bench_engine_row
 from m7amp.cli import main
 from m7amp.errors import M7Error
 from m7amp.firmware import REPO, build_bench, elf_size
@@ -22,6 +22,7 @@ from m7amp.memory import (
     region_overflow_error,
 )
 from m7amp.models._config import WaveNetConfig, state_floats
+from m7amp.package import DEFAULT_PACKAGE
 from tests._skips import requires_arm_gcc
 
 META = json.loads((DEFAULT_PACKAGE / "metadata.json").read_text())

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from m7amp.errors import M7Error
-from m7amp.preset_package import DEFAULT_PACKAGE, SEED, exporter_stamp, preset_package
+from m7amp.package import DEFAULT_PACKAGE
+from m7amp.preset_package import SEED, exporter_stamp, preset_package
 
 
 def test_nano_is_the_committed_default_package(tmp_path: Path) -> None:

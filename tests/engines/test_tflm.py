@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from m7amp.bench import DEFAULT_PACKAGE
 from m7amp.errors import M7Error
+from m7amp.package import DEFAULT_PACKAGE
 from m7amp.tflm import ENV_VAR, resolver_methods, skip_reason, stream_model, tflm_dir
 from tests._skips import requires_arm_gcc
 from tests.engines._engine import REPO

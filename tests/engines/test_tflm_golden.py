@@ -10,7 +10,8 @@ import json
 
 import numpy as np
 
-from m7amp.bench import DEFAULT_PACKAGE, bench_engine_row, format_engine_table
+from m7amp.bench import bench_engine_row, format_engine_table
+from m7amp.package import DEFAULT_PACKAGE
 from m7amp.sim import Simulator
 from m7amp.tflm import build_tflm_app, measure_arena, stream_model
 from tests._skips import requires_arm_gcc, requires_tflm
