@@ -73,6 +73,11 @@ def build_firmware(
 
     pkg = load_package(package)
     if app == "audio":
+        # the firmware's own limits (firmware/app/audio/main.c), said before a minute of compiling
+        if block < 8 or block > 1024 or block % 8:
+            raise M7Error(f"audio block must be a multiple of 8 in 8..1024 samples, got {block}")
+        if slow < 0:
+            raise M7Error(f"slow (extra cycles per block) must be 0 or more, got {slow}")
         sample_rate = sample_rate or pkg.sample_rate
         defines = {"M7AMP_AUDIO_RATE": str(sample_rate), "M7AMP_AUDIO_BLOCK": str(block),
                    "M7AMP_AUDIO_SLOW": str(slow)}

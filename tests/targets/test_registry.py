@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from m7amp.errors import M7Error
-from m7amp.targets import BACKENDS, Target, TargetUnavailableError, get_target, target_class
+from m7amp.targets import BACKENDS, Target, TargetUnavailableError, build_firmware, get_target, target_class
 from m7amp.targets.sim import SimTarget
 
 
@@ -49,3 +49,12 @@ def test_host_link_backends_say_why_they_cannot_run(tmp_path: Path):
     assert "unknown probe 'jtag'" in BoardTarget.unavailable_reason(probe="jtag")
     with pytest.raises(TargetUnavailableError, match="target renode: Renode is not available"):
         get_target("renode", renode=str(tmp_path / "no-renode"))
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"block": 12}, "multiple of 8 in 8..1024"), ({"block": 2048}, "multiple of 8 in 8..1024"),
+    ({"block": 0}, "multiple of 8 in 8..1024"), ({"slow": -1}, "0 or more"),
+])
+def test_audio_build_options_outside_the_firmware_limits_are_refused_before_compiling(options, message):
+    with pytest.raises(M7Error, match=message):
+        build_firmware("audio", **options)
