@@ -38,10 +38,11 @@ def quiet_native_logs() -> Iterator[None]:
         return
     read_end, write_end = os.pipe()
     saved_stderr = sys.stderr
-    # Python's own writes bypass the pipe: same stream options on a copy of the real descriptor
-    sys.stderr = open(real, "w", buffering=1,  # noqa: SIM115 (closed in the finally below)
-                      encoding=getattr(saved_stderr, "encoding", None) or "utf-8",
-                      errors="backslashreplace", closefd=False)
+    if _on_descriptor_2(saved_stderr):
+        # Python's own writes bypass the pipe: same stream options on a copy of the real descriptor
+        sys.stderr = open(real, "w", buffering=1,  # noqa: SIM115 (closed in the finally below)
+                          encoding=getattr(saved_stderr, "encoding", None) or "utf-8",
+                          errors="backslashreplace", closefd=False)
 
     def copy() -> None:
         with os.fdopen(read_end, "rb") as pipe:
@@ -59,6 +60,15 @@ def quiet_native_logs() -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(real, 2)  # closes the pipe's last write end: the copier sees EOF
         thread.join(timeout=5)
-        sys.stderr.close()
+        if sys.stderr is not saved_stderr:
+            sys.stderr.close()
         sys.stderr = saved_stderr
         os.close(real)
+
+
+def _on_descriptor_2(stream: object) -> bool:
+    """True when ``stream`` writes to descriptor 2 (not a test's capture or a StringIO)."""
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False

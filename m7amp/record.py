@@ -55,6 +55,7 @@ class RunRecord:
             "blocks": len(cycles),
             "cycles_per_sample": None if len(cycles) == 0 else r.cycles_per_sample,
             "block_cycles_min": None if len(cycles) == 0 else int(cycles.min()),
+            "block_cycles_avg": None if len(cycles) == 0 else float(cycles.mean()),
             "block_cycles_max": None if len(cycles) == 0 else int(cycles.max()),
             "block_budget_cycles": budget,
             "cpu_load": None if len(cycles) == 0 else r.cpu_load,
@@ -64,10 +65,10 @@ class RunRecord:
             "esr_vs_reference": None,
             "esr_vs_target": None,
         }
-        if self.reference is not None:
-            figs["esr_vs_reference"] = metrics.esr(self.reference, r.output)
-        if self.target is not None:
-            figs["esr_vs_target"] = metrics.esr(self.target, r.output)
+        for key, signal in (("esr_vs_reference", self.reference), ("esr_vs_target", self.target)):
+            if signal is not None:  # over the common length (a target recording may be shorter)
+                n = min(len(signal), len(r.output))
+                figs[key] = metrics.esr(signal[:n], r.output[:n])
         return figs
 
     def save(self, folder: str | Path) -> Path:
