@@ -466,7 +466,8 @@ def _img(png: str, alt: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", type=Path, metavar="RUN_JSON_OR_DIR",
-                        help="a run folder (run.json + signals.npz, as `m7amp demo` writes) or its run.json")
+                        help="a run folder (run.json + signals.npz, as `m7amp demo` and `m7amp run --record` "
+                             "write) or its run.json")
     parser.add_argument("--out", type=Path, default=None,
                         help="HTML file to write (default: report.html in the run folder)")
     parser.add_argument("--robot-log", type=Path, default=None,
