@@ -377,8 +377,9 @@ def _figures_table(rec: RunRecord) -> str:
         ("ESR vs amp", "–" if esr_amp is None
          else f"{metrics.format_esr(esr_amp)} ({metrics.esr_verdict(esr_amp)})"),
         ("cycles per sample", _fmt(f["cycles_per_sample"], ",.1f")),
-        ("cycles per block (min / max)",
-         f"{_fmt(f['block_cycles_min'], ',')} / {_fmt(f['block_cycles_max'], ',')}"
+        ("cycles per block (min / avg / max)",
+         f"{_fmt(f['block_cycles_min'], ',')} / {_fmt(f['block_cycles_avg'], ',.0f')} / "
+         f"{_fmt(f['block_cycles_max'], ',')}"
          f" of {f['block_budget_cycles']:,.0f} ({f['blocks']:,} blocks of {f['block_size']})"),
         ("CPU load (mean / peak block)",
          f"{_fmt(None if f['cpu_load'] is None else 100 * f['cpu_load'], '.1f')} % / "
