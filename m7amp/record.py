@@ -2,8 +2,9 @@
 
 A run folder holds ``run.json`` (the figures, what ran where, the UART log) and ``signals.npz`` (input,
 firmware output, reference model output, target recording, cycles per block). ``run.json`` is the one
-place the figures are computed (:meth:`RunRecord.figures`), so the demo's printout, the report and the
-tests read the same numbers.
+place the figures are computed (:meth:`RunRecord.figures`), so the demo's printout, ``m7amp run``'s
+table and JSON, the report and the tests read the same numbers. ``m7amp demo`` and
+``m7amp run --record DIR`` write one.
 """
 
 from __future__ import annotations
