@@ -48,3 +48,26 @@ def test_python_stderr_and_errors_still_get_through(tmp_path: Path):
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
     assert done.returncode == 2
     assert "audio file not found" in done.stderr
+
+
+_CHILD = r"""
+import os, sys
+from m7amp._quiet import quiet_native_logs
+native = b"I0000 00:00:1796526963.850764   13358 cudart_stub.cc:31] Could not find cuda drivers\n"
+with quiet_native_logs():
+    os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+    os.write(2, native)
+    os.write(2, b"native line kept\n")
+    print("python line kept", file=sys.stderr)
+os.write(2, native)  # after the block: descriptor 2 is the real stderr again
+"""
+
+
+def test_the_filter_drops_native_log_lines_on_descriptor_2_only():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert "native line kept" in lines and "python line kept" in lines
+    assert not any("absl::InitializeLog" in line for line in lines)
+    assert sum("cudart_stub" in line for line in lines) == 1  # only the one written after the block
