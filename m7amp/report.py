@@ -172,7 +172,7 @@ def plot_esr_over_time(rec: RunRecord) -> tuple[str, int, int, float, str]:
     worst ESR, compared-against)."""
     ref, what = _compared(rec)
     sr = rec.result.sample_rate
-    n = max(1, min(int(ESR_WINDOW_SECONDS * sr), len(rec.result.output)))
+    n = max(1, min(int(ESR_WINDOW_SECONDS * sr), len(rec.result.output), len(ref)))
     esr_t, ranked = esr_windows(ref, rec.result.output, n)
     worst = int(np.argmax(np.where(ranked, esr_t, -np.inf)))
     t = (np.arange(len(esr_t)) + 0.5) * n / sr
@@ -185,7 +185,8 @@ def plot_esr_over_time(rec: RunRecord) -> tuple[str, int, int, float, str]:
                     label="firmware vs reference model")
     ax.axvspan(worst * n / sr, (worst + 1) * n / sr, color="tab:red", alpha=0.15,
                label=f"worst window ({t[worst]:.2f} s, ESR {esr_t[worst]:.3g})")
-    ax.plot(t[~ranked], np.maximum(esr_t[~ranked], 1e-12), "x", color="0.5", label="too quiet to rank")
+    if not ranked.all():
+        ax.plot(t[~ranked], np.maximum(esr_t[~ranked], 1e-12), "x", color="0.5", label="too quiet to rank")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("ESR")
     ax.set_title(f"ESR over time ({1000 * n / sr:.0f} ms windows)")

@@ -124,6 +124,18 @@ def test_players_hold_the_signals_with_their_levels(tmp_path: Path):
     assert level_dbfs(rec.input) == pytest.approx(expected, abs=1e-3)
 
 
+def test_report_of_a_run_with_a_short_target_and_no_reference(tmp_path: Path):
+    """`m7amp run --target-wav` with a recording shorter than the output, no reference: every section
+    that can be drawn is, compared against the amp over the common length."""
+    rec = _record()
+    rec.reference, rec.target = None, rec.target[: len(rec.target) // 3]
+    page = write_report(rec, tmp_path / "r.html", progress=lambda _: None).read_text()
+    assert {"spectra", "spectrogram difference", "ESR over time"} <= set(_images(page))
+    assert "r_audio/target.wav" in page and "r_audio/reference.wav" not in page
+    n = len(rec.target)
+    assert metrics.format_esr(metrics.esr(rec.target, rec.result.output[:n])) in page
+
+
 def test_esr_windows_find_the_worst_and_skip_silence():
     y = np.tile(np.sin(np.arange(100) / 5), 10)
     y[900:] = 1e-6  # a near-silent last window: huge ESR, not ranked
