@@ -35,31 +35,27 @@ STATS_FIELDS = {"block": 0x14, "latency": 0x18, "blocks": 0x2C, "overruns": 0x30
 def read_wav(path: str | Path, notice: Callable[[str], None] | None = None) -> tuple[np.ndarray, int]:
     """Mono float32 samples and the rate of an audio file (WAV 16/24/32-bit int, float, ...).
 
-    Multichannel files give their left (first) channel, with one notice line; anything unreadable is
-    one clear M7Error line."""
+    Multichannel files give their left (first) channel, with one notice line. Read and checked by
+    :func:`m7amp.data.load_audio`: unreadable files and NaN/Inf samples are one M7Error line, samples
+    beyond full scale are clipped with one notice line."""
     import soundfile as sf
 
-    path = Path(path)
-    if not path.is_file():
-        raise M7Error(f"audio file not found: {path}")
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise M7Error(f"cannot read audio file {path}: {str(exc).splitlines()[0]}") from None
-    if data.shape[0] == 0:
-        raise M7Error(f"audio file {path} has no samples")
-    if data.shape[1] > 1 and notice is not None:
-        notice(f"{path.name} has {data.shape[1]} channels: using the left channel")
-    return np.ascontiguousarray(data[:, 0]), int(rate)
+    from m7amp.data import load_audio
+
+    x, rate = load_audio(path, channel=0, notice=notice)
+    channels = sf.info(str(path)).channels
+    if channels > 1 and notice is not None:
+        notice(f"{Path(path).name} has {channels} channels: using the left channel")
+    return x, rate
 
 
-def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
-    """Write mono samples in [-1, 1] as a 24-bit PCM WAV."""
+def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int, subtype: str = "PCM_24") -> None:
+    """Write mono samples in [-1, 1] as a PCM WAV (24-bit unless ``subtype`` says otherwise)."""
     import soundfile as sf
 
     try:
         sf.write(str(path), np.clip(np.asarray(samples, np.float32), -1.0, 1.0), int(sample_rate),
-                 subtype="PCM_24")
+                 subtype=subtype)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise M7Error(f"cannot write {path}: {str(exc).splitlines()[0]}") from None
 

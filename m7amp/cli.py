@@ -2,11 +2,13 @@
 
 Each subcommand module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
 Modules must not import TensorFlow at import time, so that ``m7amp --help`` and ``m7amp sim`` stay fast.
+Every command hides TensorFlow's native log lines unless ``--verbose`` (m7amp._quiet).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -37,14 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
+        p.add_argument("--verbose", action="store_true",
+                       help="also show TensorFlow's native log lines (absl, CUDA probing), hidden by default")
         p.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from m7amp._quiet import quiet_native_logs
+
     args = build_parser().parse_args(argv)
     try:
-        return int(args._run(args) or 0)
+        with contextlib.nullcontext() if args.verbose else quiet_native_logs():
+            return int(args._run(args) or 0)
     except M7Error as exc:
         print(f"m7amp {args.command}: error: {exc}", file=sys.stderr)
         return 2

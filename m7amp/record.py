@@ -2,8 +2,9 @@
 
 A run folder holds ``run.json`` (the figures, what ran where, the UART log) and ``signals.npz`` (input,
 firmware output, reference model output, target recording, cycles per block). ``run.json`` is the one
-place the figures are computed (:meth:`RunRecord.figures`), so the demo's printout, the report and the
-tests read the same numbers.
+place the figures are computed (:meth:`RunRecord.figures`), so the demo's printout, ``m7amp run``'s
+table and JSON, the report and the tests read the same numbers. ``m7amp demo`` and
+``m7amp run --record DIR`` write one.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class RunRecord:
             "blocks": len(cycles),
             "cycles_per_sample": None if len(cycles) == 0 else r.cycles_per_sample,
             "block_cycles_min": None if len(cycles) == 0 else int(cycles.min()),
+            "block_cycles_avg": None if len(cycles) == 0 else float(cycles.mean()),
             "block_cycles_max": None if len(cycles) == 0 else int(cycles.max()),
             "block_budget_cycles": budget,
             "cpu_load": None if len(cycles) == 0 else r.cpu_load,
@@ -64,10 +66,10 @@ class RunRecord:
             "esr_vs_reference": None,
             "esr_vs_target": None,
         }
-        if self.reference is not None:
-            figs["esr_vs_reference"] = metrics.esr(self.reference, r.output)
-        if self.target is not None:
-            figs["esr_vs_target"] = metrics.esr(self.target, r.output)
+        for key, signal in (("esr_vs_reference", self.reference), ("esr_vs_target", self.target)):
+            if signal is not None:  # over the common length (a target recording may be shorter)
+                n = min(len(signal), len(r.output))
+                figs[key] = metrics.esr(signal[:n], r.output[:n])
         return figs
 
     def save(self, folder: str | Path) -> Path:

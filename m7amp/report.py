@@ -1,10 +1,14 @@
 """``m7amp report``: one self-contained HTML page for a played run (PNG plots embedded, no network).
 
 Sections: the figures (ESR vs reference model and vs the amp, cycles per sample, CPU load, deadline
-misses, latency); input, amp, model and firmware waveforms overlaid on a zoomed 20 ms segment; the
-spectrogram of the firmware's error; the histogram of cycles per block against the block's budget; CPU
+misses, latency); players for the input (DI), the amp (target), the reference model and the firmware
+output with their levels (16-bit WAVs written beside the page, in ``<page>_audio/``); their waveforms on
+the loudest 20 ms; the long-term average spectra of amp, model and firmware and the spectrogram
+difference firmware − amp; the ESR over time in windows with the worst window marked (and playable);
+cycles per block (per-block line with min/avg/max, and a histogram binned to the actual spread); CPU
 load over time; flash and RAM use; the UART log; a link to the Robot Framework log when there is one.
-The input is a run folder written by :meth:`m7amp.record.RunRecord.save` (``m7amp demo`` writes one).
+The input is a run folder written by :meth:`m7amp.record.RunRecord.save` (``m7amp demo`` and
+``m7amp run --record`` write one).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from m7amp.record import RunRecord, load_record
 ZOOM_SECONDS = 0.02
 DEFAULT_ROBOT_LOG = Path("results") / "robot" / "log.html"
 
-HELP = "write one HTML page (plots embedded) for a played run: waveforms, error, cycles, CPU load, memory"
+HELP = ("write one HTML page for a played run: players, waveforms, spectra, ESR over time, cycles, CPU load, "
+        "memory")
 
 
 def _figure(width: float = 8.0, height: float = 3.4) -> Any:
@@ -76,28 +81,118 @@ def plot_waveforms(rec: RunRecord) -> str:
     return _png(fig)
 
 
-def plot_error_spectrogram(rec: RunRecord) -> tuple[str, str]:
-    """Spectrogram of firmware − reference (or − amp without a reference); returns (png, what)."""
-    from scipy.signal import spectrogram
+def _compared(rec: RunRecord) -> tuple[np.ndarray, str]:
+    """What the firmware output is judged against: the amp when known, else the reference model."""
+    if rec.target is not None:
+        return rec.target, "amp"
+    if rec.reference is not None:
+        return rec.reference, "reference model"
+    raise M7Error("the run has neither a target nor a reference signal: nothing to compare against")
 
-    ref, what = (rec.reference, "reference model") if rec.reference is not None else (rec.target, "amp")
-    if ref is None:
-        raise M7Error("the run has neither a reference nor a target signal: no error to plot")
+
+def _db(power: np.ndarray) -> np.ndarray:
+    return 10 * np.log10(np.maximum(power, 1e-20))
+
+
+def plot_spectra(rec: RunRecord) -> str:
+    """Long-term average spectra (Welch) of the amp, the reference model and the firmware output."""
+    from scipy.signal import welch
+
     sr = rec.result.sample_rate
-    err = np.asarray(rec.result.output, np.float64) - np.asarray(ref, np.float64)
-    f, t, sxx = spectrogram(err, fs=sr, nperseg=min(1024, len(err)))
-    db = 10 * np.log10(np.maximum(sxx, 1e-30))
-    peak = float(db.max())
     fig = _figure()
     ax = fig.add_subplot()
-    # 100 dB of range below the loudest error; a bit-exact stretch shows at the floor colour
-    mesh = ax.pcolormesh(t, f / 1000, np.maximum(db, peak - 100), shading="auto", vmin=peak - 100, vmax=peak,
-                         cmap="magma")
-    fig.colorbar(mesh, ax=ax, label="dB (power)")
+    curves = [("amp (target)", rec.target, "tab:orange", 2.2),
+              ("model (reference)", rec.reference, "tab:green", 1.4),
+              ("firmware", rec.result.output, "tab:red", 0.9)]
+    top = -np.inf
+    for label, signal, colour, width in curves:
+        if signal is None:
+            continue
+        f, pxx = welch(np.asarray(signal, np.float64), fs=sr, nperseg=min(4096, len(signal)))
+        level = _db(pxx[1:] * sr / 2)  # power spectral density × sr/2: a full-scale sine reads about 0 dB
+        ax.semilogx(f[1:], level, label=label, color=colour, lw=width)
+        top = max(top, float(level.max()))
+    ax.set_xlim(20, sr / 2)
+    ax.set_ylim(top - LTAS_RANGE_DB, top + 5)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("level (dB)")
+    ax.set_title("long-term average spectrum")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+SPECTRO_RANGE_DB = 20.0  # colour scale of the spectrogram difference: ±20 dB
+SPECTRO_FLOOR_DB = 60.0  # cells this far below the loudest in both signals are shown as 0 dB (inaudible)
+LTAS_RANGE_DB = 100.0  # the long-term spectra are drawn down to 100 dB below their peak
+
+
+def plot_spectrogram_difference(rec: RunRecord) -> tuple[str, str]:
+    """Spectrogram of the firmware output minus that of the amp (dB), per time-frequency cell."""
+    from scipy.signal import spectrogram
+
+    ref, what = _compared(rec)
+    sr = rec.result.sample_rate
+    n = min(len(ref), len(rec.result.output))
+    seg = min(2048, n)
+    kw = {"fs": sr, "nperseg": seg, "noverlap": seg * 3 // 4}
+    f, t, s_out = spectrogram(np.asarray(rec.result.output[:n], np.float64), **kw)
+    _, _, s_ref = spectrogram(np.asarray(ref[:n], np.float64), **kw)
+    out_db, ref_db = _db(s_out), _db(s_ref)
+    floor = max(out_db.max(), ref_db.max()) - SPECTRO_FLOOR_DB
+    diff = np.maximum(out_db, floor) - np.maximum(ref_db, floor)
+    fig = _figure()
+    ax = fig.add_subplot()
+    mesh = ax.pcolormesh(t, f / 1000, diff, shading="auto", cmap="RdBu_r", vmin=-SPECTRO_RANGE_DB,
+                         vmax=SPECTRO_RANGE_DB)
+    fig.colorbar(mesh, ax=ax, label=f"firmware − {what} (dB)")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("frequency (kHz)")
-    ax.set_title(f"spectrogram of the error: firmware − {what}")
+    ax.set_title(f"spectrogram difference: firmware − {what} (red: firmware louder)")
     return _png(fig), what
+
+
+ESR_WINDOW_SECONDS = 0.1
+QUIET_WINDOW_DB = 30.0  # windows this far below the signal's mean power are not ranked (ESR of near-silence)
+
+
+def esr_windows(reference: np.ndarray, output: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """ESR of ``output`` vs ``reference`` per ``n``-sample window, and which windows are loud enough to
+    rank (mean power within QUIET_WINDOW_DB of the whole signal's)."""
+    m = min(len(reference), len(output)) // n
+    y = np.asarray(reference[:m * n], np.float64).reshape(m, n)
+    e = y - np.asarray(output[:m * n], np.float64).reshape(m, n)
+    energy = np.sum(y * y, axis=1)
+    ranked = energy > np.mean(energy) * 10 ** (-QUIET_WINDOW_DB / 10)
+    return np.sum(e * e, axis=1) / np.maximum(energy, 1e-30), ranked
+
+
+def plot_esr_over_time(rec: RunRecord) -> tuple[str, int, int, float, str]:
+    """ESR per window vs the amp (and vs the reference model); returns (png, worst start, window,
+    worst ESR, compared-against)."""
+    ref, what = _compared(rec)
+    sr = rec.result.sample_rate
+    n = max(1, min(int(ESR_WINDOW_SECONDS * sr), len(rec.result.output), len(ref)))
+    esr_t, ranked = esr_windows(ref, rec.result.output, n)
+    worst = int(np.argmax(np.where(ranked, esr_t, -np.inf)))
+    t = (np.arange(len(esr_t)) + 0.5) * n / sr
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.semilogy(t, np.maximum(esr_t, 1e-12), "o-", ms=3, lw=1, color="tab:red", label=f"firmware vs {what}")
+    if what == "amp" and rec.reference is not None:
+        esr_r, _ = esr_windows(rec.reference, rec.result.output, n)
+        ax.semilogy(t, np.maximum(esr_r, 1e-12), "o-", ms=2, lw=0.8, color="tab:green",
+                    label="firmware vs reference model")
+    ax.axvspan(worst * n / sr, (worst + 1) * n / sr, color="tab:red", alpha=0.15,
+               label=f"worst window ({t[worst]:.2f} s, ESR {esr_t[worst]:.3g})")
+    if not ranked.all():
+        ax.plot(t[~ranked], np.maximum(esr_t[~ranked], 1e-12), "x", color="0.5", label="too quiet to rank")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("ESR")
+    ax.set_title(f"ESR over time ({1000 * n / sr:.0f} ms windows)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig), worst * n, n, float(esr_t[worst]), what
 
 
 def error_caption(rec: RunRecord) -> str:
@@ -114,18 +209,52 @@ def error_caption(rec: RunRecord) -> str:
     return text + "."
 
 
-def plot_cycles_histogram(rec: RunRecord) -> str:
+def cycle_bins(lo: int, hi: int, most: int = 40) -> np.ndarray:
+    """Histogram edges over [lo, hi] only (not the budget): whole-cycle bins, at most ``most`` of them,
+    centred on whole cycles, so that equal blocks make one visible bar."""
+    width = max(1, int(np.ceil((hi - lo + 1) / most)))
+    return np.arange(lo, hi + width + 1, width) - 0.5
+
+
+def plot_cycles(rec: RunRecord) -> tuple[str, str]:
+    """Cycles per block: per block in order with min/avg/max lines, and a histogram whose bins follow the
+    actual spread (whole cycles; a single bar when every block costs the same). Returns (png, caption)."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
     r = rec.result
+    cycles = np.asarray(r.block_cycles, np.int64)
     budget = r.block_size * CORE_HZ / r.sample_rate
-    fig = _figure()
-    ax = fig.add_subplot()
-    ax.hist(np.asarray(r.block_cycles), bins=50, color="tab:blue")
-    ax.axvline(budget, color="tab:red", ls="--", label=f"budget {budget:,.0f} cycles/block")
-    ax.set_xlabel(f"DWT cycles per block ({r.block_size} samples)")
-    ax.set_ylabel("blocks")
-    ax.set_title("cycles per block")
-    ax.legend(fontsize=8)
-    return _png(fig)
+    lo, hi, avg = int(cycles.min()), int(cycles.max()), float(cycles.mean())
+    fig = _figure(height=3.2)
+    line, hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    whole = StrMethodFormatter("{x:,.0f}")
+    line.plot(np.arange(len(cycles)), cycles, ".", ms=2, alpha=0.5, color="tab:blue")
+    for value, label, style, colour in ((hi, "max", "--", "tab:red"), (avg, "avg", "-", "0.2"),
+                                        (lo, "min", ":", "tab:green")):
+        line.axhline(value, color=colour, ls=style, lw=1, label=f"{label} {value:,.0f}")
+    pad = max(1.0, 0.15 * (hi - lo))
+    line.set_ylim(lo - pad, hi + 2.5 * pad)  # room for the legend above the blocks
+    line.yaxis.set_major_formatter(whole)
+    line.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    line.set_xlabel("block")
+    line.set_ylabel("DWT cycles")
+    line.set_title(f"per block ({r.block_size} samples each)")
+    line.legend(fontsize=7, ncol=3, loc="upper center")
+    edges = cycle_bins(lo, hi)
+    width = int(edges[1] - edges[0])
+    hist.hist(cycles, bins=edges, color="tab:blue")
+    hist.set_xlim(lo - pad, hi + pad)
+    hist.xaxis.set_major_formatter(whole)
+    hist.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    hist.tick_params(axis="x", labelsize=7)
+    hist.set_xlabel(f"cycles ({width:,}-cycle bins)")
+    hist.set_ylabel("blocks")
+    hist.set_title("distribution")
+    caption = (f"{len(cycles):,} blocks: min {lo:,} / avg {avg:,.0f} / max {hi:,} cycles "
+               f"(spread {hi - lo:,}); "
+               f"budget {budget:,.0f} cycles per block (block × {CORE_HZ / 1e6:.0f} MHz / "
+               f"{r.sample_rate:,} Hz): the worst block uses {100 * hi / budget:.1f} % of it.")
+    return _png(fig), caption
 
 
 def plot_cpu_load(rec: RunRecord) -> str:
@@ -178,6 +307,62 @@ def plot_memory(rows: list[tuple[str, int, int]]) -> str:
     return _png(fig)
 
 
+def level_dbfs(x: np.ndarray) -> tuple[float, float]:
+    """Peak and RMS level of ``x`` in dBFS (full scale 1.0; -inf for digital silence)."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore"):
+        return float(20 * np.log10(np.max(np.abs(x)))), float(10 * np.log10(np.mean(x * x)))
+
+
+def _signals(rec: RunRecord) -> list[tuple[str, str, np.ndarray]]:
+    """(file stem, label, samples) of each signal the run has, in listening order."""
+    named = [("input", "input (DI)", rec.input), ("target", "amp (target)", rec.target),
+             ("reference", "model (reference)", rec.reference),
+             ("firmware", "firmware output", rec.result.output)]
+    return [(stem, label, x) for stem, label, x in named if x is not None]
+
+
+def _audio_tag(href: str) -> str:
+    return f'<audio controls preload="metadata" src="{html.escape(href)}"></audio>'
+
+
+def write_players(rec: RunRecord, out: Path) -> str:
+    """Write each signal as a 16-bit WAV into ``<out stem>_audio/`` (linked relatively) and return the
+    table of players with each signal's level."""
+    from m7amp.audio import write_wav
+
+    folder = out.parent / f"{out.stem}_audio"
+    folder.mkdir(parents=True, exist_ok=True)
+    sr = rec.result.sample_rate
+    rows = []
+    for stem, label, x in _signals(rec):
+        href = f"{folder.name}/{stem}.wav"
+        write_wav(out.parent / href, x, sr, subtype="PCM_16")
+        peak, rms = level_dbfs(x)
+        rows.append(f"<tr><th>{html.escape(label)}</th><td>{_audio_tag(href)}</td>"
+                    f"<td>peak {peak:.1f} dBFS</td><td>RMS {rms:.1f} dBFS</td></tr>")
+    return '<table class="players">\n' + "\n".join(rows) + "\n</table>"
+
+
+def worst_players(rec: RunRecord, out: Path, start: int, n: int, what: str) -> str:
+    """Players for one second (at least the window) of the compared signal and the firmware output
+    centred on the worst window."""
+    from m7amp.audio import write_wav
+
+    sr = rec.result.sample_rate
+    ref, _ = _compared(rec)
+    span = min(max(n, sr), len(rec.result.output))
+    a = max(0, min(start + n // 2 - span // 2, len(rec.result.output) - span))
+    folder = out.parent / f"{out.stem}_audio"
+    cells = []
+    for stem, label, x in (("worst_compared", what, ref), ("worst_firmware", "firmware", rec.result.output)):
+        href = f"{folder.name}/{stem}.wav"
+        write_wav(out.parent / href, x[a:a + span], sr, subtype="PCM_16")
+        cells.append(f"<tr><th>{html.escape(label)}, {a / sr:.2f}–{(a + span) / sr:.2f} s</th>"
+                     f"<td>{_audio_tag(href)}</td></tr>")
+    return '<table class="players">\n' + "\n".join(cells) + "\n</table>"
+
+
 def _fmt(value: object, spec: str = "") -> str:
     return "–" if value is None else format(value, spec)
 
@@ -193,8 +378,9 @@ def _figures_table(rec: RunRecord) -> str:
         ("ESR vs amp", "–" if esr_amp is None
          else f"{metrics.format_esr(esr_amp)} ({metrics.esr_verdict(esr_amp)})"),
         ("cycles per sample", _fmt(f["cycles_per_sample"], ",.1f")),
-        ("cycles per block (min / max)",
-         f"{_fmt(f['block_cycles_min'], ',')} / {_fmt(f['block_cycles_max'], ',')}"
+        ("cycles per block (min / avg / max)",
+         f"{_fmt(f['block_cycles_min'], ',')} / {_fmt(f['block_cycles_avg'], ',.0f')} / "
+         f"{_fmt(f['block_cycles_max'], ',')}"
          f" of {f['block_budget_cycles']:,.0f} ({f['blocks']:,} blocks of {f['block_size']})"),
         ("CPU load (mean / peak block)",
          f"{_fmt(None if f['cpu_load'] is None else 100 * f['cpu_load'], '.1f')} % / "
@@ -210,7 +396,7 @@ def _figures_table(rec: RunRecord) -> str:
 
 _CSS = """body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}
 table{border-collapse:collapse}th,td{text-align:left;padding:2px 12px 2px 0;vertical-align:top}
-th{font-weight:600}img{max-width:100%}pre{background:#f4f4f4;padding:8px;overflow:auto;max-height:20em}"""
+th{font-weight:600}img{max-width:100%}audio{height:32px;width:320px}pre{background:#f4f4f4;padding:8px;overflow:auto;max-height:20em}"""
 
 
 def write_report(
@@ -226,17 +412,30 @@ def write_report(
     out = Path(out)
     if len(rec.result.output) == 0:
         raise M7Error("the run has no output samples: nothing to report")
+    out.parent.mkdir(parents=True, exist_ok=True)
     sections: list[tuple[str, str]] = []
+    progress("report: audio players")
+    sections.append(("Listen", write_players(rec, out)))
     progress("report: waveforms")
     sections.append(("Waveforms", _img(plot_waveforms(rec), "waveforms")))
     if rec.reference is not None or rec.target is not None:
-        progress("report: error spectrogram")
-        png, what = plot_error_spectrogram(rec)
+        progress("report: spectra and ESR over time")
+        png, what = plot_spectrogram_difference(rec)
         caption = f"<p>{html.escape(error_caption(rec))}</p>" if rec.reference is not None else ""
-        sections.append((f"Error spectrogram (firmware − {what})", _img(png, "error spectrogram") + caption))
+        sections.append(("Spectra", _img(plot_spectra(rec), "spectra") + _img(png, "spectrogram difference")
+                         + caption))
+        png, start, n, worst, what = plot_esr_over_time(rec)
+        sr = rec.result.sample_rate
+        text = (f"Worst window: {start / sr:.2f}–{(start + n) / sr:.2f} s, ESR {worst:.3g} vs the {what} "
+                f"(windows more than {QUIET_WINDOW_DB:.0f} dB below the mean power are not ranked). "
+                "Listen to it:")
+        sections.append(("ESR over time", _img(png, "ESR over time") + f"<p>{html.escape(text)}</p>"
+                         + worst_players(rec, out, start, n, what)))
     if len(rec.result.block_cycles):
         progress("report: cycles per block and CPU load")
-        sections.append(("Cycles per block", _img(plot_cycles_histogram(rec), "cycles histogram")))
+        png, caption = plot_cycles(rec)
+        sections.append(("Cycles per block",
+                         _img(png, "cycles per block") + f"<p>{html.escape(caption)}</p>"))
         sections.append(("CPU load over time", _img(plot_cpu_load(rec), "CPU load")))
     rows = memory_rows(rec.memory)
     if rows:
@@ -251,7 +450,8 @@ def write_report(
         sections.append(("Robot Framework", f'<p><a href="{html.escape(href)}">Robot log</a></p>'))
     body = "\n".join(f"<h2>{html.escape(title)}</h2>\n{content}" for title, content in sections)
     page = (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(rec.title)}</title>"
-            f"<style>{_CSS}</style></head><body>\n<h1>{html.escape(rec.title)}</h1>\n"
+            f'<link rel="icon" href="data:,"><style>{_CSS}</style></head><body>\n'
+            f"<h1>{html.escape(rec.title)}</h1>\n"
             f"{_figures_table(rec)}\n{body}\n</body></html>\n")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
@@ -268,7 +468,8 @@ def _img(png: str, alt: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", type=Path, metavar="RUN_JSON_OR_DIR",
-                        help="a run folder (run.json + signals.npz, as `m7amp demo` writes) or its run.json")
+                        help="a run folder (run.json + signals.npz, as `m7amp demo` and `m7amp run --record` "
+                             "write) or its run.json")
     parser.add_argument("--out", type=Path, default=None,
                         help="HTML file to write (default: report.html in the run folder)")
     parser.add_argument("--robot-log", type=Path, default=None,

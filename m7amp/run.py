@@ -1,7 +1,9 @@
 """``m7amp run``: play a WAV through the audio firmware on the simulated board, in virtual time.
 
 Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
-output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV.
+output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV:
+the figures of :meth:`m7amp.record.RunRecord.figures`, like ``m7amp demo``. ``--record DIR`` saves the
+run record that ``m7amp report DIR`` turns into an HTML page.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
 ``--block``, ``--slow``) with m7amp.firmware.build_engine_app.
 """
@@ -30,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-wav", type=Path, metavar="AMP.wav",
                         help="also report ESR vs this recording")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--record", type=Path, metavar="DIR",
+                        help="save the run record (run.json + signals.npz) in DIR for `m7amp report DIR`")
     parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
     parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
                         help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
@@ -44,8 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from m7amp.audio import conform_rate, play, read_wav, write_wav
-    from m7amp.metrics import esr
+    from m7amp.memory import memory_report
     from m7amp.package import load_package
+    from m7amp.record import RunRecord
     from m7amp.targets import build_firmware
 
     def notice(line: str) -> None:
@@ -78,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
             tenths[0] = 10 * done // max(1, total)
             print(line, file=sys.stderr, flush=True)
 
+    target = None
+    if args.target_wav is not None:  # read (and checked) before the run, not after it
+        target, target_rate = read_wav(args.target_wav, notice)
     result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
     y = result.output
     if args.out is not None:
@@ -88,15 +96,19 @@ def run(args: argparse.Namespace) -> int:
                f"{result.sample_rate} Hz")
     print("reference: running the package's Keras model", file=sys.stderr)
     ref = package.reference_output(x_played[:len(y)], result.io_bits)
-    figures = _figures(result, esr(ref, y))
-    if args.target_wav is not None:
-        t, trate = read_wav(args.target_wav, notice)
-        t = conform_rate(t, trate, result.sample_rate, "the target WAV", notice)
-        n = min(len(t), len(y))
-        figures["esr_vs_target"] = esr(t[:n], y[:n])
+    if target is not None:
+        target = conform_rate(target, target_rate, result.sample_rate, "the target WAV", notice)[:len(y)]
+    rec = RunRecord(input=x_played[:len(y)], result=result, reference=ref, target=target, elf=str(elf),
+                    package=str(package.path), precision=args.precision if args.firmware is None else None,
+                    memory=memory_report(elf).as_dict(), title=f"m7amp run: {args.input.name} on sim")
+    figures = {**rec.figures(), **{k: result.extra[k] for k in RUN_EXTRAS}}
     figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
         f" behind the firmware's {result.io_bits}-bit I/O" if result.io_bits else "")
     figures["firmware"] = str(elf)
+    if args.record is not None:
+        rec.save(args.record)
+        print(f"run record: {args.record} (`m7amp report {args.record}` writes its HTML report)",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
@@ -104,42 +116,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures(result, esr_ref: float) -> dict:
-    cycles = result.block_cycles
-    have = len(cycles) > 0
-    return {
-        "samples": len(result.output), "sample_rate": result.sample_rate,
-        "frame_rate_hz": result.extra["frame_rate_hz"], "block_size": result.block_size,
-        "deadline_misses": result.deadline_misses, "firmware_overruns": result.extra["firmware_overruns"],
-        "blocks_measured": len(cycles),
-        "cycles_per_block_min": int(cycles.min()) if have else None,
-        "cycles_per_block_avg": float(cycles.mean()) if have else None,
-        "cycles_per_block_max": int(cycles.max()) if have else None,
-        "cpu_load_avg": result.cpu_load if have else None,
-        "cpu_load_peak": result.peak_load if have else None,
-        "latency_samples": result.latency_samples, "esr_vs_reference": esr_ref,
-        "simulated_seconds": result.extra["simulated_seconds"], "host_seconds": result.extra["host_seconds"],
-    }
+RUN_EXTRAS = ("frame_rate_hz", "firmware_overruns", "simulated_seconds", "host_seconds")
 
 
 def _table(f: dict) -> str:
+    """``RunRecord.figures()`` (plus RUN_EXTRAS, reference, firmware) as aligned lines."""
     def pct(v: float | None) -> str:
         return "n/a" if v is None else f"{100 * v:.1f} %"
 
     rows = [
-        ("samples", f"{f['samples']} ({f['samples'] / f['sample_rate']:.3f} s at {f['sample_rate']} Hz; "
+        ("samples", f"{f['samples']} ({f['seconds']:.3f} s at {f['sample_rate']} Hz; "
                     f"SAI frame rate {f['frame_rate_hz']:.2f} Hz)"),
         ("deadline misses",
          f"{f['deadline_misses']} (firmware's own overrun count: {f['firmware_overruns']})"),
-        ("cycles per block", "n/a (no m7_audio_stats)" if f["cycles_per_block_avg"] is None else
-         f"min {f['cycles_per_block_min']} / avg {f['cycles_per_block_avg']:.0f} / "
-         f"max {f['cycles_per_block_max']} (block {f['block_size']}, {f['blocks_measured']} blocks)"),
-        ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}"),
+        ("cycles per block", "n/a (no m7_audio_stats)" if f["block_cycles_avg"] is None else
+         f"min {f['block_cycles_min']} / avg {f['block_cycles_avg']:.0f} / "
+         f"max {f['block_cycles_max']} (block {f['block_size']}, {f['blocks']} blocks)"),
+        ("CPU load", f"avg {pct(f['cpu_load'])} / peak {pct(f['peak_load'])}"),
         ("latency",
          f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
         ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),
     ]
-    if "esr_vs_target" in f:
+    if f["esr_vs_target"] is not None:
         rows.append(("ESR vs target", f"{f['esr_vs_target']:.4g}"))
     rows.append(("simulation", f"{f['simulated_seconds']:.2f} s virtual in {f['host_seconds']:.1f} s"))
     width = max(len(k) for k, _ in rows)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what m7amp needs on a Debian machine, and nothing when it is already there:
-#   apt: the Cortex-M toolchain, cmake, gdb-multiarch;  pip: this package into ./.venv.
+#   apt: the Cortex-M toolchain, cmake, gdb-multiarch, chromium (the report's browser test);
+#   pip: this package into ./.venv.
 # Quiet on a machine that is already set up. Set M7AMP_SETUP_VERBOSE=1 to see the installers' output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake make gcc
-              gdb-multiarch qemu-system-arm libsndfile1)
+              gdb-multiarch qemu-system-arm libsndfile1 chromium chromium-driver)
 VENV=.venv
 STAMP=$VENV/.m7amp-installed
 

@@ -101,7 +101,8 @@ def test_demo_writes_and_prints_the_runs_figures(stand_ins: None, tmp_path: Path
     report = Path(_printed(printed, "report"))
     assert report == (out / "report.html").resolve()
     page = report.read_text()
-    assert page.count("<img ") == 5 and "fake firmware up" in page
+    assert page.count("<img ") == 7 and "fake firmware up" in page
+    assert page.count("<audio ") == 6 and (out / "report_audio" / "firmware.wav").is_file()
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")

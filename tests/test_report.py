@@ -14,7 +14,7 @@ from m7amp.cli import main
 from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
 from m7amp.record import RunRecord, load_record
-from m7amp.report import write_report
+from m7amp.report import cycle_bins, esr_windows, level_dbfs, plot_cycles, write_report
 
 SR, BLOCK = 48_000, 32
 # the shape of m7amp.memory.memory_report(elf).as_dict()
@@ -87,10 +87,14 @@ def test_report_embeds_every_plot_and_the_figures(tmp_path: Path):
     out = write_report(rec, tmp_path / "report.html", robot_log=tmp_path / "none.html", progress=lines.append)
     page = out.read_text()
     images = _images(page)
-    assert set(images) == {"waveforms", "error spectrogram", "cycles histogram", "CPU load", "memory"}
+    assert set(images) == {"waveforms", "spectra", "spectrogram difference", "ESR over time",
+                           "cycles per block", "CPU load", "memory"}
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000 for png in images.values())
     text = re.sub(r'src="data:image/png;base64,[^"]+"', "", page)
-    assert "http" not in text and "src=" not in text  # self-contained: nothing fetched from a network
+    assert "http" not in text  # nothing fetched from a network: images embedded, audio beside the page
+    sources = re.findall(r'<audio controls preload="metadata" src="([^"]+)">', page)
+    assert sources == [f"report_audio/{name}.wav" for name in ("input", "target", "reference", "firmware",
+                                                               "worst_compared", "worst_firmware")]
     f = rec.figures()
     assert f"{f['cycles_per_sample']:,.1f}" in page
     assert metrics.format_esr(f["esr_vs_reference"]) in page
@@ -103,6 +107,63 @@ def test_report_embeds_every_plot_and_the_figures(tmp_path: Path):
     assert f"({err.max() * 32768:.0f} LSB of 16-bit samples)" in page
     assert "Robot log" not in page
     assert any("waveforms" in line for line in lines)  # progress was reported
+
+
+def test_players_hold_the_signals_with_their_levels(tmp_path: Path):
+    import soundfile as sf
+
+    rec = _record()
+    page = write_report(rec, tmp_path / "report.html", progress=lambda _: None).read_text()
+    for name, signal in (("input", rec.input), ("target", rec.target), ("reference", rec.reference),
+                         ("firmware", rec.result.output)):
+        back, rate = sf.read(tmp_path / "report_audio" / f"{name}.wav", dtype="float32")
+        assert rate == SR and np.max(np.abs(back - np.clip(signal, -1, 1))) <= 2.0**-15
+        peak, rms = level_dbfs(signal)
+        assert f"peak {peak:.1f} dBFS</td><td>RMS {rms:.1f} dBFS" in page
+    expected = (20 * np.log10(0.3), 20 * np.log10(0.3 / np.sqrt(2)))  # a 0.3 sine: peak and RMS
+    assert level_dbfs(rec.input) == pytest.approx(expected, abs=1e-3)
+
+
+def test_report_of_a_run_with_a_short_target_and_no_reference(tmp_path: Path):
+    """`m7amp run --target-wav` with a recording shorter than the output, no reference: every section
+    that can be drawn is, compared against the amp over the common length."""
+    rec = _record()
+    rec.reference, rec.target = None, rec.target[: len(rec.target) // 3]
+    page = write_report(rec, tmp_path / "r.html", progress=lambda _: None).read_text()
+    assert {"spectra", "spectrogram difference", "ESR over time"} <= set(_images(page))
+    assert "r_audio/target.wav" in page and "r_audio/reference.wav" not in page
+    n = len(rec.target)
+    assert metrics.format_esr(metrics.esr(rec.target, rec.result.output[:n])) in page
+
+
+def test_esr_windows_find_the_worst_and_skip_silence():
+    y = np.tile(np.sin(np.arange(100) / 5), 10)
+    y[900:] = 1e-6  # a near-silent last window: huge ESR, not ranked
+    out = y.copy()
+    out[300:400] *= 0.5  # window 3 is wrong by a quarter of its energy
+    esr_t, ranked = esr_windows(y, out, 100)
+    assert esr_t[3] == pytest.approx(0.25) and np.all(esr_t[:3] == 0)
+    assert ranked[:9].all() and not ranked[9]
+    assert int(np.argmax(np.where(ranked, esr_t, -np.inf))) == 3
+
+
+@pytest.mark.parametrize("spread", [0, 12, 3000])
+def test_cycles_plot_shows_bars_at_any_spread(spread: int):
+    """The histogram bins follow the spread: every block falls in one of at most 40 bins (it used to
+    show no bar when all blocks cost about the same, the budget line stretching the axis)."""
+    rec = _record()
+    base = 97_433
+    n = len(rec.result.block_cycles)
+    rec.result.block_cycles = base + np.round(np.linspace(0, spread, n)).astype(np.int64)
+    png, caption = plot_cycles(rec)
+    assert base64.b64decode(png).startswith(b"\x89PNG")
+    assert f"min {base:,} / " in caption and f"max {base + spread:,} cycles (spread {spread:,})" in caption
+    edges = cycle_bins(base, base + spread)
+    counts, _ = np.histogram(rec.result.block_cycles, edges)
+    assert counts.sum() == n and len(counts) <= 40 and edges[1] - edges[0] >= 1
+    assert counts[0] > 0 and counts[-1] > 0  # the axis spans the blocks, nothing else
+    if spread == 0:
+        assert list(counts) == [n]
 
 
 def test_report_links_the_robot_log(tmp_path: Path):

@@ -9,6 +9,7 @@ are returned as warnings (strings) that the caller logs and records in the run r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
@@ -26,11 +27,16 @@ CLIP_FRACTION = 1e-3  # more than 0.1 % clipped samples: warning
 DC_FRACTION = 0.1  # |mean| above 10 % of the RMS (and above 1e-3 absolute): warning
 
 
-def load_audio(path: str | Path, channel: int | None = None) -> tuple[np.ndarray, int]:
-    """Read an audio file as mono float32 in [-1, 1] and its sample rate.
+def load_audio(path: str | Path, channel: int | None = None,
+               notice: Callable[[str], None] | None = None) -> tuple[np.ndarray, int]:
+    """Read an audio file as mono float32 in [-1, 1] and its sample rate: the one place m7amp reads audio
+    (``m7amp run``'s input and target WAVs, training pairs, the suites' clips).
 
     ``channel=None`` down-mixes by the mean of all channels; an int picks that channel (0-based).
-    Raises ``M7Error`` if the file is missing, unreadable or has no such channel.
+    Raises ``M7Error`` (one line) if the file is missing, unreadable, has no such channel or holds a NaN
+    or infinite sample (the first one is named: index and time). Samples beyond full scale (|x| > 1, a
+    float file) are clipped to ±1, as the firmware's codec would, with one ``notice`` line saying how many
+    and the peak (default: a warning on the ``m7amp.data`` logger).
     """
     import soundfile as sf
 
@@ -39,19 +45,39 @@ def load_audio(path: str | Path, channel: int | None = None) -> tuple[np.ndarray
         raise M7Error(f"audio file not found: {path}")
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         hint = ""
         if path.suffix.lower() == ".mp3" and "mpeg" not in str(sf.available_formats()).lower():
             hint = (f" (this libsndfile {sf.__libsndfile_version__} cannot decode MP3: "
                     "install libsndfile >= 1.1, e.g. soundfile >= 0.12 wheels)")
-        raise M7Error(f"cannot read audio file {path}: {exc}{hint}") from None
+        raise M7Error(f"cannot read audio file {path}: {str(exc).splitlines()[0]}{hint}") from None
+    if data.shape[0] == 0:
+        raise M7Error(f"audio file {path} has no samples")
     if channel is None:
         mono = data.mean(axis=1)
     else:
         if not 0 <= channel < data.shape[1]:
             raise M7Error(f"{path} has {data.shape[1]} channel(s); channel {channel} does not exist")
         mono = data[:, channel]
-    return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
+    return _checked(np.ascontiguousarray(mono, dtype=np.float32), int(rate), path, notice), int(rate)
+
+
+def _checked(x: np.ndarray, rate: int, path: Path, notice: Callable[[str], None] | None) -> np.ndarray:
+    """``x`` refused if not finite, clipped to ±1 (with a notice) if beyond full scale."""
+    bad = np.flatnonzero(~np.isfinite(x))
+    if len(bad):
+        first = int(bad[0])
+        what = "NaN" if np.isnan(x[first]) else ("+Inf" if x[first] > 0 else "-Inf")
+        raise M7Error(f"{path}: sample {first:,} (at {first / rate:.6f} s) is {what}"
+                      f"{f', and {len(bad) - 1:,} more samples are not finite' if len(bad) > 1 else ''}: "
+                      "fix or re-export the file")
+    over = int(np.count_nonzero(np.abs(x) > 1.0))
+    if over:
+        peak = float(np.max(np.abs(x)))
+        (notice or log.warning)(f"{path}: {over:,} sample(s) beyond full scale (peak {peak:.4g}, "
+                                f"{20 * np.log10(peak):+.1f} dBFS) clipped to ±1")
+        x = np.clip(x, -1.0, 1.0)
+    return x
 
 
 def resample(x: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:

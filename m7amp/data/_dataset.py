@@ -133,10 +133,10 @@ def split_sequences(dataset: Dataset, split: str) -> list[tuple[np.ndarray, np.n
 
 
 def _load_pair(manifest: Manifest, spec: PairSpec, rate: int | None) -> tuple[Pair, list[str], int]:
-    x, rx = load_audio(spec.input, spec.channel)
-    y, ry = load_audio(spec.target, spec.channel)
-    target_rate = rate or rx
     notes: list[str] = []
+    x, rx = load_audio(spec.input, spec.channel, notes.append)
+    y, ry = load_audio(spec.target, spec.channel, notes.append)
+    target_rate = rate or rx
     for sig_rate, label in ((rx, spec.input), (ry, spec.target)):
         if sig_rate != target_rate and not manifest.resample:
             raise M7Error(f"{label} is {sig_rate} Hz but the dataset rate is {target_rate} Hz: set "

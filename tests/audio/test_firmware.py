@@ -88,7 +88,7 @@ def test_cli_run_json_with_a_stereo_24_bit_44k1_wav(audio_elf, tmp_path: Path, c
     sf.write(tmp_path / "in.wav", np.stack([x, -x], axis=1), 44100, subtype="PCM_24")
     sf.write(tmp_path / "amp.wav", np.tanh(3 * x), 44100, subtype="FLOAT")
     code = main(["run", str(elf), "--in", str(tmp_path / "in.wav"), "--out", str(tmp_path / "out.wav"),
-                 "--target-wav", str(tmp_path / "amp.wav"), "--json"])
+                 "--target-wav", str(tmp_path / "amp.wav"), "--json", "--record", str(tmp_path / "run")])
     assert code == 0
     out = capsys.readouterr()
     figures = json.loads(out.out)
@@ -100,3 +100,11 @@ def test_cli_run_json_with_a_stereo_24_bit_44k1_wav(audio_elf, tmp_path: Path, c
     assert figures["esr_vs_target"] > 0  # a different "amp": finite, reported
     y, rate = sf.read(tmp_path / "out.wav")
     assert rate == 48000 and len(y) == figures["samples"]
+    # --record: the run record `m7amp report` reads, with the same figures (one function: RunRecord.figures)
+    from m7amp.record import load_record
+
+    rec = load_record(tmp_path / "run")
+    assert {k: v for k, v in figures.items() if k in rec.figures()} == rec.figures()
+    assert np.max(np.abs(rec.result.output - y)) < 2**-22  # out.wav is 24-bit
+    assert rec.target is not None and rec.reference is not None and rec.memory["flash_bytes"] > 0
+    assert main(["report", str(tmp_path / "run")]) == 0 and (tmp_path / "run" / "report.html").is_file()

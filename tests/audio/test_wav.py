@@ -46,6 +46,31 @@ def test_unreadable_and_missing_files_fail_with_one_line(tmp_path: Path):
         read_wav(tmp_path / "missing.wav")
 
 
+def test_run_refuses_nan_input_and_notes_clipped_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """`m7amp run` on a float WAV with a NaN: one error line naming the file and sample, exit 2 (it used
+    to run and print "ESR nan"); the same checks hold for --target-wav (the same reader)."""
+    import soundfile as sf
+
+    from m7amp.cli import main
+
+    x = guitar(0.05)
+    x[1200] = np.nan
+    sf.write(tmp_path / "nan.wav", x, 48000, subtype="FLOAT")
+    assert main(["run", "--in", str(tmp_path / "nan.wav")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"m7amp run: error: {tmp_path / 'nan.wav'}: sample 1,200 (at 0.025000 s) is NaN: "
+                   "fix or re-export the file")
+    x[1200] = 0.0
+    sf.write(tmp_path / "in.wav", x, 48000, subtype="FLOAT")
+    x[[5, 6]] = [1.25, -1.5]
+    sf.write(tmp_path / "hot.wav", x, 48000, subtype="FLOAT")
+    notes: list[str] = []
+    y, _ = read_wav(tmp_path / "hot.wav", notes.append)
+    assert notes == [f"{tmp_path / 'hot.wav'}: 2 sample(s) beyond full scale (peak 1.5, +3.5 dBFS) "
+                     "clipped to ±1"]
+    assert np.max(np.abs(y)) == 1.0
+
+
 def test_rates_resampling_and_output(tmp_path: Path):
     notes: list[str] = []
     x = guitar(0.05, rate=44100)

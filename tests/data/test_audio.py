@@ -75,6 +75,32 @@ def test_checks_reject_nan_inf_and_silence() -> None:
         check_signal(np.full(1000, 1e-5, dtype=np.float32), "quiet.wav")
 
 
+@pytest.mark.parametrize(("value", "shown"), [(np.nan, "NaN"), (np.inf, "+Inf"), (-np.inf, "-Inf")])
+def test_load_audio_refuses_a_non_finite_sample_naming_the_first(tmp_path: Path, value: float,
+                                                                 shown: str) -> None:
+    x = (0.3 * np.sin(np.arange(48000) / 10)).astype(np.float32)
+    x[[4800, 9000]] = value
+    sf.write(tmp_path / "bad.wav", x, 48000, subtype="FLOAT")
+    with pytest.raises(M7Error) as err:
+        load_audio(tmp_path / "bad.wav")
+    assert str(err.value) == (f"{tmp_path / 'bad.wav'}: sample 4,800 (at 0.100000 s) is {shown}, and 1 more "
+                              "samples are not finite: fix or re-export the file")
+
+
+def test_load_audio_clips_beyond_full_scale_with_one_notice(tmp_path: Path) -> None:
+    x = (0.5 * np.sin(np.arange(4800) / 10)).astype(np.float32)
+    x[[10, 20, 30]] = [1.5, -2.0, 1.01]
+    sf.write(tmp_path / "hot.wav", x, 48000, subtype="FLOAT")
+    notes: list[str] = []
+    y, _ = load_audio(tmp_path / "hot.wav", notice=notes.append)
+    assert notes == [f"{tmp_path / 'hot.wav'}: 3 sample(s) beyond full scale (peak 2, +6.0 dBFS) "
+                     "clipped to ±1"]
+    assert y[10] == 1.0 and y[20] == -1.0 and y[30] == 1.0 and np.array_equal(y[:10], x[:10])
+    sf.write(tmp_path / "ok.wav", np.clip(x, -1, 1), 48000, subtype="FLOAT")
+    load_audio(tmp_path / "ok.wav", notice=notes.append)  # exactly full scale is not beyond it
+    assert len(notes) == 1
+
+
 def test_checks_warn_on_clipping_and_dc() -> None:
     rng = np.random.default_rng(0)
     clean = (0.3 * rng.standard_normal(10000)).clip(-0.9, 0.9).astype(np.float32)

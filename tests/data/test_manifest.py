@@ -131,7 +131,7 @@ def test_nan_and_silence_are_errors(audio: Path) -> None:
     _x, y = _write_pair(audio, "a")
     y[100] = np.nan
     sf.write(audio / "a_out.wav", y, RATE, subtype="FLOAT")
-    with pytest.raises(M7Error, match=r"a_out\.wav: 1 NaN/Inf"):
+    with pytest.raises(M7Error, match=r"a_out\.wav: sample 100 \(at 0\.006250 s\) is NaN: fix"):
         load_dataset(_manifest(audio, ""))
     sf.write(audio / "a_out.wav", np.zeros_like(y), RATE, subtype="FLOAT")
     with pytest.raises(M7Error, match=r"a_out\.wav: silent"):
@@ -145,7 +145,9 @@ def test_clipping_dc_and_leading_target_warn(audio: Path, caplog: pytest.LogCapt
         ds = load_dataset(_manifest(audio, ""))
     text = "\n".join(ds.warnings)
     assert "clipped" in text and "DC offset" in text and "LEADS the input" in text
-    assert len(caplog.records) == len(ds.warnings) == 3
+    # + 0.05 puts the clipped peaks beyond full scale: clipped to ±1 when read, with its own line
+    assert "a_out.wav: " in text and "beyond full scale (peak 1.05, +0.4 dBFS) clipped to ±1" in text
+    assert len(caplog.records) == len(ds.warnings) == 4
     ds = load_dataset(_manifest(audio, 'align = "compensate"'))
     assert ds.pairs[0].lag_samples is not None and ds.pairs[0].lag_samples < -15
     assert len(ds.pairs[0].x) == RATE + ds.pairs[0].lag_samples
