@@ -26,7 +26,8 @@ TARGETS = ("sim", "board", "renode")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=TARGETS, default="sim",
                         help="sim: the hostlink ELF in the in-process simulator (default); board: a Nucleo "
-                             "flashed with --probe, over the ST-LINK serial port; renode: Renode >= 1.16.1 (--renode, $RENODE or PATH)")
+                             "flashed with --probe, over the ST-LINK serial port; renode: Renode >= 1.16.1 "
+                             "(--renode, $RENODE or PATH)")
     parser.add_argument("--elf", type=Path,
                         help="a hostlink ELF (default: build one for --package and --precision)")
     parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE,

@@ -191,3 +191,20 @@ def test_hostlink_plays_the_same_bits_as_the_simulator(precision: str) -> None:
     assert got.target == "renode" and len(got.block_cycles) == 4
     assert np.array_equal(got.output, want.output)  # same ELF, same FP semantics (both QEMU-derived cores)
     assert all(c > 0 for c in got.block_cycles)  # DWT in Renode: instructions (virtual time), not sim cycles
+
+
+def test_cli_prints_usart3_and_exits_with_the_firmware_status(tmp_path: Path, capsys) -> None:
+    from m7amp.cli import main
+
+    # a stand-in that writes USART3 where CreateFileBackend is told to, then logs the exit hook's line
+    exe = fake_renode(tmp_path, """for a in "$@"; do case "$a" in
+  "sysbus.usart3 CreateFileBackend @"*) f=${a#*@}; f=${f% true}
+    printf 'hello\\r\\nM7AMP SELFTEST FAIL\\r\\n' > "$f";;
+esac; done
+echo "12:00:00.0000 [INFO] cpu: m7_exit(1): the firmware stopped"
+""" + PROMPT)
+    assert main(["renode", str(elf_stub(tmp_path)), "--renode", exe]) == 1
+    out, err = capsys.readouterr()
+    assert out == "hello\r\nM7AMP SELFTEST FAIL\r\n" and "m7amp renode: m7_exit(1) after" in err
+    assert main(["renode", str(tmp_path / "none.elf"), "--renode", exe]) == 2
+    assert capsys.readouterr().err == f"m7amp renode: error: {tmp_path / 'none.elf'}: no such firmware ELF\n"
