@@ -189,7 +189,7 @@ class RenodeSession:
         start = len(self._lines)
         self._read_log()
         for i in range(start, len(self._lines)):
-            line = self._lines[i]
+            line = _PROMPT.sub("", self._lines[i], count=1)  # a log line may follow the monitor's prompt
             if _SCRIPT_ERROR in line:
                 time.sleep(0.2)  # the message follows on the next lines
                 self._read_log()

@@ -102,7 +102,8 @@ def test_time_limit_and_early_exit_name_renodes_last_lines(tmp_path: Path) -> No
         session.wait_exit(0.5)
     assert str(info.value) == ("renode did not see the firmware stop (m7_exit) within 0.5 s; Renode's log "
                                "ends: 12:00:00.0000 [INFO] m7amp: Machine started.")
-    exe = fake_renode(tmp_path / "b", f'echo "12:00:00.0000 [ERROR] cpu: CPU abort [PC=0x8000100]"\n{PROMPT}')
+    exe = fake_renode(tmp_path / "b", 'echo "(m7amp) 12:00:00.0000 [ERROR] cpu: CPU abort [PC=0x8000100]"\n'
+                      + PROMPT)
     abort = r"^renode: cpu: CPU abort \[PC=0x8000100\]$"
     with RenodeSession(exe) as session, pytest.raises(M7Error, match=abort):
         session.start(elf_stub(tmp_path))
@@ -201,7 +202,7 @@ def test_cli_prints_usart3_and_exits_with_the_firmware_status(tmp_path: Path, ca
   "sysbus.usart3 CreateFileBackend @"*) f=${a#*@}; f=${f% true}
     printf 'hello\\r\\nM7AMP SELFTEST FAIL\\r\\n' > "$f";;
 esac; done
-echo "12:00:00.0000 [INFO] cpu: m7_exit(1): the firmware stopped"
+echo "(m7amp) 12:00:00.0000 [INFO] cpu: m7_exit(1): the firmware stopped"
 """ + PROMPT)
     assert main(["renode", str(elf_stub(tmp_path)), "--renode", exe]) == 1
     out, err = capsys.readouterr()
