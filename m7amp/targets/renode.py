@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -240,11 +240,11 @@ class RenodeSession:
         except OSError:
             return ""
 
-    def _wait(self, done: object, timeout: float, what: str) -> None:
+    def _wait(self, done: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         while True:
             self.poll()
-            if done():  # type: ignore[operator]
+            if done():
                 return
             if time.monotonic() > deadline:
                 raise M7Error(f"renode did not {what} within {timeout:g} s; Renode's log ends: "
