@@ -5,19 +5,26 @@ PY := $(VENV)/bin/python
 
 ROBOT_TARGET ?= sim
 
-.PHONY: demo test setup lint firmware robot clean
+.PHONY: demo test setup lint firmware robot renode-robot clean
 
 demo: setup
 	$(VENV)/bin/m7amp demo
 
-# pytest and the Robot suites both run (make -k style): the target fails if either failed
+# pytest and the Robot suites all run (make -k style): the target fails if any failed. The Renode tests
+# run when Renode >= 1.16.1 is found ($$RENODE, else `renode` on PATH) and skip with the reason otherwise.
 test: setup
 	@rc=0; $(PY) -m pytest -q || rc=1; $(MAKE) --no-print-directory robot || rc=1; \
+	$(MAKE) --no-print-directory renode-robot || rc=1; \
 	$(VENV)/bin/ruff check m7amp tests tools robot || rc=1; exit $$rc
 
 # Robot Framework suites (robot/): log.html, report.html and xunit.xml in results/robot
 robot: setup
 	$(PY) -m robot --outputdir results/robot --xunit xunit.xml --pythonpath . -v TARGET:$(ROBOT_TARGET) robot/
+
+# The suites written with Renode's own keywords (renode/tests/), run by Renode's renode-test in its own
+# virtualenv (.venv-renode-test: it pins robotframework 6.1); results in results/renode-robot
+renode-robot: setup
+	@scripts/renode-robot.sh
 
 setup:
 	@scripts/setup.sh

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "demo": "m7amp.demo",
     "build": "m7amp.firmware",
     "sim": "m7amp.sim.cli",
+    "renode": "m7amp.renode_cli",
     "run": "m7amp.run",
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",

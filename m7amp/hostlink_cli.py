@@ -26,7 +26,8 @@ TARGETS = ("sim", "board", "renode")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=TARGETS, default="sim",
                         help="sim: the hostlink ELF in the in-process simulator (default); board: a Nucleo "
-                             "flashed with --probe, over the ST-LINK serial port; renode: a `renode` on PATH")
+                             "flashed with --probe, over the ST-LINK serial port; renode: Renode >= 1.16.1 "
+                             "(--renode, $RENODE or PATH)")
     parser.add_argument("--elf", type=Path,
                         help="a hostlink ELF (default: build one for --package and --precision)")
     parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE,
@@ -39,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baud", type=int, default=921_600, help="board: baud rate (default 921600)")
     parser.add_argument("--probe", choices=("pyocd", "openocd"), default="pyocd", help="board: flasher")
     parser.add_argument("--probe-id", help="board: ST-LINK serial number when several are connected")
-    parser.add_argument("--renode", help="renode: the executable (default: `renode` on PATH)")
+    parser.add_argument("--renode", help="renode: the executable (default: $RENODE, else `renode` on PATH)")
     parser.add_argument("--json", action="store_true", help="print the row as JSON")
 
 

@@ -41,3 +41,19 @@ def _tflm_skip_reason() -> str | None:
 
 # The tflm engine needs a TFLM tree (create_tflm_tree.py output) named by $M7AMP_TFLM_DIR.
 requires_tflm = pytest.mark.skipif(_tflm_skip_reason() is not None, reason=_tflm_skip_reason() or "")
+
+
+def _renode_skip_reason() -> str | None:
+    from m7amp.errors import M7Error
+    from m7amp.targets.renode import check_renode
+
+    try:
+        check_renode()  # --renode is a CLI option; here: $RENODE, else `renode` on PATH
+    except M7Error as exc:
+        return str(exc)
+    return None
+
+
+# Tests that run the real Renode (>= 1.16.1): found through $RENODE or PATH (`make test` sets RENODE to
+# ../shared/renode/renode when it exists).
+requires_renode = pytest.mark.skipif(_renode_skip_reason() is not None, reason=_renode_skip_reason() or "")

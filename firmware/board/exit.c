@@ -3,7 +3,8 @@
  *
  * With a debugger attached (DHCSR.C_DEBUGEN; the simulator reports it set) it makes the semihosting
  * call SYS_EXIT_EXTENDED (0x20) with {ADP_Stopped_ApplicationExit, status}, so the host sees the exit
- * status. Without a debugger a BKPT would itself fault, so it only sleeps forever.
+ * status. Without a debugger a BKPT would itself fault, so it only sleeps forever. Renode (whose DHCSR
+ * reads 0) sees the end through a hook on this function's address (renode/m7amp.resc): keep its name.
  */
 #include "m7_board.h"
 

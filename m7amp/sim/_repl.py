@@ -10,7 +10,8 @@ reads its memory map, peripheral addresses and IRQ lines through this module. Su
     name: Type.Name @ sysbus         (registered without an address, e.g. the CPU)
         key: value                   (indented property: number, "string", true/false or a name)
         -> nvic@39                   (default IRQ line to a controller input)
-        IRQ -> cpu@0                 (named IRQ line)
+        IRQ -> nvic@39               (named IRQ line; ``IRQ`` is the entry's interrupt when there is no
+                                      default line: ReplEntry.irq)
         3 -> nvic@59                 (numbered IRQ line, e.g. a DMA stream)
 
 Anything else (``using``, ``init:`` blocks, multi-line strings) is rejected with the line number.
@@ -51,8 +52,10 @@ class ReplEntry:
 
     @property
     def irq(self) -> int | None:
-        """The NVIC input of the default IRQ line, if connected to the NVIC."""
-        target = self.irqs.get("")
+        """The NVIC input of the entry's interrupt, if connected to the NVIC: the default line (``->``),
+        else the line named ``IRQ`` (a Renode model with more than one GPIO output, e.g. STM32F7_USART's
+        IRQ and ReceiveDmaRequest, must name it: a bare ``->`` is Renode's error E15)."""
+        target = self.irqs.get("") or self.irqs.get("IRQ")
         return target[1] if target and target[0] == "nvic" else None
 
 

@@ -159,10 +159,15 @@ def test_play_through_the_firmware_in_the_simulator_counts_cycles_and_misses() -
 
 def test_missing_renode_says_where_to_get_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(M7Error, match=r"Renode is not available \(no `renode` on PATH\): install it"):
+    monkeypatch.delenv("RENODE", raising=False)
+    with pytest.raises(M7Error, match=r"Renode is not available \(no `renode` on PATH and RENODE is not "
+                                      r"set\): install Renode >= 1\.16\.1"):
         find_renode()
     with pytest.raises(M7Error, match="'/opt/renode/renode' was not found"):
         find_renode("/opt/renode/renode")
+    monkeypatch.setenv("RENODE", "/opt/renode/renode")
+    with pytest.raises(M7Error, match="RENODE='/opt/renode/renode' was not found"):
+        find_renode()
     elf = tmp_path / "fw.elf"
     elf.write_bytes(b"\x7fELF")
     with pytest.raises(M7Error, match="Renode is not available"):
@@ -170,31 +175,36 @@ def test_missing_renode_says_where_to_get_it(monkeypatch: pytest.MonkeyPatch, tm
 
 
 def test_renode_command_line(tmp_path: Path) -> None:
-    cmd = renode_command("/opt/renode/renode", tmp_path / "fw.elf", tmp_path / "usart3")
+    cmd = renode_command("/opt/renode/renode", tmp_path / "fw.elf", uart="pty", folder=tmp_path)
     assert cmd[:4] == ["/opt/renode/renode", "--disable-xwt", "--console", "--plain"]
-    assert cmd[4::2] == ["-e"] * 4
-    assert cmd[5::2] == [f"set bin @{tmp_path / 'fw.elf'}", f'set uart_pty "{tmp_path / "usart3"}"',
-                         f"include @{REPO / 'renode' / 'm7amp.resc'}", "start"]
+    assert cmd[4::2] == ["-e"] * 5
+    assert cmd[5::2] == [f"set bin @{tmp_path / 'fw.elf'}", f"include @{REPO / 'renode' / 'm7amp.resc'}",
+                         f'emulation CreateUartPtyTerminal "usart3_term" "{tmp_path / "usart3"}" true',
+                         "connector Connect sysbus.usart3 usart3_term", "start"]
     assert not any(a in ("-P", "--port") or "robot-server-port" in a for a in cmd)  # no open port
+    cmd = renode_command("renode", tmp_path / "fw.elf", uart="file", folder=tmp_path, commands=["x y"])
+    assert cmd[9::2] == [f"sysbus.usart3 CreateFileBackend @{tmp_path / 'usart3.txt'} true", "x y", "start"]
 
 
-def test_resc_connects_usart3_to_a_pty_and_loads_the_repl() -> None:
+def test_resc_loads_the_repl_and_hooks_the_exit() -> None:
     lines = [ln.strip() for ln in (REPO / "renode" / "m7amp.resc").read_text().splitlines()
              if ln.strip() and not ln.lstrip().startswith("#")]
-    assert 'emulation CreateUartPtyTerminal "usart3_term" $uart_pty true' in lines
-    assert "connector Connect sysbus.usart3 usart3_term" in lines
     assert "machine LoadPlatformDescription $ORIGIN/stm32f767.repl" in lines
     assert "sysbus LoadELF $bin" in lines
+    assert 'cpu AddHook `sysbus GetSymbolAddress "m7_exit"` """' in lines
 
 
 FAKE_RENODE = """#!{python}
-# Stands in for Renode: checks the private TMPDIR, serves the host-built protocol server on a pty
-# linked at $uart_pty (as CreateUartPtyTerminal does), and quits on "quit" from its console (stdin).
+# Stands in for Renode: answers --version, checks the private TMPDIR, serves the host-built protocol
+# server on a pty linked where CreateUartPtyTerminal is told to, and quits on "quit" from its console.
 import os, subprocess, sys, tty
 args = sys.argv[1:]
+if args == ["--version"]:
+    print("Renode v1.16.1.4038")
+    sys.exit(0)
 assert args[:3] == ["--disable-xwt", "--console", "--plain"], args
 cmds = args[4::2]
-pty_path = next(c for c in cmds if c.startswith("set uart_pty ")).split('"')[1]
+pty_path = next(c for c in cmds if c.startswith("emulation CreateUartPtyTerminal ")).split('"')[3]
 tmpdir = os.environ["TMPDIR"]
 assert os.path.isdir(tmpdir) and "m7amp-renode-" in tmpdir, tmpdir
 master, slave = os.openpty()
@@ -225,21 +235,22 @@ def test_renode_target_lifecycle_with_a_fake_renode(host_server, tmp_path: Path)
         result = target.play(SIGNAL, 48000)
         assert result.target == "renode" and len(result.block_cycles) == 4
         first = result.output
+        proc = target.session.proc
         target.reset()  # a new process, a new private folder, the same output from zero state
         assert Path(target.pty).parent != private and not private.exists()
+        assert proc is not None and proc.returncode == 0  # quit through the console, not killed
         assert np.array_equal(target.play(SIGNAL, 48000).output, first)
-        proc = target._proc
-    assert proc is not None and proc.returncode == 0  # quit through the console, not killed
     assert not private.exists()
 
 
 def test_renode_target_reports_an_early_exit(tmp_path: Path) -> None:
     fake = tmp_path / "renode"
-    fake.write_text("#!/bin/sh\necho 'There was an error executing command include'\nexit 1\n")
+    fake.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Renode v1.16.1.1" && exit 0\n'
+                    "echo 'cannot start: no mono'\nexit 1\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     elf = tmp_path / "fw.elf"
     elf.write_bytes(b"\x7fELF")
-    with pytest.raises(M7Error, match=r"renode exited with status 1 .*error executing command include"):
+    with pytest.raises(M7Error, match=r"renode exited with status 1 before the firmware stopped: cannot"):
         RenodeTarget(renode=str(fake)).load(elf)
 
 

@@ -16,6 +16,8 @@ def test_board_file_matches_the_firmware_contract() -> None:
     assert (board["sram2"].address, board["sram2"].size) == (0x2007_C000, 16 * 1024)
     assert board["usart3"].type == "UART.STM32F7_USART"
     assert (board["usart3"].address, board["usart3"].irq) == (0x4000_4800, 39)
+    # named as Renode requires (STM32F7_USART has two GPIO outputs: a bare `->` is its error E15)
+    assert board["usart3"].irqs == {"IRQ": ("nvic", 39)}
     assert board["rcc"].address == 0x4002_3800 and board["pwr"].address == 0x4000_7000
     assert board["flash_regs"].address == 0x4002_3C00
     assert board["nvic"].address == 0xE000_E000 and board["dwt"].address == 0xE000_1000
@@ -51,6 +53,13 @@ def test_syntax_subset() -> None:
     assert uart.properties == {"name": "a // not a comment", "flag": True, "ref": "mem"}
     assert uart.irqs == {"": ("ctrl", 39), "TX": ("ctrl", 7)}
     assert entries["cpu"].addresses == []
+
+
+def test_irq_follows_the_default_line_else_the_line_named_irq() -> None:
+    head = "nvic: IRQControllers.NVIC @ sysbus 0xE000E000\nu: UART.STM32F7_USART @ sysbus 0x40004800\n"
+    assert parse_repl(head + "    IRQ -> nvic@39\n    ReceiveDmaRequest -> nvic@7\n")["u"].irq == 39
+    assert parse_repl(head + "    -> nvic@38\n    IRQ -> nvic@39\n")["u"].irq == 38
+    assert parse_repl(head + "    TX -> nvic@39\n")["u"].irq is None
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [

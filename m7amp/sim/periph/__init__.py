@@ -31,13 +31,13 @@ BY_TYPE: dict[str, tuple[type[Peripheral], ...]] = {
     "Miscellaneous.STM32F4_RCC": (Rcc,),
     "Miscellaneous.DWT": (Dwt,),
     "Miscellaneous.STM32_SYSCFG": (Syscfg,),
+    "Miscellaneous.STM32_PWR": (Pwr,),
     "GPIOPort.STM32_GPIOPort": (Gpio,),
     "UART.STM32F7_USART": (Usart,),
     "DMA.STM32DMA": (Dma,),
 }
 # Entries whose Renode type is generic (a Python peripheral, plain memory) but which the simulator models.
 BY_NAME: dict[str, tuple[type[Peripheral], ...]] = {
-    "pwr": (Pwr,),
     "flash_regs": (FlashInterface,),
     "sai1": (Sai,),  # Renode 1.15 has no SAI model: plain memory there (registers read back, no audio)
 }
