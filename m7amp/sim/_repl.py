@@ -51,8 +51,9 @@ class ReplEntry:
 
     @property
     def irq(self) -> int | None:
-        """The NVIC input of the default IRQ line, if connected to the NVIC."""
-        target = self.irqs.get("")
+        """The NVIC input of the default IRQ line (unnamed, or named ``IRQ`` as Renode's models with more
+        than one GPIO output need), if connected to the NVIC."""
+        target = self.irqs.get("") or self.irqs.get("IRQ")
         return target[1] if target and target[0] == "nvic" else None
 
 
