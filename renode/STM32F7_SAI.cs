@@ -30,6 +30,8 @@
 // Host audio: InputFile (raw little-endian int16, mono: one sample per frame, the receiver's first slot;
 // silence after its end) and OutputFile (raw little-endian int16: the transmitter's first slot of every
 // frame, from the first frame). DS other than 16 is scaled to and from 16 bits. Frames counts them.
+// StartFile (optional): when the frame clock starts, the model writes the exact frame rate there and holds
+// the emulation until InputFile is set: a host learns the firmware's rate and supplies samples at it.
 //
 using System;
 using System.Collections.Generic;
@@ -125,6 +127,7 @@ namespace Antmicro.Renode.Peripherals.Sound
                 input = new short[bytes.Length / 2];
                 Buffer.BlockCopy(bytes, 0, input, 0, input.Length * 2);
                 inputPosition = 0;
+                inputGeneration++;
             }
         }
 
@@ -138,6 +141,15 @@ namespace Antmicro.Renode.Peripherals.Sound
                 output = string.IsNullOrEmpty(value) ? null : new BinaryWriter(File.Create(value));
             }
         }
+
+        // written with "<numerator>/<denominator>" (the frame rate in Hz) when the frame clock starts; the
+        // emulation then waits (up to StartTimeout host seconds) until InputFile is set
+        public string StartFile { get; set; }
+
+        public int StartTimeout { get; set; } = 60;
+
+        // pause the emulation after this frame (0: never), so that a host gets exactly this much audio
+        public ulong PauseAtFrame { get; set; }
 
         public ulong Frames { get; private set; }
 
@@ -201,6 +213,28 @@ namespace Antmicro.Renode.Peripherals.Sound
             frameTimer.Value = 0;
             frameTimer.Enabled = true;
             this.InfoLog("Block {0}: frame clock {1}/{2} Hz = {3:F3} Hz", master.Name, numerator, denominator, (double)numerator / denominator);
+            if(!string.IsNullOrEmpty(StartFile))
+            {
+                HoldForInput(numerator, denominator);
+            }
+        }
+
+        // StartFile: tell the host the frame rate, then hold the emulation (virtual time stands still) until
+        // the host sets InputFile, so that it can supply samples at the firmware's rate from the first frame
+        private void HoldForInput(ulong numerator, ulong denominator)
+        {
+            var before = inputGeneration;
+            File.WriteAllText(StartFile, $"{numerator}/{denominator}\n");
+            var deadline = DateTime.UtcNow.AddSeconds(StartTimeout);
+            while(inputGeneration == before)
+            {
+                if(DateTime.UtcNow > deadline)
+                {
+                    this.ErrorLog("No InputFile within {0} s of the frame clock start: playing silence", StartTimeout);
+                    return;
+                }
+                System.Threading.Thread.Sleep(5);
+            }
         }
 
         private bool FrameRateOf(Block block, out ulong numerator, out ulong denominator)
@@ -318,7 +352,12 @@ namespace Antmicro.Renode.Peripherals.Sound
                     block.ServeDma();
                 }
             }
-            if(output != null && Frames % 256 == 0)
+            if(Frames == PauseAtFrame)
+            {
+                output?.Flush();
+                machine.PauseAndRequestEmulationPause(precise: true);
+            }
+            else if(output != null && Frames % 256 == 0)
             {
                 output.Flush();
             }
@@ -334,6 +373,7 @@ namespace Antmicro.Renode.Peripherals.Sound
         private string outputFile;
         private short[] input = new short[0];
         private long inputPosition;
+        private volatile int inputGeneration;
         private BinaryWriter output;
 
         private readonly IDoubleWordPeripheral rcc;
