@@ -1,4 +1,5 @@
-"""``m7amp run``: play a WAV through the audio firmware on the simulated board, in virtual time.
+"""``m7amp run``: play a WAV through the audio firmware on the simulated board (or, ``--target renode``, in
+Renode through m7amp's SAI1/DMA2 models), in virtual time.
 
 Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
 output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV.
@@ -16,7 +17,8 @@ from pathlib import Path
 from m7amp.errors import M7Error
 from m7amp.package import DEFAULT_PACKAGE
 
-HELP = "play a WAV through the audio firmware on the simulated board (misses, cycles, latency, ESR)"
+HELP = ("play a WAV through the audio firmware on the simulated board or in Renode (misses, cycles, latency, "
+        "ESR)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also report ESR vs this recording")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
+    parser.add_argument("--target", choices=("sim", "renode"), default="sim",
+                        help="sim: the in-process simulator (default); renode: a real Renode with m7amp's "
+                             "SAI1 and DMA2 models (renode/*.cs, docs/renode.md)")
+    parser.add_argument("--renode", metavar="PATH",
+                        help="--target renode: the Renode executable (default $RENODE, else `renode` on "
+                             "PATH)")
     parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
                         help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
                              "when gdb detaches (docs/debugging.md)")
@@ -51,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
     def notice(line: str) -> None:
         print(f"note: {line}", file=sys.stderr)
 
+    if args.target == "renode" and args.gdb is not None:
+        raise M7Error("--gdb works with --target sim only (Renode has its own: `machine StartGdbServer`)")
+    target = None
+    if args.target == "renode":
+        from m7amp.targets import get_target
+
+        target = get_target("renode", renode=args.renode)  # first: one line if Renode cannot run here
     package = load_package(args.package)
     x, rate = read_wav(args.input, notice)
     if args.seconds is not None:
@@ -78,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
             tenths[0] = 10 * done // max(1, total)
             print(line, file=sys.stderr, flush=True)
 
-    result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+    if target is None:
+        result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+    else:
+        with target:
+            target.load(elf)
+            result = target.play(x, rate, progress=progress)
     y = result.output
     if args.out is not None:
         write_wav(args.out, y, result.sample_rate)

@@ -70,14 +70,14 @@ def audio_commands(elf: Path, folder: Path, mips: int, stats: int | None) -> lis
 class RenodeAudioTarget(Target):
     """Renode running the ``audio`` firmware; audio through the SAI1/DMA2 models in virtual time.
 
-    ``renode``: the executable (default: ``renode`` on PATH); ``mips``: PerformanceInMips for the run;
-    ``timeout``: host seconds allowed for one play (startup included)."""
+    ``renode``: the executable (default: ``$RENODE``, else ``renode`` on PATH); ``mips``: PerformanceInMips
+    for the run; ``timeout``: host seconds allowed for one play (startup included)."""
 
     name = "renode"
     app = "audio"
 
     def __init__(self, *, renode: str | None = None, mips: int = AUDIO_MIPS, timeout: float = 1800.0):
-        self.renode = renode
+        self.renode = renode or os.environ.get("RENODE")
         self.mips = int(mips)
         if self.mips <= 0:
             raise M7Error(f"renode: mips must be positive, got {mips}")
@@ -87,7 +87,7 @@ class RenodeAudioTarget(Target):
 
     @classmethod
     def unavailable_reason(cls, *, renode: str | None = None, **options: object) -> str | None:
-        return RenodeTarget.unavailable_reason(renode=renode)
+        return RenodeTarget.unavailable_reason(renode=renode or os.environ.get("RENODE"))
 
     def load(self, elf: Path) -> None:
         elf = Path(elf)
