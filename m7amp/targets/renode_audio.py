@@ -40,6 +40,7 @@ from m7amp.targets.renode import RESC, RenodeTarget, find_renode
 # up to two per cycle: the simulator's cycle model gives 1.47 instructions per cycle on the nano f32 audio
 # ISR (143,300 instructions, 97,400 cycles per 32-sample block), so 216 MHz x 1.5 is the default for audio.
 AUDIO_MIPS = 324
+START_TIMEOUT = 240.0  # host seconds for Renode to start and the firmware to start SAI1's frame clock
 STATS_SYMBOL = "m7_audio_stats"
 STATS_BLOCKS = 0x2C  # blocks, overruns, cycles_last follow (docs/audio.md, layout version 1)
 RX_STREAM = 5
@@ -171,8 +172,13 @@ class _AudioRun:
         from m7amp.audio import conform_rate, nominal_rate
 
         start = self.folder / "start.txt"
+        limit = time.monotonic() + START_TIMEOUT
         while not start.exists() or not start.read_text().endswith("\n"):
             self._check("waiting for the firmware to start SAI1's frame clock")
+            if time.monotonic() > limit:
+                last = self.uart().strip().splitlines()[-1:] or ["no UART output"]
+                raise M7Error(f"{self.elf.name} did not start SAI1's frame clock in Renode within "
+                              f"{START_TIMEOUT:g} s (not an audio firmware?); UART: {last[0]}")
             time.sleep(POLL)
         frame_rate = Fraction(start.read_text().strip())
         rate = nominal_rate(float(frame_rate))
