@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         with target:
             target.load(elf)
             result = target.play(x, rate, progress=progress)
+        if result.sample_rate != rate:  # the target resampled to the firmware's rate, as play() does
+            fw = result.sample_rate
+            notice(f"the input is {rate} Hz, not {fw} Hz: resampled to {fw} Hz")
     y = result.output
     if args.out is not None:
         write_wav(args.out, y, result.sample_rate)
