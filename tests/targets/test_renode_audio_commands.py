@@ -48,3 +48,19 @@ def test_bad_options_and_missing_renode_are_one_line(tmp_path: Path):
         target.load(tmp_path / "missing.elf")
     with pytest.raises(M7Error, match="no firmware loaded"):
         target.play(np.zeros(8, np.float32), 48000)
+
+
+def test_run_and_demo_say_in_one_line_when_renode_is_missing(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    from m7amp.cli import main
+
+    wav = tmp_path / "in.wav"
+    missing = str(tmp_path / "no-renode")
+    assert main(["run", "--target", "renode", "--renode", missing, "--in", str(wav)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Renode is not available" in err and "\n" not in err
+    assert main(["demo", "--target", "renode", "--renode", missing, "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Renode is not available" in err and "\n" not in err
+    assert main(["run", "--target", "renode", "--gdb", "--in", str(wav)]) == 2
+    assert "--gdb works with --target sim only" in capsys.readouterr().err
