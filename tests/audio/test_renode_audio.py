@@ -78,3 +78,11 @@ def test_slowed_build_misses_deadlines(audio_elf):
     assert result.deadline_misses > 0
     assert result.extra["firmware_overruns"] > 0
     assert result.peak_load > 1.0
+
+
+def test_two_runs_give_identical_bits_and_cycles(audio_elf):
+    x = guitar(0.05, seed=6)
+    a, b = renode_play(audio_elf(), x), renode_play(audio_elf(), x)
+    assert np.array_equal(a.output, b.output)
+    assert np.array_equal(a.block_cycles, b.block_cycles)
+    assert a.deadline_misses == b.deadline_misses == 0
