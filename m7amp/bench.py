@@ -4,6 +4,7 @@ Subcommands:
   sim      simulated MIPS of the in-process simulator on a fixed workload, with and without the
            Cortex-M7 cycle model (median of several repeats).
   train    training throughput (loss samples per second) per model preset on this CPU.
+  renode   the audio ELF on the simulator and in Renode side by side (m7amp/bench_renode.py).
   engine   cycles per sample of the hand-written engine (firmware/app/bench) in the simulator, per
            model package and precision, with MACs, load and flash/RAM.
 """
@@ -71,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--iterations", type=int, default=300,
                    help="compute workload iterations (300 = about 8.7 M instructions)")
     d.set_defaults(_bench=bench_debug)
+    from m7amp.bench_renode import add_parser as add_renode_parser
+
+    add_renode_parser(sub)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,7 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-epochs", type=int, default=5, help="epochs for --train (default 5)")
     parser.add_argument("--precision", choices=("f32", "q15"), default="f32",
                         help="engine precision (default f32)")
-    parser.add_argument("--target", default="sim", help="where to run the firmware (default sim)")
+    parser.add_argument("--target", default="sim",
+                        help="where to run the firmware: sim (default) or renode (Renode's SAI1 model)")
+    parser.add_argument("--renode", metavar="PATH",
+                        help="--target renode: the Renode executable (default $RENODE, else `renode` on "
+                             "PATH)")
 
 
 def _step(n: int, text: str) -> None:
@@ -89,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.seconds <= 0:
         raise M7Error(f"--seconds must be positive, got {args.seconds}")
-    target = get_target(args.target)  # first: a backend that cannot run here stops the demo at once
+    options = {"renode": args.renode} if args.renode else {}
+    target = get_target(args.target, **options)  # first: a backend that cannot run here stops at once
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()

@@ -1,4 +1,5 @@
-"""``m7amp run``: play a WAV through the audio firmware on the simulated board, in virtual time.
+"""``m7amp run``: play a WAV through the audio firmware on the simulated board (or, ``--target renode``, in
+Renode through m7amp's SAI1/DMA2 models), in virtual time.
 
 Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
 output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV:
@@ -18,7 +19,8 @@ from pathlib import Path
 from m7amp.errors import M7Error
 from m7amp.package import DEFAULT_PACKAGE
 
-HELP = "play a WAV through the audio firmware on the simulated board (misses, cycles, latency, ESR)"
+HELP = ("play a WAV through the audio firmware on the simulated board or in Renode (misses, cycles, latency, "
+        "ESR)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--record", type=Path, metavar="DIR",
                         help="save the run record (run.json + signals.npz) in DIR for `m7amp report DIR`")
     parser.add_argument("--seconds", type=float, help="play only the first SECONDS of the input")
+    parser.add_argument("--target", choices=("sim", "renode"), default="sim",
+                        help="sim: the in-process simulator (default); renode: a real Renode with m7amp's "
+                             "SAI1 and DMA2 models (renode/*.cs, docs/renode.md)")
+    parser.add_argument("--renode", metavar="PATH",
+                        help="--target renode: the Renode executable (default $RENODE, else `renode` on "
+                             "PATH)")
     parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
                         help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
                              "when gdb detaches (docs/debugging.md)")
@@ -56,6 +64,13 @@ def run(args: argparse.Namespace) -> int:
     def notice(line: str) -> None:
         print(f"note: {line}", file=sys.stderr)
 
+    if args.target == "renode" and args.gdb is not None:
+        raise M7Error("--gdb works with --target sim only (Renode has its own: `machine StartGdbServer`)")
+    backend = None
+    if args.target == "renode":
+        from m7amp.targets import get_target
+
+        backend = get_target("renode", renode=args.renode)  # first: one line if Renode cannot run here
     package = load_package(args.package)
     x, rate = read_wav(args.input, notice)
     if args.seconds is not None:
@@ -86,7 +101,15 @@ def run(args: argparse.Namespace) -> int:
     target = None
     if args.target_wav is not None:  # read (and checked) before the run, not after it
         target, target_rate = read_wav(args.target_wav, notice)
-    result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+    if backend is None:
+        result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+    else:
+        with backend:
+            backend.load(elf)
+            result = backend.play(x, rate, progress=progress)
+        if result.sample_rate != rate:  # the target resampled to the firmware's rate, as play() does
+            fw = result.sample_rate
+            notice(f"the input is {rate} Hz, not {fw} Hz: resampled to {fw} Hz")
     y = result.output
     if args.out is not None:
         write_wav(args.out, y, result.sample_rate)
@@ -100,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         target = conform_rate(target, target_rate, result.sample_rate, "the target WAV", notice)[:len(y)]
     rec = RunRecord(input=x_played[:len(y)], result=result, reference=ref, target=target, elf=str(elf),
                     package=str(package.path), precision=args.precision if args.firmware is None else None,
-                    memory=memory_report(elf).as_dict(), title=f"m7amp run: {args.input.name} on sim")
+                    memory=memory_report(elf).as_dict(),
+                    title=f"m7amp run: {args.input.name} on {args.target}")
     figures = {**rec.figures(), **{k: result.extra[k] for k in RUN_EXTRAS}}
     figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
         f" behind the firmware's {result.io_bits}-bit I/O" if result.io_bits else "")

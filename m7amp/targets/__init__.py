@@ -1,12 +1,12 @@
 """Targets: where firmware runs. One interface (:class:`Target`, base.py), three backends:
 
-========  ===========================  =======================================================
-name      class                        runs
-========  ===========================  =======================================================
-sim       ``sim.SimTarget``            the in-process F767 simulator, audio app, virtual time
-renode    ``renode.RenodeTarget``      Renode on renode/stm32f767.repl, host-link app
-board     ``board.BoardTarget``        a Nucleo-F767ZI over the ST-LINK, host-link app
-========  ===========================  =======================================================
+========  ==================================  ==========================================================
+name      class                               runs
+========  ==================================  ==========================================================
+sim       ``sim.SimTarget``                   the in-process F767 simulator, audio app, virtual time
+renode    ``renode_audio.RenodeAudioTarget``  Renode on renode/stm32f767.repl, audio app, SAI1 model
+board     ``board.BoardTarget``               a Nucleo-F767ZI over the ST-LINK, host-link app
+========  ==================================  ==========================================================
 
 ``get_target(name, **options)`` returns a ready backend or raises :class:`TargetUnavailableError` (an
 ``M7Error``) with one line saying why it cannot run here; the pytest fixture and the Robot library
@@ -25,7 +25,7 @@ from m7amp.targets.base import Progress, Target
 # name -> "module:Class" (imported only when asked for: a backend may need packages others do not)
 BACKENDS: dict[str, str] = {
     "sim": "m7amp.targets.sim:SimTarget",
-    "renode": "m7amp.targets.renode:RenodeTarget",
+    "renode": "m7amp.targets.renode_audio:RenodeAudioTarget",
     "board": "m7amp.targets.board:BoardTarget",
 }
 DEFAULT_TARGET = "sim"

@@ -20,7 +20,7 @@ class Target(ABC):
     """One board, simulated or real, running one firmware ELF.
 
     ``app`` names the firmware app the backend runs: ``audio`` (SAI + DMA, audio in virtual time:
-    the simulator) or ``hostlink`` (blocks framed over USART3: Renode and a real board).
+    the simulator and Renode) or ``hostlink`` (blocks framed over USART3: a real board).
 
     Every ``play()`` starts from a reset model state (the backend resets or reloads the firmware
     first), so a result never depends on what was played before and compares directly with the

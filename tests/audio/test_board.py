@@ -14,10 +14,11 @@ ALL = 0xFFFF_FFFF
 def test_repl_declares_dma2_streams_and_sai1_for_renode():
     board = load_repl()
     dma2, sai1 = board["dma2"], board["sai1"]
-    assert dma2.type == "DMA.STM32DMA" and dma2.address == 0x4002_6400
+    assert dma2.type == "DMA.STM32F7_DMA" and dma2.address == 0x4002_6400  # renode/STM32F7_DMA.cs
     assert {int(k): n for k, (_, n) in dma2.irqs.items()} == {0: 56, 1: 57, 2: 58, 3: 59, 4: 60, 5: 68,
                                                                6: 69, 7: 70}
-    assert sai1.type == "Memory.MappedMemory" and sai1.address == 0x4001_5800 and not sai1.irqs
+    assert sai1.type == "Sound.STM32F7_SAI" and sai1.address == 0x4001_5800  # renode/STM32F7_SAI.cs
+    assert sai1.irq == 87 and sai1.properties == {"rcc": "rcc", "dma": "dma2"}
     assert board["gpioPortE"].address == 0x4002_1000
 
 
@@ -74,3 +75,13 @@ def test_protected_writes_and_request_mapping_are_warned(sim):
     text = "\n".join(sim.warnings)
     assert "S1NDTR written while S1 is enabled" in text and "S1M0AR written while S1 is enabled" in text
     assert "stream 2 channel 0 does not carry the SAI1_A request" in text
+
+
+def test_resc_compiles_the_audio_models_before_loading_the_platform():
+    from m7amp.sim._repl import DEFAULT_REPL
+
+    lines = [ln.strip() for ln in (DEFAULT_REPL.parent / "m7amp.resc").read_text().splitlines()]
+    load = lines.index("machine LoadPlatformDescription $ORIGIN/stm32f767.repl")
+    for model in ("STM32F7_DMA.cs", "STM32F7_SAI.cs"):
+        assert (DEFAULT_REPL.parent / model).is_file()
+        assert lines.index(f"include $ORIGIN/{model}") < load

@@ -39,7 +39,8 @@ BY_TYPE: dict[str, tuple[type[Peripheral], ...]] = {
 # Entries whose Renode type is generic (a Python peripheral, plain memory) but which the simulator models.
 BY_NAME: dict[str, tuple[type[Peripheral], ...]] = {
     "flash_regs": (FlashInterface,),
-    "sai1": (Sai,),  # Renode 1.15 has no SAI model: plain memory there (registers read back, no audio)
+    "sai1": (Sai,),  # Renode: m7amp's own C# model (renode/STM32F7_SAI.cs)
+    "dma2": (Dma,),  # Renode: m7amp's own C# model (renode/STM32F7_DMA.cs)
 }
 
 __all__ = [

@@ -37,7 +37,7 @@ from m7amp.sim.periph._base import Peripheral
 from m7amp.sim.periph.dma import M2P, P2M, Dma, Stream
 
 GCR = 0x00
-SAI1_IRQ = 87  # RM0410 Table 40 (the .repl entry is plain memory for Renode: no IRQ line to read)
+SAI1_IRQ = 87  # RM0410 Table 40 (the default when the .repl entry names no IRQ line)
 BLOCK_BASE = {"A": 0x04, "B": 0x24}
 CR1, CR2, FRCR, SLOTR, IM, SR, CLRFR, DR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C
 CR1_SAIEN, CR1_DMAEN, CR1_NODIV, CR1_MONO = 1 << 16, 1 << 17, 1 << 19, 1 << 12
