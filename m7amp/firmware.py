@@ -138,12 +138,14 @@ def build_engine_app(
 
 def build_bench(
     model_dir: Path, name: str, precision: str, *, block: int = 32, blocks: int = 64,
-    build_dir: Path | None = None,
+    build_dir: Path | None = None, cab_dir: Path | None = None,
 ) -> Path:
-    """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF."""
+    """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF.
+    ``cab_dir``: a folder of generated cabinet IR sources (m7amp/cab.py) timed after the engine."""
     if block < 1 or blocks < 1:
         raise M7Error("block and blocks must be at least 1")
-    defines = {"M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks)}
+    defines = {"M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks),
+               "M7AMP_CAB_DIR": str(cab_dir or "")}
     return build_engine_app("bench", model_dir, name, precision, defines=defines, build_dir=build_dir)
 
 
