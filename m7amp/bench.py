@@ -6,6 +6,8 @@ Subcommands:
   train    training throughput (loss samples per second) per model preset on this CPU.
   engine   cycles per sample of the hand-written engine (firmware/app/bench) in the simulator, per
            model package and precision, with MACs, load and flash/RAM.
+  ir       cycles per sample of the cabinet IR stage (firmware/engines/cab) per IR length, block and
+           method (partitioned FFT, direct FIR), in the bench firmware in the simulator.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from m7amp.errors import M7Error
 from m7amp.playback import CORE_HZ
 
 HELP = ("performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput; "
-        "engine: engine cycles per sample)")
+        "engine: engine cycles per sample; ir: cabinet IR cycles per sample)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +67,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("--json", action="store_true",
                    help="print the rows as a JSON list (breakdown and memory details as extra keys)")
     e.set_defaults(_bench=bench_engine)
+    r = sub.add_parser("ir", help="cabinet IR stage cycles/sample per IR length, block and method (partitioned "
+                                  "FFT, direct FIR; bench firmware in the simulator, after the nano engine)")
+    r.add_argument("--length", default="16,32,64,128,256,512,1024,2048",
+                   help="comma-separated IR lengths in taps (default 16,32,64,128,256,512,1024,2048)")
+    r.add_argument("--block", default="32,64", help="comma-separated blocks (default 32,64)")
+    r.add_argument("--method", default="fft,fir", help="comma-separated: fft, fir (default both)")
+    r.add_argument("--rate", type=int, default=48_000, help="sample rate of the load column (default 48000)")
+    r.add_argument("--blocks", type=int, default=16, help="timed blocks (default 16)")
+    r.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    r.set_defaults(_bench=bench_ir)
     d = sub.add_parser("debug", help="simulator MIPS with the debugging aids attached (gdb-style slices, "
                                      "breakpoint, watchpoint, trace, call-path profile)")
     d.add_argument("--repeats", type=int, default=3, help="runs per configuration (median reported)")
@@ -321,4 +333,71 @@ def bench_engine(args: argparse.Namespace) -> int:
         if args.breakdown:
             print("breakdown: cycles/sample by the layer kind in the function's name (simulator profile); "
                   "other = the rest of the timed cycles")
+    return 0
+
+
+# ---- m7amp bench ir ----
+def bench_ir_row(taps: int, block: int, method: str, blocks: int = 16, rate: int = 48_000) -> dict:
+    """Build the bench firmware (nano f32, the committed package) with a synthetic IR of ``taps`` convolved
+    by ``method`` after the engine, run it in the simulator, return the stage's own cycles per sample."""
+    from m7amp.cab import Cabinet, choose_method, synthetic_ir, write_sources
+    from m7amp.firmware import REPO, build_bench
+    from m7amp.package import load_package
+    from m7amp.sim import Simulator
+
+    choose_method(taps, block, method)  # refuses fft at a block it cannot take
+    pkg = load_package(None)
+    bdir = REPO / "build" / "bench-ir" / f"{pkg.name}_f32"
+    cab = Cabinet(taps=synthetic_ir(rate, taps=taps), rate=rate, method=method, source=f"synthetic {taps}")
+    elf = build_bench(pkg.c_dir, pkg.name, "f32", block=block, blocks=blocks, build_dir=bdir,
+                      cab_dir=write_sources(cab, bdir / "cab"))
+    result = Simulator(elf).run(max_cycles=50_000_000_000)
+    if result.stop_reason != "exit" or result.status != 0:
+        raise M7Error(f"bench ir {taps} taps {method} block {block} stopped with {result.stop_reason}: "
+                      f"{result.uart.strip().splitlines()[-1:] or 'no output'}")
+    match = re.search(r"^M7AMP BENCH CAB (.*)$", result.uart, re.MULTILINE)
+    if match is None:
+        raise M7Error("bench firmware printed no M7AMP BENCH CAB line (built without the IR?)")
+    fields = dict(item.split("=", 1) for item in match.group(1).split())
+    cycles = int(fields["cycles_total"]) / (blocks * block)
+    return {"taps": taps, "block": block, "method": fields["method"], "cycles_per_sample": round(cycles, 1),
+            "cycles_per_block_max": int(fields["cycles_max"]), "load": round(cycles / (CORE_HZ / rate), 4),
+            "rate": rate, "ram": fields["ram"]}
+
+
+def format_ir_table(rows: list[dict]) -> str:
+    """The table of :func:`bench_ir_row` rows; '*' marks the faster method of each length and block."""
+    best: dict[tuple[int, int], float] = {}
+    for r in rows:
+        key = (r["taps"], r["block"])
+        best[key] = min(best.get(key, float("inf")), r["cycles_per_sample"])
+    rate = rows[0]["rate"] if rows else 48_000
+    lines = [f"{'block':>5s} {'taps':>5s} {'method':6s} {'cyc/smp':>9s} {'max cyc/blk':>11s} "
+             f"{'load' + str(rate // 1000) + 'k':>8s} {'ram':5s}"]
+    for r in rows:
+        mark = "*" if len({x["method"] for x in rows if (x["taps"], x["block"]) == (r["taps"], r["block"])}) > 1 \
+            and r["cycles_per_sample"] == best[(r["taps"], r["block"])] else " "
+        lines.append(f"{r['block']:5d} {r['taps']:5d} {r['method']:6s} {r['cycles_per_sample']:9.1f}{mark}"
+                     f"{r['cycles_per_block_max']:11d} {r['load']:8.1%} {r['ram']:5s}")
+    return "\n".join(lines)
+
+
+def bench_ir(args: argparse.Namespace) -> int:
+    lengths = [int(v) for v in split_list(args.length, "--length")]
+    blocks = [int(v) for v in split_list(args.block, "--block")]
+    methods = split_list(args.method, "--method", ("fft", "fir"))
+    if args.blocks < 1 or any(v < 1 for v in lengths + blocks):
+        raise M7Error("--length, --block and --blocks must be at least 1")
+    rows = []
+    for block in blocks:
+        for taps in lengths:
+            for method in methods:
+                _progress(f"bench ir: {taps} taps, block {block}, {method}: build and run in the simulator")
+                rows.append(bench_ir_row(taps, block, method, args.blocks, args.rate))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"cabinet IR stage alone (bench firmware after the nano f32 engine, synthetic IR), simulator, "
+              f"{args.blocks} blocks per row, {CORE_HZ // 1_000_000} MHz; * = the faster method")
+        print(format_ir_table(rows))
     return 0

@@ -82,10 +82,11 @@ void m7_cab_fft_process_f32(m7_cab_fft_f32_t *s, const float *in, float *out);
 void m7_cab_fft_reset_f32(m7_cab_fft_f32_t *s);
 
 /**
- * @brief acc += x * h over the bins of two packed 2B-point spectra (see the layout above): bins 0 and B
- *        are real products, bins 1..B-1 complex. The hot kernel of the fft method.
+ * @brief y = sum over p < parts of fdl[(newest + p) mod parts] * h[p] (spectra of 2B floats, packed as
+ *        above): bins 0 and B are real products, bins 1..B-1 complex. The hot kernel of the fft method.
  */
-void m7_cab_cmac_f32(float *acc, const float *x, const float *h, uint32_t block);
+void m7_cab_cmac_f32(float *y, const float *fdl, uint32_t newest, const float *h, uint32_t parts,
+                     uint32_t block);
 
 /**
  * @brief Initialise the fir method: copies @p ir time-reversed into @p coeffs (taps floats) and zeroes

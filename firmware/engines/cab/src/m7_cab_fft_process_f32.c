@@ -23,12 +23,7 @@ void m7_cab_fft_process_f32(m7_cab_fft_f32_t *s, const float *in, float *out)
     arm_rfft_fast_f32(&s->fft, buf, s->fdl + s->newest * n2, 0u);
 
     /* Y: partition p meets the spectrum p blocks old, at ring slot newest + p */
-    memset(acc, 0, n2 * sizeof(float));
-    uint32_t slot = s->newest;
-    for (uint32_t p = 0; p < s->parts; p++) {
-        m7_cab_cmac_f32(acc, s->fdl + slot * n2, s->h + p * n2, b);
-        slot = slot + 1u == s->parts ? 0u : slot + 1u;
-    }
+    m7_cab_cmac_f32(acc, s->fdl, s->newest, s->h, s->parts, b);
     arm_rfft_fast_f32(&s->fft, acc, buf, 1u);
     memcpy(out, buf + b, b * sizeof(float));
 }
