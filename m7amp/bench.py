@@ -67,8 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("--json", action="store_true",
                    help="print the rows as a JSON list (breakdown and memory details as extra keys)")
     e.set_defaults(_bench=bench_engine)
-    r = sub.add_parser("ir", help="cabinet IR stage cycles/sample per IR length, block and method (partitioned "
-                                  "FFT, direct FIR; bench firmware in the simulator, after the nano engine)")
+    r = sub.add_parser("ir", help="cabinet IR stage cycles/sample per IR length, block and method "
+                                  "(partitioned FFT, direct FIR; bench firmware in the simulator, after the "
+                                  "nano engine)")
     r.add_argument("--length", default="16,32,64,128,256,512,1024,2048",
                    help="comma-separated IR lengths in taps (default 16,32,64,128,256,512,1024,2048)")
     r.add_argument("--block", default="32,64", help="comma-separated blocks (default 32,64)")
@@ -374,9 +375,12 @@ def format_ir_table(rows: list[dict]) -> str:
     rate = rows[0]["rate"] if rows else 48_000
     lines = [f"{'block':>5s} {'taps':>5s} {'method':6s} {'cyc/smp':>9s} {'max cyc/blk':>11s} "
              f"{'load' + str(rate // 1000) + 'k':>8s} {'ram':5s}"]
+    methods: dict[tuple[int, int], set[str]] = {}
     for r in rows:
-        mark = "*" if len({x["method"] for x in rows if (x["taps"], x["block"]) == (r["taps"], r["block"])}) > 1 \
-            and r["cycles_per_sample"] == best[(r["taps"], r["block"])] else " "
+        methods.setdefault((r["taps"], r["block"]), set()).add(r["method"])
+    for r in rows:
+        key = (r["taps"], r["block"])
+        mark = "*" if len(methods[key]) > 1 and r["cycles_per_sample"] == best[key] else " "
         lines.append(f"{r['block']:5d} {r['taps']:5d} {r['method']:6s} {r['cycles_per_sample']:9.1f}{mark}"
                      f"{r['cycles_per_block_max']:11d} {r['load']:8.1%} {r['ram']:5s}")
     return "\n".join(lines)

@@ -29,7 +29,10 @@ SYNTHETIC_TAPS_48K = 1024  # the synthetic cabinet's length at 48 kHz (21.3 ms)
 MAX_TAPS = 8192
 # Crossover measured with `m7amp bench ir` (docs/benchmarks.md, "Cabinet IR"): the direct FIR is
 # faster up to this many taps at block 32 and 64; the partitioned FFT beyond. See choose_method.
-FIR_MAX_TAPS = 32
+FIR_MAX_TAPS = 64
+# Cycles/sample of the stage, fitted to the same table (2026-12-06; within 5 % of it for blocks 32 and
+# 64): fft = FFT_BASE + FFT_PER_PART * partitions, fir = FIR_BASE + FIR_PER_TAP * taps.
+FFT_BASE, FFT_PER_PART, FIR_BASE, FIR_PER_TAP = 170.0, 6.2, 8.0, 2.1
 FADE_MAX = 256  # samples of the half-cosine fade a truncation ends with (at most 1/8 of the length)
 FFT_BLOCKS = tuple(1 << k for k in range(4, 12))  # the fft method's blocks: 16..2048
 METHODS = ("auto", "fft", "fir")
@@ -138,11 +141,31 @@ def choose_method(taps: int, block: int, method: str = "auto") -> str:
     return "fft" if taps > FIR_MAX_TAPS and block in FFT_BLOCKS else "fir"
 
 
+def estimate_cycles(taps: int, block: int, method: str) -> float:
+    """The stage's cycles per sample on the F767 (fitted to `m7amp bench ir`)."""
+    if method == "fft":
+        return FFT_BASE + FFT_PER_PART * -(-taps // block)
+    return FIR_BASE + FIR_PER_TAP * taps
+
+
+def check_budget(taps: int, block: int, method: str, rate: int, source: str) -> None:
+    """Refuse (one line) an IR whose stage alone would take more than the sample period's cycles."""
+    from m7amp.playback import CORE_HZ
+
+    need, budget = estimate_cycles(taps, block, method), CORE_HZ / rate
+    if need > budget:
+        raise M7Error(f"IR {source}: {taps} taps by {method} at block {block} need about {need:,.0f} "
+                      f"cycles/sample, more than the {budget:,.0f} of a sample at {rate} Hz: shorten it "
+                      "with --ir-length N" + (" or use --ir-method fft" if method == "fir" else ""))
+
+
 def prepare(spec: str | Path, rate: int, block: int, *, length: int | None = None, min_phase: bool = False,
             method: str = "auto", notice: Callable[[str], None] | None = None) -> Cabinet:
     """:func:`load_ir` and :func:`choose_method` in one: the Cabinet a build gets."""
     taps, source = load_ir(spec, rate, length=length, min_phase=min_phase, notice=notice)
-    return Cabinet(taps=taps, rate=rate, method=choose_method(len(taps), block, method), source=source)
+    chosen = choose_method(len(taps), block, method)
+    check_budget(len(taps), block, chosen, rate, source)
+    return Cabinet(taps=taps, rate=rate, method=chosen, source=source)
 
 
 def apply_ir(y: np.ndarray, ir: np.ndarray) -> np.ndarray:
@@ -163,7 +186,7 @@ def write_sources(cab: Cabinet, out_dir: Path) -> Path:
     header = (f"{head}#ifndef M7_CAB_IR_H\n#define M7_CAB_IR_H\n\n"
               f"#define M7_CAB_IR_TAPS {n}u   /* samples */\n"
               f"#define M7_CAB_IR_RATE {cab.rate}u /* Hz */\n"
-              f"#define M7_CAB_IR_FFT {int(cab.method == 'fft')}      /* 1: partitioned FFT, 0: direct FIR */\n\n"
+              f"#define M7_CAB_IR_FFT {int(cab.method == 'fft')} /* 1: partitioned FFT, 0: direct FIR */\n\n"
               "extern const float m7_cab_ir[M7_CAB_IR_TAPS];\n\n#endif /* M7_CAB_IR_H */\n")
     values = [f"{float(v):.8e}f" for v in cab.taps]  # 9 significant digits: exact float32
     rows = ["    " + ", ".join(values[i:i + 8]) + "," for i in range(0, n, 8)]
@@ -182,7 +205,8 @@ def add_ir_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
                         help="cabinet impulse response convolved after the model (a WAV at any rate, "
                              f"resampled; or '{SYNTHETIC}': the built-in one); docs/cabinet-ir.md")
     parser.add_argument("--ir-length", type=int, metavar="N",
-                        help=f"truncate the IR to N taps with a short fade (the firmware takes up to {MAX_TAPS})")
+                        help="truncate the IR to N taps with a short fade (the firmware takes up to "
+                             f"{MAX_TAPS})")
     parser.add_argument("--ir-min-phase", action="store_true",
                         help="make the IR minimum-phase first (same magnitude, energy moved to the start)")
     parser.add_argument("--ir-method", choices=METHODS, default="auto",

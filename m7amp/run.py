@@ -3,7 +3,9 @@
 Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
 output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
-``--block``, ``--slow``) with m7amp.firmware.build_engine_app.
+``--block``, ``--slow``, and ``--ir``: a cabinet IR convolved after the model, docs/cabinet-ir.md) with
+m7amp.targets.build_firmware. With an IR the reference is the Keras model's output convolved with the
+same IR (scipy.signal.fftconvolve), and the figures show the IR stage's own cycles per sample.
 """
 
 from __future__ import annotations
@@ -40,10 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
     build.add_argument("--slow", type=int, default=0,
                        help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
+    from m7amp.cab import add_ir_arguments
+
+    add_ir_arguments(parser.add_argument_group(
+        "cabinet IR (with FIRMWARE.elf: the IR it was built with, for the reference)"))
 
 
 def run(args: argparse.Namespace) -> int:
     from m7amp.audio import conform_rate, play, read_wav, write_wav
+    from m7amp.cab import apply_ir, from_args
     from m7amp.metrics import esr
     from m7amp.package import load_package
     from m7amp.targets import build_firmware
@@ -58,11 +65,13 @@ def run(args: argparse.Namespace) -> int:
             raise M7Error("--seconds must be positive")
         x = x[:max(1, round(args.seconds * rate))]
     elf = args.firmware
+    cab = None
     if elf is None:
+        cab = from_args(args, args.rate, args.block, notice)
         print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
               f"block {args.block})", file=sys.stderr)
         elf = build_firmware("audio", package.path, precision=args.precision, sample_rate=args.rate,
-                             block=args.block, slow=args.slow)
+                             block=args.block, slow=args.slow, cab=cab)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
 
@@ -86,15 +95,31 @@ def run(args: argparse.Namespace) -> int:
     if package.sample_rate != result.sample_rate:
         notice(f"the package's model was trained at {package.sample_rate} Hz, the output is at "
                f"{result.sample_rate} Hz")
-    print("reference: running the package's Keras model", file=sys.stderr)
-    ref = package.reference_output(x_played[:len(y)], result.io_bits)
+    fw_cab = result.extra.get("cab")
+    if args.firmware is not None:  # the IR the given ELF convolves: the same --ir is needed for the reference
+        cab = from_args(args, result.sample_rate, result.block_size or 32, notice)
+    if (fw_cab is None) != (cab is None):
+        raise M7Error(f"{elf.name} convolves a cabinet IR of {fw_cab['taps']} taps: give the same --ir for "
+                      "the reference" if fw_cab else f"{elf.name} has no cabinet IR stage: drop --ir")
+    print("reference: running the package's Keras model" + (" and the cabinet IR" if cab else ""),
+          file=sys.stderr)
+    if cab is None:
+        ref = package.reference_output(x_played[:len(y)], result.io_bits)
+    else:  # the model's float output through the IR, then the firmware's output format
+        from m7amp.playback import quantize
+
+        model = package.reference_output(quantize(x_played[:len(y)], result.io_bits), 0)
+        ref = quantize(apply_ir(model, cab.taps), result.io_bits)
     figures = _figures(result, esr(ref, y))
+    if cab is not None and fw_cab is not None:
+        figures.update(ir_figures(cab, fw_cab, result.block_size))
     if args.target_wav is not None:
         t, trate = read_wav(args.target_wav, notice)
         t = conform_rate(t, trate, result.sample_rate, "the target WAV", notice)
         n = min(len(t), len(y))
         figures["esr_vs_target"] = esr(t[:n], y[:n])
     figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
+        f" + cabinet IR ({cab.source}, fftconvolve)" if cab else "") + (
         f" behind the firmware's {result.io_bits}-bit I/O" if result.io_bits else "")
     figures["firmware"] = str(elf)
     if args.json:
@@ -122,6 +147,14 @@ def _figures(result, esr_ref: float) -> dict:
     }
 
 
+def ir_figures(cab, fw_cab: dict, block: int) -> dict:
+    """The cabinet IR's figures of a run: its length, method, source and its own cycles per sample
+    (the firmware's m7_audio_cab; the whole-block cycles include them)."""
+    blocks = fw_cab["blocks"]
+    return {"ir_taps": len(cab.taps), "ir_method": fw_cab["method"], "ir_source": cab.source,
+            "ir_cycles_per_sample": fw_cab["cycles_sum"] / (blocks * block) if blocks and block else None}
+
+
 def _table(f: dict) -> str:
     def pct(v: float | None) -> str:
         return "n/a" if v is None else f"{100 * v:.1f} %"
@@ -135,6 +168,10 @@ def _table(f: dict) -> str:
          f"min {f['cycles_per_block_min']} / avg {f['cycles_per_block_avg']:.0f} / "
          f"max {f['cycles_per_block_max']} (block {f['block_size']}, {f['blocks_measured']} blocks)"),
         ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}"),
+        *([("cabinet IR", f"{f['ir_source']}: {f['ir_taps']} taps, {f['ir_method']}, "
+                          f"{f['ir_cycles_per_sample']:.1f} cycles/sample of the "
+                          f"{f['cycles_per_block_avg'] / f['block_size']:.1f} above")]
+          if f.get("ir_cycles_per_sample") is not None and f["cycles_per_block_avg"] else []),
         ("latency",
          f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
         ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),

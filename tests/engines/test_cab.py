@@ -54,14 +54,16 @@ class Cab:
                 np.zeros(6 * block, np.float32)]
         inst = ctypes.create_string_buffer(256)
         ir = np.ascontiguousarray(ir, np.float32)
-        st = self.lib.m7_cab_fft_init_f32(inst, ir.ctypes.data, len(ir), block, *(b.ctypes.data for b in bufs))
+        st = self.lib.m7_cab_fft_init_f32(inst, ir.ctypes.data, len(ir), block,
+                                          *(b.ctypes.data for b in bufs))
         return st, (inst, bufs, "fft")
 
     def fir(self, ir: np.ndarray, block: int) -> tuple[int, object]:
         bufs = [np.zeros(len(ir), np.float32), np.zeros(len(ir) + block - 1, np.float32)]
         inst = ctypes.create_string_buffer(256)
         ir = np.ascontiguousarray(ir, np.float32)
-        st = self.lib.m7_cab_fir_init_f32(inst, ir.ctypes.data, len(ir), block, *(b.ctypes.data for b in bufs))
+        st = self.lib.m7_cab_fir_init_f32(inst, ir.ctypes.data, len(ir), block,
+                                          *(b.ctypes.data for b in bufs))
         return st, (inst, bufs, "fir")
 
     def run(self, handle: object, x: np.ndarray, block: int, in_place: bool = False) -> np.ndarray:
@@ -102,7 +104,8 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> Cab:
     cmd = ["cc", *HOST_CFLAGS, "-D__GNUC_PYTHON__", "-shared", "-fPIC", "-I", str(root / "Include"),
            "-I", str(root / "PrivateInclude"), "-I", str(CAB_DIR / "include"),
            "-I", str(REPO / "firmware" / "engines" / "cmsis" / "include"),
-           *(str(p) for p in sorted((CAB_DIR / "src").glob("*.c"))), *(str(root / "Source" / s) for s in DSP_SOURCES),
+           *(str(p) for p in sorted((CAB_DIR / "src").glob("*.c"))),
+           *(str(root / "Source" / s) for s in DSP_SOURCES),
            str(glue), "-o", str(so), "-lm"]
     subprocess.run(cmd, check=True)
     dll = ctypes.CDLL(str(so))
@@ -274,3 +277,12 @@ def test_apply_ir_is_fftconvolve_truncated() -> None:
     out = cab.apply_ir(y, ir)
     assert out.dtype == np.float32 and len(out) == len(y)
     np.testing.assert_allclose(out, np.convolve(y.astype(np.float64), ir)[:500], atol=1e-5)
+
+
+def test_an_ir_over_the_cycle_budget_is_refused_in_one_line() -> None:
+    # 4096 taps by the direct FIR: ~8600 cycles/sample, the budget at 48 kHz is 4500
+    with pytest.raises(M7Error, match=r"cycles/sample.*--ir-length N or use --ir-method fft") as err:
+        cab.check_budget(4096, 32, "fir", 48_000, "big.wav")
+    assert "\n" not in str(err.value)
+    cab.check_budget(cab.MAX_TAPS, 32, "fft", 48_000, "big.wav")  # the longest IR fits by fft
+    assert cab.prepare(cab.SYNTHETIC, 48_000, 32).method == "fft"
