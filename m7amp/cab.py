@@ -29,7 +29,7 @@ SYNTHETIC_TAPS_48K = 1024  # the synthetic cabinet's length at 48 kHz (21.3 ms)
 MAX_TAPS = 8192
 # Crossover measured with `m7amp bench ir` (docs/benchmarks.md, "Cabinet IR"): the direct FIR is
 # faster up to this many taps at block 32 and 64; the partitioned FFT beyond. See choose_method.
-FIR_MAX_TAPS = 64
+FIR_MAX_TAPS = 72
 # Cycles/sample of the stage, fitted to the same table (2026-12-06; within 5 % of it for blocks 32 and
 # 64): fft = FFT_BASE + FFT_PER_PART * partitions, fir = FIR_BASE + FIR_PER_TAP * taps.
 FFT_BASE, FFT_PER_PART, FIR_BASE, FIR_PER_TAP = 170.0, 6.2, 8.0, 2.1
@@ -197,6 +197,19 @@ def write_sources(cab: Cabinet, out_dir: Path) -> Path:
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
     return out_dir
+
+
+def elf_ir_taps(elf: str | Path) -> int | None:
+    """The taps of the cabinet IR an ELF was built with (its ``m7_cab_ir`` array), or None."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    with open(elf, "rb") as f:
+        for section in ELFFile(f).iter_sections():
+            if isinstance(section, SymbolTableSection):
+                for sym in section.get_symbol_by_name("m7_cab_ir") or []:
+                    return int(sym["st_size"]) // 4
+    return None
 
 
 def add_ir_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

@@ -74,6 +74,15 @@ def run(args: argparse.Namespace) -> int:
                              block=args.block, slow=args.slow, cab=cab)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
+    else:  # the reference needs the IR the given ELF convolves, if any
+        from m7amp.cab import elf_ir_taps
+
+        fw_taps = elf_ir_taps(elf)
+        if fw_taps is not None and args.ir is None:
+            raise M7Error(f"{elf.name} convolves a cabinet IR of {fw_taps} taps: give the same --ir for the "
+                          "reference")
+        if fw_taps is None and args.ir is not None:
+            raise M7Error(f"{elf.name} has no cabinet IR stage: drop --ir (or let run build the firmware)")
 
     tenths = [-1]
 
@@ -98,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
     fw_cab = result.extra.get("cab")
     if args.firmware is not None:  # the IR the given ELF convolves: the same --ir is needed for the reference
         cab = from_args(args, result.sample_rate, result.block_size or 32, notice)
-    if (fw_cab is None) != (cab is None):
-        raise M7Error(f"{elf.name} convolves a cabinet IR of {fw_cab['taps']} taps: give the same --ir for "
-                      "the reference" if fw_cab else f"{elf.name} has no cabinet IR stage: drop --ir")
+    if cab is not None and fw_cab is not None and fw_cab["taps"] != len(cab.taps):
+        raise M7Error(f"{elf.name} convolves {fw_cab['taps']} taps, --ir gives {len(cab.taps)}: give the IR "
+                      "(and --ir-length) it was built with")
     print("reference: running the package's Keras model" + (" and the cabinet IR" if cab else ""),
           file=sys.stderr)
     if cab is None:
