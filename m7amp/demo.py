@@ -96,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise M7Error(f"--seconds must be positive, got {args.seconds}")
     target = get_target(args.target)  # first: a backend that cannot run here stops the demo at once
+    if args.ir is not None and target.app != "audio":
+        raise M7Error(f"--ir: the cabinet IR runs in the audio app (target sim), not in the "
+                      f"{target.app} app of target {target.name}")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
