@@ -123,3 +123,16 @@ def test_bad_ir_on_the_command_line_is_one_line(tmp_path: Path, capsys):
 def test_ir_needs_the_audio_app():
     with pytest.raises(M7Error, match="audio app, not in hostlink"):
         build_firmware("hostlink", cab=prepare("synthetic", 48_000, 32))
+
+
+def test_demo_with_the_synthetic_cabinet(tmp_path: Path, capsys):
+    from m7amp.cli import main
+    from m7amp.record import load_record
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seconds", "0.1", "--ir", "synthetic"]) == 0
+    printed = capsys.readouterr().out
+    assert "cabinet IR: synthetic (seed 0), 1024 taps at 48000 Hz (fft)" in printed
+    assert "  cabinet IR             : 1024 taps, fft," in printed
+    f = load_record(out / "run").figures()
+    assert f["esr_vs_reference"] <= F32_ESR_BOUND and f["deadline_misses"] == 0
