@@ -191,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise M7Error(f"-D expects KEY=VALUE, got {item!r}")
         defines[key] = value
+    if args.ir is None and (args.ir_length is not None or args.ir_min_phase):
+        raise M7Error("--ir-length and --ir-min-phase need --ir")
     for app in args.apps:
         app_defines = dict(defines)
         if app in CAB_APPS:  # always said, so that an IR of an earlier build does not linger in the cache
