@@ -29,6 +29,7 @@ SLICE_SECONDS = 0.05  # virtual time per run slice (progress granularity)
 STATS_SYMBOL = "m7_audio_stats"
 STATS_MAGIC, STATS_VERSION = 0x5541_374D, 1  # docs/audio.md (firmware part): layout version 1
 STATS_FIELDS = {"block": 0x14, "latency": 0x18, "blocks": 0x2C, "overruns": 0x30, "cycles_last": 0x34}
+CAB_SYMBOL, CAB_MAGIC = "m7_audio_cab", 0x4241_434D  # the cabinet IR stage's counters (docs/cabinet-ir.md)
 
 
 # ---- WAV files -------------------------------------------------------------------------------------
@@ -181,12 +182,26 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
         "instructions": result.instructions, "warnings": list(result.warnings),
         "firmware_latency": stats.field("latency") if stats.valid else None,
     }
+    cab = _cab_stats(sim)
+    if cab is not None:
+        extra["cab"] = cab
     # the firmware's sample format as it programmed the transmitter (SAI_xCR1.DS)
     io_bits = max((b.data_bits for b in sai.blocks.values() if b.transmitter), default=0)
     return PlayResult(output=out, sample_rate=int(state["rate"]),  # type: ignore[arg-type]
                       block_size=block, block_cycles=np.asarray(stats.cycles, np.int64),
                       deadline_misses=link.misses, latency_samples=latency, uart=result.uart, target="sim",
                       io_bits=io_bits, extra=extra)
+
+
+def _cab_stats(sim) -> dict | None:
+    """The cabinet IR stage's m7_audio_cab (taps, method, blocks, cycles), or None without one."""
+    address = sim.firmware.symbols.get(CAB_SYMBOL)
+    if address is None:
+        return None
+    magic, taps, fft, blocks, cycles = struct.unpack("<IIIIQ", sim.read_memory(address, 24))
+    if magic != CAB_MAGIC:
+        return None
+    return {"taps": taps, "method": "fft" if fft else "fir", "blocks": blocks, "cycles_sum": cycles}
 
 
 def nominal_rate(frame_rate: float) -> int:

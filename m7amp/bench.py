@@ -7,6 +7,8 @@ Subcommands:
   renode   the audio ELF on the simulator and in Renode side by side (m7amp/bench_renode.py).
   engine   cycles per sample of the hand-written engine (firmware/app/bench) in the simulator, per
            model package and precision, with MACs, load and flash/RAM.
+  ir       cycles per sample of the cabinet IR stage (firmware/engines/cab) per IR length, block and
+           method (partitioned FFT, direct FIR), in the bench firmware in the simulator.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from m7amp.errors import M7Error
 from m7amp.playback import CORE_HZ
 
+if TYPE_CHECKING:
+    from m7amp.cab import Cabinet
+
 HELP = ("performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput; "
-        "engine: engine cycles per sample)")
+        "engine: engine cycles per sample; ir: cabinet IR cycles per sample)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +71,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "simulator's profile")
     e.add_argument("--json", action="store_true",
                    help="print the rows as a JSON list (breakdown and memory details as extra keys)")
+    e.add_argument("--ir", metavar="CAB.wav",
+                   help="also run a cabinet IR after the engine (a WAV or 'synthetic'; cmsis engine) and "
+                        "print its cycles/sample and the total (docs/cabinet-ir.md)")
+    e.add_argument("--ir-length", type=int, metavar="N", help="truncate the --ir to N taps")
     e.set_defaults(_bench=bench_engine)
+    r = sub.add_parser("ir", help="cabinet IR stage cycles/sample per IR length, block and method "
+                                  "(partitioned FFT, direct FIR; bench firmware in the simulator, after the "
+                                  "nano engine)")
+    r.add_argument("--length", default="16,32,64,128,256,512,1024,2048",
+                   help="comma-separated IR lengths in taps (default 16,32,64,128,256,512,1024,2048)")
+    r.add_argument("--block", default="32,64", help="comma-separated blocks (default 32,64)")
+    r.add_argument("--method", default="fft,fir", help="comma-separated: fft, fir (default both)")
+    r.add_argument("--rate", type=int, default=48_000, help="sample rate of the load column (default 48000)")
+    r.add_argument("--blocks", type=int, default=16, help="timed blocks (default 16)")
+    r.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    r.set_defaults(_bench=bench_ir)
     d = sub.add_parser("debug", help="simulator MIPS with the debugging aids attached (gdb-style slices, "
                                      "breakpoint, watchpoint, trace, call-path profile)")
     d.add_argument("--repeats", type=int, default=3, help="runs per configuration (median reported)")
@@ -234,9 +255,11 @@ def breakdown(profile: list[tuple[str, int, int, float]], cycles_per_sample: flo
 
 
 def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int = 64,
-                     engine: str = "cmsis", preset: str | None = None) -> dict:
+                     engine: str = "cmsis", preset: str | None = None, cab: Cabinet | None = None) -> dict:
     """Build and run one engine's bench firmware for one package and precision; return its row. A model
-    that does not fit in memory gives a row with ``error`` (the reason) and None for the figures."""
+    that does not fit in memory gives a row with ``error`` (the reason) and None for the figures.
+    ``cab``: a cabinet IR timed after the engine (cmsis engine): the row gains ``ir_cycles_per_sample``
+    and ``total_cycles_per_sample``."""
     from m7amp.memory import DoesNotFitError, memory_report
     from m7amp.sim import Simulator
 
@@ -246,7 +269,10 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     name, macs = meta["name"], int(meta["macs_per_sample"])
     row: dict = {"engine": engine, "preset": preset or name, "precision": precision, "macs_per_sample": macs}
     try:
-        elf = ENGINES[engine](package, name, precision, block, blocks)
+        if cab is not None:
+            elf = _build_cab_bench(package, name, precision, block, blocks, cab, engine)
+        else:
+            elf = ENGINES[engine](package, name, precision, block, blocks)
     except DoesNotFitError as err:
         return row | dict.fromkeys(JSON_KEYS[4:]) | {"error": str(err)}
     sim = Simulator(elf)
@@ -259,6 +285,13 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     samples = int(fields["blocks"]) * int(fields["block"])
     cycles = int(fields["cycles_total"]) / samples
     mem = memory_report(elf)
+    if cab is not None:
+        ir = parse_cab_line(result.uart)
+        ir_cycles = int(ir["cycles_total"]) / samples
+        row |= {"ir_taps": int(ir["taps"]), "ir_method": ir["method"],
+                "ir_cycles_per_sample": round(ir_cycles, 1),
+                "total_cycles_per_sample": round(cycles + ir_cycles, 1),
+                "total_load_48k": round((cycles + ir_cycles) / (CORE_HZ / 48_000), 4)}
     return row | {
         "cycles_per_sample": round(cycles, 1), "cycles_per_mac": round(cycles / macs, 3) if macs else None,
         "load_48k": round(cycles / (CORE_HZ / 48_000), 4), "flash_bytes": mem.flash_bytes,
@@ -270,10 +303,34 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     }
 
 
+def _build_cab_bench(package: Path, name: str, precision: str, block: int, blocks: int, cab: Cabinet,
+                     engine: str) -> Path:
+    """The bench ELF with a cabinet IR after the engine (its own build folder per model and precision)."""
+    from m7amp.cab import write_sources
+    from m7amp.firmware import REPO, build_bench
+
+    if engine != "cmsis":
+        raise M7Error(f"--ir: the cabinet IR is benchmarked with the cmsis engine, not {engine}")
+    bdir = REPO / "build" / "bench-cab" / f"{name}_{precision}"
+    return build_bench(package / "c", name, precision, block=block, blocks=blocks, build_dir=bdir,
+                       cab_dir=write_sources(cab, bdir / "cab"))
+
+
+def parse_cab_line(uart: str) -> dict[str, str]:
+    """The ``key=value`` fields of the bench firmware's ``M7AMP BENCH CAB`` line; M7Error without one."""
+    match = re.search(r"^M7AMP BENCH CAB (.*)$", uart, re.MULTILINE)
+    if match is None:
+        raise M7Error("bench firmware printed no M7AMP BENCH CAB line (built without the IR?)")
+    return dict(item.split("=", 1) for item in match.group(1).split())
+
+
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     """The human-readable table of :func:`bench_engine_row` rows."""
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
             f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
+    with_ir = any("ir_cycles_per_sample" in r for r in rows)
+    if with_ir:
+        head += f"  {'IR':>11s} {'IR cyc/smp':>10s} {'total':>9s} {'load48k':>8s}"
     if with_breakdown:
         head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
     lines = [head]
@@ -284,6 +341,9 @@ def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
             continue
         line += (f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
                  f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
+        if with_ir:
+            line += (f"  {str(r['ir_taps']) + ' ' + r['ir_method']:>11s} {r['ir_cycles_per_sample']:10.1f} "
+                     f"{r['total_cycles_per_sample']:9.1f} {r['total_load_48k']:8.1%}")
         if with_breakdown:
             line += "  " + " ".join(f"{r[f'cycles_{k}']:8.1f}" for k in (*KINDS, "other"))
         lines.append(line)
@@ -306,6 +366,14 @@ def bench_engine(args: argparse.Namespace) -> int:
     presets = split_list(args.preset, "--preset")
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
+    cab = None
+    if args.ir is not None:
+        from m7amp.cab import prepare
+
+        cab = prepare(args.ir, 48_000, args.block, length=args.ir_length,
+                      notice=lambda line: _progress(f"note: {line}"))
+    elif args.ir_length is not None:
+        raise M7Error("--ir-length needs --ir")
     given = read_packages(args.package)
     packages = {p: given[p] if p in given else preset_package(p, _progress) for p in presets}
     rows = []
@@ -314,7 +382,7 @@ def bench_engine(args: argparse.Namespace) -> int:
             for engine in engines:
                 _progress(f"bench: {engine} {preset} {precision}: build and run in the simulator")
                 pkg = packages[preset]
-                rows.append(bench_engine_row(pkg, precision, args.block, args.blocks, engine, preset))
+                rows.append(bench_engine_row(pkg, precision, args.block, args.blocks, engine, preset, cab))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -322,7 +390,77 @@ def bench_engine(args: argparse.Namespace) -> int:
               f"{CORE_HZ // 1_000_000} MHz; flash and RAM in bytes used by the whole ELF "
               "(RAM = DTCM + SRAM1 + SRAM2, incl. the 16 KB stack)")
         print(format_engine_table(rows, args.breakdown))
+        if cab is not None:
+            print(f"IR: {cab.source}, {len(cab.taps)} taps at 48 kHz ({cab.method}), timed alone after the "
+                  "engine; total = engine + IR")
         if args.breakdown:
             print("breakdown: cycles/sample by the layer kind in the function's name (simulator profile); "
                   "other = the rest of the timed cycles")
+    return 0
+
+
+# ---- m7amp bench ir ----
+def bench_ir_row(taps: int, block: int, method: str, blocks: int = 16, rate: int = 48_000) -> dict:
+    """Build the bench firmware (nano f32, the committed package) with a synthetic IR of ``taps`` convolved
+    by ``method`` after the engine, run it in the simulator, return the stage's own cycles per sample."""
+    from m7amp.cab import Cabinet, choose_method, synthetic_ir, write_sources
+    from m7amp.firmware import REPO, build_bench
+    from m7amp.package import load_package
+    from m7amp.sim import Simulator
+
+    choose_method(taps, block, method)  # refuses fft at a block it cannot take
+    pkg = load_package(None)
+    bdir = REPO / "build" / "bench-ir" / f"{pkg.name}_f32"
+    cab = Cabinet(taps=synthetic_ir(rate, taps=taps), rate=rate, method=method, source=f"synthetic {taps}")
+    elf = build_bench(pkg.c_dir, pkg.name, "f32", block=block, blocks=blocks, build_dir=bdir,
+                      cab_dir=write_sources(cab, bdir / "cab"))
+    result = Simulator(elf).run(max_cycles=50_000_000_000)
+    if result.stop_reason != "exit" or result.status != 0:
+        raise M7Error(f"bench ir {taps} taps {method} block {block} stopped with {result.stop_reason}: "
+                      f"{result.uart.strip().splitlines()[-1:] or 'no output'}")
+    fields = parse_cab_line(result.uart)
+    cycles = int(fields["cycles_total"]) / (blocks * block)
+    return {"taps": taps, "block": block, "method": fields["method"], "cycles_per_sample": round(cycles, 1),
+            "cycles_per_block_max": int(fields["cycles_max"]), "load": round(cycles / (CORE_HZ / rate), 4),
+            "rate": rate, "ram": fields["ram"]}
+
+
+def format_ir_table(rows: list[dict]) -> str:
+    """The table of :func:`bench_ir_row` rows; '*' marks the faster method of each length and block."""
+    best: dict[tuple[int, int], float] = {}
+    for r in rows:
+        key = (r["taps"], r["block"])
+        best[key] = min(best.get(key, float("inf")), r["cycles_per_sample"])
+    rate = rows[0]["rate"] if rows else 48_000
+    lines = [f"{'block':>5s} {'taps':>5s} {'method':6s} {'cyc/smp':>9s} {'max cyc/blk':>11s} "
+             f"{'load' + str(rate // 1000) + 'k':>8s} {'ram':5s}"]
+    methods: dict[tuple[int, int], set[str]] = {}
+    for r in rows:
+        methods.setdefault((r["taps"], r["block"]), set()).add(r["method"])
+    for r in rows:
+        key = (r["taps"], r["block"])
+        mark = "*" if len(methods[key]) > 1 and r["cycles_per_sample"] == best[key] else " "
+        lines.append(f"{r['block']:5d} {r['taps']:5d} {r['method']:6s} {r['cycles_per_sample']:9.1f}{mark}"
+                     f"{r['cycles_per_block_max']:11d} {r['load']:8.1%} {r['ram']:5s}")
+    return "\n".join(lines)
+
+
+def bench_ir(args: argparse.Namespace) -> int:
+    lengths = [int(v) for v in split_list(args.length, "--length")]
+    blocks = [int(v) for v in split_list(args.block, "--block")]
+    methods = split_list(args.method, "--method", ("fft", "fir"))
+    if args.blocks < 1 or any(v < 1 for v in lengths + blocks):
+        raise M7Error("--length, --block and --blocks must be at least 1")
+    rows = []
+    for block in blocks:
+        for taps in lengths:
+            for method in methods:
+                _progress(f"bench ir: {taps} taps, block {block}, {method}: build and run in the simulator")
+                rows.append(bench_ir_row(taps, block, method, args.blocks, args.rate))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"cabinet IR stage alone (bench firmware after the nano f32 engine, synthetic IR), simulator, "
+              f"{args.blocks} blocks per row, {CORE_HZ // 1_000_000} MHz; * = the faster method")
+        print(format_ir_table(rows))
     return 0

@@ -4,6 +4,8 @@ built-in synthetic DI guitar (and the reference amp it imitates) → model packa
 or one trained now with ``--train``) → the audio firmware built for it → played through the simulated
 F767's SAI + DMA in virtual time → figures and an HTML report. Everything lands in ``--out``
 (default ``out/demo``): the WAVs, the run record (run.json + signals.npz) and report.html.
+``--ir synthetic`` (or ``--ir CAB.wav``) adds the cabinet IR stage after the model (docs/cabinet-ir.md):
+the firmware convolves it, and the reference model and the reference amp get the same IR.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renode", metavar="PATH",
                         help="--target renode: the Renode executable (default $RENODE, else `renode` on "
                              "PATH)")
+    from m7amp.cab import add_ir_arguments
+
+    add_ir_arguments(parser.add_argument_group("cabinet IR"))
 
 
 def _step(n: int, text: str) -> None:
@@ -84,6 +89,7 @@ def _train_package(out: Path, epochs: int) -> Path:
 def run(args: argparse.Namespace) -> int:
     import soundfile as sf
 
+    from m7amp.cab import apply_ir, from_args
     from m7amp.data import reference_amp, synth_guitar
     from m7amp.memory import memory_report
     from m7amp.package import load_package
@@ -95,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         raise M7Error(f"--seconds must be positive, got {args.seconds}")
     options = {"renode": args.renode} if args.renode else {}
     target = get_target(args.target, **options)  # first: a backend that cannot run here stops at once
+    if args.ir is not None and target.app != "audio":
+        raise M7Error(f"--ir: the cabinet IR runs in the audio app, not in the "
+                      f"{target.app} app of target {target.name}")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
@@ -109,16 +118,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"      {m['name']}: {m['architecture']} at {package.sample_rate} Hz, "
           f"{m['parameters']} parameters, {m['macs_per_sample']} MACs/sample")
     sr = package.sample_rate
+    cab = from_args(args, sr, 32, lambda line: print(f"      note: {line}"))
+    if cab is not None:
+        print(f"      cabinet IR: {cab.source}, {len(cab.taps)} taps at {sr} Hz ({cab.method})")
 
     _step(2, f"built-in data: {args.seconds:g} s of synthetic DI guitar and the reference amp's answer")
     x = synth_guitar(args.seconds, sample_rate=sr, seed=args.seed)
     amp = reference_amp(x, sr, gain=AMP_GAIN)
+    if cab is not None:  # the reference amp through the same cabinet
+        amp = apply_ir(amp, cab.taps)
     sf.write(out / "guitar_di.wav", x, sr, subtype="FLOAT")
     sf.write(out / "amp_target.wav", amp, sr, subtype="FLOAT")
     print(f"      {out / 'guitar_di.wav'}, {out / 'amp_target.wav'}")
 
     _step(3, f"building the {target.app} firmware ({args.precision}, arm-none-eabi-gcc)")
-    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr)
+    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr, cab=cab)
     memory = memory_report(elf)
     print(f"      {elf}  (flash {memory.flash_bytes:,} B, RAM {memory.ram_bytes:,} B)")
 
@@ -130,18 +144,33 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = f"{result.io_bits}-bit" if result.io_bits else "float32"
     _step(5, f"reference model output (the package's Keras model, {fmt} in and out, like the firmware)")
-    reference = package.reference_output(x, io_bits=result.io_bits)
+    if cab is None:
+        reference = package.reference_output(x, io_bits=result.io_bits)
+    else:  # the model's float output through the IR, then the firmware's output format
+        from m7amp.playback import quantize
+
+        model = package.reference_output(quantize(x, result.io_bits), 0)
+        reference = quantize(apply_ir(model, cab.taps), result.io_bits)
     sf.write(out / "model_reference.wav", reference, sr, subtype="FLOAT")
 
     _step(6, "report")
     rec = RunRecord(input=x, result=result, reference=reference, target=amp, elf=str(elf),
                     package=str(package.path), precision=args.precision, memory=memory.as_dict(),
-                    title=f"m7amp demo: {m['name']} {args.precision} on {target.name}")
+                    title=f"m7amp demo: {m['name']} {args.precision}"
+                          + (f" + cabinet IR ({cab.source}, {len(cab.taps)} taps)" if cab else "")
+                          + f" on {target.name}")
     rec.save(out / "run")
     report = write_report(rec, out / "report.html", progress=lambda line: print(f"      {line}"))
 
     print()
     print(summary(rec.figures()))
+    fw_cab = result.extra.get("cab")
+    if cab is not None and fw_cab:
+        from m7amp.run import ir_figures
+
+        f = ir_figures(cab, fw_cab, result.block_size)
+        print(f"  cabinet IR             : {f['ir_taps']} taps, {f['ir_method']}, "
+              f"{f['ir_cycles_per_sample']:,.0f} cycles/sample (included above)")
     print(f"  report                 : {report.resolve()}")
     print(f"  ({time.monotonic() - t0:.0f} s)")
     return 0 if np.isfinite(result.output).all() else 1

@@ -6,7 +6,9 @@ output vs the package's reference (its Keras model.keras run on the same input) 
 the figures of :meth:`m7amp.record.RunRecord.figures`, like ``m7amp demo``. ``--record DIR`` saves the
 run record that ``m7amp report DIR`` turns into an HTML page.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
-``--block``, ``--slow``) with m7amp.firmware.build_engine_app.
+``--block``, ``--slow``, and ``--ir``: a cabinet IR convolved after the model, docs/cabinet-ir.md) with
+m7amp.targets.build_firmware. With an IR the reference is the Keras model's output convolved with the
+same IR (scipy.signal.fftconvolve), and the figures show the IR stage's own cycles per sample.
 """
 
 from __future__ import annotations
@@ -52,10 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
     build.add_argument("--slow", type=int, default=0,
                        help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
+    from m7amp.cab import add_ir_arguments
+
+    add_ir_arguments(parser.add_argument_group(
+        "cabinet IR (with FIRMWARE.elf: the IR it was built with, for the reference)"))
 
 
 def run(args: argparse.Namespace) -> int:
     from m7amp.audio import conform_rate, play, read_wav, write_wav
+    from m7amp.cab import apply_ir, from_args
     from m7amp.memory import memory_report
     from m7amp.package import load_package
     from m7amp.record import RunRecord
@@ -78,13 +85,24 @@ def run(args: argparse.Namespace) -> int:
             raise M7Error("--seconds must be positive")
         x = x[:max(1, round(args.seconds * rate))]
     elf = args.firmware
+    cab = None
     if elf is None:
+        cab = from_args(args, args.rate, args.block, notice)
         print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
               f"block {args.block})", file=sys.stderr)
         elf = build_firmware("audio", package.path, precision=args.precision, sample_rate=args.rate,
-                             block=args.block, slow=args.slow)
+                             block=args.block, slow=args.slow, cab=cab)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
+    else:  # the reference needs the IR the given ELF convolves, if any
+        from m7amp.cab import elf_ir_taps
+
+        fw_taps = elf_ir_taps(elf)
+        if fw_taps is not None and args.ir is None:
+            raise M7Error(f"{elf.name} convolves a cabinet IR of {fw_taps} taps: give the same --ir for the "
+                          "reference")
+        if fw_taps is None and args.ir is not None:
+            raise M7Error(f"{elf.name} has no cabinet IR stage: drop --ir (or let run build the firmware)")
 
     tenths = [-1]
 
@@ -117,8 +135,21 @@ def run(args: argparse.Namespace) -> int:
     if package.sample_rate != result.sample_rate:
         notice(f"the package's model was trained at {package.sample_rate} Hz, the output is at "
                f"{result.sample_rate} Hz")
-    print("reference: running the package's Keras model", file=sys.stderr)
-    ref = package.reference_output(x_played[:len(y)], result.io_bits)
+    fw_cab = result.extra.get("cab")
+    if args.firmware is not None:  # the IR the given ELF convolves: the same --ir is needed for the reference
+        cab = from_args(args, result.sample_rate, result.block_size or 32, notice)
+    if cab is not None and fw_cab is not None and fw_cab["taps"] != len(cab.taps):
+        raise M7Error(f"{elf.name} convolves {fw_cab['taps']} taps, --ir gives {len(cab.taps)}: give the IR "
+                      "(and --ir-length) it was built with")
+    print("reference: running the package's Keras model" + (" and the cabinet IR" if cab else ""),
+          file=sys.stderr)
+    if cab is None:
+        ref = package.reference_output(x_played[:len(y)], result.io_bits)
+    else:  # the model's float output through the IR, then the firmware's output format
+        from m7amp.playback import quantize
+
+        model = package.reference_output(quantize(x_played[:len(y)], result.io_bits), 0)
+        ref = quantize(apply_ir(model, cab.taps), result.io_bits)
     if target is not None:
         target = conform_rate(target, target_rate, result.sample_rate, "the target WAV", notice)[:len(y)]
     rec = RunRecord(input=x_played[:len(y)], result=result, reference=ref, target=target, elf=str(elf),
@@ -126,7 +157,10 @@ def run(args: argparse.Namespace) -> int:
                     memory=memory_report(elf).as_dict(),
                     title=f"m7amp run: {args.input.name} on {args.target}")
     figures = {**rec.figures(), **{k: result.extra[k] for k in RUN_EXTRAS}}
+    if cab is not None and fw_cab is not None:
+        figures.update(ir_figures(cab, fw_cab, result.block_size))
     figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
+        f" + cabinet IR ({cab.source}, fftconvolve)" if cab else "") + (
         f" behind the firmware's {result.io_bits}-bit I/O" if result.io_bits else "")
     figures["firmware"] = str(elf)
     if args.record is not None:
@@ -143,6 +177,14 @@ def run(args: argparse.Namespace) -> int:
 RUN_EXTRAS = ("frame_rate_hz", "firmware_overruns", "simulated_seconds", "host_seconds")
 
 
+def ir_figures(cab, fw_cab: dict, block: int) -> dict:
+    """The cabinet IR's figures of a run: its length, method, source and its own cycles per sample
+    (the firmware's m7_audio_cab; the whole-block cycles include them)."""
+    blocks = fw_cab["blocks"]
+    return {"ir_taps": len(cab.taps), "ir_method": fw_cab["method"], "ir_source": cab.source,
+            "ir_cycles_per_sample": fw_cab["cycles_sum"] / (blocks * block) if blocks and block else None}
+
+
 def _table(f: dict) -> str:
     """``RunRecord.figures()`` (plus RUN_EXTRAS, reference, firmware) as aligned lines."""
     def pct(v: float | None) -> str:
@@ -157,6 +199,10 @@ def _table(f: dict) -> str:
          f"min {f['block_cycles_min']} / avg {f['block_cycles_avg']:.0f} / "
          f"max {f['block_cycles_max']} (block {f['block_size']}, {f['blocks']} blocks)"),
         ("CPU load", f"avg {pct(f['cpu_load'])} / peak {pct(f['peak_load'])}"),
+        *([("cabinet IR", f"{f['ir_source']}: {f['ir_taps']} taps, {f['ir_method']}, "
+                          f"{f['ir_cycles_per_sample']:.1f} cycles/sample of the "
+                          f"{f['block_cycles_avg'] / f['block_size']:.1f} above")]
+          if f.get("ir_cycles_per_sample") is not None and f["block_cycles_avg"] else []),
         ("latency",
          f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
         ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from m7amp.errors import M7Error
 from m7amp.targets.base import Progress, Target
+
+if TYPE_CHECKING:
+    from m7amp.cab import Cabinet
 
 # name -> "module:Class" (imported only when asked for: a backend may need packages others do not)
 BACKENDS: dict[str, str] = {
@@ -62,12 +66,13 @@ def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
 
 def build_firmware(
     app: str, package: str | Path | None = None, *, precision: str = DEFAULT_PRECISION,
-    sample_rate: int | None = None, block: int = 32, slow: int = 0,
+    sample_rate: int | None = None, block: int = 32, slow: int = 0, cab: Cabinet | None = None,
 ) -> Path:
     """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
     (default: the committed default); return its ELF. The audio app is built for ``sample_rate``
     (default: the model's) and ``block`` samples per half buffer (``slow``: extra busy-wait cycles per
-    block, for deadline-miss tests), each combination in its own build folder."""
+    block, for deadline-miss tests), each combination in its own build folder. ``cab``: a cabinet IR
+    convolved after the model (m7amp/cab.py; audio app only), prepared for ``sample_rate`` and ``block``."""
     from m7amp.firmware import REPO, build_engine_app
     from m7amp.package import load_package
 
@@ -83,6 +88,16 @@ def build_firmware(
                    "M7AMP_AUDIO_SLOW": str(slow)}
         slowed = f"_slow{slow}" if slow else ""
         build_dir = REPO / "build" / app / f"{pkg.name}_{precision}_{sample_rate}_{block}{slowed}"
+        defines["M7AMP_CAB_DIR"] = ""
+        if cab is not None:
+            from m7amp.cab import write_sources
+
+            if cab.rate != sample_rate:
+                raise M7Error(f"the cabinet IR is at {cab.rate} Hz, the firmware at {sample_rate} Hz")
+            build_dir = build_dir.with_name(f"{build_dir.name}_ir{len(cab.taps)}{cab.method}_{cab.digest}")
+            defines["M7AMP_CAB_DIR"] = str(write_sources(cab, build_dir / "cab"))
+    elif cab is not None:
+        raise M7Error(f"a cabinet IR runs in the audio app, not in {app}")
     else:
         defines, build_dir = {}, None
     return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)

@@ -10,6 +10,9 @@
  *   M7AMP_AUDIO_BYPASS     1: the left input goes to both outputs unchanged, no engine (wiring check;
  *                          output frame n + 2 * BLOCK == input frame n, bit for bit)
  * and the model of m7_add_engine_app (M7AMP_MODEL_HEADER/DESC/PREFIX/NAME/Q15).
+ * With a cabinet IR (M7AMP_CAB=1, from M7AMP_CAB_DIR: docs/cabinet-ir.md) every block goes through the
+ * IR convolution after the engine (f32; a q15 engine's output is converted to f32 and back), inside the
+ * timed ISR; its own cycles are summed in m7_audio_cab.
  *
  * Buffers (SRAM2, cacheable: invalidated before reading, cleaned after writing): rx and tx each hold
  * 2 halves x BLOCK stereo frames of int16 [frame][left, right]. The RX stream's half-transfer and
@@ -28,6 +31,9 @@
 
 #include "m7_board.h"
 #include "m7_app_engine.h"
+#if M7AMP_CAB
+#include "m7_app_cab.h"
+#endif
 
 #ifndef M7AMP_AUDIO_RATE
 #define M7AMP_AUDIO_RATE 48000u
@@ -99,6 +105,55 @@ M7_SRAM2 int16_t m7_audio_tx[FRAMES * 2u];
 static m7_app_sample_t mono[BLOCK]; /* the left channel of one half, processed in place */
 #endif
 
+#if (!M7AMP_MODEL_Q15 || M7AMP_CAB) && !M7AMP_AUDIO_BYPASS
+/* float in [-1, 1) -> int16, rounded to nearest, saturated. */
+static int16_t to_q15(float x)
+{
+    float v = x * 32768.0f;
+    v = v > 32767.0f ? 32767.0f : (v < -32768.0f ? -32768.0f : v);
+    return (int16_t)(v >= 0.0f ? v + 0.5f : v - 0.5f);
+}
+#endif
+
+#if M7AMP_CAB && !M7AMP_AUDIO_BYPASS
+/* The cabinet stage's own cost (DTCM, read by symbol like m7_audio_stats; reset with it). */
+#define M7_AUDIO_CAB_MAGIC 0x4241434DUL /* "MCAB" in memory */
+typedef struct {
+    uint32_t magic;       /* 0x00 M7_AUDIO_CAB_MAGIC */
+    uint32_t taps;        /* 0x04 IR length in samples */
+    uint32_t fft;         /* 0x08 1: partitioned FFT convolution, 0: direct FIR */
+    uint32_t blocks;      /* 0x0C blocks convolved since the last stats reset */
+    uint64_t cycles_sum;  /* 0x10 DWT cycles in the stage over those blocks (included in m7_audio_stats) */
+} m7_audio_cab_t;
+_Static_assert(offsetof(m7_audio_cab_t, cycles_sum) == 0x10, "cab stats layout (docs/cabinet-ir.md)");
+M7_DTCM_BSS volatile m7_audio_cab_t m7_audio_cab;
+#if M7AMP_MODEL_Q15
+static float cab_buf[BLOCK]; /* the q15 engine's output as f32 for the stage */
+#endif
+
+/* The block in place through the cabinet IR, timed. */
+static void cab_block(m7_app_sample_t *buf)
+{
+    uint32_t t0 = m7_cycles();
+#if M7AMP_MODEL_Q15
+    for (uint32_t i = 0; i < BLOCK; i++) {
+        cab_buf[i] = (float)buf[i] * (1.0f / 32768.0f);
+    }
+    m7_app_cab_process(cab_buf);
+    for (uint32_t i = 0; i < BLOCK; i++) {
+        buf[i] = to_q15(cab_buf[i]);
+    }
+#else
+    m7_app_cab_process(buf);
+#endif
+    m7_audio_cab.cycles_sum += m7_cycles() - t0;
+    m7_audio_cab.blocks++;
+}
+#define CAB_BLOCK(buf) cab_block(buf)
+#else
+#define CAB_BLOCK(buf) ((void)0)
+#endif
+
 /* ---- where the streams are, in absolute frames since the start ----
  * A stream's NDTR gives its exact position inside the buffer; the DWT cycle count since the start gives
  * the number of whole buffer laps (rounded: exact while the estimate is within BLOCK frames, and the
@@ -130,16 +185,6 @@ static int64_t stream_frame(uint32_t stream, double frames)
     return (laps > 0.0 ? (int64_t)laps : 0) * (int64_t)FRAMES + (int64_t)pos;
 }
 
-#if !M7AMP_MODEL_Q15 && !M7AMP_AUDIO_BYPASS
-/* float in [-1, 1) -> int16, rounded to nearest, saturated. */
-static int16_t to_q15(float x)
-{
-    float v = x * 32768.0f;
-    v = v > 32767.0f ? 32767.0f : (v < -32768.0f ? -32768.0f : v);
-    return (int16_t)(v >= 0.0f ? v + 0.5f : v - 0.5f);
-}
-#endif
-
 /* Left channel of rx half `half` -> engine -> both channels of tx half `half`. */
 static void process_half(uint32_t half)
 {
@@ -156,6 +201,7 @@ static void process_half(uint32_t half)
         mono[i] = in[2u * i];
     }
     (void)m7_app_engine_process(mono, mono, BLOCK);
+    CAB_BLOCK(mono);
     for (uint32_t i = 0; i < BLOCK; i++) {
         out[2u * i] = mono[i];
         out[2u * i + 1u] = mono[i];
@@ -165,6 +211,7 @@ static void process_half(uint32_t half)
         mono[i] = (float)in[2u * i] * (1.0f / 32768.0f);
     }
     (void)m7_app_engine_process(mono, mono, BLOCK);
+    CAB_BLOCK(mono);
     for (uint32_t i = 0; i < BLOCK; i++) {
         int16_t s = to_q15(mono[i]);
         out[2u * i] = s;
@@ -230,6 +277,10 @@ static void stats_reset(void)
     m7_audio_stats.cycles_sum = 0u;
     m7_audio_stats.dma_errors = 0u;
     m7_audio_stats.sai_errors = 0u;
+#if M7AMP_CAB && !M7AMP_AUDIO_BYPASS
+    m7_audio_cab.blocks = 0u;
+    m7_audio_cab.cycles_sum = 0u;
+#endif
     __set_PRIMASK(primask);
 }
 
@@ -264,6 +315,17 @@ int main(void)
     if (st != M7_OK) {
         fail("engine", (int)st);
     }
+#if M7AMP_CAB && !M7AMP_AUDIO_BYPASS
+    st = m7_app_cab_init();
+    if (st != M7_OK) {
+        fail("cab", (int)st);
+    }
+    m7_audio_cab.taps = m7_app_cab_taps();
+    m7_audio_cab.fft = m7_app_cab_method()[1] == 'f'; /* "fft" */
+    m7_audio_cab.magic = M7_AUDIO_CAB_MAGIC;
+    m7_printf("M7AMP AUDIO CAB taps=%lu method=%s ram=%s\r\n", (unsigned long)m7_app_cab_taps(),
+              m7_app_cab_method(), m7_app_cab_ram());
+#endif
 
     /* Silence for the first two halves (the latency), written back before the TX stream reads it. */
     for (uint32_t i = 0; i < FRAMES * 2u; i++) {
