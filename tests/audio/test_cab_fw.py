@@ -95,7 +95,7 @@ def test_cli_run_with_ir_reports_its_cycles(tmp_path: Path, capsys):
     assert code == 0
     f = json.loads(capsys.readouterr().out)
     assert f["ir_taps"] == 1024 and f["ir_method"] == "fft"
-    assert 0 < f["ir_cycles_per_sample"] < f["cycles_per_block_avg"] / f["block_size"]
+    assert 0 < f["ir_cycles_per_sample"] < f["block_cycles_avg"] / f["block_size"]
     assert f["esr_vs_reference"] <= F32_ESR_BOUND and "cabinet IR" in f["reference"]
     # the same ELF without --ir: the reference would lack the IR, so it is refused in one line
     elf = build_firmware("audio", cab=prepare("synthetic", 48_000, 32))
