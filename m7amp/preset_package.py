@@ -1,12 +1,13 @@
 """Model packages of the presets for benchmarks: ``preset_package("feather")`` -> a package folder.
 
 The committed default package (``training/default``) serves its own preset (nano). Any other preset
-(training/presets/<preset>.toml, or an RNN size ``lstm<N>`` / ``gru<N>``) gets a package built on demand: the Keras model freshly initialised with
-a fixed seed (untrained: cycle counts do not depend on the weights' values, only on the structure),
-golden vectors and q15 calibration from the built-in synthetic guitar through the reference amp,
-exported with the C sources only (no TFLite). It is cached in ``build/packages/<preset>`` and reused
-while its config equals the preset's TOML and the exporter's sources (m7amp/export, m7amp/models) are
-the ones that wrote it: a changed exporter may write a different C format, so the package is redone.
+(training/presets/<preset>.toml, or an RNN size ``lstm<N>`` / ``gru<N>``) gets a package built on
+demand: the Keras model freshly initialised with a fixed seed (untrained: cycle counts do not depend
+on the weights' values, only on the structure), golden vectors and q15 calibration from the built-in
+synthetic guitar through the reference amp, exported with the C sources only (no TFLite). It is cached
+in ``build/packages/<preset>`` and reused while its config equals the preset's TOML and the exporter's
+sources (m7amp/export, m7amp/models) are the ones that wrote it: a changed exporter may write a
+different C format, so the package is redone.
 """
 
 from __future__ import annotations

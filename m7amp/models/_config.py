@@ -106,7 +106,7 @@ _RNN_NAME = re.compile(r"(lstm|gru)([1-9][0-9]{0,2})")
 
 
 def rnn_size_config(name: str) -> RNNConfig | None:
-    """``"gru24"`` -> a GRU of 24 hidden units (``lstm<N>`` / ``gru<N>``, N in 1..256); None for other names."""
+    """``"gru24"`` -> a GRU of 24 hidden units (``lstm<N>`` / ``gru<N>``, N in 1..256); else None."""
     match = _RNN_NAME.fullmatch(name.lower())
     if match is None or int(match.group(2)) > 256:
         return None
