@@ -14,13 +14,14 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ from m7amp.playback import CORE_HZ
 
 if TYPE_CHECKING:
     from m7amp.cab import Cabinet
+
+REPO = Path(__file__).resolve().parents[1]
 
 HELP = ("performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput; "
         "engine: engine cycles per sample; ir: cabinet IR cycles per sample)")
@@ -50,11 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.set_defaults(_bench=bench_train)
     e = sub.add_parser("engine", help="engine cycles/sample, cycles/MAC, CPU load, flash and RAM per preset, "
                                       "precision and engine (bench firmware in the simulator)")
-    e.add_argument("--preset", default="nano",
-                   help="comma-separated presets (nano, feather, lite, standard, ...; default nano = the "
-                        "committed training/default). A preset without a package gets one exported on "
-                        "demand (fresh Keras init, seed 0) into build/packages/<preset>; a --package "
-                        "of that name takes precedence")
+    e.add_argument("--preset", default=None,
+                   help="comma-separated presets (nano, feather, lite, standard, ..., and RNN sizes "
+                        "lstm<N>, gru<N>; default nano = the committed training/default, or none with "
+                        "--rnn). A preset without a package gets one exported on demand (fresh Keras "
+                        "init, seed 0) into build/packages/<preset>; a --package of that name takes "
+                        "precedence")
+    e.add_argument("--rnn", action="store_true",
+                   help=f"add the RNN rows: {', '.join(RNN_PRESETS)} (after the --preset ones)")
     e.add_argument("--package", type=Path, action="append", default=[], metavar="DIR",
                    help="an exported model package (folder with metadata.json and c/), benchmarked under "
                         "its model name; repeatable")
@@ -163,6 +169,8 @@ def bench_train(args: argparse.Namespace) -> int:
 
 
 # ---- m7amp bench engine ----
+# The RNN sizes of `--rnn` (and of `m7amp fit`): one LSTM or GRU layer of N hidden units (lstm<N>/gru<N>).
+RNN_PRESETS = tuple(f"{cell}{h}" for cell in ("lstm", "gru") for h in (8, 12, 16, 24, 32))
 JSON_KEYS = ("engine", "preset", "precision", "macs_per_sample", "cycles_per_sample", "cycles_per_mac",
              "load_48k", "flash_bytes", "ram_bytes")
 # Layer kinds of the breakdown, matched against the words of a function name (split at "_"): the
@@ -254,12 +262,29 @@ def breakdown(profile: list[tuple[str, int, int, float]], cycles_per_sample: flo
     return out
 
 
+def files_digest(paths: Iterable[Path], extra: str = "") -> str:
+    """SHA-256 over ``extra`` and the names and bytes of ``paths`` (folders: every file below them)."""
+    h = hashlib.sha256(extra.encode())
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    for f in files:
+        h.update(str(f.relative_to(REPO) if f.is_relative_to(REPO) else f).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def elf_measure_key(elf: Path) -> str:
+    """What a bench row's figures depend on: the ELF and the code that runs and reads it (simulator and
+    cycle model, this module, the memory report). Same key, same figures: the simulator is deterministic."""
+    return "elf:" + files_digest([elf, REPO / "m7amp" / "sim", Path(__file__), REPO / "m7amp" / "memory.py"])
+
+
 def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int = 64,
-                     engine: str = "cmsis", preset: str | None = None, cab: Cabinet | None = None) -> dict:
+                     engine: str = "cmsis", preset: str | None = None, cab: Cabinet | None = None,
+                     cache: MutableMapping[str, dict] | None = None) -> dict:
     """Build and run one engine's bench firmware for one package and precision; return its row. A model
     that does not fit in memory gives a row with ``error`` (the reason) and None for the figures.
     ``cab``: a cabinet IR timed after the engine (cmsis engine): the row gains ``ir_cycles_per_sample``
-    and ``total_cycles_per_sample``."""
+    and ``total_cycles_per_sample``. ``cache``: figures by :func:`elf_measure_key`, read before running
+    and filled after."""
     from m7amp.memory import DoesNotFitError, memory_report
     from m7amp.sim import Simulator
 
@@ -275,6 +300,9 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
             elf = ENGINES[engine](package, name, precision, block, blocks)
     except DoesNotFitError as err:
         return row | dict.fromkeys(JSON_KEYS[4:]) | {"error": str(err)}
+    key = elf_measure_key(elf) if cache is not None else ""
+    if cache is not None and key in cache:
+        return row | cache[key]
     sim = Simulator(elf)
     result = sim.run(max_cycles=50_000_000_000)
     if result.stop_reason != "exit" or result.status != 0:
@@ -285,14 +313,15 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     samples = int(fields["blocks"]) * int(fields["block"])
     cycles = int(fields["cycles_total"]) / samples
     mem = memory_report(elf)
+    measured: dict = {}
     if cab is not None:
         ir = parse_cab_line(result.uart)
         ir_cycles = int(ir["cycles_total"]) / samples
-        row |= {"ir_taps": int(ir["taps"]), "ir_method": ir["method"],
-                "ir_cycles_per_sample": round(ir_cycles, 1),
-                "total_cycles_per_sample": round(cycles + ir_cycles, 1),
-                "total_load_48k": round((cycles + ir_cycles) / (CORE_HZ / 48_000), 4)}
-    return row | {
+        measured |= {"ir_taps": int(ir["taps"]), "ir_method": ir["method"],
+                     "ir_cycles_per_sample": round(ir_cycles, 1),
+                     "total_cycles_per_sample": round(cycles + ir_cycles, 1),
+                     "total_load_48k": round((cycles + ir_cycles) / (CORE_HZ / 48_000), 4)}
+    measured |= {
         "cycles_per_sample": round(cycles, 1), "cycles_per_mac": round(cycles / macs, 3) if macs else None,
         "load_48k": round(cycles / (CORE_HZ / 48_000), 4), "flash_bytes": mem.flash_bytes,
         "ram_bytes": mem.ram_bytes, "load_44k1": round(cycles / (CORE_HZ / 44_100), 4),
@@ -301,6 +330,9 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
         "scratch_bytes": mem.scratch, "engine_ram": fields.get("ram"),
         **breakdown(sim.profile(top=1 << 30), cycles, samples),
     }
+    if cache is not None:
+        cache[key] = measured
+    return row | measured
 
 
 def _build_cab_bench(package: Path, name: str, precision: str, block: int, blocks: int, cab: Cabinet,
@@ -363,7 +395,8 @@ def bench_engine(args: argparse.Namespace) -> int:
         from m7amp.tflm import ENV_VAR, tflm_dir
 
         os.environ[ENV_VAR] = str(tflm_dir(args.tflm_dir))
-    presets = split_list(args.preset, "--preset")
+    presets = split_list(args.preset or "nano", "--preset") if args.preset or not args.rnn else []
+    presets += [p for p in RNN_PRESETS if args.rnn and p not in presets]
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
     cab = None

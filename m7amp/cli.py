@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",
     "bench": "m7amp.bench",
+    "fit": "m7amp.fit",
     "report": "m7amp.report",
     "hostlink": "m7amp.hostlink_cli",
 }

@@ -1,12 +1,13 @@
 """Model packages of the presets for benchmarks: ``preset_package("feather")`` -> a package folder.
 
 The committed default package (``training/default``) serves its own preset (nano). Any other preset
-(training/presets/<preset>.toml) gets a package built on demand: the Keras model freshly initialised with
-a fixed seed (untrained: cycle counts do not depend on the weights' values, only on the structure),
-golden vectors and q15 calibration from the built-in synthetic guitar through the reference amp,
-exported with the C sources only (no TFLite). It is cached in ``build/packages/<preset>`` and reused
-while its config equals the preset's TOML and the exporter's sources (m7amp/export, m7amp/models) are
-the ones that wrote it: a changed exporter may write a different C format, so the package is redone.
+(training/presets/<preset>.toml, or an RNN size ``lstm<N>`` / ``gru<N>``) gets a package built on
+demand: the Keras model freshly initialised with a fixed seed (untrained: cycle counts do not depend
+on the weights' values, only on the structure), golden vectors and q15 calibration from the built-in
+synthetic guitar through the reference amp, exported with the C sources only (no TFLite). It is cached
+in ``build/packages/<preset>`` and reused while its config equals the preset's TOML and the exporter's
+sources (m7amp/export, m7amp/models) are the ones that wrote it: a changed exporter may write a
+different C format, so the package is redone.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ def preset_package(
     """The package folder for ``preset``: the default package if it is that preset, else a cached or
     freshly exported one (see the module doc). M7Error for an unknown preset."""
     from m7amp.models import Preset
+    from m7amp.models._config import is_model_name
 
-    known = [p.value for p in Preset]
-    if preset not in known:
-        raise M7Error(f"unknown preset {preset!r} (known: {', '.join(known)})")
+    if not is_model_name(preset) or preset != preset.lower():
+        known = [p.value for p in Preset]
+        raise M7Error(f"unknown preset {preset!r} (known: {', '.join(known)}, lstm<N>, gru<N>)")
     want = _config_dict(preset)
     if _valid(DEFAULT_PACKAGE, want):
         return DEFAULT_PACKAGE

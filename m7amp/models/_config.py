@@ -12,13 +12,15 @@ Two model families:
   residuals and every layer's gate output concatenated into a linear mixer.
 - ``RNNConfig``: one LSTM or GRU layer, a dense output and an input skip (``y = dense(h) + x``).
 
-The presets are TOML files in ``training/presets/<name>.toml``; ``load_config`` accepts a preset name or
-a path to such a file.
+The presets are TOML files in ``training/presets/<name>.toml``; ``load_config`` accepts a preset name,
+a path to such a file, or an RNN size name ``lstm<N>`` / ``gru<N>`` (one layer of N hidden units, N in
+1..256: the sizes the benchmark and ``m7amp fit`` compare without a TOML file each).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +102,21 @@ class RNNConfig:
 
 ModelConfig = WaveNetConfig | RNNConfig
 
+_RNN_NAME = re.compile(r"(lstm|gru)([1-9][0-9]{0,2})")
+
+
+def rnn_size_config(name: str) -> RNNConfig | None:
+    """``"gru24"`` -> a GRU of 24 hidden units (``lstm<N>`` / ``gru<N>``, N in 1..256); else None."""
+    match = _RNN_NAME.fullmatch(name.lower())
+    if match is None or int(match.group(2)) > 256:
+        return None
+    return RNNConfig(name=name.lower(), cell=match.group(1), hidden_size=int(match.group(2)))
+
+
+def is_model_name(name: str) -> bool:
+    """True for a preset name or an RNN size name (``lstm<N>`` / ``gru<N>``)."""
+    return name.lower() in {p.value for p in Preset} or rnn_size_config(name) is not None
+
 
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     """A JSON/TOML-safe dict that ``config_from_dict`` turns back into an equal config."""
@@ -146,13 +163,18 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
 
 
 def load_config(name_or_path: str | Path) -> ModelConfig:
-    """A preset name (see ``Preset``) or a path to a TOML model config."""
+    """A preset name (see ``Preset``), an RNN size name (``lstm<N>`` / ``gru<N>``) or a path to a TOML
+    model config."""
     text = str(name_or_path)
     presets = {p.value: p for p in Preset}
+    rnn = None if text.lower() in presets else rnn_size_config(text)
+    if rnn is not None:
+        return rnn
     path = presets[text.lower()].path if text.lower() in presets else Path(text)
     if not path.is_file():
         known = ", ".join(presets)
-        raise M7Error(f"no model config {text!r}: give a preset ({known}) or a path to a TOML file")
+        raise M7Error(f"no model config {text!r}: give a preset ({known}), lstm<N> or gru<N> (N hidden "
+                      "units, 1..256) or a path to a TOML file")
     try:
         with path.open("rb") as f:
             d = tomllib.load(f)

@@ -30,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="synthetic data sample rate (default 48000)")
     model = parser.add_argument_group("model (one of)")
     model.add_argument("--preset", metavar="NAME",
-                       help="nano, feather, lite, standard, wavenet1..3, lstm16, gru12")
+                       help="nano, feather, lite, standard, wavenet1..3, lstm16, gru12, an RNN size "
+                            "lstm<N>/gru<N>, or auto: the largest model `m7amp fit` finds real-time at "
+                            "--sample-rate (its default block and headroom; measured in the simulator, "
+                            "cached)")
     model.add_argument("--config", metavar="TOML", help="model config file (see training/presets/)")
     parser.add_argument("--out", required=True, metavar="RUN_DIR",
                         help="run folder (new or empty), or a parent folder for a timestamped run")
@@ -57,6 +60,23 @@ def _data_spec(args: argparse.Namespace) -> dict:
     return {"manifest": args.data, "data_root": args.data_root}
 
 
+def resolve_preset(preset: str, sample_rate: int) -> str:
+    """``preset``, or for "auto" the model ``m7amp fit`` picks at ``sample_rate`` (its table goes to
+    stderr); M7Error when none fits."""
+    if preset != "auto":
+        return preset
+    from m7amp.fit import fit
+
+    def err(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    best = fit(sample_rate=sample_rate, progress=err, out=err)
+    if best is None:
+        raise M7Error(f"--preset auto: no candidate runs in real time at {sample_rate} Hz (see the table)")
+    err(f"train: --preset auto -> {best.preset} (run it in {best.precision})")
+    return best.preset
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING, stream=sys.stderr)
     if args.epochs is not None and args.epochs <= 0:
@@ -81,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     data_spec = _data_spec(args)
     if bool(args.preset) == bool(args.config):
         raise M7Error("give exactly one of --preset NAME or --config TOML")
-    model_config = load_config(args.preset or args.config)
+    model_config = load_config(resolve_preset(args.preset, args.sample_rate) if args.preset else args.config)
     config_text = Path(args.config).read_text() if args.config else None
     train_config = load_train_config(args.train_config).with_overrides(seed=args.seed)
     run_training(data_spec, model_config, train_config, args.out, epochs=args.epochs,

@@ -16,6 +16,7 @@ from m7amp.bench import (
     ENGINES,
     JSON_KEYS,
     KINDS,
+    RNN_PRESETS,
     bench_engine_row,
     breakdown,
     kind_of,
@@ -213,3 +214,25 @@ def test_tflm_engine_needs_a_tree(monkeypatch: pytest.MonkeyPatch,
 
 def test_engines_registry() -> None:
     assert list(ENGINES) == ["cmsis", "tflm"]
+
+
+@pytest.mark.parametrize(("argv", "want"), [
+    (["--rnn"], list(RNN_PRESETS)),
+    (["--preset", "nano,gru16", "--rnn"], ["nano", "gru16", *(p for p in RNN_PRESETS if p != "gru16")]),
+    ([], ["nano"]),
+])
+def test_rnn_option_adds_the_rnn_rows(argv: list[str], want: list[str], monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import m7amp.bench
+    import m7amp.preset_package
+
+    asked: list[str] = []
+    monkeypatch.setattr(m7amp.preset_package, "preset_package", lambda p, _progress: Path(p))
+    def row(pkg: Path, precision: str, *_: object) -> dict:
+        asked.append(str(pkg))
+        return {"preset": str(pkg), "precision": precision}
+
+    monkeypatch.setattr(m7amp.bench, "bench_engine_row", row)
+    assert main(["bench", "engine", "--precision", "f32", "--json", *argv]) == 0
+    assert asked == want == [r["preset"] for r in json.loads(capsys.readouterr().out)]
+    assert len(RNN_PRESETS) == 10 and {"lstm8", "lstm32", "gru8", "gru32"} <= set(RNN_PRESETS)

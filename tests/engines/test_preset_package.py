@@ -22,6 +22,9 @@ def test_nano_is_the_committed_default_package(tmp_path: Path) -> None:
 def test_unknown_preset() -> None:
     with pytest.raises(M7Error, match=r"unknown preset 'huge' \(known: nano, feather"):
         preset_package("huge")
+    for bad in ("gru0", "lstm300", "Gru16"):  # RNN sizes are lstm<N> / gru<N>, N in 1..256, lower case
+        with pytest.raises(M7Error, match=rf"unknown preset '{bad}' .*lstm<N>, gru<N>\)"):
+            preset_package(bad)
 
 
 def test_feather_is_exported_once_then_reused(tmp_path: Path) -> None:

@@ -12,10 +12,12 @@ from m7amp.models._config import (
     WaveNetConfig,
     config_from_dict,
     config_to_dict,
+    is_model_name,
     load_config,
     macs_per_sample,
     parameter_count,
     receptive_field,
+    rnn_size_config,
 )
 
 # Small configs of every family keep the Keras tests fast; the presets are checked by formula below.
@@ -104,6 +106,19 @@ def test_load_config_unknown_name_or_bad_toml(tmp_path) -> None:
     good = tmp_path / "mine.toml"
     good.write_text('name = "mine"\ntype = "gru"\nhidden_size = 9\n')
     assert load_config(str(good)) == RNNConfig("mine", "gru", 9)
+
+
+def test_rnn_size_names() -> None:
+    # lstm<N> / gru<N> need no TOML; the committed lstm16 and gru12 presets are the same configs
+    assert load_config("gru24") == RNNConfig("gru24", "gru", 24)
+    assert load_config("LSTM8") == RNNConfig("lstm8", "lstm", 8)
+    assert load_config("lstm16") == RNNConfig("lstm16", "lstm", 16) == load_config(Preset.LSTM16.path)
+    assert load_config("gru12") == load_config(Preset.GRU12.path)
+    assert rnn_size_config("gru256") is not None and is_model_name("standard") and is_model_name("gru3")
+    for bad in ("gru0", "gru257", "gru08", "lstm", "rnn16", "gru16x"):
+        assert rnn_size_config(bad) is None and not is_model_name(bad)
+        with pytest.raises(M7Error, match=r"lstm<N> or gru<N>"):
+            load_config(bad)
 
 
 @pytest.fixture(

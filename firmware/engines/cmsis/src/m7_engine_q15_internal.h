@@ -89,9 +89,6 @@ void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, si
 void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs, const int16_t *w,
                     size_t n, size_t out, size_t in);
 
-/** y[o] += sum_c w[o][c] * x[c]: one frame's recurrent product added to its input part. */
-void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t out, size_t in);
-
 /**
  * y[i][o] += sum_j sum_c w[o][j][c] * x(i - (k-1-j)·d)[c], the dilated causal conv over a block of n
  * frames: a frame before the block is read from ring (S = (k-1)·d frames of

@@ -267,11 +267,6 @@ static void bias_matmul(int32_t *y, size_t ys, const int32_t *b, const int16_t *
     }
 }
 
-M7E_HOT void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t out, size_t in)
-{
-    m7_1x1_products_q15(y, 0u, x, 0u, w, 1u, out, in);
-}
-
 M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, size_t xs,
                             const int16_t *w, size_t n, size_t out, size_t in)
 {

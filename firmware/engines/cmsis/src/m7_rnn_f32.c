@@ -6,6 +6,7 @@
  * part is inherently sequential, one matrix-vector product per frame. State: LSTM h[H] then c[H];
  * GRU h[H]. Gates are stacked in Keras order (LSTM i,f,g,o; GRU z,r,n).
  */
+#include <math.h>
 #include <string.h>
 
 #include "m7_engine_internal.h"
@@ -20,12 +21,22 @@ M7E_HOT void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_v
     float *h = state;
 
     /* u = w * input + b for the whole block (frame i at tmp[i * ts], G*H values) */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t o = 0; o < gh; o++) {
-            tmp.p[i * ts + o] = op->b ? op->b[o] : 0.0f;
+    if (g->in_ch == 1u && op->b) { /* audio only: one fmaf per value, the same as the product below */
+        for (size_t i = 0; i < n; i++) {
+            const float x = src.p[i * src.stride];
+            float *u = tmp.p + i * ts;
+            for (size_t o = 0; o < gh; o++) {
+                u[o] = fmaf(op->w[o], x, op->b[o]);
+            }
         }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t o = 0; o < gh; o++) {
+                tmp.p[i * ts + o] = op->b ? op->b[o] : 0.0f;
+            }
+        }
+        m7_matmul_acc_f32(tmp.p, ts, src.p, src.stride, op->w, g->in_ch, n, gh, g->in_ch);
     }
-    m7_matmul_acc_f32(tmp.p, ts, src.p, src.stride, op->w, g->in_ch, n, gh, g->in_ch);
 
     for (size_t i = 0; i < n; i++) {
         float *a = tmp.p + i * ts;
