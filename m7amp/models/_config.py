@@ -63,6 +63,13 @@ class WaveNetConfig:
     dilations: tuple[tuple[int, ...], ...]
     kernel_size: int = 3
     head_scale: float = 0.02
+    head_bias: tuple[bool, ...] | None = None  # NAM only: bias of each head rechannel; None = last only
+
+    def has_head_bias(self, array: int) -> bool:
+        """Whether layer array ``array``'s head rechannel has a bias (default: only the last one)."""
+        if self.head_bias is None:
+            return array == len(self.channels) - 1
+        return self.head_bias[array]
 
     @property
     def kind(self) -> str:
@@ -77,15 +84,19 @@ class WaveNetConfig:
             raise M7Error(f"model {self.name!r}: every layer array needs channels >= 1 and dilations")
         if any(d < 1 for ds in self.dilations for d in ds) or self.kernel_size < 1:
             raise M7Error(f"model {self.name!r}: dilations and kernel_size must be >= 1")
+        if self.head_bias is not None and (self.gated or len(self.head_bias) != len(self.channels)):
+            raise M7Error(f"model {self.name!r}: head_bias needs one entry per layer array (NAM form only)")
 
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """One recurrent layer (``cell`` "lstm" or "gru") of ``hidden_size`` units, dense output, input skip."""
+    """One recurrent layer (``cell`` "lstm" or "gru") of ``hidden_size`` units, dense output, and (unless
+    ``input_skip`` is False, as in NAM's LSTM) the input added to the output."""
 
     name: str
     cell: str
     hidden_size: int
+    input_skip: bool = True
 
     @property
     def kind(self) -> str:
@@ -104,8 +115,9 @@ ModelConfig = WaveNetConfig | RNNConfig
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     """A JSON/TOML-safe dict that ``config_from_dict`` turns back into an equal config."""
     if isinstance(config, RNNConfig):
-        return {"name": config.name, "type": config.cell, "hidden_size": config.hidden_size}
-    return {
+        d: dict[str, Any] = {"name": config.name, "type": config.cell, "hidden_size": config.hidden_size}
+        return d if config.input_skip else d | {"input_skip": False}
+    d = {
         "name": config.name,
         "type": "wavenet",
         "gated": config.gated,
@@ -114,6 +126,7 @@ def config_to_dict(config: ModelConfig) -> dict[str, Any]:
         "dilations": [list(ds) for ds in config.dilations],
         "head_scale": config.head_scale,
     }
+    return d if config.head_bias is None else d | {"head_bias": list(config.head_bias)}
 
 
 def config_from_dict(d: dict[str, Any]) -> ModelConfig:
@@ -124,7 +137,8 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
     name = str(d.pop("name", "custom"))
     try:
         if kind in ("lstm", "gru"):
-            cfg: ModelConfig = RNNConfig(name=name, cell=kind, hidden_size=int(d.pop("hidden_size")))
+            cfg: ModelConfig = RNNConfig(name=name, cell=kind, hidden_size=int(d.pop("hidden_size")),
+                                         input_skip=bool(d.pop("input_skip", True)))
         elif kind == "wavenet":
             cfg = WaveNetConfig(
                 name=name,
@@ -133,6 +147,7 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
                 channels=tuple(int(c) for c in d.pop("channels")),
                 dilations=tuple(tuple(int(x) for x in ds) for ds in d.pop("dilations")),
                 head_scale=float(d.pop("head_scale", 0.02)),
+                head_bias=None if "head_bias" not in d else tuple(bool(b) for b in d.pop("head_bias")),
             )
         else:
             raise M7Error(f"model {name!r}: type must be 'wavenet', 'lstm' or 'gru', not {kind!r}")
@@ -192,7 +207,7 @@ def _wavenet_sizes(config: WaveNetConfig, n_knobs: int) -> list[tuple[int, int, 
             mats.append((1 + n_knobs, c, 1, False))  # input mixer from the condition
             if not (last_array and i == len(ds) - 1):
                 mats.append((c, c, 1, True))
-        mats.append((c, 1 if last_array else chans[a + 1], 1, last_array))  # head rechannel
+        mats.append((c, 1 if last_array else chans[a + 1], 1, config.has_head_bias(a)))  # head rechannel
     return mats
 
 

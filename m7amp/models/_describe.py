@@ -175,5 +175,6 @@ def _describe_rnn(model: Any, config: RNNConfig, n_in: int) -> list[LayerSpec]:
         LayerSpec(config.cell, rnn.name, "input", "h", n_in, h, weights=w),
         LayerSpec("conv1x1", "dense", "h", "out", h, 1,
                   weights={"w": np.ascontiguousarray(_w(dense, "kernel").T), "b": _w(dense, "bias")}),
-        LayerSpec("output", "input_skip", "out", "y", 1, 1, input_skip=True),
+        LayerSpec("output", "input_skip" if config.input_skip else "dense", "out", "y", 1, 1,
+                  input_skip=config.input_skip),
     ]
