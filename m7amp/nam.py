@@ -11,10 +11,11 @@ Supported (anything else is refused in one line naming the field):
 - ``WaveNet``: layer arrays in NAM's old (``head_size``, ``head_bias``, ``gated``) and new
   (``head``, ``kernel_sizes``, ``gating_mode``, ``layer1x1``, ...) config forms, any channels per array,
   dilations, one kernel size, tanh, not gated, condition size 1, a bias on any head rechannel, layer
-  1x1 on or off (off: the residual adds the activation itself, an identity 1x1), no head 1x1, bottleneck = channels, no groups, FiLM, slimming, post-head or
-  condition DSP. Weight order (NAM ``LayerArray.export_weights``): per array the rechannel, per layer
-  conv weight and bias, input mixer, layer 1x1 weight and bias, then the head rechannel (and bias);
-  the last value is the head scale. Torch ``Conv1d`` weights are ``(out, in, k)``.
+  1x1 on or off (off: the residual adds the activation itself, an identity 1x1), no head 1x1,
+  bottleneck = channels, no groups, FiLM, slimming, post-head or condition DSP. Weight order (NAM
+  ``LayerArray.export_weights``): per array the rechannel, per layer conv weight and bias, input
+  mixer, layer 1x1 weight and bias, then the head rechannel (and bias); the last value is the head
+  scale. Torch ``Conv1d`` weights are ``(out, in, k)``.
 - ``LSTM``: one layer, input size 1. Per layer ``[W_ih | W_hh]`` as one ``(4H, 1+H)`` row-major
   matrix, ``b_ih + b_hh``, the initial hidden and cell state, then the head ``(1, H)`` and its bias.
   Gates i, f, g, o as in Keras. No input skip.
@@ -281,7 +282,8 @@ def levels(capture: Capture, input_gain_db: float = 0.0, output_gain_db: float =
         else:
             out_db += level - input_level_dbu
     return {"input_gain_db": in_db, "output_gain_db": out_db, "input_gain": 10 ** (in_db / 20),
-            "output_gain": 10 ** (out_db / 20), "output_mode": output_mode, "calibrate_input": calibrate_input,
+            "output_gain": 10 ** (out_db / 20), "output_mode": output_mode,
+            "calibrate_input": calibrate_input,
             "input_level_dbu": input_level_dbu, "knob_input_db": float(input_gain_db),
             "knob_output_db": float(output_gain_db), "notes": notes}
 
@@ -382,7 +384,7 @@ def import_capture(
 
     t0 = time.monotonic()
     capture = read_capture(nam_path)
-    name = name or c_identifier(capture.path.stem.lower()) or "nam"
+    name = name or c_identifier(f"nam_{capture.path.stem.lower()}")
     config = model_config(capture, name)
     lv = levels(capture, input_gain_db, output_gain_db, output_mode, calibrate_input, input_level_dbu)
     for note in lv["notes"]:
@@ -430,8 +432,9 @@ def import_capture(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("capture", type=Path, metavar="CAPTURE.nam", help="a Neural Amp Modeler model file")
-    parser.add_argument("--out", required=True, type=Path, metavar="PKG_DIR", help="package directory to write")
-    parser.add_argument("--name", help="model name (default: the file name as a C identifier)")
+    parser.add_argument("--out", required=True, type=Path, metavar="PKG_DIR",
+                        help="package directory to write")
+    parser.add_argument("--name", help="model name (default: nam_ + the file name, as a C identifier)")
     lv = parser.add_argument_group(
         "levels (as NAM's plugin sets them; folded into the weights, recorded in metadata.json)")
     lv.add_argument("--input-gain", type=float, default=0.0, metavar="DB",

@@ -88,12 +88,14 @@ def main() -> int:
     nano = wavenet([layer_array(1, 4, 2, False, A1_DILATIONS), layer_array(4, 2, 1, True, A1_DILATIONS)])
     write("nano", export(nano, "nano"), 6144, 1)
     # feather-like channels (8 -> 4), shorter dilations, a bias on both head rechannels, levels metadata.
-    feather = wavenet([layer_array(1, 8, 4, True, A1_DILATIONS[:8]), layer_array(8, 4, 1, True, A1_DILATIONS[:8])])
+    feather = wavenet([layer_array(1, 8, 4, True, A1_DILATIONS[:8]),
+                       layer_array(8, 4, 1, True, A1_DILATIONS[:8])])
     levels = UserMetadata(name="feather-like test capture", input_level_dbu=18.3, output_level_dbu=10.5)
     write("feather_short", export(feather, "feather_short", levels), 2048, 2)
     # Three chained arrays, kernel 2, no layer 1x1 (residual = identity).
     off = {"layer_1x1_config": {"active": False}}
-    chain = wavenet([layer_array(1, 3, 5, False, [1, 3, 9], 2, **off), layer_array(3, 5, 2, False, [1, 2], 2, **off),
+    chain = wavenet([layer_array(1, 3, 5, False, [1, 3, 9], 2, **off),
+                     layer_array(3, 5, 2, False, [1, 2], 2, **off),
                      layer_array(5, 2, 1, True, [1, 4, 16], 2, **off)], head_scale=0.1)
     write("chain3", export(chain, "chain3"), 1024, 3)
     # LSTM, one layer of 6 (NAM stores the state after 1 s of silence as the initial state).
