@@ -11,6 +11,9 @@ For each model: build it from a NAM config with seeded random weights, export it
 (``nam.models.init_from_nam``) and run NAM's forward pass (float32, ``pad_start`` as its default) on
 a short deterministic input. ``<name>.npz`` holds ``x`` (input) and ``y`` (NAM's output), float32.
 ``gated.nam`` has no expected output: m7amp refuses it (gated layers).
+
+``--a1 DIR`` instead writes untrained NAM A1 captures (nano, feather, lite, standard: NAM's trainer
+presets) into DIR for the benchmarks (docs/benchmarks.md); they are too big to commit.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def wavenet(arrays: list[dict[str, Any]], head_scale: float = 0.02) -> WaveNet:
 
 
 def test_input(n: int, seed: int) -> np.ndarray:
-    """Plucked-string-like test signal: decaying harmonics with a noise attack, peak 0.5."""
+    """Plucked-string-like test signal: decaying harmonics with a noise attack, peak 0.5, on the 16-bit
+    grid (exact through the firmware's 16-bit audio input, so the simulator sees NAM's very input)."""
     rng = np.random.default_rng(seed)
     t = np.arange(n) / 48000.0
     x = np.zeros(n)
@@ -54,7 +58,7 @@ def test_input(n: int, seed: int) -> np.ndarray:
         env = np.exp(-tt * 6.0) * (t >= t[start])
         x += env * sum(np.sin(2 * np.pi * f0 * k * tt) / k for k in range(1, 6))
         x[start:start + 64] += rng.normal(0, 0.3, min(64, n - start))
-    return (0.5 * x / np.abs(x).max()).astype(np.float32)
+    return (np.round(0.5 * x / np.abs(x).max() * 32768) / 32768).astype(np.float32)
 
 
 def export(model: Any, name: str, metadata: UserMetadata | None = None) -> dict[str, Any]:
@@ -81,7 +85,24 @@ def write(name: str, doc: dict[str, Any], n: int | None, seed: int) -> None:
         print(f"{name}: {len(doc['weights'])} weights, output rms {np.sqrt(np.mean(y ** 2)):.3g}")
 
 
+A1_CHANNELS = {"nano": (4, 2), "feather": (8, 4), "lite": (12, 6), "standard": (16, 8)}
+
+
+def write_a1(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    for name, (c0, c1) in A1_CHANNELS.items():
+        model = wavenet([layer_array(1, c0, c1, False, A1_DILATIONS),
+                         layer_array(c0, c1, 1, True, A1_DILATIONS)])
+        doc = export(model, name)
+        (out / f"{name}.nam").write_text(json.dumps(doc) + "\n")
+        print(f"{out / name}.nam: {len(doc['weights'])} weights")
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--a1":
+        write_a1(Path(sys.argv[2]))
+        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     # A1 "nano" exactly (channels 4 -> 2, two arrays of dilations 1..512, kernel 3).

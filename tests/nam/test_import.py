@@ -209,3 +209,17 @@ def test_cli_refusal_is_one_line_with_exit_code_2(tmp_path, capsys) -> None:
     assert err.count("\n") == 1
     assert "m7amp import: error: unsupported .nam: config.layers[0].gating_mode" in err
     assert not (tmp_path / "pkg").exists()
+
+
+def test_bench_table_says_when_a_capture_does_not_fit_in_real_time() -> None:
+    from m7amp.bench import format_engine_table
+
+    row = {"engine": "cmsis", "preset": "nam_standard", "precision": "f32", "macs_per_sample": 13256,
+           "cycles_per_sample": 30000.0, "cycles_per_mac": 2.26, "load_44k1": 6.125, "load_48k": 6.667,
+           "flash_bytes": 90000, "ram_bytes": 250000}
+    slow48 = row | {"load_44k1": 0.97, "load_48k": 1.05}
+    fits = row | {"load_44k1": 0.5, "load_48k": 0.55}
+    lines = format_engine_table([row, slow48, fits]).splitlines()[1:]
+    assert lines[0].endswith("does not fit in real time at 44.1 or 48 kHz")
+    assert lines[1].endswith("does not fit in real time at 48 kHz")
+    assert "does not fit" not in lines[2]
