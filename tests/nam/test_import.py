@@ -223,3 +223,25 @@ def test_bench_table_says_when_a_capture_does_not_fit_in_real_time() -> None:
     assert lines[0].endswith("does not fit in real time at 44.1 or 48 kHz")
     assert lines[1].endswith("does not fit in real time at 48 kHz")
     assert "does not fit" not in lines[2]
+
+
+def test_config_extensions_round_trip_and_are_checked() -> None:
+    from m7amp.models import (
+        RNNConfig,
+        WaveNetConfig,
+        config_from_dict,
+        config_to_dict,
+        load_config,
+        parameter_count,
+    )
+
+    wn = WaveNetConfig("t", False, (3, 2), ((1, 2), (1,)), 2, 0.1, head_bias=(True, False))
+    lstm = RNNConfig("l", "lstm", 6, input_skip=False)
+    for cfg in (wn, lstm):
+        assert config_from_dict(config_to_dict(cfg)) == cfg
+    assert "head_bias" not in config_to_dict(load_config("nano"))  # presets keep their form
+    # a bias on the first head rechannel (2 outputs) and none on the last (1 output)
+    default = WaveNetConfig("t", False, (3, 2), ((1, 2), (1,)), 2, 0.1)
+    assert parameter_count(wn) == parameter_count(default) + 2 - 1
+    with pytest.raises(M7Error, match="head_bias needs one entry per layer array"):
+        WaveNetConfig("t", False, (3, 2), ((1,), (1,)), head_bias=(True,))
