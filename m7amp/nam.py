@@ -10,8 +10,8 @@ Supported (anything else is refused in one line naming the field):
 
 - ``WaveNet``: layer arrays in NAM's old (``head_size``, ``head_bias``, ``gated``) and new
   (``head``, ``kernel_sizes``, ``gating_mode``, ``layer1x1``, ...) config forms, any channels per array,
-  dilations, one kernel size, tanh, not gated, condition size 1, a bias on any head rechannel, layer
-  1x1 on or off (off: the residual adds the activation itself, an identity 1x1), no head 1x1,
+  dilations and kernel sizes (per layer), tanh, not gated, condition size 1, a bias on any head
+  rechannel, layer 1x1 on or off (off: the residual adds the activation itself, an identity 1x1), no head 1x1,
   bottleneck = channels, no groups, FiLM, slimming, post-head or condition DSP. Weight order (NAM
   ``LayerArray.export_weights``): per array the rechannel, per layer conv weight and bias, input
   mixer, layer 1x1 weight and bias, then the head rechannel (and bias); the last value is the head
@@ -114,7 +114,7 @@ class _Array:
     in_size: int
     head_out: int
     head_bias: bool
-    kernel: int
+    kernels: tuple[int, ...]
     dilations: tuple[int, ...]
     layer1x1: bool
 
@@ -141,7 +141,7 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
                     raise _refuse(f"{f}.head.kernel_size", lc["head"]["kernel_size"], "1")
             else:  # old form
                 head_out, head_bias = int(lc["head_size"]), bool(lc["head_bias"])
-            ks = _per_layer(lc["kernel_sizes"] if "kernel_sizes" in lc else lc["kernel_size"], len(dil))
+            ks = [int(k) for k in _per_layer(lc.get("kernel_sizes", lc.get("kernel_size")), len(dil))]
         except KeyError as exc:
             raise M7Error(f"bad .nam: {f} has no '{exc.args[0]}'") from None
         except (TypeError, ValueError) as exc:
@@ -150,8 +150,8 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
             raise M7Error(f"bad .nam: {f}.dilations must be a non-empty list of positive integers")
         if cond != 1:
             raise _refuse(f"{f}.condition_size", cond, "1")
-        if len(set(ks)) != 1 or (arrays and ks[0] != arrays[0].kernel):
-            raise _refuse(f"{f}.kernel_size", ks, "one kernel size for every layer of every array")
+        if len(ks) != len(dil) or min(ks) < 1:
+            raise M7Error(f"bad .nam: {f} needs one kernel size >= 1 per dilation")
         acts = [_activation_name(a) for a in _per_layer(lc.get("activation", "Tanh"), len(dil))]
         if any(a != "Tanh" for a in acts):
             raise _refuse(f"{f}.activation", sorted({str(a) for a in acts}), "Tanh")
@@ -179,7 +179,7 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
         want_in = 1 if i == 0 else arrays[-1].channels
         if in_size != want_in:
             raise _refuse(f"{f}.input_size", in_size, f"{want_in} (the previous array's channels)")
-        arrays.append(_Array(channels, in_size, head_out, head_bias, int(ks[0]), dil,
+        arrays.append(_Array(channels, in_size, head_out, head_bias, tuple(ks), dil,
                              bool(layer1x1.get("active", True))))
     for i, a in enumerate(arrays):
         want = 1 if i == len(arrays) - 1 else arrays[i + 1].channels
@@ -193,9 +193,9 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
 def _wavenet_weight_count(arrays: list[_Array]) -> int:
     n = 0
     for a in arrays:
-        c, k = a.channels, a.kernel
+        c = a.channels
         n += a.in_size * c
-        n += len(a.dilations) * (c * c * k + c + c + (c * c + c if a.layer1x1 else 0))
+        n += sum(c * c * k + c + c + (c * c + c if a.layer1x1 else 0) for k in a.kernels)
         n += c * a.head_out + (a.head_out if a.head_bias else 0)
     return n + 1  # head scale
 
@@ -224,9 +224,12 @@ def model_config(capture: Capture, name: str) -> Any:
     if arch == "WaveNet":
         arrays, _ = _wavenet_arrays(cfg)
         want = _wavenet_weight_count(arrays)
+        kernels = tuple(a.kernels for a in arrays)
+        one = len({k for ks in kernels for k in ks}) == 1
         config: Any = WaveNetConfig(
             name=name, gated=False, channels=tuple(a.channels for a in arrays),
-            dilations=tuple(a.dilations for a in arrays), kernel_size=arrays[0].kernel,
+            dilations=tuple(a.dilations for a in arrays), kernel_size=kernels[0][0],
+            kernel_sizes=None if one else kernels,
             head_scale=float(capture.weights[-1]) if len(capture.weights) else 1.0,
             head_bias=tuple(a.head_bias for a in arrays))
     elif arch == "LSTM":
@@ -330,7 +333,7 @@ def build_keras(capture: Capture, config: Any, input_gain: float = 1.0, output_g
         model.get_layer(f"a{a}_rechannel").set_weights([k(take(c, arr.in_size, 1)) * gain])
         for j, _ in enumerate(arr.dilations):
             layer = model.get_layer(f"a{a}_layer{j}")
-            layer.conv.set_weights([k(take(c, c, arr.kernel)), take(c).copy()])
+            layer.conv.set_weights([k(take(c, c, arr.kernels[j])), take(c).copy()])
             layer.input_mixer.set_weights([k(take(c, 1, 1)) * input_gain])
             # without a layer 1x1 NAM adds the activation itself: x + z (an identity 1x1, exact)
             res = (take(c, c, 1), take(c)) if arr.layer1x1 else (np.eye(c, dtype=np.float32)[:, :, None],

@@ -36,7 +36,7 @@ A1_DILATIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 
 
 def layer_array(input_size: int, channels: int, head_out: int, head_bias: bool, dilations: list[int],
-                kernel: int = 3, **extra: Any) -> dict[str, Any]:
+                kernel: int | list[int] = 3, **extra: Any) -> dict[str, Any]:
     return {"input_size": input_size, "condition_size": 1, "channels": channels,
             "head": {"out_channels": head_out, "kernel_size": 1, "bias": head_bias},
             "kernel_size": kernel, "dilations": dilations, "activation": "Tanh", **extra}
@@ -122,6 +122,10 @@ def main() -> int:
     # LSTM, one layer of 6 (NAM stores the state after 1 s of silence as the initial state).
     lstm = LSTM(hidden_size=6, sample_rate=48000)
     write("lstm", export(lstm, "lstm"), 1024, 4)
+    # Per-layer kernel sizes (NAM's kernel_sizes), two arrays 4 -> 3 channels.
+    kernels = wavenet([layer_array(1, 4, 3, False, [1, 2, 4], [3, 2, 5]),
+                       layer_array(4, 3, 1, True, [1, 3], [2, 4])])
+    write("kernels", export(kernels, "kernels"), 1024, 6)
     # Gated layers (tanh * sigmoid): m7amp refuses them.
     gated_act = {"name": "PairMultiply", "primary": "Tanh", "secondary": "Sigmoid"}
     gated = wavenet([layer_array(1, 2, 1, True, [1, 2], activation=gated_act)])

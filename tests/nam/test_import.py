@@ -19,7 +19,7 @@ from m7amp.package import ENGINE_ESR_BOUND
 from tests._skips import requires_host_cc
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nam"
-SUPPORTED = ("nano", "feather_short", "chain3", "lstm")
+SUPPORTED = ("nano", "feather_short", "chain3", "kernels", "lstm")
 ESR_F32 = 1e-10  # issue 16: import vs NAM's forward pass, f32
 
 
@@ -168,7 +168,8 @@ def _broken(tmp_path: Path, edit) -> Path:
 @pytest.mark.parametrize(("edit", "field"), [
     (lambda d: d["config"]["layers"][0].update(condition_size=2), "config.layers[0].condition_size"),
     (lambda d: d["config"]["layers"][1].update(activation="ReLU"), "config.layers[1].activation"),
-    (lambda d: d["config"]["layers"][0].update(kernel_sizes=[3] * 7 + [2]), "config.layers[0].kernel_size"),
+    (lambda d: d["config"]["layers"][0].update(kernel_sizes=[3] * 7),
+     "config.layers[0] needs one kernel size"),
     (lambda d: d["config"]["layers"][0]["head1x1"].update(active=True), "config.layers[0].head1x1.active"),
     (lambda d: d["config"]["layers"][0]["conv_pre_film"].update(active=True),
      "config.layers[0].conv_pre_film.active"),
