@@ -26,6 +26,7 @@ Levels are folded into the weights (see ``levels``) so every engine and build ap
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import math
@@ -119,8 +120,8 @@ class _Array:
     layer1x1: bool
 
 
-def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
-    """The layer arrays of a NAM WaveNet config and its head scale, checked against what m7amp runs."""
+def _wavenet_arrays(cfg: dict[str, Any]) -> list[_Array]:
+    """The layer arrays of a NAM WaveNet config, checked against what m7amp runs."""
     if cfg.get("head") is not None:
         raise _refuse("config.head", cfg["head"], "null (no post-head)")
     if cfg.get("condition_dsp") is not None:
@@ -187,7 +188,7 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> tuple[list[_Array], float]:
             field = "head.out_channels" if "head" in layers[i] else "head_size"
             raise _refuse(f"config.layers[{i}].{field}", a.head_out, f"{want} (the next array's channels; "
                           "1 for the last)")
-    return arrays, float(cfg.get("head_scale", 1.0))
+    return arrays
 
 
 def _wavenet_weight_count(arrays: list[_Array]) -> int:
@@ -201,12 +202,15 @@ def _wavenet_weight_count(arrays: list[_Array]) -> int:
 
 
 def _lstm_shape(cfg: dict[str, Any]) -> int:
-    for key, want in (("input_size", 1), ("num_layers", 1)):
-        if int(cfg.get(key, 1)) != want:
-            raise _refuse(f"config.{key}", cfg[key], str(want))
-    if "hidden_size" not in cfg:
-        raise M7Error("bad .nam: config has no 'hidden_size'")
-    h = int(cfg["hidden_size"])
+    try:
+        for key, want in (("input_size", 1), ("num_layers", 1)):
+            if int(cfg.get(key, 1)) != want:
+                raise _refuse(f"config.{key}", cfg[key], str(want))
+        h = int(cfg["hidden_size"])
+    except KeyError:
+        raise M7Error("bad .nam: config has no 'hidden_size'") from None
+    except (TypeError, ValueError) as exc:
+        raise M7Error(f"bad .nam: config: {exc}") from None
     if not 1 <= h <= 256:
         raise _refuse("config.hidden_size", h, "1..256")
     extra = sorted(set(cfg) - {"input_size", "hidden_size", "num_layers"})
@@ -222,7 +226,7 @@ def model_config(capture: Capture, name: str) -> Any:
 
     arch, cfg = capture.architecture, capture.config
     if arch == "WaveNet":
-        arrays, _ = _wavenet_arrays(cfg)
+        arrays = _wavenet_arrays(cfg)
         want = _wavenet_weight_count(arrays)
         kernels = tuple(a.kernels for a in arrays)
         one = len({k for ks in kernels for k in ks}) == 1
@@ -297,8 +301,6 @@ def levels(capture: Capture, input_gain_db: float = 0.0, output_gain_db: float =
 def build_keras(capture: Capture, config: Any, input_gain: float = 1.0, output_gain: float = 1.0) -> Any:
     """The Keras model of ``config`` with the capture's weights; ``input_gain`` and ``output_gain`` are
     folded in (the WaveNet's input-facing 1x1s and head scale, the LSTM's input kernel and head)."""
-    import dataclasses
-
     from m7amp.models import build_model
 
     w = capture.weights
@@ -312,7 +314,7 @@ def build_keras(capture: Capture, config: Any, input_gain: float = 1.0, output_g
         model.get_layer("dense").set_weights([head[:h].reshape(h, 1) * output_gain, head[h:] * output_gain])
         return model
 
-    arrays, _ = _wavenet_arrays(capture.config)
+    arrays = _wavenet_arrays(capture.config)
     config = dataclasses.replace(config, head_scale=float(w[-1]) * output_gain)
     model = build_model(config)
     pos = 0
@@ -396,7 +398,6 @@ def import_capture(
              f"{len(capture.weights)} weights, {capture.sample_rate} Hz")
     model = build_keras(capture, config, lv["input_gain"], lv["output_gain"])
     if capture.architecture == "WaveNet":
-        import dataclasses
         config = dataclasses.replace(config, head_scale=float(model.get_layer("head_scale").scale))
     rate = capture.sample_rate
     golden_x = synth_guitar(max(golden_seconds, block_size / rate) + 0.01, rate, seed=7)
