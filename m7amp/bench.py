@@ -356,6 +356,13 @@ def parse_cab_line(uart: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in match.group(1).split())
 
 
+def realtime_note(row: dict) -> str:
+    """"" when the row's engine keeps up at 48 kHz, else a note of the rates it cannot run at (a load
+    of 100 % or more of the core leaves no cycle for the audio driver)."""
+    slow = [rate for rate, key in (("44.1", "load_44k1"), ("48", "load_48k")) if row[key] >= 1.0]
+    return f"  does not fit in real time at {' or '.join(slow)} kHz" if slow else ""
+
+
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     """The human-readable table of :func:`bench_engine_row` rows."""
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
@@ -378,7 +385,7 @@ def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
                      f"{r['total_cycles_per_sample']:9.1f} {r['total_load_48k']:8.1%}")
         if with_breakdown:
             line += "  " + " ".join(f"{r[f'cycles_{k}']:8.1f}" for k in (*KINDS, "other"))
-        lines.append(line)
+        lines.append(line + realtime_note(r))
     return "\n".join(lines)
 
 

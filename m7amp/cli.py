@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "m7amp.run",
     "train": "m7amp.training.cli",
     "export": "m7amp.export.cli",
+    "import": "m7amp.nam",
     "bench": "m7amp.bench",
     "fit": "m7amp.fit",
     "report": "m7amp.report",

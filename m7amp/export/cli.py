@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
         tflite=not args.skip_tflite,
         progress=lambda line: print(line, flush=True),
     )
+    return print_summary(meta, args.out)
+
+
+def print_summary(meta: dict, out: object) -> int:
+    """Print a written package's figures and variant table; the exit code (1 if a variant failed)."""
     print(f"\n{meta['name']}: {meta['parameters']} parameters, {meta['macs_per_sample']} MACs/sample, "
           f"receptive field {meta['receptive_field']}, golden {meta['golden']['seconds']:.3g} s")
     print(f"{'variant':<12} {'ESR vs target':>14} {'ESR vs Keras':>13}")
@@ -50,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{name:<12} {format_esr(v['esr_vs_target']):>14} {format_esr(v['esr_vs_keras']):>13}"
                   f"  {esr_verdict(v['esr_vs_target'])}")
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0 if all("error" not in v for v in meta["variants"].values()) else 1

@@ -7,7 +7,7 @@ exporters find weights by them):
 - NAM WaveNet: ``audio`` (channel slice), ``a{i}_rechannel``, ``a{i}_layer{j}``, ``a{i}_head{j}`` (head
   accumulation adds), ``a{i}_head_rechannel``, ``head_scale``.
 - Gated WaveNet: ``audio``, ``knobs``, ``input``, ``layer{j}``, ``skips`` (concatenate), ``mixer``.
-- RNN: ``audio``, ``lstm`` or ``gru``, ``dense``, ``input_skip``.
+- RNN: ``audio``, ``lstm`` or ``gru``, ``dense``, ``input_skip`` (unless the config has none).
 """
 
 from __future__ import annotations
@@ -39,14 +39,15 @@ def _nam(config: WaveNetConfig, cond: keras.KerasTensor, audio: keras.KerasTenso
         x = keras.layers.Conv1D(c, 1, use_bias=False, name=f"a{a}_rechannel")(x)
         for j, d in enumerate(dilations):
             residual = not (last_array and j == len(dilations) - 1)
-            layer = NamLayer(c, config.kernel_size, d, residual=residual, name=f"a{a}_layer{j}")
+            layer = NamLayer(c, config.kernel(a, j), d, residual=residual, name=f"a{a}_layer{j}")
             if residual:
                 x, z = layer([x, cond])
             else:
                 z = layer([x, cond])
             head = z if head is None else keras.layers.Add(name=f"a{a}_head{j}")([head, z])
         head_size = 1 if last_array else config.channels[a + 1]
-        head = keras.layers.Conv1D(head_size, 1, use_bias=last_array, name=f"a{a}_head_rechannel")(head)
+        head = keras.layers.Conv1D(head_size, 1, use_bias=config.has_head_bias(a),
+                                   name=f"a{a}_head_rechannel")(head)
     return Scale(config.head_scale, name="head_scale")(head)
 
 
@@ -74,4 +75,4 @@ def _rnn(config: RNNConfig, inp: keras.KerasTensor, audio: keras.KerasTensor) ->
     cell = keras.layers.LSTM if config.cell == "lstm" else keras.layers.GRU
     h = cell(config.hidden_size, return_sequences=True, name=config.cell)(inp)
     y = keras.layers.Dense(1, name="dense")(h)
-    return keras.layers.Add(name="input_skip")([y, audio])
+    return keras.layers.Add(name="input_skip")([y, audio]) if config.input_skip else y

@@ -65,6 +65,18 @@ class WaveNetConfig:
     dilations: tuple[tuple[int, ...], ...]
     kernel_size: int = 3
     head_scale: float = 0.02
+    head_bias: tuple[bool, ...] | None = None  # NAM only: bias of each head rechannel; None = last only
+    kernel_sizes: tuple[tuple[int, ...], ...] | None = None  # NAM only: per layer; None = kernel_size
+
+    def kernel(self, array: int, layer: int) -> int:
+        """Kernel size of layer ``layer`` of array ``array`` (``kernel_sizes`` if given)."""
+        return self.kernel_size if self.kernel_sizes is None else self.kernel_sizes[array][layer]
+
+    def has_head_bias(self, array: int) -> bool:
+        """Whether layer array ``array``'s head rechannel has a bias (default: only the last one)."""
+        if self.head_bias is None:
+            return array == len(self.channels) - 1
+        return self.head_bias[array]
 
     @property
     def kind(self) -> str:
@@ -79,15 +91,23 @@ class WaveNetConfig:
             raise M7Error(f"model {self.name!r}: every layer array needs channels >= 1 and dilations")
         if any(d < 1 for ds in self.dilations for d in ds) or self.kernel_size < 1:
             raise M7Error(f"model {self.name!r}: dilations and kernel_size must be >= 1")
+        if self.head_bias is not None and (self.gated or len(self.head_bias) != len(self.channels)):
+            raise M7Error(f"model {self.name!r}: head_bias needs one entry per layer array (NAM form only)")
+        if self.kernel_sizes is not None and (
+                self.gated or [len(k) for k in self.kernel_sizes] != [len(d) for d in self.dilations]
+                or min(min(k) for k in self.kernel_sizes) < 1):
+            raise M7Error(f"model {self.name!r}: kernel_sizes needs one size >= 1 per layer (NAM form only)")
 
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """One recurrent layer (``cell`` "lstm" or "gru") of ``hidden_size`` units, dense output, input skip."""
+    """One recurrent layer (``cell`` "lstm" or "gru") of ``hidden_size`` units, dense output, and (unless
+    ``input_skip`` is False, as in NAM's LSTM) the input added to the output."""
 
     name: str
     cell: str
     hidden_size: int
+    input_skip: bool = True
 
     @property
     def kind(self) -> str:
@@ -121,8 +141,9 @@ def is_model_name(name: str) -> bool:
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     """A JSON/TOML-safe dict that ``config_from_dict`` turns back into an equal config."""
     if isinstance(config, RNNConfig):
-        return {"name": config.name, "type": config.cell, "hidden_size": config.hidden_size}
-    return {
+        d: dict[str, Any] = {"name": config.name, "type": config.cell, "hidden_size": config.hidden_size}
+        return d if config.input_skip else d | {"input_skip": False}
+    d = {
         "name": config.name,
         "type": "wavenet",
         "gated": config.gated,
@@ -131,6 +152,9 @@ def config_to_dict(config: ModelConfig) -> dict[str, Any]:
         "dilations": [list(ds) for ds in config.dilations],
         "head_scale": config.head_scale,
     }
+    if config.kernel_sizes is not None:
+        d["kernel_sizes"] = [list(ks) for ks in config.kernel_sizes]
+    return d if config.head_bias is None else d | {"head_bias": list(config.head_bias)}
 
 
 def config_from_dict(d: dict[str, Any]) -> ModelConfig:
@@ -141,7 +165,8 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
     name = str(d.pop("name", "custom"))
     try:
         if kind in ("lstm", "gru"):
-            cfg: ModelConfig = RNNConfig(name=name, cell=kind, hidden_size=int(d.pop("hidden_size")))
+            cfg: ModelConfig = RNNConfig(name=name, cell=kind, hidden_size=int(d.pop("hidden_size")),
+                                         input_skip=bool(d.pop("input_skip", True)))
         elif kind == "wavenet":
             cfg = WaveNetConfig(
                 name=name,
@@ -150,6 +175,9 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
                 channels=tuple(int(c) for c in d.pop("channels")),
                 dilations=tuple(tuple(int(x) for x in ds) for ds in d.pop("dilations")),
                 head_scale=float(d.pop("head_scale", 0.02)),
+                head_bias=None if "head_bias" not in d else tuple(bool(b) for b in d.pop("head_bias")),
+                kernel_sizes=None if "kernel_sizes" not in d else tuple(
+                    tuple(int(k) for k in ks) for ks in d.pop("kernel_sizes")),
             )
         else:
             raise M7Error(f"model {name!r}: type must be 'wavenet', 'lstm' or 'gru', not {kind!r}")
@@ -187,8 +215,8 @@ def receptive_field(config: ModelConfig) -> int:
     """Samples of input (including the current one) that one output sample depends on; 1 for RNNs."""
     if isinstance(config, RNNConfig):
         return 1
-    k = config.kernel_size
-    return 1 + sum((k - 1) * sum(ds) for ds in config.dilations)
+    return 1 + sum((config.kernel(a, j) - 1) * d for a, ds in enumerate(config.dilations)
+                   for j, d in enumerate(ds))
 
 
 def _wavenet_sizes(config: WaveNetConfig, n_knobs: int) -> list[tuple[int, int, int, bool]]:
@@ -210,11 +238,11 @@ def _wavenet_sizes(config: WaveNetConfig, n_knobs: int) -> list[tuple[int, int, 
         last_array = a == len(chans) - 1
         mats.append((1 if a == 0 else chans[a - 1], c, 1, False))  # rechannel
         for i, _ in enumerate(ds):
-            mats.append((c, c, k, True))
+            mats.append((c, c, config.kernel(a, i), True))
             mats.append((1 + n_knobs, c, 1, False))  # input mixer from the condition
             if not (last_array and i == len(ds) - 1):
                 mats.append((c, c, 1, True))
-        mats.append((c, 1 if last_array else chans[a + 1], 1, last_array))  # head rechannel
+        mats.append((c, 1 if last_array else chans[a + 1], 1, config.has_head_bias(a)))  # head rechannel
     return mats
 
 
@@ -241,5 +269,6 @@ def state_floats(config: ModelConfig) -> int:
     """Floats of persistent streaming state: each dilated layer's past inputs, or the RNN state."""
     if isinstance(config, RNNConfig):
         return config.hidden_size * (2 if config.cell == "lstm" else 1)
-    k = config.kernel_size
-    return sum(c * (k - 1) * d for c, ds in zip(config.channels, config.dilations, strict=True) for d in ds)
+    return sum(c * (config.kernel(a, j) - 1) * d
+               for a, (c, ds) in enumerate(zip(config.channels, config.dilations, strict=True))
+               for j, d in enumerate(ds))

@@ -131,7 +131,7 @@ def _describe_nam(model: Any, config: WaveNetConfig, n_in: int) -> list[LayerSpe
                  "mix_w": _1x1(layer.input_mixer)}
             if layer.layer_1x1 is not None:
                 w |= {"res_w": _1x1(layer.layer_1x1), "res_b": _w(layer.layer_1x1, "bias")}
-            ops.append(LayerSpec("nam_layer", layer.name, "x", "x", c, c, config.kernel_size, d,
+            ops.append(LayerSpec("nam_layer", layer.name, "x", "x", c, c, config.kernel(a, j), d,
                                  cond="input", cond_ch=n_in, weights=w))
         head = model.get_layer(f"a{a}_head_rechannel")
         last = a == n_arrays - 1
@@ -175,5 +175,6 @@ def _describe_rnn(model: Any, config: RNNConfig, n_in: int) -> list[LayerSpec]:
         LayerSpec(config.cell, rnn.name, "input", "h", n_in, h, weights=w),
         LayerSpec("conv1x1", "dense", "h", "out", h, 1,
                   weights={"w": np.ascontiguousarray(_w(dense, "kernel").T), "b": _w(dense, "bias")}),
-        LayerSpec("output", "input_skip", "out", "y", 1, 1, input_skip=True),
+        LayerSpec("output", "input_skip" if config.input_skip else "dense", "out", "y", 1, 1,
+                  input_skip=config.input_skip),
     ]
