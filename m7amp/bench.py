@@ -6,6 +6,7 @@ Subcommands:
   train    training throughput (loss samples per second) per model preset on this CPU.
   engine   cycles per sample of the hand-written engine (firmware/app/bench) in the simulator, per
            model package and precision, with MACs, load and flash/RAM.
+  fidelity simulated vs published Cortex-M7 cycles on calibration workloads (m7amp/sim/fidelity.py).
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--iterations", type=int, default=300,
                    help="compute workload iterations (300 = about 8.7 M instructions)")
     d.set_defaults(_bench=bench_debug)
+    f = sub.add_parser("fidelity", help="simulated vs published Cortex-M7 cycles per calibration workload "
+                                        "(micro-kernels, CoreMark, Dhrystone), with mean and worst |error|")
+    f.add_argument("--coremark", type=Path, default=None,
+                   help="checkout of github:eembc/coremark (default: $M7AMP_COREMARK_DIR; skipped if unset)")
+    f.add_argument("--dhrystone", type=Path, default=None,
+                   help="checkout of github:sifive/benchmark-dhrystone (default: $M7AMP_DHRYSTONE_DIR; "
+                        "skipped if unset)")
+    f.set_defaults(_bench=bench_fidelity)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,6 +134,15 @@ def bench_debug(args: argparse.Namespace) -> int:
         elf = build_workload(["compute.c"], Path(tmp), defines={"ITERATIONS": str(args.iterations)})
         print(f"workload: compute.c x{args.iterations}; median of {args.repeats} runs; cycle model on")
         print(format_table(measure(elf, args.repeats)))
+    return 0
+
+
+def bench_fidelity(args: argparse.Namespace) -> int:
+    from m7amp.sim.fidelity import format_table, measure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure(Path(tmp), args.coremark, args.dhrystone, progress=_progress)
+    print(format_table(rows))
     return 0
 
 
