@@ -52,7 +52,7 @@ from m7amp.errors import M7Error
 from m7amp.sim import periph
 from m7amp.sim._blockhook import STOP_ERROR, BlockHook
 from m7amp.sim._bus import Bus
-from m7amp.sim._cost import BlockCoster, make_cycle_model
+from m7amp.sim._cost import BlockCoster, MemoryOperand, make_cycle_model, memory_operands
 from m7amp.sim._elf import Firmware
 from m7amp.sim._repl import DEFAULT_REPL, ReplEntry, load_repl
 from m7amp.sim._scheduler import NEVER, Scheduler
@@ -94,6 +94,11 @@ class FaultReport:
         where = f"pc 0x{self.pc:08x}" + (f" in {self.function}()" if self.function else "")
         caller = f"lr 0x{self.lr:08x}" + (f" in {self.lr_function}()" if self.lr_function else "")
         return f"fault: {self.kind}: {self.detail} at {where} ({caller})"
+
+
+_UC_REGS = {f"r{i}": getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)} | {
+    "sb": arm.UC_ARM_REG_R9, "sl": arm.UC_ARM_REG_R10, "fp": arm.UC_ARM_REG_R11, "ip": arm.UC_ARM_REG_R12,
+    "sp": arm.UC_ARM_REG_SP, "lr": arm.UC_ARM_REG_LR}
 
 
 @dataclass
@@ -140,6 +145,8 @@ class Simulator:
     # construction -----------------------------------------------------------------------------------
     def _build(self) -> None:
         self.coster: BlockCoster = make_cycle_model(self._cycle_model_enabled)
+        self._access_info: dict[tuple[int, bytes], tuple[int, dict[int, int], list]] = {}
+        self._access_seen: tuple[tuple[int, int, int, int] | None, int] = (None, 0)
         self.warnings: list[str] = []
         self._warned: set[str] = set()
         self.scheduler = Scheduler(self._event_scheduled)
@@ -331,6 +338,45 @@ class Simulator:
     @property
     def instructions(self) -> int:
         return self.hook.state.instructions
+
+    def cycles_at(self, address: int, store: bool = False) -> int:
+        """The cycle count as seen by the instruction now accessing ``address`` (from an MMIO callback): the
+        block hook has already counted the whole block, so take off what the cost model schedules from that
+        instruction's issue on. The instruction is found among the block's loads (or stores) whose operand,
+        from the registers now, gives ``address``; an operand whose registers are rewritten before the next
+        operand is left out (its values are stale), and the n-th such access in one execution of the block
+        maps to the n-th match. No match: the block's end, as before. Used by DWT CYCCNT."""
+        st = self.hook.state
+        start, size = st.last_block, st.last_size
+        if not size:
+            return st.cycles
+        code = bytes(self.uc.mem_read(start, size))
+        info = self._access_info.get((start, code))
+        if info is None:
+            cost = self.coster.cost(start, code).cycles
+            issue = dict(self.coster.issue_cycles(start, code))
+            info = self._access_info[(start, code)] = (cost, issue, memory_operands(code, start))
+        cost, issue, operands = info
+        candidates = [i for i, op in enumerate(operands)
+                      if op.base and op.store == store and self._operand_address(op) == address]
+        matches = []
+        for n, i in enumerate(candidates):
+            later = candidates[n + 1] if n + 1 < len(candidates) else i + 1
+            rewritten = set().union(*(op.writes for op in operands[i + 1 : later]))
+            if not rewritten & {operands[i].base, operands[i].index}:
+                matches.append(operands[i].offset)
+        if not matches:
+            return st.cycles
+        tag = (st.cycles, st.instructions, start, address)
+        n = self._access_seen[1] + 1 if self._access_seen[0] == tag else 0
+        self._access_seen = (tag, n)
+        return st.cycles - cost + issue.get(matches[min(n, len(matches) - 1)], cost)
+
+    def _operand_address(self, op: MemoryOperand) -> int:
+        value = self.uc.reg_read(_UC_REGS[op.base]) + op.disp
+        if op.index is not None:
+            value += self.uc.reg_read(_UC_REGS[op.index]) << op.shift
+        return value & 0xFFFFFFFF
 
     @property
     def pc(self) -> int:

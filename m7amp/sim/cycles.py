@@ -231,6 +231,18 @@ class CycleModel:
             hit = self._blocks[key] = BlockCost(len(insns), _block_cycles(insns))
         return hit
 
+    def issue_cycles(self, address: int, code: bytes) -> list[tuple[int, int]]:
+        """(byte offset, cycles from the block's start until it issues) of each instruction, for DWT CYCCNT
+        reads inside a block. Consistent with ``cost()``: every value is at most the block's cycles."""
+        insns = self._decode(bytes(code))
+        total = self.cost(address, code).cycles
+        times = _issue_times(insns)
+        out, offset = [], 0
+        for insn, t in zip(insns, times, strict=True):
+            out.append((offset, min(max(t, 0), total)))
+            offset += insn.size
+        return out
+
     def classify(self, address: int, code: bytes) -> list[tuple[str, str]]:
         """(mnemonic, class name) of each instruction in the block, for docs, tests and profiles."""
         return [(i.mnemonic, i.cls.name) for i in self._decode(bytes(code))]
@@ -312,6 +324,24 @@ def _block_cycles(insns: list[_Insn]) -> int:
     return cycles
 
 
+def _issue_times(insns: list[_Insn]) -> list[int]:
+    """Issue cycle of each instruction in the schedule ``_block_cycles`` charges (for a one-block loop: the
+    steady-state pass, counted from the end of the previous iteration)."""
+    if not insns:
+        return []
+    state = _Schedule()
+    times: list[int] = []
+    last = insns[-1]
+    last_at = sum(i.size for i in insns) - last.size
+    if last.branch == 1 and last.offset is not None and last_at + last.offset == 0:
+        first = state.run(insns)
+        state.used = 2
+        state.run(insns, times)
+        return [t - first for t in times]
+    state.run(insns, times)
+    return times
+
+
 class _Schedule:
     """In-order dual-issue scoreboard over one block (fresh state: nothing carries over between blocks)."""
 
@@ -325,8 +355,9 @@ class _Schedule:
         self.loads = 0  # load units taken in that cycle
         self.fp_free = 0  # first cycle the FP pipe accepts a new operation
 
-    def run(self, insns: list[_Insn]) -> int:
-        """Schedule the instructions; return the cycle count so far (last issue cycle + 1)."""
+    def run(self, insns: list[_Insn], times: list[int] | None = None) -> int:
+        """Schedule the instructions; return the cycle count so far (last issue cycle + 1). ``times``, if
+        given, receives each instruction's issue cycle."""
         ready = self.ready
         for insn in insns:
             cls = insn.cls
@@ -354,6 +385,8 @@ class _Schedule:
                 self.cur, self.used = t, self.used + 1
                 self.units |= cls.unit
                 self.loads += cls.loads
+            if times is not None:
+                times.append(t)
             if cls.fp_busy:
                 self.fp_free = t + cls.fp_busy
             for key, lat in insn.dsts:

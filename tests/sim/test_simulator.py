@@ -196,3 +196,14 @@ def test_process_stack_and_svc(fixture_elf: Callable[..., Path]) -> None:
     result = Simulator(fixture_elf("psp")).run(max_cycles=MAX)
     assert "PSP PASS" in result.uart, result.uart
     assert result.status == 0
+
+
+def test_cyccnt_reads_inside_a_block_see_the_cycles_up_to_the_read(fixture_elf: Callable[..., Path]) -> None:
+    # Before: both reads of one block saw the block's end (0 apart). One cycle per instruction: 7
+    # instructions from the first read to the second; 5 from the second to the third (b, 2 add, 2 ldr).
+    unit = Simulator(fixture_elf("cyccnt_block"), cycle_model=False).run(max_cycles=MAX)
+    assert unit.uart.split() == ["7", "5"]
+    # Cortex-M7 model: the first ADD pairs with the first LDR, the chain takes 6 cycles, and the second LDR
+    # pairs with the last ADD (ALU + load): 5 cycles apart.
+    model = Simulator(fixture_elf("cyccnt_block")).run(max_cycles=MAX)
+    assert model.uart.split()[0] == "5"
