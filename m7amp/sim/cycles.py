@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import capstone as _cs
 
 # --- penalties at the end of a block (see docs/cycle-model.md, "Branches") -----------------------------
-BRANCH_PENALTY = 1  # direct branch ending a block: ~25 % mispredicted x 4-cycle mispredict penalty (LLVM)
-INDIRECT_PENALTY = 2  # BX/BLX reg, POP {pc}, LDR pc, TBB/TBH: target from a register, predicted less well
+BRANCH_PENALTY = 0  # direct branch ending a block: predicted (BTAC); calibrated on CoreMark/Dhrystone (docs)
+INDIRECT_PENALTY = 1  # BX/BLX reg, POP {pc}, LDR pc, TBB/TBH: target from a register, predicted less well
 LOOP_PENALTY = 0  # a block that branches to its own start: the loop branch is predicted taken
 
 
