@@ -176,7 +176,7 @@ def test_multiple_transfers_move_two_registers_per_cycle(model: CycleModel, asm)
 
 @requires_arm_gcc
 def test_block_final_branch_penalties(model: CycleModel, asm) -> None:
-    assert _cycles(model, asm, "adds r0, #1\nb 1f\nnop\n1:") == 1 + 1  # pair, + the NOP (the block runs to 1:)
+    assert _cycles(model, asm, "adds r0, #1\nb 1f\nnop\n1:") == 1 + 1  # pair, + the NOP (block runs to 1:)
     # indirect: + INDIRECT_PENALTY (1 since the CoreMark/Dhrystone calibration, docs/cycle-model.md)
     assert _cycles(model, asm, "bx lr") == 1 + 1
     assert _cycles(model, asm, "pop {r4, pc}") == 1 + 1
