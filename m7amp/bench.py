@@ -79,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     f.add_argument("--dhrystone", type=Path, default=None,
                    help="checkout of github:sifive/benchmark-dhrystone (default: $M7AMP_DHRYSTONE_DIR; "
                         "skipped if unset)")
+    f.add_argument("--memory-model", action="store_true",
+                   help="run with the instruction-fetch model (flash wait states, ART, I-cache) and add the "
+                        "I-cache off/on row")
     f.set_defaults(_bench=bench_fidelity)
 
 
@@ -141,7 +144,8 @@ def bench_fidelity(args: argparse.Namespace) -> int:
     from m7amp.sim.fidelity import format_table, measure
 
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(Path(tmp), args.coremark, args.dhrystone, progress=_progress)
+        rows = measure(Path(tmp), args.coremark, args.dhrystone, progress=_progress,
+                       memory_model=args.memory_model)
     print(format_table(rows))
     return 0
 

@@ -96,6 +96,11 @@ class FaultReport:
         return f"fault: {self.kind}: {self.detail} at {where} ({caller})"
 
 
+# Instruction-fetch model constants (docs/cycle-model.md, "Memory"): the extra cycles of a 32-byte line
+# fill from flash through AXIM on top of FLASH_ACR.LATENCY + 1, and of a line fill from SRAM.
+AXI_LINE_EXTRA = 2
+SRAM_LINE_FILL = 4
+
 _UC_REGS = {f"r{i}": getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)} | {
     "sb": arm.UC_ARM_REG_R9, "sl": arm.UC_ARM_REG_R10, "fp": arm.UC_ARM_REG_R11, "ip": arm.UC_ARM_REG_R12,
     "sp": arm.UC_ARM_REG_SP, "lr": arm.UC_ARM_REG_LR}
@@ -128,11 +133,12 @@ class _HaltError(Exception):
 class Simulator:
     """An STM32F767 running one firmware ELF in virtual time (see docs/simulator.md)."""
 
-    def __init__(self, elf: Path | str, *, cycle_model: bool = True,
+    def __init__(self, elf: Path | str, *, cycle_model: bool = True, memory_model: bool = False,
                  trace: Callable[[str], None] | None = None, repl: Path = DEFAULT_REPL):
         self.firmware = Firmware(Path(elf))
         self.platform = load_repl(repl)
         self._cycle_model_enabled = cycle_model
+        self._memory_model = memory_model  # instruction-fetch model (flash wait states, ART, I-cache)
         self._trace = trace
         self.on_uart: Callable[[str], None] | None = None
         # observers (m7amp/sim/trace.py, profile.py): (peripheral, offset, "R"/"W", value, mask) per MMIO
@@ -184,6 +190,8 @@ class Simulator:
         self._buffers: list[ctypes.Array] = []
         self._create_platform()
         self.hook = BlockHook(uc, self._cost_block, _MASK_REGS)
+        self.hook.state.fetch_on = int(self._memory_model)
+        self.hook.state.axi_extra, self.hook.state.sram_wait = AXI_LINE_EXTRA, SRAM_LINE_FILL
         uc.hook_add(UC_HOOK_INTR, self._on_intr)
         uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                     self._on_bad_access)
@@ -318,6 +326,9 @@ class Simulator:
         self.scheduler.clear()
         for model in self.peripherals.values():
             model.reset()
+        self.memory_config_changed()  # caches off, no wait states: the reset values
+        self.invalidate_icache()
+        self.invalidate_art()
         for watch in self._watchers:  # the models that armed them were reset
             watch[3] = False
         self._watch_wanted = bool(self._watchers)
@@ -444,7 +455,29 @@ class Simulator:
         self._reset_requested = True
         self.request_stop()
 
+    def memory_config_changed(self) -> None:
+        """SCB CCR.IC or FLASH_ACR changed: hand the instruction-fetch model its new settings."""
+        st = self.hook.state
+        st.icache_on = int(bool(self.scb.regs[0xD14] & (1 << 17)))
+        flash = self._find(periph.FlashInterface)
+        acr = flash.regs[0] if flash is not None else 0
+        st.flash_ws, st.prefetch_on, st.art_on = acr & 0xF, int(bool(acr & 1 << 8)), int(bool(acr & 1 << 9))
+
+    def invalidate_icache(self) -> None:
+        self.hook.invalidate_icache()
+
+    def invalidate_art(self) -> None:
+        self.hook.invalidate_art()
+
+    @property
+    def fetch_stats(self) -> dict[str, int]:
+        """Instruction-fetch model counters: stall cycles added, I-cache and ART misses."""
+        st = self.hook.state
+        return {"fetch_cycles": st.fetch_cycles, "icache_misses": st.icache_misses,
+                "art_misses": st.art_misses}
+
     def ccr_changed(self) -> None:
+        self.memory_config_changed()
         if self.scb.regs[0xD14] & (1 << 4) and not self._div_hooks:
             self._div_hooks_wanted = True
             self.request_stop()

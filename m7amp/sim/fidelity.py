@@ -37,7 +37,7 @@ class Workload:
     """One calibration workload: the published cycles per ``unit`` and where the figure comes from."""
 
     name: str
-    kind: str  # "micro" or "program"
+    kind: str  # "micro", "program", or "memory" (a ratio, only with the memory model)
     unit: str
     published: float  # cycles per unit on real Cortex-M7 silicon
     source: str
@@ -56,6 +56,8 @@ WORKLOADS: tuple[Workload, ...] = (
              "5.01 CoreMark/MHz: Arm Cortex-M7 figure; ST STM32F7 1082 CoreMark at 216 MHz"),
     Workload("dhrystone", "program", "run", 1e6 / (2.14 * 1757),
              "2.14 DMIPS/MHz: Arm Cortex-M7 figure; ST STM32F7 462 DMIPS at 216 MHz"),
+    Workload("dhrystone_nocache", "memory", "off/on", 245 / 49,
+             "flash, I-cache off vs on: 49 vs 245 DMIPS, STM32F723 216 MHz (Stratify Labs, 2019)"),
 )
 
 
@@ -70,19 +72,20 @@ class Row:
         return None if self.simulated is None else self.simulated / self.workload.published
 
 
-def _run(elf: Path, cycle_model: bool) -> str:
+def _run(elf: Path, cycle_model: bool, memory_model: bool = False) -> str:
     from m7amp.sim import Simulator
 
-    result = Simulator(elf, cycle_model=cycle_model).run(max_cycles=5_000_000_000)
+    sim = Simulator(elf, cycle_model=cycle_model, memory_model=memory_model)
+    result = sim.run(max_cycles=5_000_000_000)
     if result.stop_reason != "exit" or result.status != 0:
         raise M7Error(f"{elf.stem} stopped with {result.stop_reason} (status {result.status}): "
                       f"{result.fault or result.uart[-200:]}")
     return result.uart
 
 
-def run_micro(out: Path, cycle_model: bool = True) -> dict[str, float]:
+def run_micro(out: Path, cycle_model: bool = True, memory_model: bool = False) -> dict[str, float]:
     """Cycles per copy of each micro-workload: (cycles of 14 copies - cycles of 4) / 10."""
-    uart = _run(build_workload(["fidelity.c"], out), cycle_model)
+    uart = _run(build_workload(["fidelity.c"], out), cycle_model, memory_model)
     found = {m[1]: (int(m[3]) - int(m[2])) / 10 for m in re.finditer(r"^(\w+) (\d+) (\d+)\r?$", uart, re.M)}
     return found
 
@@ -98,40 +101,58 @@ def _third_party(directory: str | Path | None, env: str, files: tuple[str, ...])
     return path, ""
 
 
-def run_coremark(directory: Path, out: Path, cycle_model: bool = True) -> float:
+def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = False) -> float:
     """CoreMark cycles per iteration (timed part only, DWT CYCCNT); refuses a run with CRC errors."""
     port = WORKLOAD_DIR / "coremark"
     elf = build_workload([port / "core_portme.c", *(directory / f for f in COREMARK_FILES)], out,
                          defines={"ITERATIONS": str(COREMARK_ITERATIONS)}, name="coremark",
                          flags=[f"-I{port}", f"-I{directory}", "-Wno-error", "-w", *COREMARK_FLAGS])
-    m = re.search(r"coremark iterations=(\d+) cycles=(\d+) errors=(\d+)", _run(elf, cycle_model))
+    uart = _run(elf, cycle_model, memory_model)
+    m = re.search(r"coremark iterations=(\d+) cycles=(\d+) errors=(\d+)", uart)
     if m is None or m[3] != "0":
         raise M7Error(f"CoreMark did not validate: {m[0] if m else 'no result line'}")
     return int(m[2]) / int(m[1])
 
 
-def run_dhrystone(directory: Path, out: Path, cycle_model: bool = True) -> float:
+def run_dhrystone(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = False,
+                  icache: bool = True) -> float:
     """Dhrystone cycles per run (timed loop only, DWT CYCCNT); refuses wrong final values."""
     port = WORKLOAD_DIR / "dhrystone"
+    defines = {"DHRY_ITERS": str(DHRYSTONE_RUNS), "TIME": "1", "NOENUM": "1"}
+    if not icache:
+        defines["NO_ICACHE"] = "1"
     elf = build_workload([port / "dhry_port.c", *(directory / f for f in DHRYSTONE_FILES)], out,
-                         defines={"DHRY_ITERS": str(DHRYSTONE_RUNS), "TIME": "1", "NOENUM": "1"},
-                         name="dhrystone", flags=[f"-I{directory}", "-Wno-error", *DHRYSTONE_FLAGS])
-    m = re.search(r"dhrystone runs=(\d+) cycles=(\d+) ok=(\d)", _run(elf, cycle_model))
+                         defines=defines, name="dhrystone",
+                         flags=[f"-I{directory}", "-Wno-error", *DHRYSTONE_FLAGS])
+    m = re.search(r"dhrystone runs=(\d+) cycles=(\d+) ok=(\d)", _run(elf, cycle_model, memory_model))
     if m is None or m[3] != "1":
         raise M7Error(f"Dhrystone did not validate: {m[0] if m else 'no result line'}")
     return int(m[2]) / int(m[1])
 
 
 def measure(out: Path, coremark: str | Path | None = None, dhrystone: str | Path | None = None,
-            cycle_model: bool = True, progress: Callable[[str], None] | None = None) -> list[Row]:
-    """Run every calibration workload; programs without a source directory come back skipped."""
+            cycle_model: bool = True, progress: Callable[[str], None] | None = None,
+            memory_model: bool = False) -> list[Row]:
+    """Run every calibration workload; programs without a source directory come back skipped, and the
+    memory rows without the memory model."""
     say = progress or (lambda _line: None)
     say("fidelity: micro-workloads")
-    micro = run_micro(out, cycle_model)
+    micro = run_micro(out, cycle_model, memory_model)
     rows = []
     for w in WORKLOADS:
         if w.kind == "micro":
             rows.append(Row(w, micro.get(w.name), "" if w.name in micro else "no result line"))
+            continue
+        if w.kind == "memory":
+            path, why = _third_party(dhrystone, DHRYSTONE_ENV, DHRYSTONE_FILES)
+            if not memory_model:
+                rows.append(Row(w, None, "skipped: needs --memory-model"))
+            elif path is None:
+                rows.append(Row(w, None, why))
+            else:
+                say(f"fidelity: {w.name} from {path}")
+                off = run_dhrystone(path, out, cycle_model, memory_model, icache=False)
+                rows.append(Row(w, off / run_dhrystone(path, out, cycle_model, memory_model)))
             continue
         env, files, runner = {
             "coremark": (COREMARK_ENV, COREMARK_FILES, run_coremark),
@@ -142,7 +163,7 @@ def measure(out: Path, coremark: str | Path | None = None, dhrystone: str | Path
             rows.append(Row(w, None, why))
             continue
         say(f"fidelity: {w.name} from {path}")
-        rows.append(Row(w, runner(path, out, cycle_model)))
+        rows.append(Row(w, runner(path, out, cycle_model, memory_model)))
     return rows
 
 

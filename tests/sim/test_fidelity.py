@@ -78,3 +78,15 @@ def test_a_broken_program_is_an_error(tmp_path: Path) -> None:
                                   "int main(void) { return 0; }\n" if f == "dhry_1.c" else "")
     with pytest.raises(M7Error, match="Dhrystone did not validate"):
         fidelity.run_dhrystone(tmp_path, tmp_path / "out")
+
+
+@requires_arm_gcc
+def test_memory_row_needs_the_memory_model(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fidelity.COREMARK_ENV, raising=False)
+    monkeypatch.delenv(fidelity.DHRYSTONE_ENV, raising=False)
+    rows = {r.workload.name: r for r in fidelity.measure(build_dir)}
+    assert rows["dhrystone_nocache"].note == "skipped: needs --memory-model"
+    rows = {r.workload.name: r for r in fidelity.measure(build_dir, memory_model=True)}
+    assert fidelity.DHRYSTONE_ENV in rows["dhrystone_nocache"].note
+    # warm I-cache: the micro-workloads cost the same with the memory model
+    assert rows["fma_chain"].simulated == 3.0 and rows["alu_pairs"].simulated == 1.0

@@ -31,13 +31,19 @@ WORKLOAD(fma_independent, "", "vfma.f32 s0, s4, s5\n vfma.f32 s1, s4, s5\n vfma.
                               " vfma.f32 s3, s4, s5")
 WORKLOAD(fp_add_chain, "", "vadd.f32 s0, s0, s4")
 
+/* The second of two calls: the code is then in the I-cache, as in [QP]'s averaged runs. */
 static uint32_t timed(void (*f)(void)) {
-    uint32_t t0 = DWT_CYCCNT;
-    f();
-    return DWT_CYCCNT - t0;
+    uint32_t t = 0;
+    for (int i = 0; i < 2; i++) {
+        uint32_t t0 = DWT_CYCCNT;
+        f();
+        t = DWT_CYCCNT - t0;
+    }
+    return t;
 }
 
 static void report(const char *name, void (*four)(void), void (*fourteen)(void)) {
+    (void)timed(four); /* warms the timing code's own paths too */
     board_puts(name);
     board_putc(' ');
     board_putu(timed(four));
@@ -49,6 +55,8 @@ static void report(const char *name, void (*four)(void), void (*fourteen)(void))
 #define REPORT(name) report(#name, mw_##name##_4, mw_##name##_14)
 
 int main(void) {
+    board_clock_216mhz(); /* flash wait states, ART and prefetch as on the measured boards */
+    board_icache_enable();
     board_uart_init();
     DEMCR |= 1u << 24; /* TRCENA */
     DWT_CTRL |= 1u;    /* CYCCNTENA */

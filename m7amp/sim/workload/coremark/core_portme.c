@@ -57,6 +57,8 @@ secs_ret time_in_secs(CORE_TICKS ticks) { return ticks / 216000000u; }
 void portable_init(core_portable *p, int *argc, char *argv[]) {
     (void)argc;
     (void)argv;
+    board_clock_216mhz(); /* flash wait states, ART and prefetch as on the measured boards */
+    board_icache_enable();
     board_uart_init();
     DEMCR |= 1u << 24;  /* TRCENA */
     DWT_CYCCNT = 0;
