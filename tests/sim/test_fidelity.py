@@ -48,6 +48,9 @@ def test_table_reports_ratio_and_errors() -> None:
     table = fidelity.format_table(rows)
     assert "+10.0%" in table and "-5.0%" in table and "skipped: set M7AMP_COREMARK_DIR" in table
     assert "mean |error| 7.5 %, worst |error| 10.0 % over 2 workloads (0 whole programs)" in table
+    assert "whole programs only" not in table
+    rows[2] = fidelity.Row(by_name["coremark"], by_name["coremark"].published * 0.97)
+    assert "whole programs only: mean |error| 3.0 %, worst 3.0 %" in fidelity.format_table(rows)
 
 
 def test_every_workload_names_its_source() -> None:
