@@ -64,7 +64,9 @@ def test_every_workload_names_its_source() -> None:
 def test_coremark_validates_and_is_timed(build_dir: Path) -> None:
     cycles = fidelity.run_coremark(Path(os.environ[fidelity.COREMARK_ENV]), build_dir)
     unit = fidelity.run_coremark(Path(os.environ[fidelity.COREMARK_ENV]), build_dir, cycle_model=False)
-    assert 100_000 < unit < cycles < 1_000_000  # the model costs more than one cycle per instruction
+    # published 199 601 cycles per iteration; the model dual-issues, so it counts fewer cycles than
+    # instructions on this -O3 build (IPC about 1.17)
+    assert 150_000 < cycles < 300_000 and cycles < unit
 
 
 @requires_arm_gcc
