@@ -15,9 +15,9 @@ class Cost(NamedTuple):
 
 
 class BlockCoster(Protocol):
-    def cost(self, address: int, code: bytes) -> Cost: ...
+    def cost(self, address: int, code: bytes, following: bytes = b"") -> Cost: ...
 
-    def issue_cycles(self, address: int, code: bytes) -> list[tuple[int, int]]: ...
+    def issue_cycles(self, address: int, code: bytes, following: bytes = b"") -> list[tuple[int, int]]: ...
 
 
 def thumb_instruction_count(code: bytes) -> int:
@@ -35,11 +35,11 @@ class UnitCycleModel:
 
     name = "1 cycle/instruction"
 
-    def cost(self, address: int, code: bytes) -> Cost:
+    def cost(self, address: int, code: bytes, following: bytes = b"") -> Cost:
         n = thumb_instruction_count(code)
         return Cost(n, n)
 
-    def issue_cycles(self, address: int, code: bytes) -> list[tuple[int, int]]:
+    def issue_cycles(self, address: int, code: bytes, following: bytes = b"") -> list[tuple[int, int]]:
         """(byte offset, instructions before it) of each instruction."""
         out, i, n = [], 0, len(code) - 1
         while i < n:

@@ -364,8 +364,9 @@ class Simulator:
         code = bytes(self.uc.mem_read(start, size))
         info = self._access_info.get((start, code))
         if info is None:
-            cost = self.coster.cost(start, code).cycles
-            issue = dict(self.coster.issue_cycles(start, code))
+            following = self._following(start + size)
+            cost = self.coster.cost(start, code, following).cycles
+            issue = dict(self.coster.issue_cycles(start, code, following))
             info = self._access_info[(start, code)] = (cost, issue, memory_operands(code, start))
         cost, issue, operands = info
         candidates = [i for i, op in enumerate(operands)
@@ -645,8 +646,16 @@ class Simulator:
 
     # hooks (Python side) --------------------------------------------------------------------------------
     def _cost_block(self, address: int, size: int) -> tuple[int, int]:
-        cost = self.coster.cost(address, bytes(self.uc.mem_read(address, size)))
+        code = bytes(self.uc.mem_read(address, size))
+        cost = self.coster.cost(address, code, self._following(address + size))
         return int(cost.instructions), int(cost.cycles)
+
+    def _following(self, address: int) -> bytes:
+        """Up to 32 bytes of code after a block (the cost model looks past blocks split without a branch)."""
+        try:
+            return bytes(self.uc.mem_read(address, 32))
+        except UcError:
+            return b""
 
     def _on_intr(self, uc: Uc, intno: int, _: object) -> None:
         self._intr = (intno, uc.reg_read(arm.UC_ARM_REG_PC))

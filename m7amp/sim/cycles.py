@@ -222,20 +222,43 @@ class CycleModel:
         self._insns: dict[tuple[bytes, bytes], _Insn | None] = {}
         self._blocks: dict[tuple[int, bytes], BlockCost] = {}
 
-    def cost(self, address: int, code: bytes) -> BlockCost:
-        """Instructions and modelled cycles of the Thumb-2 block ``code`` starting at ``address``."""
-        key = (address, bytes(code))
+    def cost(self, address: int, code: bytes, following: bytes = b"") -> BlockCost:
+        """Instructions and modelled cycles of the Thumb-2 block ``code`` starting at ``address``.
+
+        ``following``: the bytes after the block. A block that does not end in a branch (unicorn splits
+        straight-line code at 1 KB page boundaries) continues into them, so it is charged up to the issue
+        of the next instruction in a schedule that runs on into the following code: stalls that the
+        next block's first instruction waits for are counted, as if the block had not been split."""
+        key = (address, bytes(code), bytes(following))
         hit = self._blocks.get(key)
         if hit is None:
             insns = self._decode(key[1])
-            hit = self._blocks[key] = BlockCost(len(insns), _block_cycles(insns))
+            cycles = _block_cycles(insns)
+            if insns and following and not insns[-1].branch and insns[-1].cls.name != "undecodable":
+                cont = self._continuation(key[2])
+                if cont:
+                    times: list[int] = []
+                    _Schedule().run(insns + cont, times)
+                    cycles = max(0, times[len(insns)])
+            hit = self._blocks[key] = BlockCost(len(insns), cycles)
         return hit
 
-    def issue_cycles(self, address: int, code: bytes) -> list[tuple[int, int]]:
+    def _continuation(self, following: bytes) -> list[_Insn]:
+        """The instructions of ``following`` up to and including the first branch (at most 8)."""
+        out = []
+        for insn in self._decode(following):
+            if insn.cls.name == "undecodable":
+                break
+            out.append(insn)
+            if insn.branch or len(out) == 8:
+                break
+        return out
+
+    def issue_cycles(self, address: int, code: bytes, following: bytes = b"") -> list[tuple[int, int]]:
         """(byte offset, cycles from the block's start until it issues) of each instruction, for DWT CYCCNT
         reads inside a block. Consistent with ``cost()``: every value is at most the block's cycles."""
         insns = self._decode(bytes(code))
-        total = self.cost(address, code).cycles
+        total = self.cost(address, code, following).cycles
         times = _issue_times(insns)
         out, offset = [], 0
         for insn, t in zip(insns, times, strict=True):
