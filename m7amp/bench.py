@@ -9,6 +9,7 @@ Subcommands:
            model package and precision, with MACs, load and flash/RAM.
   ir       cycles per sample of the cabinet IR stage (firmware/engines/cab) per IR length, block and
            method (partitioned FFT, direct FIR), in the bench firmware in the simulator.
+  fidelity simulated vs published Cortex-M7 cycles on calibration workloads (m7amp/sim/fidelity.py).
 """
 
 from __future__ import annotations
@@ -102,6 +103,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from m7amp.bench_renode import add_parser as add_renode_parser
 
     add_renode_parser(sub)
+    f = sub.add_parser("fidelity", help="simulated vs published Cortex-M7 cycles per calibration workload "
+                                        "(micro-kernels, CoreMark, Dhrystone), with mean and worst |error|")
+    f.add_argument("--coremark", type=Path, default=None,
+                   help="checkout of github:eembc/coremark (default: $M7AMP_COREMARK_DIR; skipped if unset)")
+    f.add_argument("--dhrystone", type=Path, default=None,
+                   help="checkout of github:sifive/benchmark-dhrystone (default: $M7AMP_DHRYSTONE_DIR; "
+                        "skipped if unset)")
+    f.add_argument("--memory-model", action="store_true",
+                   help="run with the instruction-fetch model (flash wait states, ART, I-cache) and add the "
+                        "I-cache off/on row")
+    f.set_defaults(_bench=bench_fidelity)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,6 +168,16 @@ def bench_debug(args: argparse.Namespace) -> int:
         elf = build_workload(["compute.c"], Path(tmp), defines={"ITERATIONS": str(args.iterations)})
         print(f"workload: compute.c x{args.iterations}; median of {args.repeats} runs; cycle model on")
         print(format_table(measure(elf, args.repeats)))
+    return 0
+
+
+def bench_fidelity(args: argparse.Namespace) -> int:
+    from m7amp.sim.fidelity import format_table, measure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure(Path(tmp), args.coremark, args.dhrystone, progress=_progress,
+                       memory_model=args.memory_model)
+    print(format_table(rows))
     return 0
 
 

@@ -43,6 +43,22 @@ typedef struct {
     emu_stop_fn emu_stop;
     reg_read_fn reg_read;
     new_block_fn new_block;
+    /* instruction-fetch model (docs/cycle-model.md "Memory"): added per executed block, per 32-byte line */
+    uint32_t fetch_on;     /* 0: fetch always hits (no memory model) */
+    uint32_t icache_on;    /* SCB CCR.IC */
+    uint32_t art_on;       /* FLASH_ACR.ARTEN */
+    uint32_t prefetch_on;  /* FLASH_ACR.PRFTEN */
+    uint32_t flash_ws;     /* FLASH_ACR.LATENCY (wait states) */
+    uint32_t axi_extra;    /* cycles an AXIM line fill adds on top of the memory's own wait */
+    uint32_t sram_wait;    /* cycles of an SRAM line fill through the bus matrix */
+    uint32_t last_line;    /* last flash line fetched on the ITCM bus (prefetch: the next one is free) */
+    uint64_t fetch_cycles; /* cycles added by fetch misses */
+    uint64_t icache_misses;
+    uint64_t art_misses;
+    uint32_t icache_tags[256 * 2]; /* 16 KB, 2-way, 32-byte lines: 256 sets; tag = line + 1 (0 = invalid) */
+    uint8_t icache_lru[256];       /* way to replace next */
+    uint32_t art_tags[64];         /* ART: 64 lines of 256 bits, fully associative, round robin */
+    uint32_t art_next;
     /* private */
     bh_entry *table;
     uint64_t capacity;     /* power of two */
@@ -99,6 +115,57 @@ void bh_clear(bh_state *s) {
     s->used = 0;
 }
 
+/* Invalidate the I-cache (ICIALLU, reset) or the ART (FLASH_ACR.ARTRST). */
+void bh_icache_invalidate(bh_state *s) { memset(s->icache_tags, 0, sizeof s->icache_tags); }
+void bh_art_invalidate(bh_state *s) { memset(s->art_tags, 0, sizeof s->art_tags); }
+
+static uint32_t icache_access(bh_state *s, uint32_t line) {
+    uint32_t set = line & 255u, tag = line + 1u; /* 0 = invalid */
+    uint32_t *ways = &s->icache_tags[set * 2];
+    if (ways[0] == tag || ways[1] == tag) {
+        s->icache_lru[set] = ways[0] == tag ? 1 : 0;
+        return 1;
+    }
+    ways[s->icache_lru[set]] = tag;
+    s->icache_lru[set] ^= 1;
+    s->icache_misses++;
+    return 0;
+}
+
+static uint32_t art_access(bh_state *s, uint32_t line) {
+    uint32_t tag = line + 1u;
+    for (int i = 0; i < 64; i++)
+        if (s->art_tags[i] == tag) return 1;
+    s->art_tags[s->art_next] = tag;
+    s->art_next = (s->art_next + 1) & 63u;
+    s->art_misses++;
+    return 0;
+}
+
+/* Stall cycles for fetching one 32-byte line of code at addr. */
+static uint32_t fetch_line(bh_state *s, uint32_t addr) {
+    uint32_t line = addr >> 5;
+    if (addr < 0x00010000u) return 0;                       /* ITCM RAM: zero wait */
+    if (addr >= 0x00200000u && addr < 0x00400000u) {        /* flash on the ITCM bus: ART + prefetch */
+        uint32_t sequential = line == s->last_line + 1;
+        s->last_line = line;
+        if (s->art_on && art_access(s, line)) return 0;
+        if (s->prefetch_on && sequential) return 0;         /* fetched ahead while the previous line ran */
+        return s->flash_ws + 1;
+    }
+    uint32_t fill, uncached;
+    if (addr >= 0x08000000u && addr < 0x08200000u) {      /* flash through AXIM */
+        fill = s->flash_ws + 1 + s->axi_extra;              /* one 256-bit flash read fills the line */
+        uncached = 2 * (s->flash_ws + 1);                   /* no cache: two 128-bit flash reads (fitted) */
+    } else if (addr >= 0x20000000u && addr < 0x20080000u) { /* SRAM through the bus matrix */
+        fill = uncached = s->sram_wait;
+    } else {
+        return 0;
+    }
+    if (!s->icache_on) return uncached;
+    return icache_access(s, line) ? 0 : fill;
+}
+
 void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     bh_state *s = (bh_state *)user_data;
     /* Stops are decided BEFORE counting: uc_emu_stop called here ends emulation before this block runs
@@ -147,6 +214,12 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     e->count++;
     s->instructions += e->instructions;
     s->cycles += e->cycles;
+    if (s->fetch_on) {
+        uint32_t stall = 0, first = (uint32_t)address & ~31u, end = (uint32_t)address + size;
+        for (uint32_t a = first; a < end; a += 32u) stall += fetch_line(s, a);
+        s->fetch_cycles += stall;
+        s->cycles += stall;
+    }
 }
 
 /* Copy up to max entries out (for profiles); returns the number of entries copied. */

@@ -49,6 +49,21 @@ class BhState(ctypes.Structure):
         ("emu_stop", ctypes.c_void_p),
         ("reg_read", ctypes.c_void_p),
         ("new_block", NEW_BLOCK_FN),
+        ("fetch_on", ctypes.c_uint32),
+        ("icache_on", ctypes.c_uint32),
+        ("art_on", ctypes.c_uint32),
+        ("prefetch_on", ctypes.c_uint32),
+        ("flash_ws", ctypes.c_uint32),
+        ("axi_extra", ctypes.c_uint32),
+        ("sram_wait", ctypes.c_uint32),
+        ("last_line", ctypes.c_uint32),
+        ("fetch_cycles", ctypes.c_uint64),
+        ("icache_misses", ctypes.c_uint64),
+        ("art_misses", ctypes.c_uint64),
+        ("icache_tags", ctypes.c_uint32 * 512),
+        ("icache_lru", ctypes.c_uint8 * 256),
+        ("art_tags", ctypes.c_uint32 * 64),
+        ("art_next", ctypes.c_uint32),
         ("table", ctypes.c_void_p),
         ("capacity", ctypes.c_uint64),
         ("used", ctypes.c_uint64),
@@ -94,6 +109,8 @@ def load_library() -> ctypes.CDLL:
     lib.bh_init.restype = ctypes.c_int
     lib.bh_free.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_clear.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_icache_invalidate.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_art_invalidate.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_used.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_used.restype = ctypes.c_uint64
     u64p, u32p = ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint32)
@@ -152,6 +169,12 @@ class BlockHook:
 
     def clear(self) -> None:
         self._lib.bh_clear(ctypes.byref(self.state))
+
+    def invalidate_icache(self) -> None:
+        self._lib.bh_icache_invalidate(ctypes.byref(self.state))
+
+    def invalidate_art(self) -> None:
+        self._lib.bh_art_invalidate(ctypes.byref(self.state))
 
     def __del__(self) -> None:
         lib = getattr(self, "_lib", None)

@@ -52,7 +52,7 @@ from m7amp.errors import M7Error
 from m7amp.sim import periph
 from m7amp.sim._blockhook import STOP_ERROR, BlockHook
 from m7amp.sim._bus import Bus
-from m7amp.sim._cost import BlockCoster, make_cycle_model
+from m7amp.sim._cost import BlockCoster, MemoryOperand, make_cycle_model, memory_operands
 from m7amp.sim._elf import Firmware
 from m7amp.sim._repl import DEFAULT_REPL, ReplEntry, load_repl
 from m7amp.sim._scheduler import NEVER, Scheduler
@@ -96,6 +96,16 @@ class FaultReport:
         return f"fault: {self.kind}: {self.detail} at {where} ({caller})"
 
 
+# Instruction-fetch model constants (docs/cycle-model.md, "Memory"): the extra cycles of a 32-byte line
+# fill from flash through AXIM on top of FLASH_ACR.LATENCY + 1, and of a line fill from SRAM.
+AXI_LINE_EXTRA = 2
+SRAM_LINE_FILL = 4
+
+_UC_REGS = {f"r{i}": getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)} | {
+    "sb": arm.UC_ARM_REG_R9, "sl": arm.UC_ARM_REG_R10, "fp": arm.UC_ARM_REG_R11, "ip": arm.UC_ARM_REG_R12,
+    "sp": arm.UC_ARM_REG_SP, "lr": arm.UC_ARM_REG_LR}
+
+
 @dataclass
 class RunResult:
     """Outcome of ``Simulator.run``. ``status`` is the firmware's exit status (None if it did not exit)."""
@@ -123,11 +133,12 @@ class _HaltError(Exception):
 class Simulator:
     """An STM32F767 running one firmware ELF in virtual time (see docs/simulator.md)."""
 
-    def __init__(self, elf: Path | str, *, cycle_model: bool = True,
+    def __init__(self, elf: Path | str, *, cycle_model: bool = True, memory_model: bool = False,
                  trace: Callable[[str], None] | None = None, repl: Path = DEFAULT_REPL):
         self.firmware = Firmware(Path(elf))
         self.platform = load_repl(repl)
         self._cycle_model_enabled = cycle_model
+        self._memory_model = memory_model  # instruction-fetch model (flash wait states, ART, I-cache)
         self._trace = trace
         self.on_uart: Callable[[str], None] | None = None
         # observers (m7amp/sim/trace.py, profile.py): (peripheral, offset, "R"/"W", value, mask) per MMIO
@@ -140,6 +151,8 @@ class Simulator:
     # construction -----------------------------------------------------------------------------------
     def _build(self) -> None:
         self.coster: BlockCoster = make_cycle_model(self._cycle_model_enabled)
+        self._access_info: dict[tuple[int, bytes], tuple[int, dict[int, int], list]] = {}
+        self._access_seen: tuple[tuple[int, int, int, int] | None, int] = (None, 0)
         self.warnings: list[str] = []
         self._warned: set[str] = set()
         self.scheduler = Scheduler(self._event_scheduled)
@@ -177,6 +190,8 @@ class Simulator:
         self._buffers: list[ctypes.Array] = []
         self._create_platform()
         self.hook = BlockHook(uc, self._cost_block, _MASK_REGS)
+        self.hook.state.fetch_on = int(self._memory_model)
+        self.hook.state.axi_extra, self.hook.state.sram_wait = AXI_LINE_EXTRA, SRAM_LINE_FILL
         uc.hook_add(UC_HOOK_INTR, self._on_intr)
         uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                     self._on_bad_access)
@@ -311,6 +326,9 @@ class Simulator:
         self.scheduler.clear()
         for model in self.peripherals.values():
             model.reset()
+        self.memory_config_changed()  # caches off, no wait states: the reset values
+        self.invalidate_icache()
+        self.invalidate_art()
         for watch in self._watchers:  # the models that armed them were reset
             watch[3] = False
         self._watch_wanted = bool(self._watchers)
@@ -331,6 +349,46 @@ class Simulator:
     @property
     def instructions(self) -> int:
         return self.hook.state.instructions
+
+    def cycles_at(self, address: int, store: bool = False) -> int:
+        """The cycle count as seen by the instruction now accessing ``address`` (from an MMIO callback): the
+        block hook has already counted the whole block, so take off what the cost model schedules from that
+        instruction's issue on. The instruction is found among the block's loads (or stores) whose operand,
+        from the registers now, gives ``address``; an operand whose registers are rewritten before the next
+        operand is left out (its values are stale), and the n-th such access in one execution of the block
+        maps to the n-th match. No match: the block's end, as before. Used by DWT CYCCNT."""
+        st = self.hook.state
+        start, size = st.last_block, st.last_size
+        if not size:
+            return st.cycles
+        code = bytes(self.uc.mem_read(start, size))
+        info = self._access_info.get((start, code))
+        if info is None:
+            following = self._following(start + size)
+            cost = self.coster.cost(start, code, following).cycles
+            issue = dict(self.coster.issue_cycles(start, code, following))
+            info = self._access_info[(start, code)] = (cost, issue, memory_operands(code, start))
+        cost, issue, operands = info
+        candidates = [i for i, op in enumerate(operands)
+                      if op.base and op.store == store and self._operand_address(op) == address]
+        matches = []
+        for n, i in enumerate(candidates):
+            later = candidates[n + 1] if n + 1 < len(candidates) else i + 1
+            rewritten = set().union(*(op.writes for op in operands[i + 1 : later]))
+            if not rewritten & {operands[i].base, operands[i].index}:
+                matches.append(operands[i].offset)
+        if not matches:
+            return st.cycles
+        tag = (st.cycles, st.instructions, start, address)
+        n = self._access_seen[1] + 1 if self._access_seen[0] == tag else 0
+        self._access_seen = (tag, n)
+        return st.cycles - cost + issue.get(matches[min(n, len(matches) - 1)], cost)
+
+    def _operand_address(self, op: MemoryOperand) -> int:
+        value = self.uc.reg_read(_UC_REGS[op.base]) + op.disp
+        if op.index is not None:
+            value += self.uc.reg_read(_UC_REGS[op.index]) << op.shift
+        return value & 0xFFFFFFFF
 
     @property
     def pc(self) -> int:
@@ -398,7 +456,29 @@ class Simulator:
         self._reset_requested = True
         self.request_stop()
 
+    def memory_config_changed(self) -> None:
+        """SCB CCR.IC or FLASH_ACR changed: hand the instruction-fetch model its new settings."""
+        st = self.hook.state
+        st.icache_on = int(bool(self.scb.regs[0xD14] & (1 << 17)))
+        flash = self._find(periph.FlashInterface)
+        acr = flash.regs[0] if flash is not None else 0
+        st.flash_ws, st.prefetch_on, st.art_on = acr & 0xF, int(bool(acr & 1 << 8)), int(bool(acr & 1 << 9))
+
+    def invalidate_icache(self) -> None:
+        self.hook.invalidate_icache()
+
+    def invalidate_art(self) -> None:
+        self.hook.invalidate_art()
+
+    @property
+    def fetch_stats(self) -> dict[str, int]:
+        """Instruction-fetch model counters: stall cycles added, I-cache and ART misses."""
+        st = self.hook.state
+        return {"fetch_cycles": st.fetch_cycles, "icache_misses": st.icache_misses,
+                "art_misses": st.art_misses}
+
     def ccr_changed(self) -> None:
+        self.memory_config_changed()
         if self.scb.regs[0xD14] & (1 << 4) and not self._div_hooks:
             self._div_hooks_wanted = True
             self.request_stop()
@@ -566,8 +646,16 @@ class Simulator:
 
     # hooks (Python side) --------------------------------------------------------------------------------
     def _cost_block(self, address: int, size: int) -> tuple[int, int]:
-        cost = self.coster.cost(address, bytes(self.uc.mem_read(address, size)))
+        code = bytes(self.uc.mem_read(address, size))
+        cost = self.coster.cost(address, code, self._following(address + size))
         return int(cost.instructions), int(cost.cycles)
+
+    def _following(self, address: int) -> bytes:
+        """Up to 32 bytes of code after a block (the cost model looks past blocks split without a branch)."""
+        try:
+            return bytes(self.uc.mem_read(address, 32))
+        except UcError:
+            return b""
 
     def _on_intr(self, uc: Uc, intno: int, _: object) -> None:
         self._intr = (intno, uc.reg_read(arm.UC_ARM_REG_PC))

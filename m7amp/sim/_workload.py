@@ -48,8 +48,9 @@ SECTIONS
 
 
 def build_workload(sources: list[str | Path], out_dir: Path, *, defines: dict[str, str] | None = None,
-                   name: str | None = None) -> Path:
-    """Compile and link ``sources`` (names in m7amp/sim/workload/ or paths) with the board support."""
+                   name: str | None = None, flags: list[str] | None = None) -> Path:
+    """Compile and link ``sources`` (names in m7amp/sim/workload/ or paths) with the board support.
+    ``flags`` are appended to CFLAGS (e.g. ``-I`` for third-party sources, ``-Wno-error``)."""
     gcc = shutil.which("arm-none-eabi-gcc")
     if gcc is None:
         raise M7Error("arm-none-eabi-gcc is not installed (run `make test` or scripts/setup.sh)")
@@ -58,10 +59,12 @@ def build_workload(sources: list[str | Path], out_dir: Path, *, defines: dict[st
     for p in paths:
         if not p.is_file():
             raise M7Error(f"workload source not found: {p}")
-    defs = [f"-D{k}={v}" for k, v in sorted((defines or {}).items())]
+    libs = [f for f in flags or [] if f.startswith("-l")]  # libraries go after the objects
+    defs = [f"-D{k}={v}" for k, v in sorted((defines or {}).items())] + [
+        f for f in flags or [] if not f.startswith("-l")]
     digest = hashlib.sha1()
     for part in [*(p.read_bytes() for p in paths), (WORKLOAD_DIR / "board.h").read_bytes(),
-                 LINKER_SCRIPT.encode(), " ".join(CFLAGS + defs).encode()]:
+                 LINKER_SCRIPT.encode(), " ".join(CFLAGS + defs + libs).encode()]:
         digest.update(part)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +74,8 @@ def build_workload(sources: list[str | Path], out_dir: Path, *, defines: dict[st
     ld = out_dir / "workload.ld"
     ld.write_text(LINKER_SCRIPT)
     tmp = elf.with_suffix(".tmp")
-    cmd = [gcc, *CFLAGS, *defs, f"-I{WORKLOAD_DIR}", *map(str, paths), f"-T{ld}", "-lgcc", "-o", str(tmp)]
+    cmd = [gcc, *CFLAGS, *defs, f"-I{WORKLOAD_DIR}", *map(str, paths), f"-T{ld}", *libs, "-lgcc",
+           "-o", str(tmp)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])

@@ -34,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true", help="print the top functions by modelled cycles")
     parser.add_argument("--top", type=int, default=15, help="number of functions in --profile (default 15)")
     parser.add_argument("--uart-input", metavar="TEXT", help="bytes to send to USART3 RX (\\n, \\r escapes)")
+    parser.add_argument("--memory-model", action="store_true",
+                        help="also model instruction fetch: flash wait states (FLASH_ACR), the ART "
+                             "accelerator and prefetch, the 16 KB I-cache (SCB CCR.IC); ITCM has no wait "
+                             "(docs/cycle-model.md)")
     parser.add_argument("--no-cycle-model", action="store_true",
                         help="count 1 cycle per instruction (Renode's semantics) instead of the M7 model")
     parser.add_argument("--trace", nargs="?", const="-", metavar="FILE",
@@ -66,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         raise M7Error("--trace-instructions needs --trace FILE")
     stderr_trace = args.trace == "-"
     trace = (lambda line: print(line, file=sys.stderr)) if stderr_trace else None
-    sim = Simulator(args.firmware, cycle_model=not args.no_cycle_model, trace=trace)
+    sim = Simulator(args.firmware, cycle_model=not args.no_cycle_model,
+                    memory_model=args.memory_model, trace=trace)
     with contextlib.ExitStack() as stack:
         tracer = _open_trace(sim, args, stack) if args.trace and not stderr_trace else None
         profiler = None

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import capstone as _cs
 
 # --- penalties at the end of a block (see docs/cycle-model.md, "Branches") -----------------------------
-BRANCH_PENALTY = 1  # direct branch ending a block: ~25 % mispredicted x 4-cycle mispredict penalty (LLVM)
-INDIRECT_PENALTY = 2  # BX/BLX reg, POP {pc}, LDR pc, TBB/TBH: target from a register, predicted less well
+BRANCH_PENALTY = 0  # direct branch ending a block: predicted (BTAC); calibrated on CoreMark/Dhrystone (docs)
+INDIRECT_PENALTY = 1  # BX/BLX reg, POP {pc}, LDR pc, TBB/TBH: target from a register, predicted less well
 LOOP_PENALTY = 0  # a block that branches to its own start: the loop branch is predicted taken
 
 
@@ -222,14 +222,49 @@ class CycleModel:
         self._insns: dict[tuple[bytes, bytes], _Insn | None] = {}
         self._blocks: dict[tuple[int, bytes], BlockCost] = {}
 
-    def cost(self, address: int, code: bytes) -> BlockCost:
-        """Instructions and modelled cycles of the Thumb-2 block ``code`` starting at ``address``."""
-        key = (address, bytes(code))
+    def cost(self, address: int, code: bytes, following: bytes = b"") -> BlockCost:
+        """Instructions and modelled cycles of the Thumb-2 block ``code`` starting at ``address``.
+
+        ``following``: the bytes after the block. A block that does not end in a branch (unicorn splits
+        straight-line code at 1 KB page boundaries) continues into them, so it is charged up to the issue
+        of the next instruction in a schedule that runs on into the following code: stalls that the
+        next block's first instruction waits for are counted, as if the block had not been split."""
+        key = (address, bytes(code), bytes(following))
         hit = self._blocks.get(key)
         if hit is None:
             insns = self._decode(key[1])
-            hit = self._blocks[key] = BlockCost(len(insns), _block_cycles(insns))
+            cycles = _block_cycles(insns)
+            if insns and following and not insns[-1].branch and insns[-1].cls.name != "undecodable":
+                cont = self._continuation(key[2])
+                if cont:
+                    times: list[int] = []
+                    _Schedule().run(insns + cont, times)
+                    cycles = max(0, times[len(insns)])
+            hit = self._blocks[key] = BlockCost(len(insns), cycles)
         return hit
+
+    def _continuation(self, following: bytes) -> list[_Insn]:
+        """The instructions of ``following`` up to and including the first branch (at most 8)."""
+        out = []
+        for insn in self._decode(following):
+            if insn.cls.name == "undecodable":
+                break
+            out.append(insn)
+            if insn.branch or len(out) == 8:
+                break
+        return out
+
+    def issue_cycles(self, address: int, code: bytes, following: bytes = b"") -> list[tuple[int, int]]:
+        """(byte offset, cycles from the block's start until it issues) of each instruction, for DWT CYCCNT
+        reads inside a block. Consistent with ``cost()``: every value is at most the block's cycles."""
+        insns = self._decode(bytes(code))
+        total = self.cost(address, code, following).cycles
+        times = _issue_times(insns)
+        out, offset = [], 0
+        for insn, t in zip(insns, times, strict=True):
+            out.append((offset, min(max(t, 0), total)))
+            offset += insn.size
+        return out
 
     def classify(self, address: int, code: bytes) -> list[tuple[str, str]]:
         """(mnemonic, class name) of each instruction in the block, for docs, tests and profiles."""
@@ -312,6 +347,24 @@ def _block_cycles(insns: list[_Insn]) -> int:
     return cycles
 
 
+def _issue_times(insns: list[_Insn]) -> list[int]:
+    """Issue cycle of each instruction in the schedule ``_block_cycles`` charges (for a one-block loop: the
+    steady-state pass, counted from the end of the previous iteration)."""
+    if not insns:
+        return []
+    state = _Schedule()
+    times: list[int] = []
+    last = insns[-1]
+    last_at = sum(i.size for i in insns) - last.size
+    if last.branch == 1 and last.offset is not None and last_at + last.offset == 0:
+        first = state.run(insns)
+        state.used = 2
+        state.run(insns, times)
+        return [t - first for t in times]
+    state.run(insns, times)
+    return times
+
+
 class _Schedule:
     """In-order dual-issue scoreboard over one block (fresh state: nothing carries over between blocks)."""
 
@@ -325,8 +378,9 @@ class _Schedule:
         self.loads = 0  # load units taken in that cycle
         self.fp_free = 0  # first cycle the FP pipe accepts a new operation
 
-    def run(self, insns: list[_Insn]) -> int:
-        """Schedule the instructions; return the cycle count so far (last issue cycle + 1)."""
+    def run(self, insns: list[_Insn], times: list[int] | None = None) -> int:
+        """Schedule the instructions; return the cycle count so far (last issue cycle + 1). ``times``, if
+        given, receives each instruction's issue cycle."""
         ready = self.ready
         for insn in insns:
             cls = insn.cls
@@ -354,6 +408,8 @@ class _Schedule:
                 self.cur, self.used = t, self.used + 1
                 self.units |= cls.unit
                 self.loads += cls.loads
+            if times is not None:
+                times.append(t)
             if cls.fp_busy:
                 self.fp_free = t + cls.fp_busy
             for key, lat in insn.dsts:

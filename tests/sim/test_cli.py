@@ -86,3 +86,21 @@ def test_bench_sim_prints_a_table(main, capsys) -> None:
     assert len(rows) == 2
     on, off = (line.split() for line in rows)
     assert on[-6] == off[-6]  # the same instruction count with and without the cycle model
+
+
+def test_sim_memory_model_flag_changes_cycles(main, capsys, fixture_elf) -> None:
+    elf = str(fixture_elf("fetch_placement"))
+    assert main(["sim", elf]) == 0
+    plain = capsys.readouterr().out.split()
+    assert main(["sim", elf, "--memory-model"]) == 0
+    with_memory = capsys.readouterr().out.split()
+    assert plain[3] == with_memory[3]  # ITCM RAM: no wait either way
+    assert int(with_memory[0]) > 2 * int(plain[0])  # flash through AXIM with the I-cache off
+
+
+def test_bench_fidelity_prints_the_table(main, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("M7AMP_COREMARK_DIR", raising=False)
+    monkeypatch.delenv("M7AMP_DHRYSTONE_DIR", raising=False)
+    assert main(["bench", "fidelity"]) == 0
+    out = capsys.readouterr().out
+    assert "fma_chain" in out and "skipped: set M7AMP_COREMARK_DIR" in out and "mean |error|" in out

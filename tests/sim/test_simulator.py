@@ -196,3 +196,42 @@ def test_process_stack_and_svc(fixture_elf: Callable[..., Path]) -> None:
     result = Simulator(fixture_elf("psp")).run(max_cycles=MAX)
     assert "PSP PASS" in result.uart, result.uart
     assert result.status == 0
+
+
+def test_cyccnt_reads_inside_a_block_see_the_cycles_up_to_the_read(fixture_elf: Callable[..., Path]) -> None:
+    # Before: both reads of one block saw the block's end (0 apart). One cycle per instruction: 7
+    # instructions from the first read to the second; 5 from the second to the third (b, 2 add, 2 ldr).
+    unit = Simulator(fixture_elf("cyccnt_block"), cycle_model=False).run(max_cycles=MAX)
+    assert unit.uart.split() == ["7", "5"]
+    # Cortex-M7 model: the first ADD pairs with the first LDR, the chain takes 6 cycles, and the second LDR
+    # pairs with the last ADD (ALU + load): 5 cycles apart.
+    model = Simulator(fixture_elf("cyccnt_block")).run(max_cycles=MAX)
+    assert model.uart.split()[0] == "5"
+
+
+def test_memory_model_makes_code_placement_and_the_icache_count(fixture_elf: Callable[..., Path]) -> None:
+    # The same loop (20 iterations over 6 cache lines) from flash via AXIM with the I-cache off, then on,
+    # from the flash ITCM-bus alias (ART + prefetch, 7 wait states), and from ITCM RAM.
+    elf = fixture_elf("fetch_placement")
+    off, on, art, itcm = map(int, Simulator(elf, memory_model=True).run(max_cycles=MAX).uart.split())
+    # I-cache off: every line of every iteration is two flash reads of 8 cycles (7 wait states) = 16.
+    assert off - itcm >= 20 * 6 * 16
+    # I-cache on: only the first iteration misses (6 line fills of 8 + 2); ART: 6 lines, each a miss of
+    # 8 or, when sequential, prefetched; ITCM RAM never waits.
+    assert itcm < art < on < off
+    assert on - itcm <= 6 * 10 + 2 and art - itcm <= 6 * 8
+    # Without the memory model (Renode's semantics) placement and caches change nothing.
+    plain = list(map(int, Simulator(elf).run(max_cycles=MAX).uart.split()))
+    assert max(plain) - min(plain) <= 1 and abs(plain[3] - itcm) <= 1
+
+
+def test_memory_model_follows_cache_maintenance_and_reset(fixture_elf: Callable[..., Path]) -> None:
+    sim = Simulator(fixture_elf("fetch_placement"), memory_model=True)
+    sim.run(max_cycles=MAX)
+    assert sim.hook.state.icache_on == 1 and sim.hook.state.art_on == 1 and sim.hook.state.flash_ws == 7
+    misses = sim.fetch_stats["icache_misses"]
+    assert misses > 0 and sim.fetch_stats["fetch_cycles"] > 0
+    sim.scb.write(0xF50, 0, 0xFFFFFFFF)  # ICIALLU
+    assert not any(sim.hook.state.icache_tags)
+    sim._system_reset()  # what AIRCR.SYSRESETREQ runs (the program has exited, so call it directly)
+    assert sim.hook.state.icache_on == 0 and sim.hook.state.flash_ws == 0  # reset values

@@ -1,7 +1,9 @@
 """DWT (ARMv7-M ARM §C1.8): CYCCNT driven by the simulator's cycle counter.
 
 CYCCNT counts modelled core cycles while DEMCR.TRCENA and CTRL.CYCCNTENA are both set; writes set its
-value. The other counters (CPICNT, EXCCNT, SLEEPCNT, LSUCNT, FOLDCNT) read 0; comparators read back.
+value. Reads and writes have per-instruction resolution: they see the cycles up to the accessing
+instruction's issue, not the end of its translation block (``Simulator.cycles_at``). The other
+counters (CPICNT, EXCCNT, SLEEPCNT, LSUCNT, FOLDCNT) read 0; comparators read back.
 """
 
 from __future__ import annotations
@@ -32,20 +34,22 @@ class Dwt(Peripheral):
     def _enabled(self) -> bool:
         return bool(self.regs[CTRL] & CTRL_CYCCNTENA) and self.board.trace_enabled()
 
-    def cyccnt(self) -> int:
+    def cyccnt(self, now: int | None = None) -> int:
         if not self._running:
             return self._base_value
-        return (self._base_value + self.board.cycles - self._base_cycles) & 0xFFFFFFFF
+        now = self.board.cycles if now is None else now
+        return (self._base_value + now - self._base_cycles) & 0xFFFFFFFF
 
-    def update(self) -> None:
+    def update(self, now: int | None = None) -> None:
         """Re-evaluate the enable condition (DEMCR.TRCENA lives in CoreDebug)."""
-        value = self.cyccnt()
+        now = self.board.cycles if now is None else now
+        value = self.cyccnt(now)
         self._running = self._enabled()
-        self._base_value, self._base_cycles = value, self.board.cycles
+        self._base_value, self._base_cycles = value, now
 
     def read(self, offset: int) -> int:
         if offset == CYCCNT:
-            return self.cyccnt()
+            return self.cyccnt(self.board.cycles_at(self.base + offset))
         if offset == 0x01C:  # PCSR: the PC of the current block (see ARCHITECTURE.md)
             return self.board.pc
         return self.regs[offset]
@@ -53,10 +57,10 @@ class Dwt(Peripheral):
     def write(self, offset: int, value: int, mask: int) -> None:
         if offset == CYCCNT:
             self._base_value = self.merge(offset, value, mask) if mask != 0xFFFFFFFF else value
-            self._base_cycles = self.board.cycles
+            self._base_cycles = self.board.cycles_at(self.base + offset, store=True)
             return
         if offset == 0x01C:
             return
         super().write(offset, value, mask)
         if offset == CTRL:
-            self.update()
+            self.update(self.board.cycles_at(self.base + offset, store=True))

@@ -35,7 +35,11 @@ class FlashInterface(Peripheral):
 
     def write(self, offset: int, value: int, mask: int) -> None:
         if offset == ACR:
-            self.regs[ACR] = self.merge(offset, value, mask) & 0x0000_0B0F
+            new = self.merge(offset, value, mask)
+            self.regs[ACR] = new & 0x0000_0B0F
+            if new & (1 << 11):  # ARTRST
+                self.board.invalidate_art()
+            self.board.memory_config_changed()
         elif offset == KEYR:
             if self._key_step == 0 and value == KEY1:
                 self._key_step = 1

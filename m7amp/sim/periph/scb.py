@@ -149,6 +149,8 @@ class Scb(Peripheral):
             self.regs[CCR] = (new & 0x0007_031B) | CCR_STKALIGN
             self.board.ccr_changed()
         elif offset in CACHE_OPS:
-            return  # accepted; no cache is modelled
+            if offset in (0xF50, 0xF58):  # ICIALLU, ICIMVAU: the fetch model invalidates its whole I-cache
+                self.board.invalidate_icache()
+            return  # D-cache operations: accepted; no D-cache is modelled
         else:
             super().write(offset, value, mask)

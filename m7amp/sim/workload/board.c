@@ -104,6 +104,14 @@ void board_exit(int status) {
     for (;;) __asm__ volatile("wfi");
 }
 
+void board_icache_enable(void) {
+    __asm__ volatile("dsb\n isb");
+    REG(0xE000EF50u) = 0;     /* ICIALLU */
+    __asm__ volatile("dsb\n isb");
+    REG(0xE000ED14u) |= 1u << 17; /* CCR.IC */
+    __asm__ volatile("dsb\n isb");
+}
+
 void Reset_Handler(void) {
     uint32_t *src = &_sidata, *dst = &_sdata;
     while (dst < &_edata) *dst++ = *src++;
