@@ -280,24 +280,54 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
     m7_1x1_q15(&p, n);
 }
 
+/* X can be stored compactly, each writer's frames `out_ch` values apart (so a layer's ring and block
+ * input have the same frame stride, in_ch), when no op reads more channels of X than its last writer
+ * stored (true of every exported WaveNet: each op reads exactly what the previous X writer wrote). */
+static int x_compact(const m7_model_t *m)
+{
+    size_t xs = m->x_len;
+    for (size_t k = 0; k < m->n_ops; k++) {
+        const m7_op_geom_t *g = &m->ops_q15[k].g;
+        if ((g->src == M7_BUF_X && g->in_ch > xs) || (g->cond == M7_BUF_X && g->cond_ch > xs)) {
+            return 0;
+        }
+        if (g->dst == M7_BUF_X) {
+            xs = g->out_ch;
+        }
+    }
+    return 1;
+}
+
 static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
     const size_t ts = m->scratch_len;
     const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
+    const int compact = M7E_SPECIALISED && x_compact(m);
+    size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
     memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
-        const m7_view_q15_t src = view(m, r, g->src);
-        const m7_view_q15_t dst = view(m, r, g->dst);
+        m7_view_q15_t src = view(m, r, g->src);
+        m7_view_q15_t dst = view(m, r, g->dst);
+        m7_view_q15_t cond = view(m, r, g->cond);
+        if (compact && g->src == M7_BUF_X) {
+            src.stride = xs;
+        }
+        if (compact && g->cond == M7_BUF_X) {
+            cond.stride = xs;
+        }
+        if (compact && g->dst == M7_BUF_X) {
+            dst.stride = xs = g->out_ch; /* an in-place 1x1 stores only after all its products */
+        }
         switch (g->kind) {
         case M7_OP_CONV1X1:
             conv1x1(op, n, src, dst, r, ts);
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
+            m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
                                  view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                  (int16_t *)e->state + g->state_offset);
             break;

@@ -26,6 +26,58 @@
 #define M7_TANH_Q15_POINTS (1 << (M7_TANH_Q15_IN_BITS - M7_TANH_Q15_SHIFT))
 extern const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS];
 
+/* ------------------------------------------------------------------- DSP helpers (inlined) */
+
+/* smlad(x, w, acc) = acc + x.lo*w.lo + x.hi*w.hi modulo 2^32 (one SMLAD on the M7), sat_tanh_in / sat16_32
+ * saturate to the tanh table's 20 bits / int16 (one SSAT), pair() loads two adjacent int16 as one word
+ * (the pair order does not matter to a sum of products). The plain C versions give the same bits. */
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#endif /* __ARM_FEATURE_DSP */
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP)
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
+{
+    return __smlad((int32_t)x, (int32_t)w, acc);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    return __ssat(v, M7_TANH_Q15_IN_BITS);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return __ssat(v, 16);
+}
+#else /* !__ARM_FEATURE_DSP: plain C */
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
+{
+    const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
+    const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
+    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
+}
+#endif /* __ARM_FEATURE_DSP */
+
+/* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
+static inline uint32_t pair(const int16_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/** Force inlining (the kernels' bodies are instantiated per constant channel count). */
+#define M7_INLINE static inline __attribute__((always_inline))
+
 /**
  * A per-sample q15 buffer over a block: exactly one of p16 (int16 buffers: INPUT, X, SKIP, H) and
  * p32 (int32 buffers: HEAD, OUT) is set; frame i, channel c is p[i * stride + c].
@@ -99,6 +151,26 @@ void m7_rnn_1x1_acc_q15(int32_t *y, const int16_t *x, const int16_t *w, size_t o
  */
 void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
                  const int16_t *w, size_t n, size_t out, size_t in, size_t k, size_t d);
+
+/**
+ * One run of m frames of a kernel-3 conv over which every tap's input is contiguous: tap j of frame i
+ * is p[j] + i * st[j] (the ring, stride in_ch, or the block input, stride of X). A block of n frames
+ * has at most M7_CONV3_MAX_RUNS runs (where taps 0 and 1 leave the ring, and where their reads wrap).
+ */
+typedef struct {
+    size_t m;
+    const int16_t *p[3];
+    size_t st[3];
+} m7_conv3_run_q15_t;
+#define M7_CONV3_MAX_RUNS 5u
+
+/**
+ * The mixer and the kernel-3 dilated conv of a layer in one pass, over runs (m7_conv3_q15.c):
+ * y[i][o] = b[o] + mix_w[o] * cond[i] + sum_j sum_c w[o][j][c] * x_j[i][c] for o < out (even) and
+ * c < in (even), y dense (out int32 per frame), cond one int16 channel with stride cs.
+ */
+void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                  size_t in, const int32_t *b, const int16_t *mix_w, const int16_t *cond, size_t cs);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

@@ -8,49 +8,7 @@
  * overflow (docs/engine.md "q15 path"), so they are exact. The products run 2 frames x 2 outputs at a
  * time: each loaded pair of inputs and of weights feeds two SMLADs.
  */
-#include <string.h>
-
 #include "m7_engine_q15_internal.h"
-
-#if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
-static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
-{
-    return __smlad((int32_t)x, (int32_t)w, acc);
-}
-static inline int32_t sat_tanh_in(int32_t v)
-{
-    return __ssat(v, M7_TANH_Q15_IN_BITS);
-}
-static inline int32_t sat16_32(int32_t v)
-{
-    return __ssat(v, 16);
-}
-#else
-static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
-{
-    const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
-    const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
-    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
-}
-static inline int32_t sat_tanh_in(int32_t v)
-{
-    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
-    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
-}
-static inline int32_t sat16_32(int32_t v)
-{
-    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
-}
-#endif
-
-/* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
-static inline uint32_t pair(const int16_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* acc + sum_c x[c] * w[c] */
 static inline int32_t dot(const int16_t *x, const int16_t *w, size_t n, int32_t acc)
@@ -72,8 +30,6 @@ static inline int32_t rshift_round(int32_t a, int s)
 }
 
 /* ------------------------------------------------------------------------------------- products */
-
-#define M7_INLINE static inline __attribute__((always_inline))
 
 /* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart), 2 frames x 2 outputs per step; inlined
  * with a constant `in` below so the channel loop unrolls */

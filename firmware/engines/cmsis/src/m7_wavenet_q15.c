@@ -7,6 +7,8 @@
  * accumulator per channel (all terms already at acc_frac), the activation from the table, then
  * x = sat16(round((x·2^(res_acc-in) + res_b + res_w·z) · 2^(out-res_acc))).
  */
+#include <stdint.h>
+
 #include "m7_engine_q15_internal.h"
 
 void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
@@ -18,11 +20,43 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     const size_t cin = g->in_ch, c = g->out_ch, k = g->kernel, d = g->dilation;
     const size_t cp = gated ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
-    const size_t pos = s ? (size_t)(t % s) : 0u;
+    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    size_t as = ts; /* frame stride of acc */
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
-    m7_mix_q15(acc, ts, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
-    m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
+#if M7E_SPECIALISED
+    if (k == 3u && cin % 2u == 0u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u) {
+        /* one pass over runs where every tap is contiguous; acc dense (cp values per frame) */
+        m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
+        size_t nruns = 0;
+        for (size_t i0 = 0; i0 < n; nruns++) {
+            m7_conv3_run_q15_t *run = &runs[nruns];
+            run->m = n - i0;
+            for (size_t j = 0; j < 3u; j++) {
+                const size_t delay = (2u - j) * d;
+                size_t len = SIZE_MAX;
+                if (i0 >= delay) {
+                    run->p[j] = x.p16 + (i0 - delay) * x.stride;
+                    run->st[j] = x.stride;
+                } else {
+                    size_t slot = pos + i0 + (s - delay); /* < 2s */
+                    slot = slot >= s ? slot - s : slot;
+                    run->p[j] = ring + slot * cin;
+                    run->st[j] = cin;
+                    len = (s - slot) < (delay - i0) ? (s - slot) : (delay - i0);
+                }
+                run->m = len < run->m ? len : run->m;
+            }
+            i0 += run->m;
+        }
+        m7_conv3_q15(acc, cp, runs, nruns, op->w, cin, op->b, op->mix_w, cond.p16, cond.stride);
+        as = cp;
+    } else
+#endif /* M7E_SPECIALISED */
+    {
+        m7_mix_q15(acc, ts, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
+        m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
+    }
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
@@ -38,9 +72,9 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     }
 
     if (gated) {
-        m7_act_gated_q15(acc, ts, op->acc_frac, z, ts, skip.p16 + g->skip_offset, skip.stride, n, c);
+        m7_act_gated_q15(acc, as, op->acc_frac, z, ts, skip.p16 + g->skip_offset, skip.stride, n, c);
     } else {
-        m7_act_nam_q15(acc, ts, op->acc_frac, z, ts, head.p32, head.stride, n, c);
+        m7_act_nam_q15(acc, as, op->acc_frac, z, ts, head.p32, head.stride, n, c);
     }
 
     if (op->res_w) {
