@@ -67,6 +67,18 @@ static inline int32_t sat16_32(int32_t v)
 }
 #endif /* __ARM_FEATURE_DSP */
 
+/* pack(lo, hi) = low half of lo, low half of hi << 16 (one PKHBT on the M7) */
+static inline uint32_t pack(int32_t lo, int32_t hi)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+#else  /* !__ARM_FEATURE_DSP */
+    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+#endif /* __ARM_FEATURE_DSP */
+}
+
 /* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
 static inline uint32_t pair(const int16_t *p)
 {
@@ -165,12 +177,11 @@ typedef struct {
 #define M7_CONV3_MAX_RUNS 5u
 
 /**
- * The mixer and the kernel-3 dilated conv of a layer in one pass, over runs (m7_conv3_q15.c):
- * y[i][o] = b[o] + mix_w[o] * cond[i] + sum_j sum_c w[o][j][c] * x_j[i][c] for o < out (even) and
- * c < in (even), y dense (out int32 per frame), cond one int16 channel with stride cs.
+ * The kernel-3 dilated conv of a layer over runs (m7_conv3_q15.c): y[i][o] += sum_j sum_c w[o][j][c] *
+ * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame).
  */
 void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
-                  size_t in, const int32_t *b, const int16_t *mix_w, const int16_t *cond, size_t cs);
+                  size_t in);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

@@ -137,6 +137,19 @@ M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
     }
 }
 
+/* the presets' widths, one function each so a profile names them */
+#define M7_1X1_RES_C(C)                                                                                    \
+    static __attribute__((noinline)) void m7_1x1_res_c##C##_q15(const m7_1x1_q15_t *p, size_t n)              \
+    {                                                                                                      \
+        res_1x1(p, n, C##u);                                                                               \
+    }
+#if M7E_SPECIALISED
+M7_1X1_RES_C(2)
+M7_1X1_RES_C(4)
+M7_1X1_RES_C(8)
+M7_1X1_RES_C(16)
+#endif /* M7E_SPECIALISED */
+
 M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
 {
     const size_t out = p->out, as = p->as;
@@ -145,10 +158,12 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
     if (n % 2u == 0u && p->in == out && p->b && p->res && p->res_shift <= 0 && p->y16 && p->shift > 0 &&
         p->shift <= 31) {
         switch (out) {
-        case 2u: res_1x1(p, n, 2u); return;
-        case 4u: res_1x1(p, n, 4u); return;
-        case 8u: res_1x1(p, n, 8u); return;
-        case 16u: res_1x1(p, n, 16u); return;
+#if M7E_SPECIALISED
+        case 2u: m7_1x1_res_c2_q15(p, n); return;
+        case 4u: m7_1x1_res_c4_q15(p, n); return;
+        case 8u: m7_1x1_res_c8_q15(p, n); return;
+        case 16u: m7_1x1_res_c16_q15(p, n); return;
+#endif /* M7E_SPECIALISED */
         default: break;
         }
     }
@@ -195,15 +210,27 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
     }
 }
 
-/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias) */
+/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias): biases and weights loaded once,
+ * one MLA per value (C a constant after inlining: the output loop unrolls) */
 M7_INLINE void mix1(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w,
-                    size_t n, size_t C)
+                    size_t n, size_t C_)
 {
+    const size_t C = C_;
+    int32_t br[16], wr[16];
+    const int in_regs = C <= 16u;
+    if (in_regs) {
+#pragma GCC unroll 16
+        for (size_t o = 0; o < C; o++) {
+            br[o] = b[o];
+            wr[o] = w[o];
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const int32_t v = cond[i * cs];
         int32_t *yi = y + i * ys;
+#pragma GCC unroll 16
         for (size_t o = 0; o < C; o++) {
-            yi[o] = b[o] + v * w[o];
+            yi[o] = in_regs ? br[o] + v * wr[o] : b[o] + v * w[o];
         }
     }
 }
@@ -324,30 +351,98 @@ int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
     return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
 }
 
-/* z = tanh(a), head += z over n frames of C values, for 0 < s < 32 (the usual formats) */
-M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs, int32_t *head, size_t hs,
-                       size_t n, size_t C)
+/* four tanh of accumulators v[0..3] (rounded by s1 + 1 = s > 0 bits), stage by stage so the four chains
+ * interleave on the dual-issue pipeline: the table input u = sat20(((v >> s1) + 1) >> 1) (the last shift
+ * inside the SSAT); the table index (u >> 9) + 1024 = (u + 2^19) >> 9 read from the table's middle, and
+ * f = u & 511 = (u + 2^19) & 511; then T[i] (512 - f) + T[i+1] f in one SMLAD, exactly tanh_in(u) */
+M7_INLINE void tanh4(const int32_t v[4], int s1, int32_t t[4])
 {
-    for (size_t i = 0; i < n; i++) {
-        const int32_t *ai = a + i * as;
-        int16_t *zi = z + i * zs;
-        int32_t *hi = head + i * hs;
-        size_t o = 0;
-        for (; o + 2u <= C; o += 2u) { /* two independent chains for the dual-issue pipeline */
-            const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-            const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
-            zi[o] = (int16_t)v0;
-            zi[o + 1u] = (int16_t)v1;
-            hi[o] += v0;
-            hi[o + 1u] += v1;
+    const uint32_t *mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    int32_t u[4];
+    uint32_t f[4], w[4], e[4];
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        u[q] = sat_tanh_in(((v[q] >> s1) + 1) >> 1);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        e[q] = mid[u[q] >> M7_TANH_Q15_SHIFT];
+        f[q] = (uint32_t)u[q] & ((1u << M7_TANH_Q15_SHIFT) - 1u);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        w[q] = pack((int32_t)((1u << M7_TANH_Q15_SHIFT) - f[q]), (int32_t)f[q]);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        t[q] = smlad(e[q], w[q], 1 << (M7_TANH_Q15_SHIFT - 1)) >> M7_TANH_Q15_SHIFT;
+    }
+}
+
+/* z = tanh(a), head += z over n frames of C values (C a constant: unrolled), for 0 < s < 32 (the usual
+ * formats): four values per step (C = 2: two frames), z stored as words */
+M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs, int32_t *head, size_t hs,
+                       size_t n, size_t C_)
+{
+    const size_t C = C_;
+    const int s1 = s - 1;
+    size_t i = 0;
+    if (C == 2u) {
+        for (; i + 2u <= n; i += 2u) {
+            const int32_t *a0 = a + i * as, *a1 = a0 + as;
+            int32_t *h0 = head + i * hs, *h1 = h0 + hs;
+            const int32_t v[4] = {a0[0], a0[1], a1[0], a1[1]};
+            int32_t t[4];
+            tanh4(v, s1, t);
+            const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
+            memcpy(z + i * zs, &z0, sizeof z0);
+            memcpy(z + (i + 1u) * zs, &z1, sizeof z1);
+            h0[0] += t[0];
+            h0[1] += t[1];
+            h1[0] += t[2];
+            h1[1] += t[3];
         }
-        if (o < C) {
-            const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-            zi[o] = (int16_t)v;
-            hi[o] += v;
+    } else if (C % 4u == 0u) {
+        for (; i < n; i++) {
+            const int32_t *ai = a + i * as;
+            int16_t *zi = z + i * zs;
+            int32_t *hi = head + i * hs;
+#pragma GCC unroll 4
+            for (size_t o = 0; o < C; o += 4u) {
+                int32_t t[4];
+                tanh4(ai + o, s1, t);
+                const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
+                memcpy(zi + o, &z0, sizeof z0);
+                memcpy(zi + o + 2u, &z1, sizeof z1);
+                hi[o] += t[0];
+                hi[o + 1u] += t[1];
+                hi[o + 2u] += t[2];
+                hi[o + 3u] += t[3];
+            }
+        }
+    }
+    for (; i < n; i++) { /* the rest: one value at a time */
+        for (size_t o = 0; o < C; o++) {
+            const int32_t v = tanh_in(sat_tanh_in(((a[i * as + o] >> s1) + 1) >> 1));
+            z[i * zs + o] = (int16_t)v;
+            head[i * hs + o] += v;
         }
     }
 }
+
+/* the presets' widths, one function each so a profile names them */
+#define M7_ACT_NAM_C(C)                                                                                    \
+    static __attribute__((noinline)) void m7_act_nam_c##C##_q15(const int32_t *a, size_t as, int s, int16_t *z, \
+                                                              size_t zs, int32_t *head, size_t hs, size_t n) \
+    {                                                                                                      \
+        nam_act(a, as, s, z, zs, head, hs, n, C##u);                                                       \
+    }
+#if M7E_SPECIALISED
+M7_ACT_NAM_C(2)
+M7_ACT_NAM_C(4)
+M7_ACT_NAM_C(8)
+M7_ACT_NAM_C(16)
+#endif /* M7E_SPECIALISED */
 
 M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
                             size_t hs, size_t n, size_t c)
@@ -355,10 +450,12 @@ M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *
     const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
     if (s > 0 && s <= 31) {
         switch (c) {
-        case 2u: nam_act(a, as, s, z, zs, head, hs, n, 2u); return;
-        case 4u: nam_act(a, as, s, z, zs, head, hs, n, 4u); return;
-        case 8u: nam_act(a, as, s, z, zs, head, hs, n, 8u); return;
-        case 16u: nam_act(a, as, s, z, zs, head, hs, n, 16u); return;
+#if M7E_SPECIALISED
+        case 2u: m7_act_nam_c2_q15(a, as, s, z, zs, head, hs, n); return;
+        case 4u: m7_act_nam_c4_q15(a, as, s, z, zs, head, hs, n); return;
+        case 8u: m7_act_nam_c8_q15(a, as, s, z, zs, head, hs, n); return;
+        case 16u: m7_act_nam_c16_q15(a, as, s, z, zs, head, hs, n); return;
+#endif /* M7E_SPECIALISED */
         default: nam_act(a, as, s, z, zs, head, hs, n, c); return;
         }
     }

@@ -8,6 +8,7 @@
  * x = sat16(round((x·2^(res_acc-in) + res_b + res_w·z) · 2^(out-res_acc))).
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "m7_engine_q15_internal.h"
 
@@ -25,8 +26,8 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
 #if M7E_SPECIALISED
-    if (k == 3u && cin % 2u == 0u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u) {
-        /* one pass over runs where every tap is contiguous; acc dense (cp values per frame) */
+    if (k == 3u && cin % 2u == 0u && cp % 2u == 0u) {
+        /* acc dense (cp values per frame); the conv in one pass over runs where every tap is contiguous */
         m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
         size_t nruns = 0;
         for (size_t i0 = 0; i0 < n; nruns++) {
@@ -49,8 +50,9 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
             }
             i0 += run->m;
         }
-        m7_conv3_q15(acc, cp, runs, nruns, op->w, cin, op->b, op->mix_w, cond.p16, cond.stride);
         as = cp;
+        m7_mix_q15(acc, as, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
+        m7_conv3_q15(acc, cp, runs, nruns, op->w, cin);
     } else
 #endif /* M7E_SPECIALISED */
     {
@@ -63,23 +65,29 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
         const size_t first = n > s ? n - s : 0u;
         size_t slot = pos + first;
         slot = slot >= s ? slot % s : slot; /* once per block */
-        for (size_t i = first; i < n; i++) {
-            for (size_t ch = 0; ch < cin; ch++) {
-                ring[slot * cin + ch] = x.p16[i * x.stride + ch];
+        if (x.stride == cin) { /* compact X: at most two contiguous copies (the ring wraps once) */
+            const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
+            memcpy(ring + slot * cin, x.p16 + first * cin, m1 * cin * sizeof(int16_t));
+            memcpy(ring, x.p16 + (first + m1) * cin, (n - first - m1) * cin * sizeof(int16_t));
+        } else {
+            for (size_t i = first; i < n; i++) {
+                for (size_t ch = 0; ch < cin; ch++) {
+                    ring[slot * cin + ch] = x.p16[i * x.stride + ch];
+                }
+                slot = (slot + 1u == s) ? 0u : slot + 1u;
             }
-            slot = (slot + 1u == s) ? 0u : slot + 1u;
         }
     }
 
     if (gated) {
-        m7_act_gated_q15(acc, as, op->acc_frac, z, ts, skip.p16 + g->skip_offset, skip.stride, n, c);
+        m7_act_gated_q15(acc, as, op->acc_frac, z, c, skip.p16 + g->skip_offset, skip.stride, n, c);
     } else {
-        m7_act_nam_q15(acc, as, op->acc_frac, z, ts, head.p32, head.stride, n, c);
+        m7_act_nam_q15(acc, as, op->acc_frac, z, c, head.p32, head.stride, n, c);
     }
 
     if (op->res_w) {
         /* |x·2^(res_acc-in)| + |res_b| + 2^15·sum|res_w| < 2^31 (export), so the sum fits int32 */
-        const m7_1x1_q15_t p = {.acc = acc, .as = ts, .x = z, .xs = ts, .w = op->res_w, .out = c, .in = c, .b = op->res_b,
+        const m7_1x1_q15_t p = {.acc = acc, .as = ts, .x = z, .xs = c, .w = op->res_w, .out = c, .in = c, .b = op->res_b,
                                 .res = x.p16, .rs = x.stride, .res_shift = op->in_frac - op->res_acc_frac,
                                 .shift = op->res_acc_frac - op->out_frac, .y16 = dst.p16, .y32 = NULL,
                                 .ys = dst.stride};
