@@ -269,9 +269,13 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
                       .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
                       .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
     if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
+        const int s = 15 - op->in_frac;
         for (size_t i = 0; i < n; i++) {
-            for (size_t c = 0; c < g->in_ch; c++) {
-                r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
+            const int32_t *v = src.p32 + i * src.stride;
+            int16_t *zi = r->z + i * ts;
+            for (size_t c = 0; c < g->in_ch; c++) { /* 32-bit rounding for the usual formats: same value */
+                zi[c] = s > 0 && s <= 31 ? m7_sat16(((v[c] >> (s - 1)) + 1) >> 1)
+                                         : m7_sat16(m7_shift_round_q15(v[c], s));
             }
         }
         p.x = r->z;

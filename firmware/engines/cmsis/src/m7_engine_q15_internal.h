@@ -90,6 +90,34 @@ static inline uint32_t pair(const int16_t *p)
 /** Force inlining (the kernels' bodies are instantiated per constant channel count). */
 #define M7_INLINE static inline __attribute__((always_inline))
 
+/* four tanh of accumulators v[0..3] (rounded by s1 + 1 = s > 0 bits), stage by stage so the four chains
+ * interleave on the dual-issue pipeline: the table input u = sat20(((v >> s1) + 1) >> 1) (the last shift
+ * inside the SSAT); the table index (u >> 9) + 1024 = (u + 2^19) >> 9 read from the table's middle, and
+ * f = u & 511 = (u + 2^19) & 511; then T[i] (512 - f) + T[i+1] f in one SMLAD, exactly tanh_in(u) */
+M7_INLINE void tanh4(const int32_t v[4], int s1, int32_t t[4])
+{
+    const uint32_t *mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    int32_t u[4];
+    uint32_t f[4], w[4], e[4];
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        u[q] = sat_tanh_in(((v[q] >> s1) + 1) >> 1);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        e[q] = mid[u[q] >> M7_TANH_Q15_SHIFT];
+        f[q] = (uint32_t)u[q] & ((1u << M7_TANH_Q15_SHIFT) - 1u);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        w[q] = pack((int32_t)((1u << M7_TANH_Q15_SHIFT) - f[q]), (int32_t)f[q]);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        t[q] = smlad(e[q], w[q], 1 << (M7_TANH_Q15_SHIFT - 1)) >> M7_TANH_Q15_SHIFT;
+    }
+}
+
 /**
  * A per-sample q15 buffer over a block: exactly one of p16 (int16 buffers: INPUT, X, SKIP, H) and
  * p32 (int32 buffers: HEAD, OUT) is set; frame i, channel c is p[i * stride + c].
@@ -182,6 +210,30 @@ typedef struct {
  */
 void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
                   size_t in);
+
+/** A NAM layer's activation, head sum and residual 1x1 over a block (m7_act_res_q15). */
+typedef struct {
+    const int32_t *acc; /* pre-activation sums at acc_frac, frames `as` apart */
+    size_t as;
+    int act_shift;      /* acc_frac - 16 (the tanh table's input format) */
+    int32_t *head;      /* head[i][o] += z */
+    size_t hs;
+    int16_t *x;         /* the layer input, overwritten by its output (frames xs apart) */
+    size_t xs;
+    const int16_t *w;   /* res_w [c][c] */
+    const int32_t *b;   /* res_b [c] */
+    int res_left;       /* x enters as x << res_left (res_acc_frac - in_frac) */
+    int shift;          /* res_acc_frac - out_frac */
+    size_t c;
+} m7_act_res_q15_t;
+
+/**
+ * z = tanh(acc), head += z, x = sat16(round((b + (x << res_left) + w·z) · 2^-shift)) frame by frame,
+ * with z kept in registers. Returns 1 if done, 0 if this shape is not covered (c not 2, 4, 8 or 16,
+ * c = 2 with an odd n, or formats outside 0 < act_shift, shift < 32, res_left >= 0): then nothing
+ * was written and the caller runs m7_act_nam_q15 and m7_1x1_q15.
+ */
+int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

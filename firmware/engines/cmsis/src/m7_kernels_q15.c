@@ -137,17 +137,105 @@ M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
     }
 }
 
+/* the residual 1x1 of a layer: y = sat16(round((b + x·2^k + w·z) · 2^-s)), k >= 0, 0 < s < 32 (the sum
+ * fits int32: export); one frame per step, outputs in groups of G = min(C, 4): the z pairs loaded once
+ * per frame, each sum b + (x << k) then SMLAD over the z and weight pairs; stored as words. C a constant
+ * after inlining. */
+M7_INLINE void res_1x1_k(const m7_1x1_q15_t *p, size_t n, size_t C_)
+{
+    const size_t C = C_, G = C < 4u ? C : 4u;
+    const int s1 = p->shift - 1;
+    const int sk = -p->res_shift;
+    const int16_t *z = p->x, *x = p->res;
+    int16_t *y = p->y16;
+    for (size_t i = 0; i < n; i++, z += p->xs, x += p->rs, y += p->ys) {
+        uint32_t zp[8];
+#pragma GCC unroll 8
+        for (size_t c = 0; c < C / 2u; c++) {
+            zp[c] = pair(z + 2u * c);
+        }
+#pragma GCC unroll 4
+        for (size_t o = 0; o < C; o += G) {
+            int32_t a[4];
+#pragma GCC unroll 4
+            for (size_t g = 0; g < G; g++) {
+                a[g] = p->b[o + g] + (int32_t)((uint32_t)(int32_t)x[o + g] << sk);
+            }
+#pragma GCC unroll 8
+            for (size_t c = 0; c < C / 2u; c++) {
+#pragma GCC unroll 4
+                for (size_t g = 0; g < G; g++) {
+                    a[g] = smlad(zp[c], pair(p->w + (o + g) * C + 2u * c), a[g]);
+                }
+            }
+#pragma GCC unroll 4
+            for (size_t g = 0; g < G; g += 2u) {
+                const uint32_t v = pack(sat16_32(((a[g] >> s1) + 1) >> 1), sat16_32(((a[g + 1u] >> s1) + 1) >> 1));
+                memcpy(y + o + g, &v, sizeof v);
+            }
+        }
+    }
+}
+
 /* the presets' widths, one function each so a profile names them */
 #define M7_1X1_RES_C(C)                                                                                    \
     static __attribute__((noinline)) void m7_1x1_res_c##C##_q15(const m7_1x1_q15_t *p, size_t n)              \
     {                                                                                                      \
-        res_1x1(p, n, C##u);                                                                               \
+        res_1x1_k(p, n, C##u);                                                                             \
     }
 #if M7E_SPECIALISED
 M7_1X1_RES_C(2)
 M7_1X1_RES_C(4)
 M7_1X1_RES_C(8)
 M7_1X1_RES_C(16)
+#endif /* M7E_SPECIALISED */
+
+/* a model 1x1 op: y = round(b + w·x) frame by frame, the frame's sums in a local array (stored after
+ * all of them); IN a constant; |sum| < 2^31 (export), so the int32 store needs no saturation */
+M7_INLINE void small_1x1(const m7_1x1_q15_t *p, size_t n, size_t in_)
+{
+    const size_t in = in_, out = p->out, xs = p->xs, ys = p->ys;
+    const int s1 = p->shift - 1;
+    const int16_t *x = p->x;
+    for (size_t i = 0; i < n; i++, x += xs) {
+        int32_t a[16];
+        const int16_t *w = p->w;
+        for (size_t o = 0; o < out; o++, w += in) {
+            int32_t v = p->b ? p->b[o] : 0;
+#pragma GCC unroll 8
+            for (size_t c = 0; c + 2u <= in; c += 2u) {
+                v = smlad(pair(x + c), pair(w + c), v);
+            }
+            if (in % 2u) {
+                v += (int32_t)x[in - 1u] * w[in - 1u];
+            }
+            a[o] = v;
+        }
+        if (p->y16) {
+            int16_t *y = p->y16 + i * ys;
+            for (size_t o = 0; o < out; o++) {
+                y[o] = (int16_t)sat16_32(((a[o] >> s1) + 1) >> 1);
+            }
+        } else {
+            int32_t *y = p->y32 + i * ys;
+            for (size_t o = 0; o < out; o++) {
+                y[o] = ((a[o] >> s1) + 1) >> 1;
+            }
+        }
+    }
+}
+
+#define M7_1X1_SMALL_C(C)                                                                                  \
+    static __attribute__((noinline)) void m7_1x1_small_c##C##_q15(const m7_1x1_q15_t *p, size_t n)          \
+    {                                                                                                      \
+        small_1x1(p, n, C##u);                                                                             \
+    }
+#if M7E_SPECIALISED
+M7_1X1_SMALL_C(1)
+M7_1X1_SMALL_C(2)
+M7_1X1_SMALL_C(4)
+M7_1X1_SMALL_C(8)
+M7_1X1_SMALL_C(16)
 #endif /* M7E_SPECIALISED */
 
 M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
@@ -164,6 +252,20 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
         case 8u: m7_1x1_res_c8_q15(p, n); return;
         case 16u: m7_1x1_res_c16_q15(p, n); return;
 #endif /* M7E_SPECIALISED */
+        default: break;
+        }
+    }
+    /* a model 1x1 op (no residual) of at most 16 x 16, frame by frame, the input width a
+     * constant (in place is safe while a frame's outputs end before the next frame's input) */
+    const int alias = (const void *)p->x == (const void *)p->y16;
+    if (M7E_SPECIALISED && !p->res && p->in <= 16u && out <= 16u && p->shift > 0 && p->shift <= 31 &&
+        (!alias || (p->ys <= p->xs && out <= p->xs))) {
+        switch (p->in) {
+        case 1u: m7_1x1_small_c1_q15(p, n); return;
+        case 2u: m7_1x1_small_c2_q15(p, n); return;
+        case 4u: m7_1x1_small_c4_q15(p, n); return;
+        case 8u: m7_1x1_small_c8_q15(p, n); return;
+        case 16u: m7_1x1_small_c16_q15(p, n); return;
         default: break;
         }
     }
@@ -349,34 +451,6 @@ int16_t m7_act_tanh_q15(int32_t acc, int acc_frac)
 int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
 {
     return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
-}
-
-/* four tanh of accumulators v[0..3] (rounded by s1 + 1 = s > 0 bits), stage by stage so the four chains
- * interleave on the dual-issue pipeline: the table input u = sat20(((v >> s1) + 1) >> 1) (the last shift
- * inside the SSAT); the table index (u >> 9) + 1024 = (u + 2^19) >> 9 read from the table's middle, and
- * f = u & 511 = (u + 2^19) & 511; then T[i] (512 - f) + T[i+1] f in one SMLAD, exactly tanh_in(u) */
-M7_INLINE void tanh4(const int32_t v[4], int s1, int32_t t[4])
-{
-    const uint32_t *mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
-    int32_t u[4];
-    uint32_t f[4], w[4], e[4];
-#pragma GCC unroll 4
-    for (size_t q = 0; q < 4u; q++) {
-        u[q] = sat_tanh_in(((v[q] >> s1) + 1) >> 1);
-    }
-#pragma GCC unroll 4
-    for (size_t q = 0; q < 4u; q++) {
-        e[q] = mid[u[q] >> M7_TANH_Q15_SHIFT];
-        f[q] = (uint32_t)u[q] & ((1u << M7_TANH_Q15_SHIFT) - 1u);
-    }
-#pragma GCC unroll 4
-    for (size_t q = 0; q < 4u; q++) {
-        w[q] = pack((int32_t)((1u << M7_TANH_Q15_SHIFT) - f[q]), (int32_t)f[q]);
-    }
-#pragma GCC unroll 4
-    for (size_t q = 0; q < 4u; q++) {
-        t[q] = smlad(e[q], w[q], 1 << (M7_TANH_Q15_SHIFT - 1)) >> M7_TANH_Q15_SHIFT;
-    }
 }
 
 /* z = tanh(a), head += z over n frames of C values (C a constant: unrolled), for 0 < s < 32 (the usual

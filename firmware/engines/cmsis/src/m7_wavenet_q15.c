@@ -79,6 +79,17 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
         }
     }
 
+#if M7E_SPECIALISED
+    if (!gated && op->res_w && op->res_b && x.p16 == dst.p16 && x.stride == dst.stride) {
+        const m7_act_res_q15_t q = {.acc = acc, .as = as, .act_shift = op->acc_frac - M7_TANH_Q15_IN_FRAC,
+                                    .head = head.p32, .hs = head.stride, .x = dst.p16, .xs = dst.stride,
+                                    .w = op->res_w, .b = op->res_b, .res_left = op->res_acc_frac - op->in_frac,
+                                    .shift = op->res_acc_frac - op->out_frac, .c = c};
+        if (m7_act_res_q15(&q, n)) {
+            return;
+        }
+    }
+#endif /* M7E_SPECIALISED */
     if (gated) {
         m7_act_gated_q15(acc, as, op->acc_frac, z, c, skip.p16 + g->skip_offset, skip.stride, n, c);
     } else {
