@@ -56,7 +56,7 @@ static size_t buf_len(const m7_model_t *m, uint8_t b)
     }
 }
 
-static m7_view_q15_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
+static inline m7_view_q15_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
 {
     m7_view_q15_t v = {NULL, NULL, 0u};
     switch (b) {
@@ -261,7 +261,7 @@ static int64_t get(m7_view_q15_t v, size_t i, size_t ch)
 }
 
 /* dst[:out] = w * src[:in] + b, stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
-static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
+static __attribute__((noinline)) void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
@@ -270,12 +270,22 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
                       .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
     if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
         const int s = 15 - op->in_frac;
-        for (size_t i = 0; i < n; i++) {
-            const int32_t *v = src.p32 + i * src.stride;
-            int16_t *zi = r->z + i * ts;
-            for (size_t c = 0; c < g->in_ch; c++) { /* 32-bit rounding for the usual formats: same value */
-                zi[c] = s > 0 && s <= 31 ? m7_sat16(((v[c] >> (s - 1)) + 1) >> 1)
-                                         : m7_sat16(m7_shift_round_q15(v[c], s));
+        const size_t in = g->in_ch;
+        if (s > 0 && s <= 31) { /* the usual formats: the same rounding in 32 bits */
+            const int s1 = s - 1;
+            for (size_t i = 0; i < n; i++) {
+                const int32_t *v = src.p32 + i * src.stride;
+                int16_t *zi = r->z + i * ts;
+                for (size_t c = 0; c < in; c++) {
+                    const int32_t q = ((v[c] >> s1) + 1) >> 1;
+                    zi[c] = (int16_t)(q > INT16_MAX ? INT16_MAX : (q < INT16_MIN ? INT16_MIN : q));
+                }
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                for (size_t c = 0; c < in; c++) {
+                    r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], s));
+                }
             }
         }
         p.x = r->z;
@@ -302,7 +312,7 @@ static int x_compact(const m7_model_t *m)
     return 1;
 }
 
-static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
+static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
     const size_t ts = m->scratch_len;
@@ -342,6 +352,15 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
             m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT, the usual case */
+                const int64_t half = (int64_t)1 << (op->scale_frac - 1);
+                const int64_t scale = op->scale;
+                for (size_t i = 0; i < n; i++) {
+                    const int64_t v = ((int64_t)src.p32[i * src.stride] * scale + half) >> op->scale_frac;
+                    out[i] = m7_sat16(v + (g->input_skip ? audio.p16[i * audio.stride] : 0));
+                }
+                break;
+            }
             for (size_t i = 0; i < n; i++) {
                 const int64_t v = m7_shift_round_q15(get(src, i, 0) * op->scale, op->scale_frac);
                 out[i] = m7_sat16(v + (g->input_skip ? audio.p16[i * audio.stride] : 0));
