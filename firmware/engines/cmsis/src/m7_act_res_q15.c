@@ -14,6 +14,11 @@
  */
 #include "m7_engine_q15_internal.h"
 
+/* as in m7_wavenet_f32.c: GCC's first scheduling pass costs registers (and 5 % here) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns", "rename-registers")
+#endif /* __GNUC__ */
+
 /* one group of G = min(C, 4) residual outputs o..o+G-1 of one frame from the z pairs zp[C/2] */
 M7_INLINE void res_group(int16_t *y, const int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b,
                          size_t o, size_t C, size_t G, int sk, int s1)

@@ -211,6 +211,28 @@ typedef struct {
 void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
                   size_t in);
 
+/** A model 1x1 op without residual (m7_1x1_small_q15). */
+typedef struct {
+    const int16_t *x;   /* int16 input, or NULL and then ... */
+    const int32_t *x32; /* ... int32 input (HEAD), used as sat16(round(v · 2^-x_shift)) */
+    size_t xs;
+    int x_shift;
+    const int16_t *w; /* [out][in] */
+    const int32_t *b; /* or NULL */
+    size_t in, out;
+    int shift; /* acc_frac - out_frac */
+    int16_t *y16; /* exactly one of y16, y32 */
+    int32_t *y32;
+    size_t ys;
+} m7_1x1_small_q15_t;
+
+/**
+ * y = sat(round((b + w·x) · 2^-shift)) for the WaveNet presets' 1x1 shapes (rechannel 1 -> C, C -> C/2,
+ * head C -> 1). Returns 1 if done, 0 if this shape or format is not covered (nothing written): then
+ * the caller runs m7_1x1_q15.
+ */
+int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
+
 /** A NAM layer's activation, head sum and residual 1x1 over a block (m7_act_res_q15). */
 typedef struct {
     const int32_t *acc; /* pre-activation sums at acc_frac, frames `as` apart */
