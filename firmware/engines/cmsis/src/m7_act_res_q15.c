@@ -21,12 +21,12 @@
 
 /* one group of G = min(C, 4) residual outputs o..o+G-1 of one frame from the z pairs zp[C/2] */
 M7_INLINE void res_group(int16_t *y, const int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b,
-                         size_t o, size_t C, size_t G, int sk, int s1)
+                         size_t o, size_t C, size_t G, int32_t kmul, int s1)
 {
     int32_t r[4];
 #pragma GCC unroll 4
-    for (size_t g = 0; g < G; g++) {
-        r[g] = b[o + g] + (int32_t)((uint32_t)(int32_t)x[o + g] << sk);
+    for (size_t g = 0; g < G; g++) { /* x * 2^k (exact: export) as a MLA, not a shift */
+        r[g] = (int32_t)((uint32_t)b[o + g] + (uint32_t)x[o + g] * (uint32_t)kmul);
     }
 #pragma GCC unroll 8
     for (size_t c = 0; c < C / 2u; c++) {
@@ -45,7 +45,8 @@ M7_INLINE void res_group(int16_t *y, const int16_t *x, const uint32_t *zp, const
 M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
 {
     const size_t C = C_, as = q->as, hs = q->hs, xs = q->xs;
-    const int sa1 = q->act_shift - 1, sk = q->res_left, s1 = q->shift - 1;
+    const int sa1 = q->act_shift - 1, s1 = q->shift - 1;
+    const int32_t sk = q->res_mul;
     const int32_t *a = q->acc;
     int32_t *head = q->head;
     int16_t *x = q->x;
@@ -97,7 +98,8 @@ M7_ACT_RES_C(16)
 
 M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
 {
-    if (q->act_shift <= 0 || q->act_shift > 31 || q->res_left < 0 || q->shift <= 0 || q->shift > 31 ||
+    if (q->act_shift <= 0 || q->act_shift > 31 || q->res_left < 0 || q->res_left > 30 ||
+        q->res_mul != (int32_t)1 << (q->res_left & 31) || q->shift <= 0 || q->shift > 31 ||
         (q->c == 2u && n % 2u)) {
         return 0;
     }

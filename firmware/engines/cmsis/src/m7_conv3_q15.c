@@ -9,7 +9,7 @@
  * The sums are exact int32 (the export proves they cannot overflow), so their order does not matter
  * and the result is the numpy reference's bit for bit.
  *
- * Under M7E_SPECIALISED the NAM layers of 2, 4, 8 and 16 channels whose taps all have the frame stride
+ * Under M7E_SPECIALISED the NAM layers of 2, 4, 6, 8, 12 and 16 channels whose taps all have the frame stride
  * `in` (compact X, see m7_engine_q15.c) get a copy with constant sizes and strides; any other even
  * count or stride takes the same code with run-time values.
  */
@@ -99,7 +99,9 @@ M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs
 #if M7E_SPECIALISED
 M7_CONV3_C(2)
 M7_CONV3_C(4)
+M7_CONV3_C(6)
 M7_CONV3_C(8)
+M7_CONV3_C(12)
 M7_CONV3_C(16)
 #endif /* M7E_SPECIALISED */
 
@@ -115,7 +117,9 @@ M7E_HOT void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs
         switch (in) {
         case 2u: m7_conv3_c2_q15(y, runs, nruns, w); return;
         case 4u: m7_conv3_c4_q15(y, runs, nruns, w); return;
+        case 6u: m7_conv3_c6_q15(y, runs, nruns, w); return;
         case 8u: m7_conv3_c8_q15(y, runs, nruns, w); return;
+        case 12u: m7_conv3_c12_q15(y, runs, nruns, w); return;
         case 16u: m7_conv3_c16_q15(y, runs, nruns, w); return;
         default: break;
         }

@@ -114,6 +114,7 @@ M7_INLINE void tanh4(const int32_t v[4], int s1, int32_t t[4])
     }
 #pragma GCC unroll 4
     for (size_t q = 0; q < 4u; q++) {
+        /* in [-32767, 32767]: the SSAT only shifts (without the M7's one shifter) */
         t[q] = smlad(e[q], w[q], 1 << (M7_TANH_Q15_SHIFT - 1)) >> M7_TANH_Q15_SHIFT;
     }
 }
@@ -244,7 +245,8 @@ typedef struct {
     size_t xs;
     const int16_t *w;   /* res_w [c][c] */
     const int32_t *b;   /* res_b [c] */
-    int res_left;       /* x enters as x << res_left (res_acc_frac - in_frac) */
+    int res_left;       /* x enters as x << res_left (res_acc_frac - in_frac) ... */
+    int32_t res_mul;    /* ... computed as x * res_mul, res_mul = 2^res_left (one MLA, not the shifter) */
     int shift;          /* res_acc_frac - out_frac */
     size_t c;
 } m7_act_res_q15_t;
