@@ -96,6 +96,13 @@ M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs
     {                                                                                                      \
         conv3_all(y, C##u, runs, nruns, w, C##u);                                                          \
     }
+/* any even channel count and stride (in flash: with its unrolled loops it is large) */
+static __attribute__((noinline)) void m7_conv3_cn_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs,
+                                                      size_t nruns, const int16_t *w, size_t in)
+{
+    conv3_all(y, out, runs, nruns, w, in);
+}
+
 #if M7E_SPECIALISED
 M7_CONV3_C(2)
 M7_CONV3_C(4)
@@ -125,5 +132,5 @@ M7E_HOT void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs
         }
     }
 #endif /* M7E_SPECIALISED */
-    conv3_all(y, out, runs, nruns, w, in); /* any even channel count and stride */
+    m7_conv3_cn_q15(y, out, runs, nruns, w, in); /* any even channel count and stride */
 }
