@@ -9,7 +9,7 @@
  * activation and the MAC-heavy residual interleave on the dual-issue pipeline. Same integers as
  * m7_act_nam_q15 + m7_1x1_q15, so the same bits as the numpy reference.
  *
- * Only the specialised widths (2, 4, 8, 16; C = 2 takes two frames per step) exist: the caller uses
+ * Only the specialised widths (2, 4, 6, 8, 12, 16; C = 2 takes two frames per step) exist: the caller uses
  * the separate kernels otherwise.
  */
 #include "m7_engine_q15_internal.h"
@@ -68,7 +68,7 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     for (size_t i = 0; i < n; i++, a += as, head += hs, x += xs) {
         uint32_t zp[8];
 #pragma GCC unroll 4
-        for (size_t o = 0; o < C; o += 4u) {
+        for (size_t o = 0; o + 4u <= C; o += 4u) {
             int32_t t[4];
             tanh4(a + o, sa1, t);
             head[o] += t[0];
@@ -78,9 +78,21 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
             zp[o / 2u] = pack(t[0], t[1]);
             zp[o / 2u + 1u] = pack(t[2], t[3]);
         }
+        if (C % 4u) { /* the last two values (C = 6): tanh4 on them twice */
+            const size_t o = C - 2u;
+            const int32_t v[4] = {a[o], a[o + 1u], a[o], a[o + 1u]};
+            int32_t t[4];
+            tanh4(v, sa1, t);
+            head[o] += t[0];
+            head[o + 1u] += t[1];
+            zp[o / 2u] = pack(t[0], t[1]);
+        }
 #pragma GCC unroll 4
-        for (size_t o = 0; o < C; o += 4u) {
+        for (size_t o = 0; o + 4u <= C; o += 4u) {
             res_group(x, x, zp, q->w, q->b, o, C, 4u, sk, s1);
+        }
+        if (C % 4u) {
+            res_group(x, x, zp, q->w, q->b, C - 2u, C, 2u, sk, s1);
         }
     }
 }
@@ -93,7 +105,9 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     }
 M7_ACT_RES_C(2)
 M7_ACT_RES_C(4)
+M7_ACT_RES_C(6)
 M7_ACT_RES_C(8)
+M7_ACT_RES_C(12)
 M7_ACT_RES_C(16)
 
 M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
@@ -106,7 +120,9 @@ M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
     switch (q->c) {
     case 2u: m7_act_res_c2_q15(q, n); return 1;
     case 4u: m7_act_res_c4_q15(q, n); return 1;
+    case 6u: m7_act_res_c6_q15(q, n); return 1;
     case 8u: m7_act_res_c8_q15(q, n); return 1;
+    case 12u: m7_act_res_c12_q15(q, n); return 1;
     case 16u: m7_act_res_c16_q15(q, n); return 1;
     default: return 0;
     }

@@ -253,7 +253,7 @@ typedef struct {
 
 /**
  * z = tanh(acc), head += z, x = sat16(round((b + (x << res_left) + w·z) · 2^-shift)) frame by frame,
- * with z kept in registers. Returns 1 if done, 0 if this shape is not covered (c not 2, 4, 8 or 16,
+ * with z kept in registers. Returns 1 if done, 0 if this shape is not covered (c not 2, 4, 6, 8, 12 or 16,
  * c = 2 with an odd n, or formats outside 0 < act_shift, shift < 32, res_left >= 0): then nothing
  * was written and the caller runs m7_act_nam_q15 and m7_1x1_q15.
  */

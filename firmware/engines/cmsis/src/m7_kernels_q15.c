@@ -370,7 +370,9 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
         switch (out) {
         case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
         case 4u: mix1(y, ys, b, cond, cs, w, n, 4u); return;
+        case 6u: mix1(y, ys, b, cond, cs, w, n, 6u); return;
         case 8u: mix1(y, ys, b, cond, cs, w, n, 8u); return;
+        case 12u: mix1(y, ys, b, cond, cs, w, n, 12u); return;
         case 16u: mix1(y, ys, b, cond, cs, w, n, 16u); return;
         default: mix1(y, ys, b, cond, cs, w, n, out); return;
         }
