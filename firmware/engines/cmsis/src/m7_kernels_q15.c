@@ -190,54 +190,6 @@ M7_1X1_RES_C(8)
 M7_1X1_RES_C(16)
 #endif /* M7E_SPECIALISED */
 
-/* a model 1x1 op: y = round(b + w·x) frame by frame, the frame's sums in a local array (stored after
- * all of them); IN a constant; |sum| < 2^31 (export), so the int32 store needs no saturation */
-M7_INLINE void small_1x1(const m7_1x1_q15_t *p, size_t n, size_t in_)
-{
-    const size_t in = in_, out = p->out, xs = p->xs, ys = p->ys;
-    const int s1 = p->shift - 1;
-    const int16_t *x = p->x;
-    for (size_t i = 0; i < n; i++, x += xs) {
-        int32_t a[16];
-        const int16_t *w = p->w;
-        for (size_t o = 0; o < out; o++, w += in) {
-            int32_t v = p->b ? p->b[o] : 0;
-#pragma GCC unroll 8
-            for (size_t c = 0; c + 2u <= in; c += 2u) {
-                v = smlad(pair(x + c), pair(w + c), v);
-            }
-            if (in % 2u) {
-                v += (int32_t)x[in - 1u] * w[in - 1u];
-            }
-            a[o] = v;
-        }
-        if (p->y16) {
-            int16_t *y = p->y16 + i * ys;
-            for (size_t o = 0; o < out; o++) {
-                y[o] = (int16_t)sat16_32(((a[o] >> s1) + 1) >> 1);
-            }
-        } else {
-            int32_t *y = p->y32 + i * ys;
-            for (size_t o = 0; o < out; o++) {
-                y[o] = ((a[o] >> s1) + 1) >> 1;
-            }
-        }
-    }
-}
-
-#define M7_1X1_SMALL_C(C)                                                                                  \
-    static __attribute__((noinline)) void m7_1x1_small_c##C##_q15(const m7_1x1_q15_t *p, size_t n)          \
-    {                                                                                                      \
-        small_1x1(p, n, C##u);                                                                             \
-    }
-#if M7E_SPECIALISED
-M7_1X1_SMALL_C(1)
-M7_1X1_SMALL_C(2)
-M7_1X1_SMALL_C(4)
-M7_1X1_SMALL_C(8)
-M7_1X1_SMALL_C(16)
-#endif /* M7E_SPECIALISED */
-
 M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
 {
     const size_t out = p->out, as = p->as;
@@ -252,20 +204,6 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
         case 8u: m7_1x1_res_c8_q15(p, n); return;
         case 16u: m7_1x1_res_c16_q15(p, n); return;
 #endif /* M7E_SPECIALISED */
-        default: break;
-        }
-    }
-    /* a model 1x1 op (no residual) of at most 16 x 16, frame by frame, the input width a
-     * constant (in place is safe while a frame's outputs end before the next frame's input) */
-    const int alias = (const void *)p->x == (const void *)p->y16;
-    if (M7E_SPECIALISED && !p->res && p->in <= 16u && out <= 16u && p->shift > 0 && p->shift <= 31 &&
-        (!alias || (p->ys <= p->xs && out <= p->xs))) {
-        switch (p->in) {
-        case 1u: m7_1x1_small_c1_q15(p, n); return;
-        case 2u: m7_1x1_small_c2_q15(p, n); return;
-        case 4u: m7_1x1_small_c4_q15(p, n); return;
-        case 8u: m7_1x1_small_c8_q15(p, n); return;
-        case 16u: m7_1x1_small_c16_q15(p, n); return;
         default: break;
         }
     }
