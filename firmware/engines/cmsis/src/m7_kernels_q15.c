@@ -106,37 +106,6 @@ __attribute__((noinline)) static void m7_1x1_products_q15(int32_t *y, size_t ys,
     matmul_acc(y, ys, x, xs, w, in, n, out, in); /* weight rows are `in` apart */
 }
 
-/* the residual 1x1 of a layer, all in registers: y = sat16(round((b + (res << k) + w·x) · 2^-s)) with
- * 0 < s < 32, 2 frames x 2 outputs per step; constant C = in = out from the dispatch below */
-M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
-{
-    const int k = -p->res_shift, s = p->shift;
-    const int32_t *b = p->b;
-    for (size_t i = 0; i + 2u <= n; i += 2u) {
-        const int16_t *x0 = p->x + i * p->xs, *x1 = x0 + p->xs;
-        const int16_t *r0 = p->res + i * p->rs, *r1 = r0 + p->rs;
-        int16_t *y0 = p->y16 + i * p->ys, *y1 = y0 + p->ys;
-        for (size_t o = 0; o < C; o += 2u) {
-            const int16_t *w0 = p->w + o * C, *w1 = w0 + C;
-            int32_t a00 = b[o] + (int32_t)((uint32_t)(int32_t)r0[o] << k);
-            int32_t a01 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r0[o + 1u] << k);
-            int32_t a10 = b[o] + (int32_t)((uint32_t)(int32_t)r1[o] << k);
-            int32_t a11 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r1[o + 1u] << k);
-            for (size_t c = 0; c < C; c += 2u) {
-                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
-                a00 = smlad(u0, v0, a00);
-                a01 = smlad(u0, v1, a01);
-                a10 = smlad(u1, v0, a10);
-                a11 = smlad(u1, v1, a11);
-            }
-            y0[o] = (int16_t)sat16_32(((a00 >> (s - 1)) + 1) >> 1);
-            y0[o + 1u] = (int16_t)sat16_32(((a01 >> (s - 1)) + 1) >> 1);
-            y1[o] = (int16_t)sat16_32(((a10 >> (s - 1)) + 1) >> 1);
-            y1[o + 1u] = (int16_t)sat16_32(((a11 >> (s - 1)) + 1) >> 1);
-        }
-    }
-}
-
 /* the residual 1x1 of a layer: y = sat16(round((b + x·2^k + w·z) · 2^-s)), k >= 0, 0 < s < 32 (the sum
  * fits int32: export); one frame per step, outputs in groups of G = min(C, 4): the z pairs loaded once
  * per frame, each sum b + (x << k) then SMLAD over the z and weight pairs; stored as words. C a constant
