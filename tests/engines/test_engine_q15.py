@@ -40,9 +40,10 @@ const unsigned long glue_scratch_bytes = M7_ENGINE_SCRATCH_BYTES_Q15({macro}, 64
 class Lib:
     """Engine sources plus one package's C model sources in one shared library, q15 API typed."""
 
-    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path):
+    def __init__(self, c_dir: Path, sources: list[str], symbol: str, out_dir: Path,
+                 defines: tuple[str, ...] = ()):
         glue = _GLUE.format(sym=symbol, macro=symbol.upper())
-        self.lib = _engine.build_engine(c_dir, sources, glue, out_dir / "engine_q15.so", "q15")
+        self.lib = _engine.build_engine(c_dir, sources, glue, out_dir / "engine_q15.so", "q15", defines)
         self.symbol = symbol
 
     def glue(self, name: str) -> int:
@@ -189,6 +190,20 @@ def test_any_block_split_gives_the_same_bits(nano, xq, nano_out, block, max_bloc
     eng = Engine(nano[0], max_block=max_block)
     assert eng.status == 0
     np.testing.assert_array_equal(eng.run(xq, block), nano_out)
+    assert eng.guards_intact()
+
+
+def test_specialised_kernels_equal_the_generic_loops_bit_for_bit(nano, xq, nano_out, tmp_path) -> None:
+    """Issue 13: the fused/constant-size kernels (conv3, act_res, 1x1_small, compact X) against the
+    general kernels alone (-DM7E_GENERIC_KERNELS), on nano (4 and 2 channels) and an odd block split."""
+    meta = nano[1]
+    sources = [meta["c"][p]["source"].removeprefix("c/") for p in ("f32", "q15")]
+    generic = Lib(DEFAULT / "c", sources, meta["c"]["q15"]["symbol"], tmp_path,
+                  defines=("M7E_GENERIC_KERNELS",))
+    eng = Engine(generic, max_block=64)
+    assert eng.status == 0
+    np.testing.assert_array_equal(eng.run(xq, 64), nano_out)
+    np.testing.assert_array_equal(Engine(generic, max_block=64).run(xq, 37), nano_out)
     assert eng.guards_intact()
 
 

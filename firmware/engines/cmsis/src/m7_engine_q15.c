@@ -56,7 +56,7 @@ static size_t buf_len(const m7_model_t *m, uint8_t b)
     }
 }
 
-static m7_view_q15_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
+static inline m7_view_q15_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
 {
     m7_view_q15_t v = {NULL, NULL, 0u};
     switch (b) {
@@ -261,17 +261,40 @@ static int64_t get(m7_view_q15_t v, size_t i, size_t ch)
 }
 
 /* dst[:out] = w * src[:in] + b, stored at out_frac (int16 X or int32 HEAD/OUT, saturating) */
-static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
+static __attribute__((noinline)) void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_q15_t dst, const regions_t *r,
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
     m7_1x1_q15_t p = {.acc = r->acc, .as = ts, .x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
                       .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
                       .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
+#if M7E_SPECIALISED
+    const m7_1x1_small_q15_t q = {.x = src.p16, .x32 = src.p32, .xs = src.stride, .x_shift = 15 - op->in_frac,
+                                  .w = op->w, .b = op->b, .in = g->in_ch, .out = g->out_ch,
+                                  .shift = op->acc_frac - op->out_frac, .y16 = dst.p16, .y32 = dst.p32,
+                                  .ys = dst.stride};
+    if (m7_1x1_small_q15(&q, n)) {
+        return;
+    }
+#endif /* M7E_SPECIALISED */
     if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t c = 0; c < g->in_ch; c++) {
-                r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], 15 - op->in_frac));
+        const int s = 15 - op->in_frac;
+        const size_t in = g->in_ch;
+        if (s > 0 && s <= 31) { /* the usual formats: the same rounding in 32 bits */
+            const int s1 = s - 1;
+            for (size_t i = 0; i < n; i++) {
+                const int32_t *v = src.p32 + i * src.stride;
+                int16_t *zi = r->z + i * ts;
+                for (size_t c = 0; c < in; c++) {
+                    const int32_t q = ((v[c] >> s1) + 1) >> 1;
+                    zi[c] = (int16_t)(q > INT16_MAX ? INT16_MAX : (q < INT16_MIN ? INT16_MIN : q));
+                }
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                for (size_t c = 0; c < in; c++) {
+                    r->z[i * ts + c] = m7_sat16(m7_shift_round_q15(src.p32[i * src.stride + c], s));
+                }
             }
         }
         p.x = r->z;
@@ -280,24 +303,54 @@ static void conv1x1(const m7_op_q15_t *op, size_t n, m7_view_q15_t src, m7_view_
     m7_1x1_q15(&p, n);
 }
 
-static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
+/* X can be stored compactly, each writer's frames `out_ch` values apart (so a layer's ring and block
+ * input have the same frame stride, in_ch), when no op reads more channels of X than its last writer
+ * stored (true of every exported WaveNet: each op reads exactly what the previous X writer wrote). */
+static int x_compact(const m7_model_t *m)
+{
+    size_t xs = m->x_len;
+    for (size_t k = 0; k < m->n_ops; k++) {
+        const m7_op_geom_t *g = &m->ops_q15[k].g;
+        if ((g->src == M7_BUF_X && g->in_ch > xs) || (g->cond == M7_BUF_X && g->cond_ch > xs)) {
+            return 0;
+        }
+        if (g->dst == M7_BUF_X) {
+            xs = g->out_ch;
+        }
+    }
+    return 1;
+}
+
+static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
     const size_t ts = m->scratch_len;
     const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
+    const int compact = M7E_SPECIALISED && x_compact(m);
+    size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
     memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
-        const m7_view_q15_t src = view(m, r, g->src);
-        const m7_view_q15_t dst = view(m, r, g->dst);
+        m7_view_q15_t src = view(m, r, g->src);
+        m7_view_q15_t dst = view(m, r, g->dst);
+        m7_view_q15_t cond = view(m, r, g->cond);
+        if (compact && g->src == M7_BUF_X) {
+            src.stride = xs;
+        }
+        if (compact && g->cond == M7_BUF_X) {
+            cond.stride = xs;
+        }
+        if (compact && g->dst == M7_BUF_X) {
+            dst.stride = xs = g->out_ch; /* an in-place 1x1 stores only after all its products */
+        }
         switch (g->kind) {
         case M7_OP_CONV1X1:
             conv1x1(op, n, src, dst, r, ts);
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            m7_wavenet_layer_q15(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
+            m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
                                  view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                  (int16_t *)e->state + g->state_offset);
             break;
@@ -308,6 +361,15 @@ static void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t 
             m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT, the usual case */
+                const int64_t half = (int64_t)1 << (op->scale_frac - 1);
+                const int64_t scale = op->scale;
+                for (size_t i = 0; i < n; i++) {
+                    const int64_t v = ((int64_t)src.p32[i * src.stride] * scale + half) >> op->scale_frac;
+                    out[i] = m7_sat16(v + (g->input_skip ? audio.p16[i * audio.stride] : 0));
+                }
+                break;
+            }
             for (size_t i = 0; i < n; i++) {
                 const int64_t v = m7_shift_round_q15(get(src, i, 0) * op->scale, op->scale_frac);
                 out[i] = m7_sat16(v + (g->input_skip ? audio.p16[i * audio.stride] : 0));

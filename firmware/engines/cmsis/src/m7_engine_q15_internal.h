@@ -26,6 +26,99 @@
 #define M7_TANH_Q15_POINTS (1 << (M7_TANH_Q15_IN_BITS - M7_TANH_Q15_SHIFT))
 extern const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS];
 
+/* ------------------------------------------------------------------- DSP helpers (inlined) */
+
+/* smlad(x, w, acc) = acc + x.lo*w.lo + x.hi*w.hi modulo 2^32 (one SMLAD on the M7), sat_tanh_in / sat16_32
+ * saturate to the tanh table's 20 bits / int16 (one SSAT), pair() loads two adjacent int16 as one word
+ * (the pair order does not matter to a sum of products). The plain C versions give the same bits. */
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#endif /* __ARM_FEATURE_DSP */
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP)
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
+{
+    return __smlad((int32_t)x, (int32_t)w, acc);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    return __ssat(v, M7_TANH_Q15_IN_BITS);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return __ssat(v, 16);
+}
+#else /* !__ARM_FEATURE_DSP: plain C */
+static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
+{
+    const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
+    const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t sat_tanh_in(int32_t v)
+{
+    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
+    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
+}
+static inline int32_t sat16_32(int32_t v)
+{
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
+}
+#endif /* __ARM_FEATURE_DSP */
+
+/* pack(lo, hi) = low half of lo, low half of hi << 16 (one PKHBT on the M7) */
+static inline uint32_t pack(int32_t lo, int32_t hi)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+#else  /* !__ARM_FEATURE_DSP */
+    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+#endif /* __ARM_FEATURE_DSP */
+}
+
+/* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
+static inline uint32_t pair(const int16_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/** Force inlining (the kernels' bodies are instantiated per constant channel count). */
+#define M7_INLINE static inline __attribute__((always_inline))
+
+/* four tanh of accumulators v[0..3] (rounded by s1 + 1 = s > 0 bits), stage by stage so the four chains
+ * interleave on the dual-issue pipeline: the table input u = sat20(((v >> s1) + 1) >> 1) (the last shift
+ * inside the SSAT); the table index (u >> 9) + 1024 = (u + 2^19) >> 9 read from the table's middle, and
+ * f = u & 511 = (u + 2^19) & 511; then T[i] (512 - f) + T[i+1] f in one SMLAD, exactly tanh_in(u) */
+M7_INLINE void tanh4(const int32_t v[4], int s1, int32_t t[4])
+{
+    const uint32_t *mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    int32_t u[4];
+    uint32_t f[4], w[4], e[4];
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        u[q] = sat_tanh_in(((v[q] >> s1) + 1) >> 1);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        e[q] = mid[u[q] >> M7_TANH_Q15_SHIFT];
+        f[q] = (uint32_t)u[q] & ((1u << M7_TANH_Q15_SHIFT) - 1u);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        w[q] = pack((int32_t)((1u << M7_TANH_Q15_SHIFT) - f[q]), (int32_t)f[q]);
+    }
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4u; q++) {
+        /* in [-32767, 32767]: the SSAT only shifts (without the M7's one shifter) */
+        t[q] = smlad(e[q], w[q], 1 << (M7_TANH_Q15_SHIFT - 1)) >> M7_TANH_Q15_SHIFT;
+    }
+}
+
 /**
  * A per-sample q15 buffer over a block: exactly one of p16 (int16 buffers: INPUT, X, SKIP, H) and
  * p32 (int32 buffers: HEAD, OUT) is set; frame i, channel c is p[i * stride + c].
@@ -96,6 +189,72 @@ void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *x, s
  */
 void m7_conv_q15(int32_t *y, size_t ys, const int16_t *x, size_t xs, const int16_t *ring, size_t pos,
                  const int16_t *w, size_t n, size_t out, size_t in, size_t k, size_t d);
+
+/**
+ * One run of m frames of a kernel-3 conv over which every tap's input is contiguous: tap j of frame i
+ * is p[j] + i * st[j] (the ring, stride in_ch, or the block input, stride of X). A block of n frames
+ * has at most M7_CONV3_MAX_RUNS runs (where taps 0 and 1 leave the ring, and where their reads wrap).
+ */
+typedef struct {
+    size_t m;
+    const int16_t *p[3];
+    size_t st[3];
+} m7_conv3_run_q15_t;
+#define M7_CONV3_MAX_RUNS 5u
+
+/**
+ * The kernel-3 dilated conv of a layer over runs (m7_conv3_q15.c): y[i][o] += sum_j sum_c w[o][j][c] *
+ * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame).
+ */
+void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                  size_t in);
+
+/** A model 1x1 op without residual (m7_1x1_small_q15). */
+typedef struct {
+    const int16_t *x;   /* int16 input, or NULL and then ... */
+    const int32_t *x32; /* ... int32 input (HEAD), used as sat16(round(v · 2^-x_shift)) */
+    size_t xs;
+    int x_shift;
+    const int16_t *w; /* [out][in] */
+    const int32_t *b; /* or NULL */
+    size_t in, out;
+    int shift; /* acc_frac - out_frac */
+    int16_t *y16; /* exactly one of y16, y32 */
+    int32_t *y32;
+    size_t ys;
+} m7_1x1_small_q15_t;
+
+/**
+ * y = sat(round((b + w·x) · 2^-shift)) for the WaveNet presets' 1x1 shapes (rechannel 1 -> C, C -> C/2,
+ * head C -> 1). Returns 1 if done, 0 if this shape or format is not covered (nothing written): then
+ * the caller runs m7_1x1_q15.
+ */
+int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
+
+/** A NAM layer's activation, head sum and residual 1x1 over a block (m7_act_res_q15). */
+typedef struct {
+    const int32_t *acc; /* pre-activation sums at acc_frac, frames `as` apart */
+    size_t as;
+    int act_shift;      /* acc_frac - 16 (the tanh table's input format) */
+    int32_t *head;      /* head[i][o] += z */
+    size_t hs;
+    int16_t *x;         /* the layer input, overwritten by its output (frames xs apart) */
+    size_t xs;
+    const int16_t *w;   /* res_w [c][c] */
+    const int32_t *b;   /* res_b [c] */
+    int res_left;       /* x enters as x << res_left (res_acc_frac - in_frac) ... */
+    int32_t res_mul;    /* ... computed as x * res_mul, res_mul = 2^res_left (one MLA, not the shifter) */
+    int shift;          /* res_acc_frac - out_frac */
+    size_t c;
+} m7_act_res_q15_t;
+
+/**
+ * z = tanh(acc), head += z, x = sat16(round((b + (x << res_left) + w·z) · 2^-shift)) frame by frame,
+ * with z kept in registers. Returns 1 if done, 0 if this shape is not covered (c not 2, 4, 6, 8, 12 or 16,
+ * c = 2 with an odd n, or formats outside 0 < act_shift, shift < 32, res_left >= 0): then nothing
+ * was written and the caller runs m7_act_nam_q15 and m7_1x1_q15.
+ */
+int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

@@ -8,49 +8,7 @@
  * overflow (docs/engine.md "q15 path"), so they are exact. The products run 2 frames x 2 outputs at a
  * time: each loaded pair of inputs and of weights feeds two SMLADs.
  */
-#include <string.h>
-
 #include "m7_engine_q15_internal.h"
-
-#if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
-static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
-{
-    return __smlad((int32_t)x, (int32_t)w, acc);
-}
-static inline int32_t sat_tanh_in(int32_t v)
-{
-    return __ssat(v, M7_TANH_Q15_IN_BITS);
-}
-static inline int32_t sat16_32(int32_t v)
-{
-    return __ssat(v, 16);
-}
-#else
-static inline int32_t smlad(uint32_t x, uint32_t w, int32_t acc)
-{
-    const int32_t lo = (int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)(w & 0xFFFFu);
-    const int32_t hi = (int32_t)(int16_t)(x >> 16) * (int16_t)(w >> 16);
-    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
-}
-static inline int32_t sat_tanh_in(int32_t v)
-{
-    const int32_t lim = (int32_t)1 << (M7_TANH_Q15_IN_BITS - 1);
-    return v >= lim ? lim - 1 : (v < -lim ? -lim : v);
-}
-static inline int32_t sat16_32(int32_t v)
-{
-    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v);
-}
-#endif
-
-/* two adjacent int16 as one word (an unaligned LDR on the M7; the pair order does not matter) */
-static inline uint32_t pair(const int16_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* acc + sum_c x[c] * w[c] */
 static inline int32_t dot(const int16_t *x, const int16_t *w, size_t n, int32_t acc)
@@ -72,8 +30,6 @@ static inline int32_t rshift_round(int32_t a, int s)
 }
 
 /* ------------------------------------------------------------------------------------- products */
-
-#define M7_INLINE static inline __attribute__((always_inline))
 
 /* y[i][o] += sum_c w[o][c] * x[i][c] (weight rows ws apart), 2 frames x 2 outputs per step; inlined
  * with a constant `in` below so the channel loop unrolls */
@@ -150,36 +106,58 @@ __attribute__((noinline)) static void m7_1x1_products_q15(int32_t *y, size_t ys,
     matmul_acc(y, ys, x, xs, w, in, n, out, in); /* weight rows are `in` apart */
 }
 
-/* the residual 1x1 of a layer, all in registers: y = sat16(round((b + (res << k) + w·x) · 2^-s)) with
- * 0 < s < 32, 2 frames x 2 outputs per step; constant C = in = out from the dispatch below */
-M7_INLINE void res_1x1(const m7_1x1_q15_t *p, size_t n, size_t C)
+/* the residual 1x1 of a layer: y = sat16(round((b + x·2^k + w·z) · 2^-s)), k >= 0, 0 < s < 32 (the sum
+ * fits int32: export); one frame per step, outputs in groups of G = min(C, 4): the z pairs loaded once
+ * per frame, each sum b + (x << k) then SMLAD over the z and weight pairs; stored as words. C a constant
+ * after inlining. */
+M7_INLINE void res_1x1_k(const m7_1x1_q15_t *p, size_t n, size_t C_)
 {
-    const int k = -p->res_shift, s = p->shift;
-    const int32_t *b = p->b;
-    for (size_t i = 0; i + 2u <= n; i += 2u) {
-        const int16_t *x0 = p->x + i * p->xs, *x1 = x0 + p->xs;
-        const int16_t *r0 = p->res + i * p->rs, *r1 = r0 + p->rs;
-        int16_t *y0 = p->y16 + i * p->ys, *y1 = y0 + p->ys;
-        for (size_t o = 0; o < C; o += 2u) {
-            const int16_t *w0 = p->w + o * C, *w1 = w0 + C;
-            int32_t a00 = b[o] + (int32_t)((uint32_t)(int32_t)r0[o] << k);
-            int32_t a01 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r0[o + 1u] << k);
-            int32_t a10 = b[o] + (int32_t)((uint32_t)(int32_t)r1[o] << k);
-            int32_t a11 = b[o + 1u] + (int32_t)((uint32_t)(int32_t)r1[o + 1u] << k);
-            for (size_t c = 0; c < C; c += 2u) {
-                const uint32_t u0 = pair(x0 + c), u1 = pair(x1 + c), v0 = pair(w0 + c), v1 = pair(w1 + c);
-                a00 = smlad(u0, v0, a00);
-                a01 = smlad(u0, v1, a01);
-                a10 = smlad(u1, v0, a10);
-                a11 = smlad(u1, v1, a11);
+    const size_t C = C_, G = C < 4u ? C : 4u;
+    const int s1 = p->shift - 1;
+    const int sk = -p->res_shift;
+    const int16_t *z = p->x, *x = p->res;
+    int16_t *y = p->y16;
+    for (size_t i = 0; i < n; i++, z += p->xs, x += p->rs, y += p->ys) {
+        uint32_t zp[8];
+#pragma GCC unroll 8
+        for (size_t c = 0; c < C / 2u; c++) {
+            zp[c] = pair(z + 2u * c);
+        }
+#pragma GCC unroll 4
+        for (size_t o = 0; o < C; o += G) {
+            int32_t a[4];
+#pragma GCC unroll 4
+            for (size_t g = 0; g < G; g++) {
+                a[g] = p->b[o + g] + (int32_t)((uint32_t)(int32_t)x[o + g] << sk);
             }
-            y0[o] = (int16_t)sat16_32(((a00 >> (s - 1)) + 1) >> 1);
-            y0[o + 1u] = (int16_t)sat16_32(((a01 >> (s - 1)) + 1) >> 1);
-            y1[o] = (int16_t)sat16_32(((a10 >> (s - 1)) + 1) >> 1);
-            y1[o + 1u] = (int16_t)sat16_32(((a11 >> (s - 1)) + 1) >> 1);
+#pragma GCC unroll 8
+            for (size_t c = 0; c < C / 2u; c++) {
+#pragma GCC unroll 4
+                for (size_t g = 0; g < G; g++) {
+                    a[g] = smlad(zp[c], pair(p->w + (o + g) * C + 2u * c), a[g]);
+                }
+            }
+#pragma GCC unroll 4
+            for (size_t g = 0; g < G; g += 2u) {
+                const uint32_t v = pack(sat16_32(((a[g] >> s1) + 1) >> 1), sat16_32(((a[g + 1u] >> s1) + 1) >> 1));
+                memcpy(y + o + g, &v, sizeof v);
+            }
         }
     }
 }
+
+/* the presets' widths, one function each so a profile names them */
+#define M7_1X1_RES_C(C)                                                                                    \
+    static __attribute__((noinline)) void m7_1x1_res_c##C##_q15(const m7_1x1_q15_t *p, size_t n)              \
+    {                                                                                                      \
+        res_1x1_k(p, n, C##u);                                                                             \
+    }
+#if M7E_SPECIALISED
+M7_1X1_RES_C(2)
+M7_1X1_RES_C(4)
+M7_1X1_RES_C(8)
+M7_1X1_RES_C(16)
+#endif /* M7E_SPECIALISED */
 
 M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
 {
@@ -189,10 +167,12 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
     if (n % 2u == 0u && p->in == out && p->b && p->res && p->res_shift <= 0 && p->y16 && p->shift > 0 &&
         p->shift <= 31) {
         switch (out) {
-        case 2u: res_1x1(p, n, 2u); return;
-        case 4u: res_1x1(p, n, 4u); return;
-        case 8u: res_1x1(p, n, 8u); return;
-        case 16u: res_1x1(p, n, 16u); return;
+#if M7E_SPECIALISED
+        case 2u: m7_1x1_res_c2_q15(p, n); return;
+        case 4u: m7_1x1_res_c4_q15(p, n); return;
+        case 8u: m7_1x1_res_c8_q15(p, n); return;
+        case 16u: m7_1x1_res_c16_q15(p, n); return;
+#endif /* M7E_SPECIALISED */
         default: break;
         }
     }
@@ -239,15 +219,27 @@ M7E_HOT void m7_1x1_q15(const m7_1x1_q15_t *p, size_t n)
     }
 }
 
-/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias) */
+/* y[i][o] = b[o] + w[o] * cond[i] (one conditioning channel, a bias): biases and weights loaded once,
+ * one MLA per value (C a constant after inlining: the output loop unrolls) */
 M7_INLINE void mix1(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w,
-                    size_t n, size_t C)
+                    size_t n, size_t C_)
 {
+    const size_t C = C_;
+    int32_t br[16], wr[16];
+    const int in_regs = C <= 16u;
+    if (in_regs) {
+#pragma GCC unroll 16
+        for (size_t o = 0; o < C; o++) {
+            br[o] = b[o];
+            wr[o] = w[o];
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const int32_t v = cond[i * cs];
         int32_t *yi = y + i * ys;
+#pragma GCC unroll 16
         for (size_t o = 0; o < C; o++) {
-            yi[o] = b[o] + v * w[o];
+            yi[o] = in_regs ? br[o] + v * wr[o] : b[o] + v * w[o];
         }
     }
 }
@@ -280,7 +272,9 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
         switch (out) {
         case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
         case 4u: mix1(y, ys, b, cond, cs, w, n, 4u); return;
+        case 6u: mix1(y, ys, b, cond, cs, w, n, 6u); return;
         case 8u: mix1(y, ys, b, cond, cs, w, n, 8u); return;
+        case 12u: mix1(y, ys, b, cond, cs, w, n, 12u); return;
         case 16u: mix1(y, ys, b, cond, cs, w, n, 16u); return;
         default: mix1(y, ys, b, cond, cs, w, n, out); return;
         }
@@ -363,30 +357,70 @@ int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac)
     return (int16_t)sigmoid_from_tanh(tanh_in(act_input(acc, acc_frac - (M7_TANH_Q15_IN_FRAC - 1))));
 }
 
-/* z = tanh(a), head += z over n frames of C values, for 0 < s < 32 (the usual formats) */
+/* z = tanh(a), head += z over n frames of C values (C a constant: unrolled), for 0 < s < 32 (the usual
+ * formats): four values per step (C = 2: two frames), z stored as words */
 M7_INLINE void nam_act(const int32_t *a, size_t as, int s, int16_t *z, size_t zs, int32_t *head, size_t hs,
-                       size_t n, size_t C)
+                       size_t n, size_t C_)
 {
-    for (size_t i = 0; i < n; i++) {
-        const int32_t *ai = a + i * as;
-        int16_t *zi = z + i * zs;
-        int32_t *hi = head + i * hs;
-        size_t o = 0;
-        for (; o + 2u <= C; o += 2u) { /* two independent chains for the dual-issue pipeline */
-            const int32_t v0 = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-            const int32_t v1 = tanh_in(sat_tanh_in(((ai[o + 1u] >> (s - 1)) + 1) >> 1));
-            zi[o] = (int16_t)v0;
-            zi[o + 1u] = (int16_t)v1;
-            hi[o] += v0;
-            hi[o + 1u] += v1;
+    const size_t C = C_;
+    const int s1 = s - 1;
+    size_t i = 0;
+    if (C == 2u) {
+        for (; i + 2u <= n; i += 2u) {
+            const int32_t *a0 = a + i * as, *a1 = a0 + as;
+            int32_t *h0 = head + i * hs, *h1 = h0 + hs;
+            const int32_t v[4] = {a0[0], a0[1], a1[0], a1[1]};
+            int32_t t[4];
+            tanh4(v, s1, t);
+            const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
+            memcpy(z + i * zs, &z0, sizeof z0);
+            memcpy(z + (i + 1u) * zs, &z1, sizeof z1);
+            h0[0] += t[0];
+            h0[1] += t[1];
+            h1[0] += t[2];
+            h1[1] += t[3];
         }
-        if (o < C) {
-            const int32_t v = tanh_in(sat_tanh_in(((ai[o] >> (s - 1)) + 1) >> 1));
-            zi[o] = (int16_t)v;
-            hi[o] += v;
+    } else if (C % 4u == 0u) {
+        for (; i < n; i++) {
+            const int32_t *ai = a + i * as;
+            int16_t *zi = z + i * zs;
+            int32_t *hi = head + i * hs;
+#pragma GCC unroll 4
+            for (size_t o = 0; o < C; o += 4u) {
+                int32_t t[4];
+                tanh4(ai + o, s1, t);
+                const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
+                memcpy(zi + o, &z0, sizeof z0);
+                memcpy(zi + o + 2u, &z1, sizeof z1);
+                hi[o] += t[0];
+                hi[o + 1u] += t[1];
+                hi[o + 2u] += t[2];
+                hi[o + 3u] += t[3];
+            }
+        }
+    }
+    for (; i < n; i++) { /* the rest: one value at a time */
+        for (size_t o = 0; o < C; o++) {
+            const int32_t v = tanh_in(sat_tanh_in(((a[i * as + o] >> s1) + 1) >> 1));
+            z[i * zs + o] = (int16_t)v;
+            head[i * hs + o] += v;
         }
     }
 }
+
+/* the presets' widths, one function each so a profile names them */
+#define M7_ACT_NAM_C(C)                                                                                    \
+    static __attribute__((noinline)) void m7_act_nam_c##C##_q15(const int32_t *a, size_t as, int s, int16_t *z, \
+                                                              size_t zs, int32_t *head, size_t hs, size_t n) \
+    {                                                                                                      \
+        nam_act(a, as, s, z, zs, head, hs, n, C##u);                                                       \
+    }
+#if M7E_SPECIALISED
+M7_ACT_NAM_C(2)
+M7_ACT_NAM_C(4)
+M7_ACT_NAM_C(8)
+M7_ACT_NAM_C(16)
+#endif /* M7E_SPECIALISED */
 
 M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int32_t *head,
                             size_t hs, size_t n, size_t c)
@@ -394,10 +428,12 @@ M7E_HOT void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *
     const int s = acc_frac - M7_TANH_Q15_IN_FRAC;
     if (s > 0 && s <= 31) {
         switch (c) {
-        case 2u: nam_act(a, as, s, z, zs, head, hs, n, 2u); return;
-        case 4u: nam_act(a, as, s, z, zs, head, hs, n, 4u); return;
-        case 8u: nam_act(a, as, s, z, zs, head, hs, n, 8u); return;
-        case 16u: nam_act(a, as, s, z, zs, head, hs, n, 16u); return;
+#if M7E_SPECIALISED
+        case 2u: m7_act_nam_c2_q15(a, as, s, z, zs, head, hs, n); return;
+        case 4u: m7_act_nam_c4_q15(a, as, s, z, zs, head, hs, n); return;
+        case 8u: m7_act_nam_c8_q15(a, as, s, z, zs, head, hs, n); return;
+        case 16u: m7_act_nam_c16_q15(a, as, s, z, zs, head, hs, n); return;
+#endif /* M7E_SPECIALISED */
         default: nam_act(a, as, s, z, zs, head, hs, n, c); return;
         }
     }

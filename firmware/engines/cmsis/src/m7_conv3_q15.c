@@ -1,0 +1,136 @@
+/**
+ * @file m7_conv3_q15.c
+ * @brief m7_conv3_q15: the kernel-3 dilated conv of a q15 layer over a block cut in runs.
+ *
+ * y[i][o] += sum_j sum_c w[o][j][c] * x_j[i][c], every tap and channel pair with SMLAD in registers:
+ * 2 frames x 2 outputs per step, so each loaded input pair and weight pair feeds two SMLADs (4 loads
+ * per 4 SMLADs: on the M7 a load dual-issues beside a SMLAD, and the MAC unit, one SMLAD per cycle =
+ * 0.5 cycle per MAC, is the floor). The accumulators are loaded and stored once per step (LDRD/STRD).
+ * The sums are exact int32 (the export proves they cannot overflow), so their order does not matter
+ * and the result is the numpy reference's bit for bit.
+ *
+ * Under M7E_SPECIALISED the NAM layers of 2, 4, 6, 8, 12 and 16 channels whose taps all have the frame stride
+ * `in` (compact X, see m7_engine_q15.c) get a copy with constant sizes and strides; any other even
+ * count or stride takes the same code with run-time values.
+ */
+#include "m7_engine_q15_internal.h"
+
+/* as in m7_wavenet_f32.c: GCC's first scheduling pass hoists loads and spills the accumulators */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns", "rename-registers")
+#endif /* __GNUC__ */
+
+/* frames 2 at a time of one run x outputs o, o+1 (y points at output o of the run's first frame);
+ * weights of output o at w0 (3 * in values), of o+1 at w0 + 3 in */
+M7_INLINE void conv3_pair(int32_t *y, size_t out_, const m7_conv3_run_q15_t *run, const int16_t *w0, size_t in_)
+{
+    const size_t in = in_, out = out_, kc = 3u * in;
+    const int16_t *p0 = run->p[0], *p1 = run->p[1], *p2 = run->p[2];
+    /* compact (out == in, constant): every tap's frames are `in` apart */
+    const size_t s0 = out == in ? in : run->st[0], s1 = out == in ? in : run->st[1],
+                 s2 = out == in ? in : run->st[2];
+    int32_t *const end = y + (run->m & ~(size_t)1u) * out;
+    for (; y != end; y += 2u * out) {
+        int32_t a00 = y[0], a01 = y[1], a10 = y[out], a11 = y[out + 1u];
+#pragma GCC unroll 16
+        for (size_t c = 0; c < in; c += 2u) {
+            uint32_t u0 = pair(p0 + c), u1 = pair(p0 + s0 + c);
+            uint32_t v0 = pair(w0 + c), v1 = pair(w0 + kc + c);
+            a00 = smlad(u0, v0, a00);
+            a01 = smlad(u0, v1, a01);
+            a10 = smlad(u1, v0, a10);
+            a11 = smlad(u1, v1, a11);
+            u0 = pair(p1 + c), u1 = pair(p1 + s1 + c);
+            v0 = pair(w0 + in + c), v1 = pair(w0 + kc + in + c);
+            a00 = smlad(u0, v0, a00);
+            a01 = smlad(u0, v1, a01);
+            a10 = smlad(u1, v0, a10);
+            a11 = smlad(u1, v1, a11);
+            u0 = pair(p2 + c), u1 = pair(p2 + s2 + c);
+            v0 = pair(w0 + 2u * in + c), v1 = pair(w0 + kc + 2u * in + c);
+            a00 = smlad(u0, v0, a00);
+            a01 = smlad(u0, v1, a01);
+            a10 = smlad(u1, v0, a10);
+            a11 = smlad(u1, v1, a11);
+        }
+        y[0] = a00;
+        y[1] = a01;
+        y[out] = a10;
+        y[out + 1u] = a11;
+        p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+    }
+    if (run->m % 2u) { /* an odd run's last frame */
+        int32_t a00 = y[0], a01 = y[1];
+#pragma GCC unroll 16
+        for (size_t c = 0; c < in; c += 2u) {
+            for (size_t j = 0; j < 3u; j++) {
+                const uint32_t u0 = pair((j == 0u ? p0 : j == 1u ? p1 : p2) + c);
+                a00 = smlad(u0, pair(w0 + j * in + c), a00);
+                a01 = smlad(u0, pair(w0 + kc + j * in + c), a01);
+            }
+        }
+        y[0] = a00;
+        y[1] = a01;
+    }
+}
+
+/* every output pair over every run; `in` is a constant after inlining (and, with out == in, the frame
+ * stride of every tap) */
+M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs, size_t nruns,
+                         const int16_t *w, size_t in_)
+{
+    const size_t in = in_, out = out_;
+    for (size_t o = 0; o < out; o += 2u) {
+        int32_t *yo = y + o;
+        for (size_t r = 0; r < nruns; r++) {
+            conv3_pair(yo, out, &runs[r], w + o * 3u * in, in);
+            yo += runs[r].m * out;
+        }
+    }
+}
+
+/* NAM layers (out = in) of the presets' widths, one function each so a profile names them */
+#define M7_CONV3_C(C)                                                                                      \
+    static __attribute__((noinline)) void m7_conv3_c##C##_q15(int32_t *y, const m7_conv3_run_q15_t *runs,    \
+                                                            size_t nruns, const int16_t *w)                \
+    {                                                                                                      \
+        conv3_all(y, C##u, runs, nruns, w, C##u);                                                          \
+    }
+/* any even channel count and stride (in flash: with its unrolled loops it is large) */
+static __attribute__((noinline)) void m7_conv3_cn_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs,
+                                                      size_t nruns, const int16_t *w, size_t in)
+{
+    conv3_all(y, out, runs, nruns, w, in);
+}
+
+#if M7E_SPECIALISED
+M7_CONV3_C(2)
+M7_CONV3_C(4)
+M7_CONV3_C(6)
+M7_CONV3_C(8)
+M7_CONV3_C(12)
+M7_CONV3_C(16)
+#endif /* M7E_SPECIALISED */
+
+M7E_HOT void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                          size_t in)
+{
+#if M7E_SPECIALISED
+    int compact = out == in; /* and every tap's frame stride is `in` */
+    for (size_t r = 0; r < nruns; r++) {
+        compact &= runs[r].st[0] == in && runs[r].st[1] == in && runs[r].st[2] == in;
+    }
+    if (compact) {
+        switch (in) {
+        case 2u: m7_conv3_c2_q15(y, runs, nruns, w); return;
+        case 4u: m7_conv3_c4_q15(y, runs, nruns, w); return;
+        case 6u: m7_conv3_c6_q15(y, runs, nruns, w); return;
+        case 8u: m7_conv3_c8_q15(y, runs, nruns, w); return;
+        case 12u: m7_conv3_c12_q15(y, runs, nruns, w); return;
+        case 16u: m7_conv3_c16_q15(y, runs, nruns, w); return;
+        default: break;
+        }
+    }
+#endif /* M7E_SPECIALISED */
+    m7_conv3_cn_q15(y, out, runs, nruns, w, in); /* any even channel count and stride */
+}
