@@ -461,7 +461,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from m7amp.export.cli import print_summary
+    from m7amp.commands.export import print_summary
 
     meta = import_capture(
         args.capture, args.out, name=args.name, input_gain_db=args.input_gain,
