@@ -17,16 +17,16 @@ from m7amp.errors import M7Error
 # name -> module implementing it (order is the order shown in --help)
 COMMANDS: dict[str, str] = {
     "demo": "m7amp.commands.demo",
-    "build": "m7amp.firmware",
+    "build": "m7amp.commands.build",
     "sim": "m7amp.commands.sim",
     "renode": "m7amp.commands.renode",
     "run": "m7amp.commands.run",
     "train": "m7amp.commands.train",
     "export": "m7amp.commands.export",
-    "import": "m7amp.nam",
-    "bench": "m7amp.bench",
+    "import": "m7amp.commands.import_nam",
+    "bench": "m7amp.commands.bench",
     "fit": "m7amp.commands.fit",
-    "report": "m7amp.report",
+    "report": "m7amp.commands.report",
     "hostlink": "m7amp.commands.hostlink",
 }
 
