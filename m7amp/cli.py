@@ -16,18 +16,18 @@ from m7amp.errors import M7Error
 
 # name -> module implementing it (order is the order shown in --help)
 COMMANDS: dict[str, str] = {
-    "demo": "m7amp.demo",
-    "build": "m7amp.firmware",
-    "sim": "m7amp.sim.cli",
-    "renode": "m7amp.renode_cli",
-    "run": "m7amp.run",
-    "train": "m7amp.training.cli",
-    "export": "m7amp.export.cli",
-    "import": "m7amp.nam",
-    "bench": "m7amp.bench",
-    "fit": "m7amp.fit",
-    "report": "m7amp.report",
-    "hostlink": "m7amp.hostlink_cli",
+    "demo": "m7amp.commands.demo",
+    "build": "m7amp.commands.build",
+    "sim": "m7amp.commands.sim",
+    "renode": "m7amp.commands.renode",
+    "run": "m7amp.commands.run",
+    "train": "m7amp.commands.train",
+    "export": "m7amp.commands.export",
+    "import": "m7amp.commands.import_nam",
+    "bench": "m7amp.commands.bench",
+    "fit": "m7amp.commands.fit",
+    "report": "m7amp.commands.report",
+    "hostlink": "m7amp.commands.hostlink",
 }
 
 

@@ -8,12 +8,11 @@ difference firmware − amp; the ESR over time in windows with the worst window 
 cycles per block (per-block line with min/avg/max, and a histogram binned to the actual spread); CPU
 load over time; flash and RAM use; the UART log; a link to the Robot Framework log when there is one.
 The input is a run folder written by :meth:`m7amp.record.RunRecord.save` (``m7amp demo`` and
-``m7amp run --record`` write one).
+``m7amp run --record`` write one). The CLI is m7amp/commands/report.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
@@ -31,9 +30,6 @@ from m7amp.record import RunRecord, load_record
 
 ZOOM_SECONDS = 0.02
 DEFAULT_ROBOT_LOG = Path("results") / "robot" / "log.html"
-
-HELP = ("write one HTML page for a played run: players, waveforms, spectra, ESR over time, cycles, CPU load, "
-        "memory")
 
 
 def _figure(width: float = 8.0, height: float = 3.4) -> Any:
@@ -461,22 +457,3 @@ def write_report(
 
 def _img(png: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}">'
-
-
-# ---- CLI: m7amp report ----
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", type=Path, metavar="RUN_JSON_OR_DIR",
-                        help="a run folder (run.json + signals.npz, as `m7amp demo` and `m7amp run --record` "
-                             "write) or its run.json")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="HTML file to write (default: report.html in the run folder)")
-    parser.add_argument("--robot-log", type=Path, default=None,
-                        help=f"Robot Framework log.html to link (default: {DEFAULT_ROBOT_LOG} if present)")
-
-
-def run(args: argparse.Namespace) -> int:
-    folder = args.run if args.run.is_dir() else args.run.parent
-    write_report(args.run, args.out or folder / "report.html", robot_log=args.robot_log)
-    return 0

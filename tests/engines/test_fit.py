@@ -1,4 +1,4 @@
-"""``m7amp fit`` (m7amp/fit.py) and ``m7amp train --preset auto``: the choice logic on injected
+"""``m7amp fit`` (m7amp/commands/fit.py) and ``m7amp train --preset auto``: the choice logic on injected
 measurements, the option checks, one real small fit in the simulator with its cache, and the resolution
 of ``--preset auto`` without training."""
 
@@ -10,10 +10,18 @@ from pathlib import Path
 
 import pytest
 
-import m7amp.fit as fit_mod
+import m7amp.commands.fit as fit_mod
 from m7amp.cli import main
+from m7amp.commands.fit import (
+    AUDIO_BLOCK,
+    Measurement,
+    check_options,
+    choose,
+    default_blocks,
+    fit,
+    format_table,
+)
 from m7amp.errors import M7Error
-from m7amp.fit import AUDIO_BLOCK, Measurement, check_options, choose, default_blocks, fit, format_table
 from m7amp.playback import CORE_HZ
 from tests._skips import REPO, requires_arm_gcc
 

@@ -18,7 +18,7 @@ pytestmark = [requires_arm_gcc, requires_host_cc]
 @pytest.fixture
 def main(monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], int]:
     # Only the commands under test, so other areas' modules need not import here.
-    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli", "bench": "m7amp.bench"})
+    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.commands.sim", "bench": "m7amp.commands.bench"})
     return cli.main
 
 

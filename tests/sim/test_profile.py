@@ -77,7 +77,7 @@ def test_folded_and_speedscope(profiled: tuple[CallProfiler, Simulator]) -> None
 
 def test_cli_profile_out(fixture_elf: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli"})
+    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.commands.sim"})
     elf = fixture_elf("debug")
     folded, speedscope = tmp_path / "p.folded", tmp_path / "p.speedscope.json"
     assert cli.main(["sim", str(elf), "--profile-out", str(folded), "--profile", "--top", "10"]) == 55
@@ -91,7 +91,7 @@ def test_cli_profile_out(fixture_elf: Callable[..., Path], tmp_path: Path, monke
 
 def test_cli_profile_of_a_bounded_run(fixture_elf: Callable[..., Path], tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli"})
+    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.commands.sim"})
     folded = tmp_path / "spin.folded"
     # the firmware never exits: --max-cycles ends the run (an error), the profile is still written
     assert cli.main(["sim", str(fixture_elf("debug", SPIN=1)), "--max-cycles", "20000",

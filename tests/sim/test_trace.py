@@ -82,7 +82,7 @@ def test_parse_window() -> None:
 
 def test_cli_trace_files(debug_elf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.sim.cli"})
+    monkeypatch.setattr(cli, "COMMANDS", {"sim": "m7amp.commands.sim"})
     text, jsonl = tmp_path / "run.trace", tmp_path / "run.trace.jsonl"
     assert cli.main(["sim", str(debug_elf), "--trace", str(text), "--trace-instructions", "0:10"]) == 55
     assert cli.main(["sim", str(debug_elf), "--trace", str(jsonl)]) == 55

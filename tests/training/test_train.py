@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from m7amp.commands import train as cli
 from m7amp.errors import M7Error
-from m7amp.training import cli
 
 TINY_WAVENET = """name = "tiny"
 type = "wavenet"

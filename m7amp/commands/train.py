@@ -65,7 +65,7 @@ def resolve_preset(preset: str, sample_rate: int) -> str:
     stderr); M7Error when none fits."""
     if preset != "auto":
         return preset
-    from m7amp.fit import fit
+    from m7amp.commands.fit import fit
 
     def err(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     print(summary(rec.figures()))
     fw_cab = result.extra.get("cab")
     if cab is not None and fw_cab:
-        from m7amp.run import ir_figures
+        from m7amp.commands.run import ir_figures
 
         f = ir_figures(cab, fw_cab, result.block_size)
         print(f"  cabinet IR             : {f['ir_taps']} taps, {f['ir_method']}, "

@@ -149,7 +149,7 @@ def measure(presets: Iterable[str], precisions: Iterable[str], block: int, block
             row = cache.get(key)
             if row is None:
                 progress(f"{step}: build and run in the simulator")
-                row = bench_engine_row(pkg, precision, block, blocks, "cmsis", preset, cache)
+                row = bench_engine_row(pkg, precision, block, blocks, "cmsis", preset, cache=cache)
                 cache[key] = row
                 if cache_file is not None:
                     save_cache(cache_file, cache)
