@@ -1,5 +1,6 @@
 """The audio firmware in a real Renode, through m7amp's SAI1/DMA2 models (renode/STM32F7_SAI.cs,
-renode/STM32F7_DMA.cs): output vs the reference model, deadline misses, the same bits as the simulator.
+renode/STM32F7_DMA.cs): output vs the reference model, deadline misses, the same bits as the simulator,
+q15's verdict, a slowed build, repeatability, and the cabinet IR stage.
 
 Skipped with the reason when no Renode is found (``$RENODE``, or ``renode`` on PATH) or no ARM compiler.
 Each play starts a fresh Renode (about 15 s of start-up here, then ~15 host seconds per audio second),
