@@ -18,7 +18,7 @@ or failed start, a time limit with the tail of Renode's log), and:
 
 Virtual time: ``cpu PerformanceInMips`` is set to ``mips`` (default :data:`AUDIO_MIPS`), and DWT.CYCCNT
 counts virtual time at 216 MHz, so Renode's "cycles" are instructions x 216 / mips, not a cycle model
-(docs/renode.md, "The audio model").
+(docs/renode.md, "What Renode measures").
 """
 
 from __future__ import annotations
