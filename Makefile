@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 
 ROBOT_TARGET ?= sim
 
-.PHONY: demo test setup lint firmware robot renode-robot clean
+.PHONY: demo test setup lint firmware robot renode-robot renode-suites clean
 
 demo: setup
 	$(VENV)/bin/m7amp demo
@@ -14,7 +14,7 @@ demo: setup
 # run when Renode >= 1.16.1 is found ($$RENODE, else `renode` on PATH) and skip with the reason otherwise.
 test: setup
 	@rc=0; $(PY) -m pytest -q || rc=1; $(MAKE) --no-print-directory robot || rc=1; \
-	$(MAKE) --no-print-directory renode-robot || rc=1; \
+	$(MAKE) --no-print-directory renode-robot || rc=1; $(MAKE) --no-print-directory renode-suites || rc=1; \
 	$(VENV)/bin/ruff check m7amp tests tools robot || rc=1; exit $$rc
 
 # Robot Framework suites (robot/): log.html, report.html and xunit.xml in results/robot
@@ -25,6 +25,16 @@ robot: setup
 # virtualenv (.venv-renode-test: it pins robotframework 6.1); results in results/renode-robot
 renode-robot: setup
 	@scripts/renode-robot.sh
+
+# The WAV suites on the renode target (the audio app through the SAI1/DMA2 models, f32: the default
+# precision): pytest tests/suites and the Robot suite (results in results/robot-renode); skipped with the
+# reason when no Renode >= 1.16.1 is found
+renode-suites: setup
+	@reason=$$($(PY) -c 'from m7amp.targets.renode import RenodeTarget; print(RenodeTarget.unavailable_reason() or "")'); \
+	if [ -n "$$reason" ]; then echo "renode-suites: skipped: $$reason"; exit 0; fi; \
+	rc=0; $(PY) -m pytest -q tests/suites --target renode || rc=1; \
+	$(PY) -m robot --outputdir results/robot-renode --xunit xunit.xml --pythonpath . -v TARGET:renode robot/ || rc=1; \
+	exit $$rc
 
 setup:
 	@scripts/setup.sh

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=.venv-renode-test
+VENV=${RENODE_TEST_VENV:-.venv-renode-test}  # renode-test's virtualenv
 PY=${PY:-.venv/bin/python}
 
 if ! renode=$("$PY" -c '
@@ -41,7 +41,16 @@ if [[ ! -x $VENV/bin/python ]] || ! cmp -s "$requirements" "$stamp"; then
 fi
 
 selftest=$("$PY" -m m7amp build selftest | awk '/selftest\.elf/ {print $1}')  # its absolute path
+audio=$("$PY" -m m7amp build audio | awk '/audio\.elf/ {print $1}')
 mkdir -p results/renode-robot
+# the audio suite's input: 1.2 s of the built-in synthetic guitar as raw int16 at 48 kHz (SAI1's InputFile)
+input=$PWD/results/renode-robot/guitar.raw
+"$PY" -c '
+import sys
+import numpy as np
+from m7amp.data import synth_guitar
+x = synth_guitar(1.2, sample_rate=48000, seed=7)
+np.clip(np.round(x * 32768.0), -32768, 32767).astype("<i2").tofile(sys.argv[1])' "$input"
 # -P 0: any free port for Renode's Robot server (other runs may be using the default 9999)
-RENODE_PYTHON=$PWD/$VENV/bin/python "$runner" -P 0 -r "$PWD/results/renode-robot" \
-    --variable "SELFTEST:$selftest" renode/tests/*.robot
+RENODE_PYTHON=$(cd "$VENV" && pwd)/bin/python "$runner" -P 0 -r "$PWD/results/renode-robot" \
+    --variable "SELFTEST:$selftest" --variable "AUDIO:$audio" --variable "AUDIO_INPUT:$input" renode/tests/*.robot

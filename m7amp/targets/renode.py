@@ -162,8 +162,10 @@ class RenodeSession:
     def uart_path(self) -> Path:
         return self.folder / UART_FILE
 
-    def start(self, elf: Path, *, uart: Literal["pty", "file"] = "file", commands: Sequence[str] = (),
-              resc: Path = RESC) -> None:
+    def start(self, elf: Path, *, uart: Literal["pty", "file"] = "file",
+              commands: Sequence[str] | Callable[[Path], Sequence[str]] = (), resc: Path = RESC) -> None:
+        """Start Renode on ``elf``. ``commands`` (or a function of the session's folder giving them, for
+        files the models write there) run after the script and before ``start``."""
         elf = Path(elf)
         if not elf.is_file():
             raise M7Error(f"{elf}: no such firmware ELF")
@@ -173,12 +175,14 @@ class RenodeSession:
         (self.folder / "tmp").mkdir()
         self.exit_status, self._log_pos, self._partial, self._lines = None, 0, "", []
         env = {**os.environ, "TMPDIR": str(self.folder / "tmp")}
+        if callable(commands):
+            commands = commands(self.folder)
         cmd = renode_command(exe, elf, uart=uart, folder=self.folder, commands=commands, resc=resc)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                                          env=env, cwd=self.folder)
         if uart == "pty":
-            self._wait(lambda: self.pty.exists() or self.exit_status is not None, self.startup_timeout,
+            self.wait_until(lambda: self.pty.exists() or self.exit_status is not None, self.startup_timeout,
                        "create USART3's pty")
 
     def poll(self) -> None:
@@ -240,7 +244,9 @@ class RenodeSession:
         except OSError:
             return ""
 
-    def _wait(self, done: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_until(self, done: Callable[[], bool], timeout: float, what: str) -> None:
+        """``poll()`` until ``done()``; past ``timeout`` host seconds, one line naming ``what`` and the tail
+        of Renode's log."""
         deadline = time.monotonic() + timeout
         while True:
             self.poll()
@@ -260,12 +266,12 @@ class RenodeSession:
 
     def wait_uart(self, text: str, timeout: float) -> None:
         """Wait until ``text`` appears in USART3's output (file mode)."""
-        self._wait(lambda: text in self.uart_text(), timeout, f"see {text!r} on USART3")
+        self.wait_until(lambda: text in self.uart_text(), timeout, f"see {text!r} on USART3")
 
     def wait_exit(self, timeout: float) -> int:
         """Wait until the firmware calls ``m7_exit``; return its status. A fault (status 3 with the
         firmware's "M7AMP FAULT" dump on USART3, file mode) raises ``M7Error`` with the dump."""
-        self._wait(lambda: self.exit_status is not None, timeout, "see the firmware stop (m7_exit)")
+        self.wait_until(lambda: self.exit_status is not None, timeout, "see the firmware stop (m7_exit)")
         assert self.exit_status is not None
         fault = fault_dump(self.uart_text())
         if fault:

@@ -2,13 +2,15 @@
 through m7amp's Renode models of SAI1 and DMA2 (renode/STM32F7_SAI.cs, renode/STM32F7_DMA.cs).
 
 Each ``play()`` starts a fresh Renode on ``renode/m7amp.resc`` (so every play starts from reset, as the
-interface requires) in a private folder, and:
+interface requires) through ``RenodeSession`` (m7amp/targets/renode.py: the version check, the private
+folder and the one-line failures: a .repl/.resc error, Renode's ``[ERROR]`` lines or exit, a firmware fault
+or failed start, a time limit with the tail of Renode's log), and:
 
 1. sets the model's files: ``sai1 OutputFile`` (raw int16, the transmitter's left slot per frame),
    ``sai1 StartFile`` (the model writes the exact frame rate there when the firmware starts SAI1's frame
    clock, and holds virtual time until the input is given), ``dma2 TraceFile`` (one line per RX half/
    complete event: virtual time, deadline misses so far and the firmware's ``m7_audio_stats`` counters
-   ``blocks``, ``overruns``, ``cycles_last``), USART3 to a file;
+   ``blocks``, ``overruns``, ``cycles_last``); USART3 goes to a file;
 2. once the frame rate is known, resamples the input to the firmware's nominal rate if needed, writes it
    as raw int16 (rounded and saturated as the simulator's receiver does) and gives it to ``sai1 InputFile``;
 3. waits until every input sample has come out (latency: the firmware's ``latency=`` in its START line),
@@ -16,16 +18,14 @@ interface requires) in a private folder, and:
 
 Virtual time: ``cpu PerformanceInMips`` is set to ``mips`` (default :data:`AUDIO_MIPS`), and DWT.CYCCNT
 counts virtual time at 216 MHz, so Renode's "cycles" are instructions x 216 / mips, not a cycle model
-(docs/renode.md, "The audio model").
+(docs/renode.md, "What Renode measures").
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import tempfile
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import numpy as np
 from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
 from m7amp.targets.base import Progress, Target
-from m7amp.targets.renode import RESC, RenodeTarget, find_renode
+from m7amp.targets.renode import RenodeSession, RenodeTarget, fault_dump
 
 # Renode's CPU executes one instruction per tick of virtual time at PerformanceInMips. The Cortex-M7 issues
 # up to two per cycle: the simulator's cycle model gives 1.47 instructions per cycle on the nano f32 audio
@@ -53,19 +53,18 @@ def _stats_address(elf: Path) -> int | None:
     return Firmware(elf).symbols.get(STATS_SYMBOL)
 
 
-def audio_commands(elf: Path, folder: Path, mips: int, stats: int | None) -> list[str]:
-    """The monitor commands of one audio run (``folder``: the run's private files)."""
+def audio_commands(folder: Path, mips: int, stats: int | None) -> list[str]:
+    """The monitor commands of one audio run, after ``renode/m7amp.resc`` (``folder``: the session's
+    private files)."""
     commands = [
-        f"set bin @{Path(elf).resolve()}", f'set uart_pty "{folder / "usart3"}"', f"include @{RESC}",
         f"cpu PerformanceInMips {mips}",
-        f"sysbus.usart3 CreateFileBackend @{folder / 'uart.txt'} true",
         "logLevel 3 nvic",  # every cache clean/invalidate by address is an "unhandled write" warning
         f"sai1 OutputFile @{folder / 'output.raw'}", f"sai1 StartFile @{folder / 'start.txt'}",
         f"dma2 TraceFile @{folder / 'trace.txt'}",
     ]
     if stats is not None:
         commands += [f"dma2 TraceAddress {stats + STATS_BLOCKS:#x}", "dma2 TraceWords 3"]
-    return [*commands, "start"]
+    return commands
 
 
 class RenodeAudioTarget(Target):
@@ -78,7 +77,7 @@ class RenodeAudioTarget(Target):
     app = "audio"
 
     def __init__(self, *, renode: str | None = None, mips: int = AUDIO_MIPS, timeout: float = 1800.0):
-        self.renode = renode or os.environ.get("RENODE")
+        self.renode = renode
         self.mips = int(mips)
         if self.mips <= 0:
             raise M7Error(f"renode: mips must be positive, got {mips}")
@@ -88,7 +87,7 @@ class RenodeAudioTarget(Target):
 
     @classmethod
     def unavailable_reason(cls, *, renode: str | None = None, **options: object) -> str | None:
-        return RenodeTarget.unavailable_reason(renode=renode or os.environ.get("RENODE"))
+        return RenodeTarget.unavailable_reason(renode=renode)
 
     def load(self, elf: Path) -> None:
         elf = Path(elf)
@@ -110,76 +109,59 @@ class RenodeAudioTarget(Target):
         x = np.asarray(samples, np.float32)
         if x.ndim != 1 or len(x) == 0:
             raise M7Error("play() needs a non-empty mono signal")
-        with tempfile.TemporaryDirectory(prefix="m7amp-renode-audio-") as tmp:
-            run = _AudioRun(find_renode(self.renode), self._elf, Path(tmp), self.mips, self.timeout)
+        with RenodeSession(self.renode, startup_timeout=START_TIMEOUT) as session:
+            run = _AudioRun(session, self._elf, self.mips, self.timeout)
             try:
-                result = run.play(x, sample_rate, progress)
+                return run.play(x, sample_rate, progress)
             finally:
-                run.stop()
-                self._log += run.uart()
-        return result
+                self._log += session.uart_text()
 
 
 class _AudioRun:
-    """One Renode process playing one signal."""
+    """One Renode session (m7amp.targets.renode.RenodeSession) playing one signal."""
 
-    def __init__(self, exe: str, elf: Path, folder: Path, mips: int, timeout: float):
-        self.elf, self.folder, self.mips = elf, folder, mips
+    def __init__(self, session: RenodeSession, elf: Path, mips: int, timeout: float):
+        self.session, self.elf, self.mips = session, elf, mips
         self.deadline = time.monotonic() + timeout
-        (folder / "tmp").mkdir()
-        self.log = folder / "renode.log"
         stats = _stats_address(elf)
         self.has_stats = stats is not None
-        args = [exe, "--disable-xwt", "--console", "--plain"]
-        for command in audio_commands(elf, folder, mips, stats):
-            args += ["-e", command]
         self.t0 = time.perf_counter()
-        with open(self.log, "wb") as log:
-            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                args, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-                env={**os.environ, "TMPDIR": str(folder / "tmp")})
+        session.start(elf, uart="file", commands=lambda folder: audio_commands(folder, mips, stats))
+        self.folder = session.folder
 
-    # ---- files the models and Renode write --------------------------------------------------------------
     def uart(self) -> str:
-        path = self.folder / "uart.txt"
-        return path.read_text(errors="replace") if path.exists() else ""
+        return self.session.uart_text()
 
-    def _log_tail(self, lines: int = 3) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
-
-    def _check(self, what: str) -> None:
-        """Raise one clear line if Renode died, the firmware failed, or time is up."""
-        uart = self.uart()
-        lines = [line.strip() for line in uart.splitlines() if line.strip()]
+    def _firmware_ok(self) -> None:
+        """One line if the firmware reported a failed start, faulted or stopped."""
+        lines = [line.strip() for line in self.uart().splitlines() if line.strip()]
         for i, line in enumerate(lines):
             if line.startswith(("M7AMP AUDIO FAIL", "M7AMP FAULT")):
                 raise M7Error(f"{self.elf.name} in Renode: {' / '.join(lines[i:i + 3])}")
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise M7Error(f"renode exited (status {self.proc.returncode}) while {what}: {self._log_tail()}")
-        if time.monotonic() > self.deadline:
-            last = uart.strip().splitlines()[-1:] or ["no UART output"]
-            raise M7Error(f"renode: timed out while {what} (UART: {last[0]}; log: {self._log_tail()})")
+        if self.session.exit_status is not None:
+            report = fault_dump(self.uart()) or (lines[-1] if lines else "no UART output")
+            status = self.session.exit_status
+            raise M7Error(f"{self.elf.name} stopped in Renode with m7_exit({status}): {report}")
 
-    def _send(self, command: str) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(command.encode() + b"\n")
-        self.proc.stdin.flush()
+    def _wait(self, done: Callable[[], bool], what: str, timeout: float | None = None) -> None:
+        """``RenodeSession.wait_until`` (Renode's errors, its exit, a time limit with its log's tail), also
+        watching the firmware's UART for a failure; ``timeout`` (host s) within the play's deadline."""
+        left = self.deadline - time.monotonic()
+        limit = left if timeout is None else min(left, timeout)
+
+        def check() -> bool:
+            self._firmware_ok()
+            return done()
+
+        self.session.wait_until(check, max(limit, 0.0), what)
 
     # ---- the run -----------------------------------------------------------------------------------------
     def play(self, x: np.ndarray, sample_rate: int, progress: Progress | None) -> PlayResult:
         from m7amp.audio import conform_rate, nominal_rate
 
         start = self.folder / "start.txt"
-        limit = time.monotonic() + START_TIMEOUT
-        while not start.exists() or not start.read_text().endswith("\n"):
-            self._check("waiting for the firmware to start SAI1's frame clock")
-            if time.monotonic() > limit:
-                last = self.uart().strip().splitlines()[-1:] or ["no UART output"]
-                raise M7Error(f"{self.elf.name} did not start SAI1's frame clock in Renode within "
-                              f"{START_TIMEOUT:g} s (not an audio firmware?); UART: {last[0]}")
-            time.sleep(POLL)
+        self._wait(lambda: start.exists() and start.read_text().endswith("\n"),
+                   "see the firmware start SAI1's frame clock (not an audio firmware?)", START_TIMEOUT)
         frame_rate = Fraction(start.read_text().strip())
         rate = nominal_rate(float(frame_rate))
         x = conform_rate(x, sample_rate, rate, "the input") if rate != sample_rate else x
@@ -188,17 +170,17 @@ class _AudioRun:
         t_audio = time.perf_counter()
         latency = self._latency()  # printed before the firmware enables SAI1
         n = len(x)
-        self._send(f"sai1 PauseAtFrame {n + latency}")
-        self._send(f"sai1 InputFile @{self.folder / 'input.raw'}")  # the emulation goes on from here
+        self.session.command(f"sai1 PauseAtFrame {n + latency}")
+        self.session.command(f"sai1 InputFile @{self.folder / 'input.raw'}")  # the emulation goes on here
         out_path = self.folder / "output.raw"
-        while True:
+
+        def played() -> bool:
             frames = out_path.stat().st_size // 2 if out_path.exists() else 0
             if progress is not None:
                 progress(min(n, max(0, frames - latency)), n)
-            if frames >= n + latency:
-                break
-            self._check(f"playing ({frames - latency}/{n} samples out)")
-            time.sleep(POLL)
+            return frames >= n + latency
+
+        self._wait(played, f"play {n} samples")
         host_seconds = time.perf_counter() - t_audio
         instructions = self._instructions()
         output = np.fromfile(out_path, "<i2")[latency:latency + n].astype(np.float32) / 32768.0
@@ -221,26 +203,25 @@ class _AudioRun:
                           io_bits=16, extra=extra)
 
     def _latency(self) -> int:
-        while True:
-            m = re.search(r"M7AMP AUDIO START .*latency=(\d+)", self.uart())
-            if m:
-                return int(m.group(1))
-            self._check("waiting for the firmware's START line on USART3")
-            time.sleep(POLL)
+        pattern = re.compile(r"M7AMP AUDIO START .*latency=(\d+)")
+        self._wait(lambda: pattern.search(self.uart()) is not None, "see the firmware's START line on USART3")
+        m = pattern.search(self.uart())
+        assert m is not None
+        return int(m.group(1))
 
     def _instructions(self) -> int | None:
         """``cpu ExecutedInstructions``, read from Renode's console output."""
         marker = "m7amp-instructions"
-        self._send(f'echo "{marker}"')
-        self._send("cpu ExecutedInstructions")
-        self._send('echo "m7amp-end"')
+        self.session.command(f'echo "{marker}"')
+        self.session.command("cpu ExecutedInstructions")
+        self.session.command('echo "m7amp-end"')
         for _ in range(200):
-            text = self.log.read_text(errors="replace")
+            text = self.session.log_path.read_text(errors="replace")
             after = text.rpartition(marker)[2] if "m7amp-end" in text else ""
             m = re.search(r"^\s*(0x[0-9A-Fa-f]+|\d+)\s*$", after, re.M)
             if m:
                 return int(m.group(1), 0)
-            if self.proc is None or self.proc.poll() is not None:
+            if self.session.proc is None or self.session.proc.poll() is not None:
                 break
             time.sleep(POLL)
         return None
@@ -254,18 +235,6 @@ class _AudioRun:
             if len(f) >= 7 and int(f[0]) == RX_STREAM:
                 rows.append((int(f[0]), int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[6])))
         return rows
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            try:
-                self._send("quit")
-                self.proc.wait(timeout=20)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
 
 def _block_cycles(trace: list[tuple[int, int, int, int, int, int]]) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The audio firmware in a real Renode, through m7amp's SAI1/DMA2 models (renode/STM32F7_SAI.cs,
-renode/STM32F7_DMA.cs): output vs the reference model, deadline misses, the same bits as the simulator.
+renode/STM32F7_DMA.cs): output vs the reference model, deadline misses, the same bits as the simulator,
+q15's verdict, a slowed build, repeatability, and the cabinet IR stage.
 
 Skipped with the reason when no Renode is found (``$RENODE``, or ``renode`` on PATH) or no ARM compiler.
 Each play starts a fresh Renode (about 15 s of start-up here, then ~15 host seconds per audio second),
@@ -86,3 +87,23 @@ def test_two_runs_give_identical_bits_and_cycles(audio_elf):
     assert np.array_equal(a.output, b.output)
     assert np.array_equal(a.block_cycles, b.block_cycles)
     assert a.deadline_misses == b.deadline_misses == 0
+
+
+def test_cabinet_ir_in_renode_matches_fftconvolve_and_the_simulator():
+    # the IR stage is part of the audio app: in Renode it gives the simulator's bits, so the sim test's
+    # bound against scipy's fftconvolve of the reference model's output holds (tests/audio/test_cab_fw.py)
+    from m7amp.cab import prepare
+    from m7amp.playback import quantize
+    from m7amp.targets import build_firmware
+    from tests.audio.test_cab_fw import F32_ESR_BOUND, LSB, _reference
+
+    cab = prepare("synthetic", 48_000, 32)
+    elf = build_firmware("audio", cab=cab)
+    x = guitar(0.1, seed=3)
+    result = renode_play(elf, x)
+    assert result.deadline_misses == 0 and result.extra["firmware_overruns"] == 0
+    assert "M7AMP AUDIO CAB taps=1024 method=fft" in result.uart
+    ref = _reference(load_package().reference_output(quantize(x, 16), 0), cab.taps)
+    assert np.max(np.abs(ref - result.output)) <= LSB
+    assert esr(ref, result.output) <= F32_ESR_BOUND
+    assert np.array_equal(sim_play(elf, x, 48000).output, result.output)
