@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=("f32", "q15"), default="f32",
                         help="engine precision (default f32)")
     parser.add_argument("--target", default="sim", help="where to run the firmware (default sim)")
+    from m7amp.run import add_engine_arguments
+
+    add_engine_arguments(parser)
 
 
 def _step(n: int, text: str) -> None:
@@ -112,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
     sf.write(out / "amp_target.wav", amp, sr, subtype="FLOAT")
     print(f"      {out / 'guitar_di.wav'}, {out / 'amp_target.wav'}")
 
-    _step(3, f"building the {target.app} firmware ({args.precision}, arm-none-eabi-gcc)")
-    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr)
+    _step(3, f"building the {target.app} firmware ({args.engine} engine, {args.precision}, arm-none-eabi-gcc)")
+    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr,
+                         engine=args.engine, tflm_dir=args.tflm_dir)
     memory = memory_report(elf)
     print(f"      {elf}  (flash {memory.flash_bytes:,} B, RAM {memory.ram_bytes:,} B)")
 
@@ -131,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     _step(6, "report")
     rec = RunRecord(input=x, result=result, reference=reference, target=amp, elf=str(elf),
                     package=str(package.path), precision=args.precision, memory=memory.as_dict(),
-                    title=f"m7amp demo: {m['name']} {args.precision} on {target.name}")
+                    title=f"m7amp demo: {m['name']} {args.precision} ({args.engine} engine) on {target.name}")
     rec.save(out / "run")
     report = write_report(rec, out / "report.html", progress=lambda line: print(f"      {line}"))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from m7amp.errors import M7Error
 from m7amp.package import DEFAULT_PACKAGE
 
+AUDIO_RATES = (48000, 44100, 16000, 8000, 4000)  # the audio app's clock plans (firmware/board/sai_clock.c)
 HELP = "play a WAV through the audio firmware on the simulated board (misses, cycles, latency, ESR)"
 
 
@@ -36,10 +37,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "when gdb detaches (docs/debugging.md)")
     build = parser.add_argument_group("building the firmware (when no FIRMWARE.elf is given)")
     build.add_argument("--precision", choices=("f32", "q15"), default="f32", help="engine precision (f32)")
-    build.add_argument("--rate", type=int, choices=(48000, 44100), default=48000, help="nominal rate (48000)")
+    build.add_argument("--rate", type=int, choices=AUDIO_RATES, default=48000,
+                       help="nominal rate (48000); 16000, 8000, 4000 exist to find where a slow engine keeps "
+                            "up (simulator only: the board's ADC starts at 16 kHz)")
     build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
     build.add_argument("--slow", type=int, default=0,
                        help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
+    add_engine_arguments(build)
+
+
+def add_engine_arguments(group: argparse._ActionsContainer) -> None:
+    """--engine and --tflm-dir, shared with ``m7amp demo``."""
+    from m7amp.targets import ENGINES
+
+    group.add_argument("--engine", choices=ENGINES, default="cmsis",
+                       help="engine the audio app links: cmsis (hand-written, default) or tflm (TensorFlow "
+                            "Lite Micro running the package's streaming TFLite model; needs a TFLM tree)")
+    group.add_argument("--tflm-dir", type=Path, default=None, metavar="DIR",
+                       help="for --engine tflm: a TFLM tree made by TFLM's create_tflm_tree.py "
+                            "(default: $M7AMP_TFLM_DIR; docs/tflm.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
         x = x[:max(1, round(args.seconds * rate))]
     elf = args.firmware
     if elf is None:
-        print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
-              f"block {args.block})", file=sys.stderr)
+        print(f"building firmware/app/audio for {args.package} ({args.engine} engine, {args.precision}, "
+              f"{args.rate} Hz, block {args.block})", file=sys.stderr)
         elf = build_firmware("audio", package.path, precision=args.precision, sample_rate=args.rate,
-                             block=args.block, slow=args.slow)
+                             block=args.block, slow=args.slow, engine=args.engine, tflm_dir=args.tflm_dir)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
 
