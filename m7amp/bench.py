@@ -266,10 +266,26 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     }
 
 
+def add_cmsis_ratios(rows: list[dict]) -> None:
+    """Give each measured non-cmsis row ``vs_cmsis``: its cycles/sample over the cmsis row's of the same
+    preset and precision, when that row is among ``rows`` (None otherwise)."""
+    cmsis = {(r["preset"], r["precision"]): r.get("cycles_per_sample")
+             for r in rows if r["engine"] == "cmsis"}
+    for r in rows:
+        if r["engine"] != "cmsis":
+            base = cmsis.get((r["preset"], r["precision"]))
+            mine = r.get("cycles_per_sample")
+            r["vs_cmsis"] = round(mine / base, 2) if mine and base else None
+
+
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
-    """The human-readable table of :func:`bench_engine_row` rows."""
+    """The human-readable table of :func:`bench_engine_row` rows (with an ``x cmsis`` column when
+    :func:`add_cmsis_ratios` gave them ratios)."""
+    ratios = any("vs_cmsis" in r for r in rows)
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
             f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
+    if ratios:
+        head += f" {'x cmsis':>7s}"
     if with_breakdown:
         head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
     lines = [head]
@@ -280,6 +296,9 @@ def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
             continue
         line += (f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
                  f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
+        if ratios:
+            ratio = r.get("vs_cmsis")
+            line += f" {'' if ratio is None else f'{ratio:.2f}x':>7s}"
         if with_breakdown:
             line += "  " + " ".join(f"{r[f'cycles_{k}']:8.1f}" for k in (*KINDS, "other"))
         lines.append(line)
@@ -311,6 +330,8 @@ def bench_engine(args: argparse.Namespace) -> int:
                 _progress(f"bench: {engine} {preset} {precision}: build and run in the simulator")
                 pkg = packages[preset]
                 rows.append(bench_engine_row(pkg, precision, args.block, args.blocks, engine, preset))
+    if "cmsis" in engines and len(engines) > 1:
+        add_cmsis_ratios(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     sf.write(out / "amp_target.wav", amp, sr, subtype="FLOAT")
     print(f"      {out / 'guitar_di.wav'}, {out / 'amp_target.wav'}")
 
-    _step(3, f"building the {target.app} firmware ({args.engine} engine, {args.precision}, arm-none-eabi-gcc)")
+    _step(3, f"building the {target.app} firmware ({args.engine} engine, {args.precision}, "
+             "arm-none-eabi-gcc)")
     elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr,
                          engine=args.engine, tflm_dir=args.tflm_dir)
     memory = memory_report(elf)

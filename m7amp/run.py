@@ -3,7 +3,9 @@
 Prints samples, deadline misses, cycles per block (min/avg/max), CPU load, latency, and the ESR of the
 output vs the package's reference (its Keras model.keras run on the same input) and vs a target WAV.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
-``--block``, ``--slow``) with m7amp.firmware.build_engine_app.
+``--block``, ``--slow``, ``--engine cmsis|tflm``) with m7amp.targets.build_firmware. The CPU load line
+also says up to which rate the worst block would meet its deadline: with a slow engine (tflm), the
+rate to try next.
 """
 
 from __future__ import annotations
@@ -133,6 +135,8 @@ def _figures(result, esr_ref: float) -> dict:
         "cycles_per_block_max": int(cycles.max()) if have else None,
         "cpu_load_avg": result.cpu_load if have else None,
         "cpu_load_peak": result.peak_load if have else None,
+        # the highest rate the worst block would still meet: where this engine would keep up
+        "max_rate_hz": result.sample_rate / result.peak_load if have and result.peak_load > 0 else None,
         "latency_samples": result.latency_samples, "esr_vs_reference": esr_ref,
         "simulated_seconds": result.extra["simulated_seconds"], "host_seconds": result.extra["host_seconds"],
     }
@@ -150,7 +154,9 @@ def _table(f: dict) -> str:
         ("cycles per block", "n/a (no m7_audio_stats)" if f["cycles_per_block_avg"] is None else
          f"min {f['cycles_per_block_min']} / avg {f['cycles_per_block_avg']:.0f} / "
          f"max {f['cycles_per_block_max']} (block {f['block_size']}, {f['blocks_measured']} blocks)"),
-        ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}"),
+        ("CPU load", f"avg {pct(f['cpu_load_avg'])} / peak {pct(f['cpu_load_peak'])}" + (
+            "" if f["max_rate_hz"] is None else
+            f" (the worst block would meet its deadline up to {f['max_rate_hz']:,.0f} Hz)")),
         ("latency",
          f"{f['latency_samples']} samples ({1000 * f['latency_samples'] / f['sample_rate']:.2f} ms)"),
         ("ESR vs reference", f"{f['esr_vs_reference']:.4g} ({f['reference']})"),

@@ -20,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 from m7amp.errors import M7Error
+from m7amp.memory import DoesNotFitError
 
 ENV_VAR = "M7AMP_TFLM_DIR"
 BUILD_ROOT = Path(__file__).resolve().parents[1] / "build"
@@ -30,6 +31,14 @@ PROBE_ARENA_BYTES = 256 * 1024  # fits SRAM1 (368 KB) beside everything else; th
 _MARKER = Path("tensorflow") / "lite" / "micro" / "micro_interpreter.h"
 # TFLite builtin op names whose MicroMutableOpResolver method is not the plain CamelCase of the name.
 _METHOD_EXCEPTIONS = {"CONV_2D": "Conv2D", "DEPTHWISE_CONV_2D": "DepthwiseConv2D"}
+
+
+class ArenaTooSmallError(DoesNotFitError):
+    """The model needs a bigger tensor arena than the probe's (PROBE_ARENA_BYTES): it does not fit."""
+
+    def __init__(self, message: str):
+        self.region, self.need, self.size = "arena", PROBE_ARENA_BYTES + 1, PROBE_ARENA_BYTES
+        M7Error.__init__(self, message)
 
 
 def tflm_dir(given: str | Path | None = None) -> Path:
@@ -169,6 +178,9 @@ def measure_arena(package: Path, name: str, precision: str, tree: Path | None = 
     elf = build_tflm_app("tflm_probe", package, name, precision, arena_bytes=PROBE_ARENA_BYTES, tree=tree)
     result = Simulator(elf).run(max_cycles=5_000_000_000)
     match = re.search(r"M7AMP TFLM ARENA need=(\d+) used=(\d+)", result.uart)
+    if match is None and "M7AMP TFLM ARENA FAIL" in result.uart:
+        raise ArenaTooSmallError(f"model {name} ({precision}) with the tflm engine does not fit: it does "
+                                 f"not run in the largest arena tried, {PROBE_ARENA_BYTES} bytes")
     if match is None:
         tail = " | ".join(result.uart.strip().splitlines()[-3:])
         raise M7Error(f"tflm arena probe of {name} {precision} failed: {tail or result.stop_reason}")

@@ -3,8 +3,8 @@
  * written by sai.c, so that the host build can check exactly the values the firmware writes.
  *
  * The 48 and 44.1 kHz plans use PLLSAIQ = 7, PLLSAIDIVQ = 1, MCKDIV = 2 and differ only in PLLSAIN; the
- * search over
- * every legal (N, Q, DIVQ, MCKDIV) finds no closer rate (tests/firmware/test_audio_fw.py repeats it):
+ * search over every legal (N, Q, DIVQ, MCKDIV) finds no closer rate (tests/firmware/test_audio_fw.py
+ * repeats it):
  *   48 kHz:   N = 172: VCO 344 MHz, SAI_CK 49.142857 MHz, MCLK 12.285714 MHz, FS = 671875/14 Hz
  *             = 47991.071 Hz (-186 ppm)
  *   44.1 kHz: N = 158: VCO 316 MHz, SAI_CK 45.142857 MHz, MCLK 11.285714 MHz, FS = 1234375/28 Hz

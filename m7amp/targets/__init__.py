@@ -95,6 +95,10 @@ def build_firmware(
         from m7amp import tflm
 
         tree = tflm.tflm_dir(tflm_dir)
+        model_block = int(pkg.meta.get("block_size", 32))
+        if app == "audio" and block % model_block:  # the tflm engine invokes the model per model block
+            raise M7Error(f"the tflm engine needs an audio block that is a multiple of the model's block "
+                          f"({model_block} samples), got {block}")
         defines.update(tflm.engine_defines(pkg.path, pkg.name, precision, tree=tree))
         build_dir = build_dir.with_name(f"{build_dir.name}_tflm-{tflm.tree_build_dir(tree).name}")
     return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)
