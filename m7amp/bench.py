@@ -235,6 +235,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     that does not fit in memory gives a row with ``error`` (the reason) and None for the figures."""
     from m7amp.memory import DoesNotFitError, memory_report
     from m7amp.sim import Simulator
+    from m7amp.tflm import NoStreamModelError
 
     if engine not in ENGINES:
         raise M7Error(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
@@ -243,7 +244,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     row: dict = {"engine": engine, "preset": preset or name, "precision": precision, "macs_per_sample": macs}
     try:
         elf = ENGINES[engine](package, name, precision, block, blocks)
-    except DoesNotFitError as err:
+    except (DoesNotFitError, NoStreamModelError) as err:
         return row | dict.fromkeys(JSON_KEYS[4:]) | {"error": str(err)}
     sim = Simulator(elf)
     result = sim.run(max_cycles=50_000_000_000)
@@ -292,7 +293,7 @@ def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
     for r in rows:
         line = f"{r['engine']:7s} {r['preset']:9s} {r['precision']:4s} {r['macs_per_sample']:8d} "
         if r.get("error"):
-            lines.append(line + f"does not fit: {r['error']}")
+            lines.append(line + ("" if "does not" in r["error"] else "not run: ") + r["error"])
             continue
         line += (f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
                  f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
@@ -322,7 +323,8 @@ def bench_engine(args: argparse.Namespace) -> int:
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
     given = read_packages(args.package)
-    packages = {p: given[p] if p in given else preset_package(p, _progress) for p in presets}
+    packages = {p: given[p] if p in given else preset_package(p, _progress, stream_tflite="tflm" in engines)
+                for p in presets}
     rows = []
     for preset in presets:
         for precision in precisions:

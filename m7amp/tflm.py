@@ -33,6 +33,10 @@ _MARKER = Path("tensorflow") / "lite" / "micro" / "micro_interpreter.h"
 _METHOD_EXCEPTIONS = {"CONV_2D": "Conv2D", "DEPTHWISE_CONV_2D": "DepthwiseConv2D"}
 
 
+class NoStreamModelError(M7Error):
+    """The package has no streaming TFLite model of the precision (not exported, or not convertible)."""
+
+
 class ArenaTooSmallError(DoesNotFitError):
     """The model needs a bigger tensor arena than the probe's (PROBE_ARENA_BYTES): it does not fit."""
 
@@ -67,7 +71,7 @@ def stream_model(package: Path, precision: str) -> Path:
     kind = {"f32": "f32", "q15": "int8"}[precision]
     path = Path(package) / f"model_stream_{kind}.tflite"
     if not path.is_file():
-        raise M7Error(f"{path} not found: the package has no streaming {kind} TFLite model")
+        raise NoStreamModelError(f"{path} not found: the package has no streaming {kind} TFLite model")
     return path
 
 
