@@ -27,7 +27,7 @@ BUILD_ROOT = Path(__file__).resolve().parents[1] / "build"
 LIB_CMAKE_FILES = tuple(BUILD_ROOT.parent / p for p in (  # what TFLM's compiled library is made with
     "firmware/engines/tflm/tflm_lib.cmake", "firmware/engines/tflm/lib/CMakeLists.txt",
     "cmake/arm-none-eabi.cmake"))
-PROBE_ARENA_BYTES = 256 * 1024  # fits SRAM1 (368 KB) beside everything else; the probe reserves it
+PROBE_ARENA_BYTES = 336 * 1024  # SRAM1 (368 KB) less 32 KB for the rest of the probe; the probe reserves it
 _MARKER = Path("tensorflow") / "lite" / "micro" / "micro_interpreter.h"
 # TFLite builtin op names whose MicroMutableOpResolver method is not the plain CamelCase of the name.
 _METHOD_EXCEPTIONS = {"CONV_2D": "Conv2D", "DEPTHWISE_CONV_2D": "DepthwiseConv2D"}
