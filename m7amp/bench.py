@@ -225,6 +225,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
     and filled after."""
     from m7amp.memory import DoesNotFitError, memory_report
     from m7amp.sim import Simulator
+    from m7amp.tflm import NoStreamModelError
 
     if engine not in ENGINES:
         raise M7Error(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
@@ -236,7 +237,7 @@ def bench_engine_row(package: Path, precision: str, block: int = 32, blocks: int
             elf = _build_cab_bench(package, name, precision, block, blocks, cab, engine)
         else:
             elf = ENGINES[engine](package, name, precision, block, blocks)
-    except DoesNotFitError as err:
+    except (DoesNotFitError, NoStreamModelError) as err:
         return row | dict.fromkeys(JSON_KEYS[4:]) | {"error": str(err)}
     key = elf_measure_key(elf) if cache is not None else ""
     if cache is not None and key in cache:
@@ -301,26 +302,45 @@ def realtime_note(row: dict) -> str:
     return f"  does not fit in real time at {' or '.join(slow)} kHz" if slow else ""
 
 
+def add_cmsis_ratios(rows: list[dict]) -> None:
+    """Give each measured non-cmsis row ``vs_cmsis``: its cycles/sample over the cmsis row's of the same
+    preset and precision, when that row is among ``rows`` (None otherwise)."""
+    cmsis = {(r["preset"], r["precision"]): r.get("cycles_per_sample")
+             for r in rows if r["engine"] == "cmsis"}
+    for r in rows:
+        if r["engine"] != "cmsis":
+            base = cmsis.get((r["preset"], r["precision"]))
+            mine = r.get("cycles_per_sample")
+            r["vs_cmsis"] = round(mine / base, 2) if mine and base else None
+
+
 def format_engine_table(rows: list[dict], with_breakdown: bool = False) -> str:
-    """The human-readable table of :func:`bench_engine_row` rows."""
+    """The human-readable table of :func:`bench_engine_row` rows (with an ``x cmsis`` column when
+    :func:`add_cmsis_ratios` gave them ratios)."""
+    ratios = any("vs_cmsis" in r for r in rows)
     head = (f"{'engine':7s} {'preset':9s} {'prec':4s} {'MACs/smp':>8s} {'cyc/smp':>9s} {'cyc/MAC':>8s} "
             f"{'load44.1k':>9s} {'load48k':>8s} {'flash':>8s} {'RAM':>7s}")
     with_ir = any("ir_cycles_per_sample" in r for r in rows)
     if with_ir:
         head += f"  {'IR':>11s} {'IR cyc/smp':>10s} {'total':>9s} {'load48k':>8s}"
+    if ratios:
+        head += f" {'x cmsis':>7s}"
     if with_breakdown:
         head += "  " + " ".join(f"{k:>8s}" for k in (*KINDS, "other"))
     lines = [head]
     for r in rows:
         line = f"{r['engine']:7s} {r['preset']:9s} {r['precision']:4s} {r['macs_per_sample']:8d} "
         if r.get("error"):
-            lines.append(line + f"does not fit: {r['error']}")
+            lines.append(line + ("" if "does not" in r["error"] else "not run: ") + r["error"])
             continue
         line += (f"{r['cycles_per_sample']:9.1f} {r['cycles_per_mac']:8.2f} {r['load_44k1']:9.1%} "
                  f"{r['load_48k']:8.1%} {r['flash_bytes']:8d} {r['ram_bytes']:7d}")
         if with_ir:
             line += (f"  {str(r['ir_taps']) + ' ' + r['ir_method']:>11s} {r['ir_cycles_per_sample']:10.1f} "
                      f"{r['total_cycles_per_sample']:9.1f} {r['total_load_48k']:8.1%}")
+        if ratios:
+            ratio = r.get("vs_cmsis")
+            line += f" {'' if ratio is None else f'{ratio:.2f}x':>7s}"
         if with_breakdown:
             line += "  " + " ".join(f"{r[f'cycles_{k}']:8.1f}" for k in (*KINDS, "other"))
         lines.append(line + realtime_note(r))
@@ -353,7 +373,8 @@ def bench_engine(args: argparse.Namespace) -> int:
     elif args.ir_length is not None:
         raise M7Error("--ir-length needs --ir")
     given = read_packages(args.package)
-    packages = {p: given[p] if p in given else preset_package(p, _progress) for p in presets}
+    packages = {p: given[p] if p in given else preset_package(p, _progress, stream_tflite="tflm" in engines)
+                for p in presets}
     rows = []
     for preset in presets:
         for precision in precisions:
@@ -361,6 +382,8 @@ def bench_engine(args: argparse.Namespace) -> int:
                 _progress(f"bench: {engine} {preset} {precision}: build and run in the simulator")
                 pkg = packages[preset]
                 rows.append(bench_engine_row(pkg, precision, args.block, args.blocks, engine, preset, cab))
+    if "cmsis" in engines and len(engines) > 1:
+        add_cmsis_ratios(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

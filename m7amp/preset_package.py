@@ -4,8 +4,9 @@ The committed default package (``training/default``) serves its own preset (nano
 (training/presets/<preset>.toml, or an RNN size ``lstm<N>`` / ``gru<N>``) gets a package built on
 demand: the Keras model freshly initialised with a fixed seed (untrained: cycle counts do not depend
 on the weights' values, only on the structure), golden vectors and q15 calibration from the built-in
-synthetic guitar through the reference amp, exported with the C sources only (no TFLite). It is cached
-in ``build/packages/<preset>`` and reused while its config equals the preset's TOML and the exporter's
+synthetic guitar through the reference amp, exported with the C sources only (no TFLite; with
+``stream_tflite``, also the streaming TFLite models the tflm engine runs). It is cached in
+``build/packages/<preset>`` and reused while its config equals the preset's TOML and the exporter's
 sources (m7amp/export, m7amp/models) are the ones that wrote it: a changed exporter may write a
 different C format, so the package is redone.
 """
@@ -47,20 +48,27 @@ def _config_dict(preset: str) -> dict:
     return config_to_dict(load_config(preset))
 
 
-def _valid(pkg: Path, want: dict) -> bool:
+def _valid(pkg: Path, want: dict, stream_tflite: bool = False) -> bool:
     meta = pkg / "metadata.json"
     if not meta.is_file():
         return False
     data = json.loads(meta.read_text())
-    sources = [pkg / "c" / f"{data['name']}_{p}.c" for p in ("f32", "q15")]
-    return data.get("config") == want and all(s.is_file() for s in sources)
+    files = [pkg / "c" / f"{data['name']}_{p}.c" for p in ("f32", "q15")]
+    if stream_tflite:  # converted, or tried: a failed conversion is recorded and not retried
+        tried = all(k in data.get("variants", {}) and "skipped" not in data["variants"][k]
+                    for k in ("stream_f32", "stream_int8"))
+        if not tried:
+            return False
+    return data.get("config") == want and all(s.is_file() for s in files)
 
 
 def preset_package(
-    preset: str, progress: Callable[[str], None] = print, cache_dir: Path | None = None
+    preset: str, progress: Callable[[str], None] = print, cache_dir: Path | None = None,
+    stream_tflite: bool = False,
 ) -> Path:
     """The package folder for ``preset``: the default package if it is that preset, else a cached or
-    freshly exported one (see the module doc). M7Error for an unknown preset."""
+    freshly exported one (see the module doc; ``stream_tflite``: with the streaming TFLite models too).
+    M7Error for an unknown preset."""
     from m7amp.models import Preset
     from m7amp.models._config import is_model_name
 
@@ -68,21 +76,22 @@ def preset_package(
         known = [p.value for p in Preset]
         raise M7Error(f"unknown preset {preset!r} (known: {', '.join(known)}, lstm<N>, gru<N>)")
     want = _config_dict(preset)
-    if _valid(DEFAULT_PACKAGE, want):
+    if _valid(DEFAULT_PACKAGE, want, stream_tflite):
         return DEFAULT_PACKAGE
     pkg = Path(cache_dir or CACHE_DIR) / preset
     stamp = pkg / _STAMP
-    if _valid(pkg, want) and stamp.is_file() and stamp.read_text() == exporter_stamp():
+    if _valid(pkg, want, stream_tflite) and stamp.is_file() and stamp.read_text() == exporter_stamp():
         return pkg
     progress(f"bench: no package for {preset}: exporting a freshly initialised {preset} (seed {SEED}, "
-             f"C sources only) into {pkg}")
+             f"C sources{' and streaming TFLite' if stream_tflite else ' only'}) into {pkg}")
     with tempfile.TemporaryDirectory() as tmp:
         from m7amp.models import load_config
 
         run_dir = fresh_run(load_config(preset), Path(tmp))
         from m7amp.export import export_package
 
-        export_package(run_dir, pkg, force=True, golden_seconds=_SECONDS, tflite=False,
+        export_package(run_dir, pkg, force=True, golden_seconds=_SECONDS,
+                       tflite="stream" if stream_tflite else False,
                        progress=lambda line: progress(f"bench: {line}"))
     stamp.write_text(exporter_stamp())
     return pkg

@@ -10,20 +10,39 @@ simulator, and the final build reserves that (+16 bytes for alignment).
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import hashlib
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from m7amp.errors import M7Error
+from m7amp.memory import DoesNotFitError
 
 ENV_VAR = "M7AMP_TFLM_DIR"
 BUILD_ROOT = Path(__file__).resolve().parents[1] / "build"
-PROBE_ARENA_BYTES = 256 * 1024  # fits SRAM1 (368 KB) beside everything else; the probe reserves it
+LIB_CMAKE_FILES = tuple(BUILD_ROOT.parent / p for p in (  # what TFLM's compiled library is made with
+    "firmware/engines/tflm/tflm_lib.cmake", "firmware/engines/tflm/lib/CMakeLists.txt",
+    "cmake/arm-none-eabi.cmake"))
+PROBE_ARENA_BYTES = 336 * 1024  # SRAM1 (368 KB) less 32 KB for the rest of the probe; the probe reserves it
 _MARKER = Path("tensorflow") / "lite" / "micro" / "micro_interpreter.h"
 # TFLite builtin op names whose MicroMutableOpResolver method is not the plain CamelCase of the name.
 _METHOD_EXCEPTIONS = {"CONV_2D": "Conv2D", "DEPTHWISE_CONV_2D": "DepthwiseConv2D"}
+
+
+class NoStreamModelError(M7Error):
+    """The package has no streaming TFLite model of the precision (not exported, or not convertible)."""
+
+
+class ArenaTooSmallError(DoesNotFitError):
+    """The model needs a bigger tensor arena than the probe's (PROBE_ARENA_BYTES): it does not fit."""
+
+    def __init__(self, message: str):
+        self.region, self.need, self.size = "arena", PROBE_ARENA_BYTES + 1, PROBE_ARENA_BYTES
+        M7Error.__init__(self, message)
 
 
 def tflm_dir(given: str | Path | None = None) -> Path:
@@ -52,7 +71,7 @@ def stream_model(package: Path, precision: str) -> Path:
     kind = {"f32": "f32", "q15": "int8"}[precision]
     path = Path(package) / f"model_stream_{kind}.tflite"
     if not path.is_file():
-        raise M7Error(f"{path} not found: the package has no streaming {kind} TFLite model")
+        raise NoStreamModelError(f"{path} not found: the package has no streaming {kind} TFLite model")
     return path
 
 
@@ -64,23 +83,85 @@ def resolver_methods(tflite_bytes: bytes) -> list[str]:
             for op in tflite_ops(tflite_bytes)]
 
 
+@functools.cache
+def _tree_key(tree: Path) -> str:
+    """12 hex digits naming what TFLM's compiled library depends on: the tree (where it is and its file
+    list with sizes), the library's CMake files (sources and flags) and the compiler version. A new key
+    means a new library folder; edits inside the same tree are caught by the build's own dependencies."""
+    digest = hashlib.sha256(str(tree).encode())
+    for sub in ("tensorflow", "third_party", "signal"):
+        for path in sorted((tree / sub).rglob("*")):
+            if path.is_file():
+                digest.update(f"{path.relative_to(tree)}:{path.stat().st_size}\n".encode())
+    for path in LIB_CMAKE_FILES:
+        digest.update(path.read_bytes())
+    try:
+        version = subprocess.run(["arm-none-eabi-g++", "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        version = ""
+    digest.update(version.encode())
+    return digest.hexdigest()[:12]
+
+
+def tree_build_dir(tree: Path | None = None) -> Path:
+    """The build folder of a TFLM tree: ``build/tflm/<tree name>-<key>/`` holding ``lib/`` (TFLM compiled
+    once), ``fw/`` (the tflm apps: bench, golden, probe) and the measured arenas."""
+    tree = tree or tflm_dir()
+    return BUILD_ROOT / "tflm" / f"{tree.name}-{_tree_key(tree)}"
+
+
+def tflm_library(tree: Path | None = None) -> Path:
+    """TFLM compiled once per tree, compiler and flags into ``<tree_build_dir>/lib/libm7_tflm.a`` by the
+    project firmware/engines/tflm/lib; every firmware build with the tflm engine links that file. Already
+    built: only make's up-to-date check runs (about a second)."""
+    from m7amp.firmware import REPO, TOOLCHAIN_FILE, _run
+
+    tree = tree or tflm_dir()
+    bdir = tree_build_dir(tree) / "lib"
+    bdir.mkdir(parents=True, exist_ok=True)
+    with open(bdir / ".m7amp-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (bdir / "CMakeCache.txt").exists():
+            _run(["cmake", "-S", str(REPO / "firmware" / "engines" / "tflm" / "lib"), "-B", str(bdir),
+                  f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}", f"-DM7AMP_TFLM_DIR={tree}"], "TFLM configure")
+        jobs = str(min(2, os.cpu_count() or 1))
+        _run(["cmake", "--build", str(bdir), "-j", jobs], f"TFLM build from {tree}")
+    lib = bdir / "libm7_tflm.a"
+    if not lib.is_file():
+        raise M7Error(f"TFLM build finished but {lib} is missing")
+    return lib
+
+
+def engine_defines(package: Path, name: str, precision: str, *, arena_bytes: int | None = None,
+                   tree: Path | None = None) -> dict[str, str]:
+    """The CMake cache entries that make an engine app link the tflm engine for a package's model:
+    the tree, TFLM's prebuilt library, the streaming model, its ops and the arena (measured when not
+    given)."""
+    tree = tree or tflm_dir()
+    model = stream_model(package, precision)
+    if arena_bytes is None:
+        arena_bytes = measure_arena(package, name, precision, tree)
+    return {
+        "M7AMP_ENGINE": "tflm", "M7AMP_TFLM_DIR": str(tree), "M7AMP_TFLM_LIB": str(tflm_library(tree)),
+        "M7AMP_TFLM_MODEL": str(model.resolve()),
+        "M7AMP_TFLM_OPS": ";".join(resolver_methods(model.read_bytes())),
+        "M7AMP_TFLM_ARENA_BYTES": str(arena_bytes),
+    }
+
+
 def build_tflm_app(
-    app: str, package: Path, name: str, precision: str, *, arena_bytes: int,
+    app: str, package: Path, name: str, precision: str, *, arena_bytes: int | None = None,
     defines: dict[str, str] | None = None, tree: Path | None = None,
 ) -> Path:
-    """Build an engine app (``m7_add_engine_app``) with the tflm engine and a given arena; its ELF."""
+    """Build an engine app (``m7_add_engine_app``) with the tflm engine (arena measured unless given) in
+    the tree's ``fw/`` build folder; its ELF."""
     from m7amp.firmware import build_engine_app
 
     tree = tree or tflm_dir()
-    model = stream_model(package, precision)
-    all_defines = {
-        "M7AMP_ENGINE": "tflm", "M7AMP_TFLM_DIR": str(tree), "M7AMP_TFLM_MODEL": str(model.resolve()),
-        "M7AMP_TFLM_OPS": ";".join(resolver_methods(model.read_bytes())),
-        "M7AMP_TFLM_ARENA_BYTES": str(arena_bytes), **(defines or {}),
-    }
-    build_dir = BUILD_ROOT / "tflm" / tree.name  # one per tree: TFLM itself is compiled once
+    all_defines = {**engine_defines(package, name, precision, arena_bytes=arena_bytes, tree=tree),
+                   **(defines or {})}
     return build_engine_app(app, Path(package) / "c", name, precision, defines=all_defines,
-                            build_dir=build_dir)
+                            build_dir=tree_build_dir(tree) / "fw")
 
 
 def measure_arena(package: Path, name: str, precision: str, tree: Path | None = None) -> int:
@@ -93,7 +174,7 @@ def measure_arena(package: Path, name: str, precision: str, tree: Path | None = 
     tree = tree or tflm_dir()
     model = stream_model(package, precision)
     digest = hashlib.sha256(model.read_bytes()).hexdigest()
-    cache = BUILD_ROOT / "tflm" / tree.name / f"arena-{name}_{precision}.json"
+    cache = tree_build_dir(tree) / f"arena-{name}_{precision}.json"
     if cache.is_file():
         known = json.loads(cache.read_text())
         if known.get("sha256") == digest:
@@ -101,6 +182,9 @@ def measure_arena(package: Path, name: str, precision: str, tree: Path | None = 
     elf = build_tflm_app("tflm_probe", package, name, precision, arena_bytes=PROBE_ARENA_BYTES, tree=tree)
     result = Simulator(elf).run(max_cycles=5_000_000_000)
     match = re.search(r"M7AMP TFLM ARENA need=(\d+) used=(\d+)", result.uart)
+    if match is None and "M7AMP TFLM ARENA FAIL" in result.uart:
+        raise ArenaTooSmallError(f"model {name} ({precision}) with the tflm engine does not fit: it does "
+                                 f"not run in the largest arena tried, {PROBE_ARENA_BYTES} bytes")
     if match is None:
         tail = " | ".join(result.uart.strip().splitlines()[-3:])
         raise M7Error(f"tflm arena probe of {name} {precision} failed: {tail or result.stop_reason}")
@@ -114,6 +198,5 @@ def measure_arena(package: Path, name: str, precision: str, tree: Path | None = 
 
 def build_tflm_bench(package: Path, name: str, precision: str, block: int, blocks: int) -> Path:
     """The tflm engine's bench ELF (firmware/app/bench) with the arena measured for the model."""
-    arena = measure_arena(package, name, precision)
     defines = {"M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks)}
-    return build_tflm_app("bench", package, name, precision, arena_bytes=arena, defines=defines)
+    return build_tflm_app("bench", package, name, precision, defines=defines)

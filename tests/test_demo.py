@@ -118,3 +118,20 @@ def test_demo_end_to_end_on_the_simulator(tmp_path: Path, capsys: pytest.Capture
     assert f["blocks"] > 0 and f["cycles_per_sample"] > 0
     assert _printed(printed, "deadline misses") == str(f["deadline_misses"])
     assert (out / "report.html").is_file()
+
+
+def test_demo_engine_option_reaches_the_build(stand_ins: None, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]):
+    """`demo --engine tflm --tflm-dir DIR` builds the target's app with that engine and tree."""
+    import m7amp.targets
+
+    asked: list[dict] = []
+    elf = tmp_path / "fake.elf"
+    monkeypatch.setattr(m7amp.targets, "build_firmware", lambda app, pkg, **kw: asked.append(kw) or elf)
+    out = tmp_path / "demo"
+    argv = ["demo", "--out", str(out), "--seconds", "0.1", "--target", "fake", "--engine", "tflm",
+            "--tflm-dir", str(tmp_path)]
+    assert main(argv) == 0
+    assert [(kw["engine"], kw["tflm_dir"]) for kw in asked] == [("tflm", tmp_path)]
+    assert "(tflm engine, f32, arm-none-eabi-gcc)" in capsys.readouterr().out

@@ -18,7 +18,7 @@
 #define M7_SAI_VCO_IN_HZ 2000000UL /* PLL source / PLLM, as system.c configures it (HSE/4 or HSI/8) */
 
 typedef struct {
-    uint32_t rate_hz;    /* nominal frame rate: 48000 or 44100 */
+    uint32_t rate_hz;    /* nominal frame rate: 48000, 44100, 16000, 8000 or 4000 */
     uint32_t pllsain;    /* PLLSAIN */
     uint32_t pllsaiq;    /* PLLSAIQ */
     uint32_t pllsaidivq; /* PLLSAIDIVQ divider (1..32; the field holds divider - 1) */
@@ -27,7 +27,7 @@ typedef struct {
     uint32_t fs_den;
 } m7_sai_clock_t;
 
-/* The plan for a nominal rate (48000 or 44100), or NULL for any other rate. */
+/* The plan for a nominal rate (48000, 44100, 16000, 8000, 4000), or NULL for any other rate. */
 const m7_sai_clock_t *m7_sai_clock_plan(uint32_t rate_hz);
 
 /* Register values of a plan: the whole RCC_PLLSAICFGR word (P = /2, R = /2: outputs the firmware does

@@ -45,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--target renode: the Renode executable (default $RENODE, else `renode` on "
                              "PATH)")
     from m7amp.cab import add_ir_arguments
+    from m7amp.commands.run import add_engine_arguments
 
+    add_engine_arguments(parser)
     add_ir_arguments(parser.add_argument_group("cabinet IR"))
 
 
@@ -131,8 +133,10 @@ def run(args: argparse.Namespace) -> int:
     sf.write(out / "amp_target.wav", amp, sr, subtype="FLOAT")
     print(f"      {out / 'guitar_di.wav'}, {out / 'amp_target.wav'}")
 
-    _step(3, f"building the {target.app} firmware ({args.precision}, arm-none-eabi-gcc)")
-    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr, cab=cab)
+    _step(3, f"building the {target.app} firmware ({args.engine} engine, {args.precision}, "
+             "arm-none-eabi-gcc)")
+    elf = build_firmware(target.app, package.path, precision=args.precision, sample_rate=sr, cab=cab,
+                         engine=args.engine, tflm_dir=args.tflm_dir)
     memory = memory_report(elf)
     print(f"      {elf}  (flash {memory.flash_bytes:,} B, RAM {memory.ram_bytes:,} B)")
 
@@ -156,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     _step(6, "report")
     rec = RunRecord(input=x, result=result, reference=reference, target=amp, elf=str(elf),
                     package=str(package.path), precision=args.precision, memory=memory.as_dict(),
-                    title=f"m7amp demo: {m['name']} {args.precision}"
+                    title=f"m7amp demo: {m['name']} {args.precision} ({args.engine} engine)"
                           + (f" + cabinet IR ({cab.source}, {len(cab.taps)} taps)" if cab else "")
                           + f" on {target.name}")
     rec.save(out / "run")

@@ -6,7 +6,7 @@ output vs the package's reference (its Keras model.keras run on the same input) 
 the figures of :meth:`m7amp.record.RunRecord.figures`, like ``m7amp demo``. ``--record DIR`` saves the
 run record that ``m7amp report DIR`` turns into an HTML page.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
-``--block``, ``--slow``, and ``--ir``: a cabinet IR convolved after the model, docs/cabinet-ir.md) with
+``--block``, ``--slow``, ``--engine cmsis|tflm``, and ``--ir``: a cabinet IR convolved after the model, docs/cabinet-ir.md) with
 m7amp.targets.build_firmware. With an IR the reference is the Keras model's output convolved with the
 same IR (scipy.signal.fftconvolve), and the figures show the IR stage's own cycles per sample.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 from m7amp.errors import M7Error
 from m7amp.package import DEFAULT_PACKAGE
 
+AUDIO_RATES = (48000, 44100, 16000, 8000, 4000)  # the audio app's clock plans (firmware/board/sai_clock.c)
 HELP = ("play a WAV through the audio firmware on the simulated board or in Renode (misses, cycles, latency, "
         "ESR)")
 
@@ -50,14 +51,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "when gdb detaches (docs/debugging.md)")
     build = parser.add_argument_group("building the firmware (when no FIRMWARE.elf is given)")
     build.add_argument("--precision", choices=("f32", "q15"), default="f32", help="engine precision (f32)")
-    build.add_argument("--rate", type=int, choices=(48000, 44100), default=48000, help="nominal rate (48000)")
+    build.add_argument("--rate", type=int, choices=AUDIO_RATES, default=48000,
+                       help="nominal rate (48000); 16000, 8000, 4000 exist to find where a slow engine keeps "
+                            "up (simulator only: the board's ADC starts at 16 kHz)")
     build.add_argument("--block", type=int, default=32, help="samples per half buffer (32)")
     build.add_argument("--slow", type=int, default=0,
                        help="M7AMP_AUDIO_SLOW: extra busy-wait cycles per block (to miss deadlines)")
+    add_engine_arguments(build)
     from m7amp.cab import add_ir_arguments
 
     add_ir_arguments(parser.add_argument_group(
         "cabinet IR (with FIRMWARE.elf: the IR it was built with, for the reference)"))
+
+
+def add_engine_arguments(group: argparse._ActionsContainer) -> None:
+    """--engine and --tflm-dir, shared with ``m7amp demo``."""
+    from m7amp.targets import ENGINES
+
+    group.add_argument("--engine", choices=ENGINES, default="cmsis",
+                       help="engine the audio app links: cmsis (hand-written, default) or tflm (TensorFlow "
+                            "Lite Micro running the package's streaming TFLite model; needs a TFLM tree)")
+    group.add_argument("--tflm-dir", type=Path, default=None, metavar="DIR",
+                       help="for --engine tflm: a TFLM tree made by TFLM's create_tflm_tree.py "
+                            "(default: $M7AMP_TFLM_DIR; docs/tflm.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,10 +104,11 @@ def run(args: argparse.Namespace) -> int:
     cab = None
     if elf is None:
         cab = from_args(args, args.rate, args.block, notice)
-        print(f"building firmware/app/audio for {args.package} ({args.precision}, {args.rate} Hz, "
-              f"block {args.block})", file=sys.stderr)
+        print(f"building firmware/app/audio for {args.package} ({args.engine} engine, {args.precision}, "
+              f"{args.rate} Hz, block {args.block})", file=sys.stderr)
         elf = build_firmware("audio", package.path, precision=args.precision, sample_rate=args.rate,
-                             block=args.block, slow=args.slow, cab=cab)
+                             block=args.block, slow=args.slow, cab=cab, engine=args.engine,
+                             tflm_dir=args.tflm_dir)
     elif not elf.is_file():
         raise M7Error(f"firmware not found: {elf}")
     else:  # the reference needs the IR the given ELF convolves, if any
@@ -157,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
                     memory=memory_report(elf).as_dict(),
                     title=f"m7amp run: {args.input.name} on {args.target}")
     figures = {**rec.figures(), **{k: result.extra[k] for k in RUN_EXTRAS}}
+    peak = figures["peak_load"]  # the highest rate the worst block would still meet: where this engine keeps up
+    figures["max_rate_hz"] = result.sample_rate / peak if peak else None
     if cab is not None and fw_cab is not None:
         figures.update(ir_figures(cab, fw_cab, result.block_size))
     figures["reference"] = f"Keras {package.path / 'model.keras'}" + (
@@ -198,7 +217,9 @@ def _table(f: dict) -> str:
         ("cycles per block", "n/a (no m7_audio_stats)" if f["block_cycles_avg"] is None else
          f"min {f['block_cycles_min']} / avg {f['block_cycles_avg']:.0f} / "
          f"max {f['block_cycles_max']} (block {f['block_size']}, {f['blocks']} blocks)"),
-        ("CPU load", f"avg {pct(f['cpu_load'])} / peak {pct(f['peak_load'])}"),
+        ("CPU load", f"avg {pct(f['cpu_load'])} / peak {pct(f['peak_load'])}" + (
+            "" if f.get("max_rate_hz") is None else
+            f" (the worst block would meet its deadline up to {f['max_rate_hz']:,.0f} Hz)")),
         *([("cabinet IR", f"{f['ir_source']}: {f['ir_taps']} taps, {f['ir_method']}, "
                           f"{f['ir_cycles_per_sample']:.1f} cycles/sample of the "
                           f"{f['block_cycles_avg'] / f['block_size']:.1f} above")]

@@ -81,12 +81,13 @@ def export_package(
     force: bool = False,
     golden_seconds: float = 1.0,
     progress: Callable[[str], None] = print,
-    tflite: bool = True,
+    tflite: bool | str = True,
 ) -> dict[str, Any]:
     """Write the model package of ``run_dir`` into ``out_dir``; returns the metadata written.
 
     Variants that fail to convert are recorded with an ``"error"`` in the metadata instead of stopping
-    the export (``metadata["complete"]`` is then False); ``tflite=False`` records them as skipped.
+    the export (``metadata["complete"]`` is then False); ``tflite=False`` records them as skipped,
+    ``tflite="stream"`` converts only the streaming variants (what the tflm engine runs).
     Variants the TFLite converter cannot make for this architecture (whole-clip int8/16x8 of an RNN)
     are recorded as ``"unsupported"`` and do not make the package incomplete.
     """
@@ -154,7 +155,8 @@ def export_package(
         }
 
     if tflite:
-        variants |= _tflite_variants(model, cfg, gx, target, keras_out, rep_x, block_size, out_dir, progress)
+        variants |= _tflite_variants(model, cfg, gx, target, keras_out, rep_x, block_size, out_dir, progress,
+                                     whole=tflite != "stream")
     else:
         variants |= {k: {"skipped": "--skip-tflite"} for k in [*WHOLE_VARIANTS, *STREAM_VARIANTS]}
 
@@ -227,8 +229,10 @@ def _tflite_variants(
     block_size: int,
     out_dir: Path,
     progress: Callable[[str], None],
+    whole: bool = True,
 ) -> dict[str, dict[str, Any]]:
-    """Convert, write and measure the TFLite variants; a failure is recorded, not raised."""
+    """Convert, write and measure the TFLite variants (the whole-clip ones only if ``whole``); a failure
+    is recorded, not raised."""
     try:
         from m7amp.export import _tflite
     except ImportError as exc:
@@ -238,6 +242,9 @@ def _tflite_variants(
     jobs: list[tuple[str, str, Callable[[], bytes], Callable[[bytes], np.ndarray]]] = []
     available = _tflite.whole_kinds(model)
     for kind, fname in WHOLE_VARIANTS.items():
+        if not whole:
+            out[kind] = {"skipped": "streaming variants only"}
+            continue
         if kind not in available:
             reason = f"no whole-clip {kind} TFLite for {_architecture(cfg)} (docs/tflite.md)"
             out[kind] = {"unsupported": reason}

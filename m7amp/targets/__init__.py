@@ -34,6 +34,7 @@ BACKENDS: dict[str, str] = {
 }
 DEFAULT_TARGET = "sim"
 DEFAULT_PRECISION = "f32"  # the engine precision firmware is built with unless asked otherwise
+ENGINES = ("cmsis", "tflm")  # what engine apps link (firmware/CMakeLists.txt M7AMP_ENGINE)
 
 
 class TargetUnavailableError(M7Error):
@@ -67,15 +68,20 @@ def get_target(name: str = DEFAULT_TARGET, **options: object) -> Target:
 def build_firmware(
     app: str, package: str | Path | None = None, *, precision: str = DEFAULT_PRECISION,
     sample_rate: int | None = None, block: int = 32, slow: int = 0, cab: Cabinet | None = None,
+    engine: str = "cmsis", tflm_dir: str | Path | None = None,
 ) -> Path:
     """Build firmware ``app`` (a target's ``app``: ``audio`` or ``hostlink``) for a model package
     (default: the committed default); return its ELF. The audio app is built for ``sample_rate``
     (default: the model's) and ``block`` samples per half buffer (``slow``: extra busy-wait cycles per
     block, for deadline-miss tests), each combination in its own build folder. ``cab``: a cabinet IR
-    convolved after the model (m7amp/cab.py; audio app only), prepared for ``sample_rate`` and ``block``."""
+    convolved after the model (m7amp/cab.py; audio app only), prepared for ``sample_rate`` and ``block``.
+    ``engine`` is ``cmsis`` (hand-written) or ``tflm`` (TensorFlow Lite Micro from the tree ``tflm_dir``,
+    default $M7AMP_TFLM_DIR; its compiled library is shared by every build, docs/tflm.md)."""
     from m7amp.firmware import REPO, build_engine_app
     from m7amp.package import load_package
 
+    if engine not in ENGINES:
+        raise M7Error(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
     pkg = load_package(package)
     if app == "audio":
         # the firmware's own limits (firmware/app/audio/main.c), said before a minute of compiling
@@ -99,9 +105,19 @@ def build_firmware(
     elif cab is not None:
         raise M7Error(f"a cabinet IR runs in the audio app, not in {app}")
     else:
-        defines, build_dir = {}, None
+        defines, build_dir = {}, REPO / "build" / app / f"{pkg.name}_{precision}"
+    if engine == "tflm":  # the same app, linked with TFLM instead of the hand-written engine
+        from m7amp import tflm
+
+        tree = tflm.tflm_dir(tflm_dir)
+        model_block = int(pkg.meta.get("block_size", 32))
+        if app == "audio" and block % model_block:  # the tflm engine invokes the model per model block
+            raise M7Error(f"the tflm engine needs an audio block that is a multiple of the model's block "
+                          f"({model_block} samples), got {block}")
+        defines.update(tflm.engine_defines(pkg.path, pkg.name, precision, tree=tree))
+        build_dir = build_dir.with_name(f"{build_dir.name}_tflm-{tflm.tree_build_dir(tree).name}")
     return build_engine_app(app, pkg.c_dir, pkg.name, precision, defines=defines, build_dir=build_dir)
 
 
-__all__ = ["BACKENDS", "DEFAULT_PRECISION", "DEFAULT_TARGET", "Progress", "Target", "TargetUnavailableError",
-           "build_firmware", "get_target", "target_class"]
+__all__ = ["BACKENDS", "DEFAULT_PRECISION", "DEFAULT_TARGET", "ENGINES", "Progress", "Target",
+           "TargetUnavailableError", "build_firmware", "get_target", "target_class"]

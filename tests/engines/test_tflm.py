@@ -71,3 +71,32 @@ def test_configure_without_tree_skips_in_one_line(tmp_path: Path) -> None:
 def test_configure_with_a_non_tree_fails(tmp_path: Path) -> None:
     proc = _configure(tmp_path / "b", f"-DM7AMP_TFLM_DIR={tmp_path}")
     assert proc.returncode != 0 and "is not a TFLM tree" in proc.stderr
+
+
+def test_ratio_column_is_tflm_over_cmsis_of_the_same_preset_and_precision() -> None:
+    from m7amp.bench import add_cmsis_ratios, format_engine_table
+
+    def row(engine: str, preset: str, precision: str, cycles: float | None) -> dict:
+        figures = {"cycles_per_sample": cycles, "cycles_per_mac": 1.0, "load_44k1": 1.0, "load_48k": 1.0,
+                   "flash_bytes": 1, "ram_bytes": 1}
+        base = {"engine": engine, "preset": preset, "precision": precision, "macs_per_sample": 10}
+        return base | (figures if cycles else {"error": "model x does not fit: region SRAM1 ..."})
+
+    rows = [row("tflm", "nano", "f32", 53000.0), row("cmsis", "nano", "f32", 3000.0),
+            row("tflm", "nano", "q15", 59000.0), row("cmsis", "nano", "q15", 5000.0),
+            row("tflm", "big", "f32", None), row("tflm", "lone", "f32", 100.0)]
+    add_cmsis_ratios(rows)
+    assert [r.get("vs_cmsis") for r in rows] == [17.67, None, 11.8, None, None, None]
+    lines = format_engine_table(rows).splitlines()
+    assert lines[0].endswith("x cmsis") and lines[1].endswith("17.67x") and lines[3].endswith("11.80x")
+    assert lines[5].endswith("model x does not fit: region SRAM1 ...")
+
+
+def test_build_firmware_refuses_what_the_tflm_engine_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from m7amp.targets import build_firmware
+
+    with pytest.raises(M7Error, match=r"unknown engine 'other' \(available: cmsis, tflm\)"):
+        build_firmware("audio", engine="other")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(M7Error, match="the tflm engine needs a TFLM tree"):
+        build_firmware("audio", engine="tflm")

@@ -80,7 +80,7 @@ def plan(lib: ctypes.CDLL, rate: int) -> SaiClock:
 
 
 @requires_host_cc
-@pytest.mark.parametrize("rate", [48000, 44100])
+@pytest.mark.parametrize("rate", [48000, 44100, 16000, 8000, 4000])
 def test_clock_plan_is_legal_and_its_stated_rate_exact(clocklib, rate):
     p = plan(clocklib, rate)
     assert p.rate_hz == rate
@@ -94,7 +94,7 @@ def test_clock_plan_is_legal_and_its_stated_rate_exact(clocklib, rate):
 
 
 @requires_host_cc
-@pytest.mark.parametrize("rate", [48000, 44100])
+@pytest.mark.parametrize("rate", [48000, 44100, 16000, 8000, 4000])
 def test_no_legal_clock_configuration_is_closer(clocklib, rate):
     p = plan(clocklib, rate)
     ours = float(abs(Fraction(p.fs_num, p.fs_den) - rate))
@@ -107,6 +107,8 @@ def test_exact_achieved_rates_as_documented(clocklib):
     assert Fraction(plan(clocklib, 44100).fs_num, plan(clocklib, 44100).fs_den) == Fraction(1234375, 28)
     assert clocklib.m7_sai_clock_rate_mhz(ctypes.byref(plan(clocklib, 48000))) == 47_991_071
     assert clocklib.m7_sai_clock_rate_mhz(ctypes.byref(plan(clocklib, 44100))) == 44_084_821
+    for rate in (8000, 4000):  # exact
+        assert Fraction(plan(clocklib, rate).fs_num, plan(clocklib, rate).fs_den) == rate
 
 
 @requires_host_cc

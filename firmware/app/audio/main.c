@@ -3,7 +3,8 @@
  * DMA2 circular double buffers, one half buffer processed per DMA interrupt (docs/audio.md).
  *
  * Compile-time configuration (firmware/CMakeLists.txt cache variables):
- *   M7AMP_AUDIO_RATE       48000 or 44100 (nominal; the achieved rate is in the start line)
+ *   M7AMP_AUDIO_RATE       48000 or 44100; 16000, 8000, 4000 in the simulator (nominal; the achieved rate
+ *                          is in the start line)
  *   M7AMP_AUDIO_BLOCK      samples per half buffer (multiple of 8, 8..1024; default 32)
  *   M7AMP_AUDIO_SLOW       extra busy-wait cycles per block (0 = none): a deliberately slow build
  *   M7AMP_AUDIO_REPORT_MS  period of the stats line in audio time (0 = only on request)
@@ -51,8 +52,9 @@
 #define M7AMP_AUDIO_BYPASS 0
 #endif
 
-#if M7AMP_AUDIO_RATE != 48000u && M7AMP_AUDIO_RATE != 44100u
-#error "M7AMP_AUDIO_RATE must be 48000 or 44100"
+#if M7AMP_AUDIO_RATE != 48000u && M7AMP_AUDIO_RATE != 44100u && M7AMP_AUDIO_RATE != 16000u && \
+    M7AMP_AUDIO_RATE != 8000u && M7AMP_AUDIO_RATE != 4000u
+#error "M7AMP_AUDIO_RATE must be 48000, 44100, 16000, 8000 or 4000"
 #endif
 /* A half buffer is BLOCK * 4 bytes: whole 32-byte cache lines when BLOCK is a multiple of 8. Both
  * buffers (16 * BLOCK bytes) must fit the 16 KB of SRAM2. */
@@ -73,7 +75,7 @@ typedef struct {
     uint32_t magic;         /* 0x00 M7_AUDIO_STATS_MAGIC once the audio has started */
     uint32_t version;       /* 0x04 layout version (1) */
     uint32_t size;          /* 0x08 sizeof this struct */
-    uint32_t sample_rate;   /* 0x0C nominal rate (48000 or 44100) */
+    uint32_t sample_rate;   /* 0x0C nominal rate (48000, 44100, ...) */
     uint32_t rate_mhz;      /* 0x10 achieved frame rate in millihertz (47991071 for 48 kHz) */
     uint32_t block;         /* 0x14 samples per half buffer */
     uint32_t latency;       /* 0x18 input-to-output latency in samples (2 * block) */

@@ -8,47 +8,23 @@ if(NOT EXISTS ${M7AMP_TFLM_DIR}/tensorflow/lite/micro/micro_interpreter.h)
                         "no tensorflow/lite/micro/micro_interpreter.h")
 endif()
 
-# ---- TFLM as a static library. The tree's framework sources and the kernels of the ops the m7amp
-# streaming models use (M7AMP_TFLM_KERNELS; compiling all ~120 kernels would take far longer), with the
-# flags TFLM's Makefile uses for a release Cortex-M build. The CMSIS-NN kernels (kernels/cmsis_nn/)
-# replace the reference ones when the tree has them.
-set(M7AMP_TFLM_KERNELS "add;assign_variable;call_once;concatenation;conv;dequantize;fully_connected;logistic;mul;pack;pad;quantize;read_variable;reshape;split;strided_slice;sub;tanh;unpack;var_handle"
-    CACHE STRING "tflm engine: TFLM kernel files (kernels/<name>.cc and <name>_common.cc) built into m7_tflm")
-file(GLOB_RECURSE m7_tflm_sources ${M7AMP_TFLM_DIR}/tensorflow/*.cc ${M7AMP_TFLM_DIR}/tensorflow/*.c)
-list(FILTER m7_tflm_sources EXCLUDE REGEX "/micro/kernels/|/(test_helper|mock_|fake_|recording_)[^/]*$")
-set(m7_kernels ${M7AMP_TFLM_DIR}/tensorflow/lite/micro/kernels)
-foreach(k kernel_util micro_tensor_utils ${M7AMP_TFLM_KERNELS})
-    foreach(f ${m7_kernels}/cmsis_nn/${k}.cc ${m7_kernels}/${k}.cc ${m7_kernels}/${k}_common.cc)
-        if(EXISTS ${f})
-            list(APPEND m7_tflm_sources ${f})
-        endif()
-    endforeach()
-endforeach()
-set(m7_tflm_has_cmsis_nn OFF)
-if(EXISTS ${M7AMP_TFLM_DIR}/third_party/cmsis_nn/Include/arm_nnfunctions.h)
-    set(m7_tflm_has_cmsis_nn ON)
-    file(GLOB_RECURSE m7_cmsis_nn_sources ${M7AMP_TFLM_DIR}/third_party/cmsis_nn/Source/*.c)
-    list(APPEND m7_tflm_sources ${m7_cmsis_nn_sources})
+# ---- TFLM as the static library m7_tflm (firmware/engines/tflm/tflm_lib.cmake). M7AMP_TFLM_LIB names one
+# already built from this tree by firmware/engines/tflm/lib/ (m7amp builds it once per tree and flags,
+# in build/tflm/, and every firmware build links it); without it, TFLM is compiled in this build.
+include(${CMAKE_CURRENT_LIST_DIR}/tflm_lib.cmake)
+set(M7AMP_TFLM_LIB "" CACHE FILEPATH
+    "tflm engine: libm7_tflm.a already built from M7AMP_TFLM_DIR by firmware/engines/tflm/lib (default: compile it here)")
+if(M7AMP_TFLM_LIB)
+    if(NOT EXISTS ${M7AMP_TFLM_LIB})
+        message(FATAL_ERROR "M7AMP_TFLM_LIB=${M7AMP_TFLM_LIB} does not exist")
+    endif()
+    add_library(m7_tflm STATIC IMPORTED)
+    set_target_properties(m7_tflm PROPERTIES IMPORTED_LOCATION ${M7AMP_TFLM_LIB})
+    m7_tflm_usage(m7_tflm INTERFACE ${M7AMP_TFLM_DIR})
+    message(STATUS "tflm engine: TFLM from ${M7AMP_TFLM_DIR}, prebuilt ${M7AMP_TFLM_LIB}")
+else()
+    m7_tflm_library(m7_tflm ${M7AMP_TFLM_DIR})
 endif()
-add_library(m7_tflm STATIC ${m7_tflm_sources})
-target_include_directories(m7_tflm SYSTEM PUBLIC
-    ${M7AMP_TFLM_DIR}
-    ${M7AMP_TFLM_DIR}/third_party/flatbuffers/include
-    ${M7AMP_TFLM_DIR}/third_party/gemmlowp
-    ${M7AMP_TFLM_DIR}/third_party/ruy)
-target_compile_definitions(m7_tflm PUBLIC
-    TF_LITE_STATIC_MEMORY TF_LITE_STRIP_ERROR_STRINGS TF_LITE_MCU_DEBUG_LOG NDEBUG)
-if(m7_tflm_has_cmsis_nn)
-    target_include_directories(m7_tflm SYSTEM PUBLIC
-        ${M7AMP_TFLM_DIR}/third_party/cmsis_nn
-        ${M7AMP_TFLM_DIR}/third_party/cmsis_nn/Include
-        ${M7AMP_TFLM_DIR}/third_party/cmsis/CMSIS/Core/Include)
-    target_compile_definitions(m7_tflm PUBLIC CMSIS_NN)
-endif()
-target_compile_options(m7_tflm PRIVATE ${M7_FW_FLAGS} -w
-    $<$<COMPILE_LANGUAGE:CXX>:-std=c++17 -fno-rtti -fno-exceptions -fno-threadsafe-statics
-                               -fno-unwind-tables -fno-asynchronous-unwind-tables>)
-message(STATUS "tflm engine: TFLM from ${M7AMP_TFLM_DIR} (CMSIS-NN kernels: ${m7_tflm_has_cmsis_nn})")
 
 # ---- The model: the package's streaming TFLite file as a C array, the ops to register, the arena.
 set(M7AMP_TFLM_MODEL "" CACHE FILEPATH
