@@ -6,9 +6,10 @@ output vs the package's reference (its Keras model.keras run on the same input) 
 the figures of :meth:`m7amp.record.RunRecord.figures`, like ``m7amp demo``. ``--record DIR`` saves the
 run record that ``m7amp report DIR`` turns into an HTML page.
 Without FIRMWARE.elf it builds firmware/app/audio for the package (``--precision``, ``--rate``,
-``--block``, ``--slow``, ``--engine cmsis|tflm``, and ``--ir``: a cabinet IR convolved after the model, docs/cabinet-ir.md) with
-m7amp.targets.build_firmware. With an IR the reference is the Keras model's output convolved with the
-same IR (scipy.signal.fftconvolve), and the figures show the IR stage's own cycles per sample.
+``--block``, ``--slow``, ``--engine cmsis|tflm``, and ``--ir``: a cabinet IR convolved after the
+model, docs/cabinet-ir.md) with m7amp.targets.build_firmware. With an IR the reference is the Keras
+model's output convolved with the same IR (scipy.signal.fftconvolve), and the figures show the IR
+stage's own cycles per sample.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
                     memory=memory_report(elf).as_dict(),
                     title=f"m7amp run: {args.input.name} on {args.target}")
     figures = {**rec.figures(), **{k: result.extra[k] for k in RUN_EXTRAS}}
-    peak = figures["peak_load"]  # the highest rate the worst block would still meet: where this engine keeps up
+    peak = figures["peak_load"]  # the highest rate the worst block still meets: where this engine keeps up
     figures["max_rate_hz"] = result.sample_rate / peak if peak else None
     if cab is not None and fw_cab is not None:
         figures.update(ir_figures(cab, fw_cab, result.block_size))
