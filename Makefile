@@ -26,15 +26,17 @@ robot: setup
 renode-robot: setup
 	@scripts/renode-robot.sh
 
-# The WAV suites on the renode target (the audio app through the SAI1/DMA2 models, f32: the default
-# precision): pytest tests/suites and the Robot suite (results in results/robot-renode); skipped with the
-# reason when no Renode >= 1.16.1 is found
+# The WAV suites on the renode target (the audio app through the SAI1/DMA2 models), in f32 and q15: pytest
+# tests/suites and the Robot suite (results in results/robot-renode-<precision>); skipped with the reason
+# when no Renode >= 1.16.1 is found
 renode-suites: setup
 	@reason=$$($(PY) -c 'from m7amp.targets.renode import RenodeTarget; print(RenodeTarget.unavailable_reason() or "")'); \
 	if [ -n "$$reason" ]; then echo "renode-suites: skipped: $$reason"; exit 0; fi; \
-	rc=0; $(PY) -m pytest -q tests/suites --target renode || rc=1; \
-	$(PY) -m robot --outputdir results/robot-renode --xunit xunit.xml --pythonpath . -v TARGET:renode robot/ || rc=1; \
-	exit $$rc
+	rc=0; for p in f32 q15; do \
+	  $(PY) -m pytest -q tests/suites --target renode --precision $$p || rc=1; \
+	  $(PY) -m robot --outputdir results/robot-renode-$$p --xunit xunit.xml --pythonpath . -v TARGET:renode \
+	    -v PRECISION:$$p robot/ || rc=1; \
+	done; exit $$rc
 
 setup:
 	@scripts/setup.sh

@@ -29,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"where WAV-driven tests run the firmware (default {DEFAULT_TARGET})")
     group.addoption("--target-option", action="append", default=[], metavar="KEY=VALUE",
                     help="constructor option for the target backend (repeatable)")
+    group.addoption("--precision", default=DEFAULT_PRECISION, choices=("f32", "q15"),
+                    help=f"engine precision of the firmware the target runs (default {DEFAULT_PRECISION})")
 
 
 def _options(config: pytest.Config) -> dict[str, object]:
@@ -52,5 +54,11 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed (run `make test`)")
     with backend:
-        backend.load(build_firmware(backend.app, precision=DEFAULT_PRECISION))
+        backend.load(build_firmware(backend.app, precision=request.config.getoption("--precision")))
         yield backend
+
+
+@pytest.fixture(scope="session")
+def precision(request: pytest.FixtureRequest) -> str:
+    """The engine precision the ``target`` fixture's firmware was built with (``--precision``)."""
+    return request.config.getoption("--precision")

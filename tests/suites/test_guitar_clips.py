@@ -9,7 +9,7 @@ import pytest
 from m7amp.metrics import esr, format_esr
 from m7amp.package import ENGINE_ESR_BOUND, load_package
 from m7amp.playback import CORE_HZ, PlayResult
-from m7amp.targets import DEFAULT_PRECISION, Target
+from m7amp.targets import Target
 from tests._skips import requires_shared_data
 from tests.suites.clips import BUILTIN, REAL, Clip
 
@@ -32,9 +32,9 @@ def played(target: Target, clip: Clip) -> tuple[PlayResult, float]:
 
 
 @pytest.mark.parametrize("clip", CLIPS)
-def test_output_matches_the_reference_model(played: tuple[PlayResult, float]):
+def test_output_matches_the_reference_model(played: tuple[PlayResult, float], precision: str):
     _, value = played
-    assert value <= ENGINE_ESR_BOUND[DEFAULT_PRECISION], f"ESR vs reference {format_esr(value)}"
+    assert value <= ENGINE_ESR_BOUND[precision], f"ESR vs reference {format_esr(value)}"
 
 
 @pytest.mark.parametrize("clip", CLIPS)
