@@ -227,7 +227,7 @@ def test_rnn_option_adds_the_rnn_rows(argv: list[str], want: list[str], monkeypa
     import m7amp.preset_package
 
     asked: list[str] = []
-    monkeypatch.setattr(m7amp.preset_package, "preset_package", lambda p, _progress: Path(p))
+    monkeypatch.setattr(m7amp.preset_package, "preset_package", lambda p, _progress, **_: Path(p))
     def row(pkg: Path, precision: str, *_: object) -> dict:
         asked.append(str(pkg))
         return {"preset": str(pkg), "precision": precision}
