@@ -15,7 +15,7 @@ from m7amp.errors import M7Error
 from m7amp.metrics import esr
 from m7amp.package import ENGINE_ESR_BOUND, load_package
 from m7amp.targets import build_firmware
-from tests._skips import requires_arm_gcc, requires_tflm
+from tests._skips import requires_arm_gcc, requires_renode, requires_tflm
 from tests.audio.conftest import guitar
 
 pytestmark = [requires_arm_gcc, requires_tflm]
@@ -56,6 +56,21 @@ def test_low_rate_keeps_up_and_matches_keras() -> None:
     assert result.peak_load < 1.0
     reference = load_package().reference_output(x[:len(result.output)], result.io_bits)
     assert esr(reference, result.output) < ENGINE_ESR_BOUND["f32"]
+
+
+@requires_renode
+def test_renode_at_the_low_rate_keeps_up_and_gives_the_simulators_bits() -> None:
+    """The same tflm audio ELF in Renode (m7amp's SAI1/DMA2 models): no misses at the rate where the
+    simulator keeps up, and the simulator's output bits."""
+    from m7amp.targets import get_target
+
+    x = guitar(0.1, rate=KEEPS_UP_RATE, seed=9)
+    elf = tflm_audio(KEEPS_UP_RATE)
+    with get_target("renode") as target:
+        target.load(elf)
+        result = target.play(x, KEEPS_UP_RATE)
+    assert result.sample_rate == KEEPS_UP_RATE and result.deadline_misses == 0
+    assert (result.output == play(elf, x, KEEPS_UP_RATE).output).all()
 
 
 def test_block_not_a_multiple_of_the_model_block_is_refused() -> None:
