@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
 
 # progress(done_samples, total_samples), called now and then during play()
@@ -60,3 +61,31 @@ class Target(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class FreshRunTarget(Target):
+    """A backend that starts a fresh board for every ``play()`` (the simulator, Renode): ``load`` only
+    records the ELF, ``reset`` has nothing left to do, and the UART log collects each run's output."""
+
+    def __init__(self) -> None:
+        self._elf: Path | None = None
+        self._log = ""
+
+    def load(self, elf: Path) -> None:
+        elf = Path(elf)
+        if not elf.is_file():
+            raise M7Error(f"firmware not found: {elf}")
+        self._elf = elf
+        self._log = ""
+
+    def loaded_elf(self) -> Path:
+        """The ELF given to load(); M7Error before that."""
+        if self._elf is None:
+            raise M7Error("no firmware loaded: call load(elf) first")
+        return self._elf
+
+    def uart_log(self) -> str:
+        return self._log
+
+    def reset(self) -> None:
+        self.loaded_elf()

@@ -33,7 +33,7 @@ import numpy as np
 
 from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
-from m7amp.targets.base import Progress, Target
+from m7amp.targets.base import FreshRunTarget, Progress
 from m7amp.targets.renode import RenodeSession, RenodeTarget, fault_dump
 
 # Renode's CPU executes one instruction per tick of virtual time at PerformanceInMips. The Cortex-M7 issues
@@ -67,7 +67,7 @@ def audio_commands(folder: Path, mips: int, stats: int | None) -> list[str]:
     return commands
 
 
-class RenodeAudioTarget(Target):
+class RenodeAudioTarget(FreshRunTarget):
     """Renode running the ``audio`` firmware; audio through the SAI1/DMA2 models in virtual time.
 
     ``renode``: the executable (default: ``$RENODE``, else ``renode`` on PATH); ``mips``: PerformanceInMips
@@ -77,40 +77,24 @@ class RenodeAudioTarget(Target):
     app = "audio"
 
     def __init__(self, *, renode: str | None = None, mips: int = AUDIO_MIPS, timeout: float = 1800.0):
+        super().__init__()
         self.renode = renode
         self.mips = int(mips)
         if self.mips <= 0:
             raise M7Error(f"renode: mips must be positive, got {mips}")
         self.timeout = float(timeout)
-        self._elf: Path | None = None
-        self._log = ""
 
     @classmethod
     def unavailable_reason(cls, *, renode: str | None = None, **options: object) -> str | None:
         return RenodeTarget.unavailable_reason(renode=renode)
 
-    def load(self, elf: Path) -> None:
-        elf = Path(elf)
-        if not elf.is_file():
-            raise M7Error(f"firmware not found: {elf}")
-        self._elf = elf
-        self._log = ""
-
-    def uart_log(self) -> str:
-        return self._log
-
-    def reset(self) -> None:
-        if self._elf is None:
-            raise M7Error("no firmware loaded: call load(elf) first")
-
     def play(self, samples: np.ndarray, sample_rate: int, *, progress: Progress | None = None) -> PlayResult:
-        if self._elf is None:
-            raise M7Error("no firmware loaded: call load(elf) first")
+        elf = self.loaded_elf()
         x = np.asarray(samples, np.float32)
         if x.ndim != 1 or len(x) == 0:
             raise M7Error("play() needs a non-empty mono signal")
         with RenodeSession(self.renode, startup_timeout=START_TIMEOUT) as session:
-            run = _AudioRun(session, self._elf, self.mips, self.timeout)
+            run = _AudioRun(session, elf, self.mips, self.timeout)
             try:
                 return run.play(x, sample_rate, progress)
             finally:

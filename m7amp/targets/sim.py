@@ -9,22 +9,16 @@ that is how the interface's "every play starts from a reset model state" holds h
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 
-from m7amp.errors import M7Error
 from m7amp.playback import PlayResult
-from m7amp.targets.base import Progress, Target
+from m7amp.targets.base import FreshRunTarget, Progress
 
 
-class SimTarget(Target):
+class SimTarget(FreshRunTarget):
     name = "sim"
     app = "audio"
-
-    def __init__(self) -> None:
-        self._elf: Path | None = None
-        self._log = ""
 
     @classmethod
     def unavailable_reason(cls, **options: object) -> str | None:
@@ -32,26 +26,11 @@ class SimTarget(Target):
             return "the simulated audio path (m7amp.audio) is not part of this build"
         return None
 
-    def load(self, elf: Path) -> None:
-        elf = Path(elf)
-        if not elf.is_file():
-            raise M7Error(f"firmware not found: {elf}")
-        self._elf = elf
-        self._log = ""
-
     def play(self, samples: np.ndarray, sample_rate: int, *, progress: Progress | None = None) -> PlayResult:
-        if self._elf is None:
-            raise M7Error("no firmware loaded: call load(elf) first")
+        elf = self.loaded_elf()
         from m7amp.audio import play
 
-        result = play(self._elf, np.asarray(samples, dtype=np.float32), sample_rate, progress=progress)
+        result = play(elf, np.asarray(samples, dtype=np.float32), sample_rate, progress=progress)
         result.target = self.name
         self._log += result.uart
         return result
-
-    def uart_log(self) -> str:
-        return self._log
-
-    def reset(self) -> None:
-        if self._elf is None:
-            raise M7Error("no firmware loaded: call load(elf) first")
