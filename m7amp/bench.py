@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m7amp.errors import M7Error
+from m7amp.firmware import REPO
 from m7amp.playback import CORE_HZ
 
 if TYPE_CHECKING:
     from m7amp.cab import Cabinet
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def bench_sim(args: argparse.Namespace) -> int:
@@ -278,7 +277,7 @@ def _build_cab_bench(package: Path, name: str, precision: str, block: int, block
                      engine: str) -> Path:
     """The bench ELF with a cabinet IR after the engine (its own build folder per model and precision)."""
     from m7amp.cab import write_sources
-    from m7amp.firmware import REPO, build_bench
+    from m7amp.firmware import build_bench
 
     if engine != "cmsis":
         raise M7Error(f"--ir: the cabinet IR is benchmarked with the cmsis engine, not {engine}")
@@ -405,7 +404,7 @@ def bench_ir_row(taps: int, block: int, method: str, blocks: int = 16, rate: int
     """Build the bench firmware (nano f32, the committed package) with a synthetic IR of ``taps`` convolved
     by ``method`` after the engine, run it in the simulator, return the stage's own cycles per sample."""
     from m7amp.cab import Cabinet, choose_method, synthetic_ir, write_sources
-    from m7amp.firmware import REPO, build_bench
+    from m7amp.firmware import build_bench
     from m7amp.package import load_package
     from m7amp.sim import Simulator
 
