@@ -107,7 +107,7 @@ class _Stats:
 
 def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
          progress: Callable[[int, int], None] | None = None, notice: Callable[[str], None] | None = None,
-         cycle_model: bool = True, gdb_port: int | None = None) -> PlayResult:
+         cycle_model: bool = True, memory_model: bool = True, gdb_port: int | None = None) -> PlayResult:
     """Play ``samples`` (mono float, ``sample_rate`` Hz) through the audio firmware ``elf``.
 
     ``progress(done, total)`` is called after each slice of virtual time (samples out so far);
@@ -123,7 +123,7 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
     x = np.asarray(samples, np.float32)
     if x.ndim != 1 or len(x) == 0:
         raise M7Error("play() needs a non-empty mono signal")
-    sim = Simulator(elf, cycle_model=cycle_model)
+    sim = Simulator(elf, cycle_model=cycle_model, memory_model=memory_model)
     sai = next((p for p in sim.peripherals.values() if isinstance(p, Sai)), None)
     if sai is None:
         raise M7Error("the board description has no SAI model (renode/stm32f767.repl: sai1)")

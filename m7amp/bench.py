@@ -49,10 +49,11 @@ def bench_sim(args: argparse.Namespace) -> int:
             elf = build_workload(["compute.c"], Path(tmp), defines={"ITERATIONS": str(args.iterations)})
             workload = f"compute.c x{args.iterations} (biquads, q15 dot, CRC)"
         rows = []
-        for cycle_model in (True, False):
+        # the memory model (fetch and D-cache stalls) rides on the cycle model: three configurations
+        for cycle_model, memory_model in ((True, True), (True, False), (False, False)):
             mips, seconds, result = [], [], None
             for _ in range(args.repeats):
-                sim = Simulator(elf, cycle_model=cycle_model)
+                sim = Simulator(elf, cycle_model=cycle_model, memory_model=memory_model)
                 result = sim.run(max_cycles=50_000_000_000)
                 if result.stop_reason != "exit":
                     raise M7Error(
@@ -61,7 +62,9 @@ def bench_sim(args: argparse.Namespace) -> int:
                 seconds.append(result.host_seconds)
             assert result is not None
             model = make_cycle_model(cycle_model)
-            name = "on (Cortex-M7 model)" if type(model).__name__ == "CycleModel" else "off (1 cycle/insn)"
+            name = "off (1 cycle/insn)"
+            if type(model).__name__ == "CycleModel":
+                name = "M7 + memory model" if memory_model else "M7, no memory model"
             rows.append((name, result.instructions, result.cycles,
                          statistics.median(seconds), statistics.median(mips), min(mips), max(mips)))
     print(f"workload: {workload}; median of {args.repeats} runs; "

@@ -34,10 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true", help="print the top functions by modelled cycles")
     parser.add_argument("--top", type=int, default=15, help="number of functions in --profile (default 15)")
     parser.add_argument("--uart-input", metavar="TEXT", help="bytes to send to USART3 RX (\\n, \\r escapes)")
-    parser.add_argument("--memory-model", action="store_true",
-                        help="also model instruction fetch: flash wait states (FLASH_ACR), the ART "
-                             "accelerator and prefetch, the 16 KB I-cache (SCB CCR.IC); ITCM has no wait "
-                             "(docs/cycle-model.md)")
+    parser.add_argument("--memory-model", action=argparse.BooleanOptionalAction, default=True,
+                        help="model the memory system (default on): flash wait states (FLASH_ACR), the ART "
+                             "accelerator and prefetch, the 16 KB I- and D-caches (SCB CCR.IC/DC); ITCM and "
+                             "DTCM have no wait (docs/cycle-model.md). --no-memory-model: every access hits, "
+                             "as in Renode")
     parser.add_argument("--no-cycle-model", action="store_true",
                         help="count 1 cycle per instruction (Renode's semantics) instead of the M7 model")
     parser.add_argument("--trace", nargs="?", const="-", metavar="FILE",

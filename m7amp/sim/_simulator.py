@@ -133,12 +133,15 @@ class _HaltError(Exception):
 class Simulator:
     """An STM32F767 running one firmware ELF in virtual time (see docs/simulator.md)."""
 
-    def __init__(self, elf: Path | str, *, cycle_model: bool = True, memory_model: bool = False,
+    def __init__(self, elf: Path | str, *, cycle_model: bool = True, memory_model: bool = True,
                  trace: Callable[[str], None] | None = None, repl: Path = DEFAULT_REPL):
         self.firmware = Firmware(Path(elf))
         self.platform = load_repl(repl)
         self._cycle_model_enabled = cycle_model
-        self._memory_model = memory_model  # instruction-fetch model (flash wait states, ART, I-cache)
+        # memory-system model (flash wait states, ART, I-cache, D-cache; docs/cycle-model.md "Memory"): on
+        # by default; it adds stalls to the cycle model, so it is off with cycle_model=False (Renode's
+        # one cycle per instruction stays exactly that)
+        self._memory_model = memory_model and cycle_model
         self._trace = trace
         self.on_uart: Callable[[str], None] | None = None
         # observers (m7amp/sim/trace.py, profile.py): (peripheral, offset, "R"/"W", value, mask) per MMIO

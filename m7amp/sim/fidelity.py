@@ -72,7 +72,7 @@ class Row:
         return None if self.simulated is None else self.simulated / self.workload.published
 
 
-def _run(elf: Path, cycle_model: bool, memory_model: bool = False) -> str:
+def _run(elf: Path, cycle_model: bool, memory_model: bool = True) -> str:
     from m7amp.sim import Simulator
 
     sim = Simulator(elf, cycle_model=cycle_model, memory_model=memory_model)
@@ -83,7 +83,7 @@ def _run(elf: Path, cycle_model: bool, memory_model: bool = False) -> str:
     return result.uart
 
 
-def run_micro(out: Path, cycle_model: bool = True, memory_model: bool = False) -> dict[str, float]:
+def run_micro(out: Path, cycle_model: bool = True, memory_model: bool = True) -> dict[str, float]:
     """Cycles per copy of each micro-workload: (cycles of 14 copies - cycles of 4) / 10."""
     uart = _run(build_workload(["fidelity.c"], out), cycle_model, memory_model)
     found = {m[1]: (int(m[3]) - int(m[2])) / 10 for m in re.finditer(r"^(\w+) (\d+) (\d+)\r?$", uart, re.M)}
@@ -101,7 +101,7 @@ def _third_party(directory: str | Path | None, env: str, files: tuple[str, ...])
     return path, ""
 
 
-def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = False) -> float:
+def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = True) -> float:
     """CoreMark cycles per iteration (timed part only, DWT CYCCNT); refuses a run with CRC errors."""
     port = WORKLOAD_DIR / "coremark"
     elf = build_workload([port / "core_portme.c", *(directory / f for f in COREMARK_FILES)], out,
@@ -114,7 +114,7 @@ def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_mo
     return int(m[2]) / int(m[1])
 
 
-def run_dhrystone(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = False,
+def run_dhrystone(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = True,
                   icache: bool = True) -> float:
     """Dhrystone cycles per run (timed loop only, DWT CYCCNT); refuses wrong final values."""
     port = WORKLOAD_DIR / "dhrystone"
@@ -132,7 +132,7 @@ def run_dhrystone(directory: Path, out: Path, cycle_model: bool = True, memory_m
 
 def measure(out: Path, coremark: str | Path | None = None, dhrystone: str | Path | None = None,
             cycle_model: bool = True, progress: Callable[[str], None] | None = None,
-            memory_model: bool = False) -> list[Row]:
+            memory_model: bool = True) -> list[Row]:
     """Run every calibration workload; programs without a source directory come back skipped, and the
     memory rows without the memory model."""
     say = progress or (lambda _line: None)
@@ -146,7 +146,7 @@ def measure(out: Path, coremark: str | Path | None = None, dhrystone: str | Path
         if w.kind == "memory":
             path, why = _third_party(dhrystone, DHRYSTONE_ENV, DHRYSTONE_FILES)
             if not memory_model:
-                rows.append(Row(w, None, "skipped: needs --memory-model"))
+                rows.append(Row(w, None, "skipped: --no-memory-model"))
             elif path is None:
                 rows.append(Row(w, None, why))
             else:

@@ -75,9 +75,11 @@ class SimHostLinkTarget(HostLinkTarget):
 
     name = "sim-hostlink"
 
-    def __init__(self, *, block_size: int = DEFAULT_BLOCK, timeout: float = 1.0, cycle_model: bool = True):
+    def __init__(self, *, block_size: int = DEFAULT_BLOCK, timeout: float = 1.0, cycle_model: bool = True,
+                 memory_model: bool = True):
         super().__init__(block_size=block_size, timeout=timeout)
         self.cycle_model = cycle_model not in (False, "0", "false", "False", "no")
+        self.memory_model = memory_model not in (False, "0", "false", "False", "no")
 
     def load(self, elf: Path) -> None:
         elf = Path(elf)
@@ -94,4 +96,5 @@ class SimHostLinkTarget(HostLinkTarget):
         from m7amp.sim.uart_stream import SimUartStream
 
         assert self.elf is not None
-        return SimUartStream(Simulator(self.elf, cycle_model=self.cycle_model))
+        return SimUartStream(Simulator(self.elf, cycle_model=self.cycle_model,
+                                        memory_model=self.memory_model))
