@@ -18,15 +18,30 @@
 
 typedef int (*emu_stop_fn)(void *uc);
 typedef int (*reg_read_fn)(void *uc, int regid, void *value);
-/* Python: cost a new block. Returns 0 on success and fills instructions and cycles. */
-typedef int (*new_block_fn)(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles);
+/* Python: cost a new block. Returns 0 on success and fills instructions and cycles, and the block's
+   data accesses (bh_add_accesses) as first index and count. */
+typedef int (*new_block_fn)(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles,
+                            uint32_t *acc_first, uint32_t *acc_count);
 
 typedef struct {
     uint64_t key;          /* address | size << 32; 0 = empty */
     uint32_t instructions;
     uint32_t cycles;
     uint64_t count;        /* times executed */
+    uint32_t acc_first;    /* data accesses: s->accesses[acc_first .. acc_first + acc_count) */
+    uint32_t acc_count;
 } bh_entry;
+
+/* One data access of a block (m7amp/sim/_dside.py): address = sum of entry registers reg[i] << shift[i]
+   (reg 255 = none) + disp. */
+typedef struct {
+    uint8_t reg[2];
+    uint8_t shift[2];
+    int32_t disp;
+    uint8_t store;
+    uint8_t pad;
+    uint16_t nbytes;
+} bh_access;
 
 typedef struct {
     /* read/written from Python through ctypes (m7amp/sim/_blockhook.py mirrors this layout) */
@@ -59,10 +74,22 @@ typedef struct {
     uint8_t icache_lru[256];       /* way to replace next */
     uint32_t art_tags[64];         /* ART: 64 lines of 256 bits, fully associative, round robin */
     uint32_t art_next;
+    /* data side (D-cache model) */
+    uint32_t dcache_on;    /* SCB CCR.DC */
+    uint32_t sram_read;    /* cycles an uncached SRAM load waits (AXI round trip) */
+    uint32_t core_regs[16];        /* unicorn ids of r0..r12, sp, lr, pc (index order of bh_access.reg) */
+    uint64_t data_cycles;  /* cycles added by data-side waits */
+    uint64_t dcache_misses;
+    uint64_t data_accesses;        /* tracked accesses outside the TCMs (cache lookups) */
+    uint32_t dcache_tags[128 * 4]; /* 16 KB, 4-way, 32-byte lines: 128 sets; tag = line + 1 (0 = invalid) */
+    uint8_t dcache_dirty[128 * 4];
+    uint8_t dcache_age[128 * 4];   /* LRU: 0 = most recent */
     /* private */
     bh_entry *table;
     uint64_t capacity;     /* power of two */
     uint64_t used;
+    bh_access *accesses;
+    uint64_t acc_used, acc_capacity;
 } bh_state;
 
 static uint64_t bh_hash(uint64_t key) {
@@ -100,19 +127,41 @@ int bh_init(bh_state *s) {
     s->table = NULL;
     s->capacity = 0;
     s->used = 0;
+    s->accesses = NULL;
+    s->acc_used = s->acc_capacity = 0;
     return bh_grow(s);
 }
 
 void bh_free(bh_state *s) {
     free(s->table);
+    free(s->accesses);
     s->table = NULL;
+    s->accesses = NULL;
     s->capacity = s->used = 0;
+    s->acc_used = s->acc_capacity = 0;
 }
 
 /* Forget all blocks (e.g. after code was rewritten); counters are kept. */
 void bh_clear(bh_state *s) {
     memset(s->table, 0, s->capacity * sizeof(bh_entry));
     s->used = 0;
+    s->acc_used = 0;
+}
+
+/* Append n data accesses; returns the index of the first, or -1 when out of memory. */
+int64_t bh_add_accesses(bh_state *s, const bh_access *list, uint32_t n) {
+    if (s->acc_used + n > s->acc_capacity) {
+        uint64_t capacity = s->acc_capacity ? s->acc_capacity : 4096;
+        while (capacity < s->acc_used + n) capacity *= 2;
+        bh_access *grown = realloc(s->accesses, capacity * sizeof(bh_access));
+        if (!grown) return -1;
+        s->accesses = grown;
+        s->acc_capacity = capacity;
+    }
+    uint64_t first = s->acc_used;
+    if (n) memcpy(&s->accesses[first], list, n * sizeof(bh_access));
+    s->acc_used += n;
+    return (int64_t)first;
 }
 
 /* Invalidate the I-cache (ICIALLU, reset) or the ART (FLASH_ACR.ARTRST). */
@@ -140,6 +189,83 @@ static uint32_t art_access(bh_state *s, uint32_t line) {
     s->art_next = (s->art_next + 1) & 63u;
     s->art_misses++;
     return 0;
+}
+
+/* D-cache lookup of one line; allocates on a miss (LRU). Returns 1 on a hit. */
+static uint32_t dcache_access(bh_state *s, uint32_t line, uint32_t store) {
+    uint32_t set = line & 127u, tag = line + 1u;
+    uint32_t *ways = &s->dcache_tags[set * 4];
+    uint8_t *age = &s->dcache_age[set * 4];
+    int hit = -1, victim = 0;
+    for (int w = 0; w < 4; w++) { /* an invalid way first, else the least recently used */
+        if (ways[w] == tag) hit = w;
+        if (ways[victim] != 0 && (ways[w] == 0 || age[w] > age[victim])) victim = w;
+    }
+    int way = hit >= 0 ? hit : victim;
+    for (int w = 0; w < 4; w++)
+        if (age[w] < age[way]) age[w]++;
+    age[way] = 0;
+    if (hit >= 0) {
+        s->dcache_dirty[set * 4 + way] |= (uint8_t)store;
+        return 1;
+    }
+    /* a dirty victim is written back through the AXI write buffer: not charged */
+    ways[way] = tag;
+    s->dcache_dirty[set * 4 + way] = (uint8_t)store;
+    s->dcache_misses++;
+    return 0;
+}
+
+/* D-cache maintenance (SCB 0xF5C..0xF74): op 0 invalidate, 1 clean, 2 clean + invalidate; by address
+   (by_set_way = 0) or by set/way (value = set << 5 | way << 30). Clean only clears the dirty bit: the
+   write-back it causes is not charged. */
+void bh_dcache_op(bh_state *s, uint32_t op, uint32_t by_set_way, uint32_t value) {
+    int first, last;
+    if (by_set_way) {
+        first = last = (int)(((value >> 5) & 127u) * 4u + (value >> 30));
+    } else {
+        uint32_t line = value >> 5, set = line & 127u;
+        first = last = -1;
+        for (uint32_t w = 0; w < 4; w++)
+            if (s->dcache_tags[set * 4 + w] == line + 1u) first = last = (int)(set * 4 + w);
+        if (first < 0) return;
+    }
+    for (int i = first; i <= last; i++) {
+        s->dcache_dirty[i] = 0;
+        if (op != 1) s->dcache_tags[i] = 0;
+    }
+}
+
+void bh_dcache_invalidate(bh_state *s) {
+    memset(s->dcache_tags, 0, sizeof s->dcache_tags);
+    memset(s->dcache_dirty, 0, sizeof s->dcache_dirty);
+    memset(s->dcache_age, 0, sizeof s->dcache_age);
+}
+
+/* Stall cycles of one data access at addr (nbytes from it). */
+static uint32_t data_access(bh_state *s, uint32_t addr, uint32_t nbytes, uint32_t store) {
+    uint32_t fill, uncached;
+    if (addr >= 0x20000000u && addr < 0x20020000u) return 0;   /* DTCM: zero wait, never cached */
+    if (addr < 0x00010000u) return 0;                          /* ITCM RAM */
+    if (addr >= 0x20020000u && addr < 0x20080000u) {           /* SRAM1/2 via AXI and the bus matrix */
+        fill = s->sram_wait;                                   /* write-back, write-allocate */
+        uncached = store ? 0 : s->sram_read;                   /* stores retire through the write buffer */
+    } else if (addr >= 0x08000000u && addr < 0x08200000u) {   /* flash via AXIM: write-through, cached */
+        if (store) return 0;
+        fill = s->flash_ws + 1 + s->axi_extra;
+        uncached = s->flash_ws + 1;
+    } else if (addr >= 0x00200000u && addr < 0x00400000u) {   /* flash via the ITCM bus: the ART */
+        if (store) return 0;
+        return s->art_on && art_access(s, addr >> 5) ? 0 : s->flash_ws + 1;
+    } else {
+        return 0;                                              /* peripherals, system space: not modelled */
+    }
+    s->data_accesses++;
+    if (!s->dcache_on) return uncached;
+    uint32_t stall = 0, first = addr >> 5, last = (addr + (nbytes ? nbytes : 1) - 1) >> 5;
+    for (uint32_t line = first; line <= last; line++)
+        if (!dcache_access(s, line, store)) stall += fill;
+    return stall;
 }
 
 /* Stall cycles for fetching one 32-byte line of code at addr. */
@@ -190,8 +316,8 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     uint64_t key = (address & 0xffffffffULL) | ((uint64_t)size << 32);
     bh_entry *e = bh_find(s, key);
     if (e->key == 0) {
-        uint32_t instructions = 0, cycles = 0;
-        if (s->new_block(address, size, &instructions, &cycles) != 0) {
+        uint32_t instructions = 0, cycles = 0, acc_first = 0, acc_count = 0;
+        if (s->new_block(address, size, &instructions, &cycles, &acc_first, &acc_count) != 0) {
             s->stopped = 3;
             s->emu_stop(uc);
             return;
@@ -207,6 +333,8 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         e->key = key;
         e->instructions = instructions;
         e->cycles = cycles;
+        e->acc_first = acc_first;
+        e->acc_count = acc_count;
         s->used++;
     }
     s->last_block = address;
@@ -219,6 +347,26 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         for (uint32_t a = first; a < end; a += 32u) stall += fetch_line(s, a);
         s->fetch_cycles += stall;
         s->cycles += stall;
+        if (e->acc_count) {
+            uint32_t regs[16], have = 0, dstall = 0;
+            const bh_access *acc = &s->accesses[e->acc_first];
+            for (uint32_t i = 0; i < e->acc_count; i++, acc++) {
+                uint32_t addr = (uint32_t)acc->disp;
+                for (int k = 0; k < 2; k++) {
+                    uint32_t r = acc->reg[k];
+                    if (r > 15) continue;
+                    if (!(have & (1u << r))) {
+                        regs[r] = 0;
+                        s->reg_read(uc, (int)s->core_regs[r], &regs[r]);
+                        have |= 1u << r;
+                    }
+                    addr += regs[r] << acc->shift[k];
+                }
+                dstall += data_access(s, addr, acc->nbytes, acc->store);
+            }
+            s->data_cycles += dstall;
+            s->cycles += dstall;
+        }
     }
 }
 

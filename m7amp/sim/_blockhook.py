@@ -23,11 +23,25 @@ from m7amp.errors import M7Error
 
 _SOURCE = Path(__file__).with_name("_blockhook.c")
 
-# int new_block(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles)
+# int new_block(uint64_t address, uint32_t size, uint32_t *instructions, uint32_t *cycles,
+#               uint32_t *acc_first, uint32_t *acc_count)
 NEW_BLOCK_FN = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.c_uint64, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32),
-    ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32),
 )
+
+
+class BhAccess(ctypes.Structure):
+    """Mirror of ``bh_access``: one data access of a block (m7amp/sim/_dside.py)."""
+
+    _fields_ = [
+        ("reg", ctypes.c_uint8 * 2),
+        ("shift", ctypes.c_uint8 * 2),
+        ("disp", ctypes.c_int32),
+        ("store", ctypes.c_uint8),
+        ("pad", ctypes.c_uint8),
+        ("nbytes", ctypes.c_uint16),
+    ]
 
 STOP_TIME, STOP_MASK, STOP_ERROR = 1, 2, 3
 
@@ -64,9 +78,21 @@ class BhState(ctypes.Structure):
         ("icache_lru", ctypes.c_uint8 * 256),
         ("art_tags", ctypes.c_uint32 * 64),
         ("art_next", ctypes.c_uint32),
+        ("dcache_on", ctypes.c_uint32),
+        ("sram_read", ctypes.c_uint32),
+        ("core_regs", ctypes.c_uint32 * 16),
+        ("data_cycles", ctypes.c_uint64),
+        ("dcache_misses", ctypes.c_uint64),
+        ("data_accesses", ctypes.c_uint64),
+        ("dcache_tags", ctypes.c_uint32 * 512),
+        ("dcache_dirty", ctypes.c_uint8 * 512),
+        ("dcache_age", ctypes.c_uint8 * 512),
         ("table", ctypes.c_void_p),
         ("capacity", ctypes.c_uint64),
         ("used", ctypes.c_uint64),
+        ("accesses", ctypes.c_void_p),
+        ("acc_used", ctypes.c_uint64),
+        ("acc_capacity", ctypes.c_uint64),
     ]
 
 
@@ -98,7 +124,8 @@ def load_library() -> ctypes.CDLL:
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
             out = Path(tmp) / target.name
             proc = subprocess.run(
-                [cc, "-O2", "-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-o", str(out), str(_SOURCE)],
+                [cc, "-O2", "-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-o", str(out),
+                 str(_SOURCE)],
                 capture_output=True, text=True,
             )
             if proc.returncode != 0:
@@ -111,6 +138,10 @@ def load_library() -> ctypes.CDLL:
     lib.bh_clear.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_icache_invalidate.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_art_invalidate.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_dcache_invalidate.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_dcache_op.argtypes = [ctypes.POINTER(BhState), ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32]
+    lib.bh_add_accesses.argtypes = [ctypes.POINTER(BhState), ctypes.POINTER(BhAccess), ctypes.c_uint32]
+    lib.bh_add_accesses.restype = ctypes.c_int64
     lib.bh_used.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_used.restype = ctypes.c_uint64
     u64p, u32p = ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint32)
@@ -123,16 +154,25 @@ def load_library() -> ctypes.CDLL:
 class BlockHook:
     """The C block hook attached to one unicorn instance: counters, stop time and the block table."""
 
-    def __init__(self, uc: Uc, cost: Callable[[int, int], tuple[int, int]], mask_regs: tuple[int, int, int]):
+    def __init__(self, uc: Uc, cost: Callable[[int, int], tuple[int, int]], mask_regs: tuple[int, int, int],
+                 accesses: Callable[[int, int], list] | None = None):
+        """``cost(address, size)``: (instructions, cycles) of a new block; ``accesses(address, size)``: its
+        data accesses (``_dside.Access``) for the D-cache model, or None for no data-side model."""
         self._lib = load_library()
         self.state = BhState()
         self.error: BaseException | None = None
         self._cost = cost
+        self._accesses = accesses
 
-        def new_block(address: int, size: int, insns: ctypes._Pointer, cycles: ctypes._Pointer) -> int:
+        def new_block(address: int, size: int, insns: ctypes._Pointer, cycles: ctypes._Pointer,
+                      acc_first: ctypes._Pointer, acc_count: ctypes._Pointer) -> int:
             try:
                 n, c = self._cost(address, size)
                 insns[0], cycles[0] = n, c
+                acc_first[0] = acc_count[0] = 0
+                found = self._accesses(address, size) if self._accesses is not None else []
+                if found:
+                    acc_first[0], acc_count[0] = self._add_accesses(found), len(found)
                 return 0
             except BaseException as exc:  # reported by the run loop; never unwind through C
                 self.error = exc
@@ -175,6 +215,26 @@ class BlockHook:
 
     def invalidate_art(self) -> None:
         self._lib.bh_art_invalidate(ctypes.byref(self.state))
+
+    def invalidate_dcache(self) -> None:
+        self._lib.bh_dcache_invalidate(ctypes.byref(self.state))
+
+    def dcache_op(self, op: int, by_set_way: bool, value: int) -> None:
+        """D-cache maintenance: op 0 invalidate, 1 clean, 2 clean and invalidate."""
+        self._lib.bh_dcache_op(ctypes.byref(self.state), op, int(by_set_way), value & 0xFFFFFFFF)
+
+    def _add_accesses(self, found: list) -> int:
+        records = (BhAccess * len(found))()
+        for rec, acc in zip(records, found, strict=True):
+            terms = list(acc.terms) + [(255, 0)] * (2 - len(acc.terms))
+            rec.reg[0], rec.shift[0] = terms[0]
+            rec.reg[1], rec.shift[1] = terms[1]
+            rec.disp = ((acc.disp + 2**31) % 2**32) - 2**31
+            rec.store, rec.nbytes = int(acc.store), min(acc.nbytes, 0xFFFF)
+        first = self._lib.bh_add_accesses(ctypes.byref(self.state), records, len(found))
+        if first < 0:
+            raise MemoryError("block hook access table")
+        return first
 
     def __del__(self) -> None:
         lib = getattr(self, "_lib", None)

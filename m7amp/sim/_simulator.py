@@ -96,10 +96,14 @@ class FaultReport:
         return f"fault: {self.kind}: {self.detail} at {where} ({caller})"
 
 
-# Instruction-fetch model constants (docs/cycle-model.md, "Memory"): the extra cycles of a 32-byte line
-# fill from flash through AXIM on top of FLASH_ACR.LATENCY + 1, and of a line fill from SRAM.
+# Memory-model constants (docs/cycle-model.md, "Memory"): the extra cycles of a 32-byte line fill from
+# flash through AXIM on top of FLASH_ACR.LATENCY + 1, of a line fill from SRAM (I- or D-cache), and of an
+# uncached load from SRAM.
 AXI_LINE_EXTRA = 2
 SRAM_LINE_FILL = 4
+SRAM_UNCACHED_READ = 4
+_CORE_REGS = [getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)] + [
+    arm.UC_ARM_REG_SP, arm.UC_ARM_REG_LR, arm.UC_ARM_REG_PC]
 
 _UC_REGS = {f"r{i}": getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)} | {
     "sb": arm.UC_ARM_REG_R9, "sl": arm.UC_ARM_REG_R10, "fp": arm.UC_ARM_REG_R11, "ip": arm.UC_ARM_REG_R12,
@@ -192,9 +196,14 @@ class Simulator:
         self._regions: list[tuple[int, int, str]] = []
         self._buffers: list[ctypes.Array] = []
         self._create_platform()
-        self.hook = BlockHook(uc, self._cost_block, _MASK_REGS)
-        self.hook.state.fetch_on = int(self._memory_model)
-        self.hook.state.axi_extra, self.hook.state.sram_wait = AXI_LINE_EXTRA, SRAM_LINE_FILL
+        self.hook = BlockHook(uc, self._cost_block, _MASK_REGS,
+                              self._data_accesses if self._memory_model else None)
+        st = self.hook.state
+        st.fetch_on = int(self._memory_model)
+        st.axi_extra, st.sram_wait, st.sram_read = AXI_LINE_EXTRA, SRAM_LINE_FILL, SRAM_UNCACHED_READ
+        for i, reg in enumerate(_CORE_REGS):
+            st.core_regs[i] = reg
+        self.untracked_accesses = 0  # static loads/stores whose address the D-cache model cannot follow
         uc.hook_add(UC_HOOK_INTR, self._on_intr)
         uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                     self._on_bad_access)
@@ -331,6 +340,7 @@ class Simulator:
             model.reset()
         self.memory_config_changed()  # caches off, no wait states: the reset values
         self.invalidate_icache()
+        self.hook.invalidate_dcache()
         self.invalidate_art()
         for watch in self._watchers:  # the models that armed them were reset
             watch[3] = False
@@ -463,6 +473,7 @@ class Simulator:
         """SCB CCR.IC or FLASH_ACR changed: hand the instruction-fetch model its new settings."""
         st = self.hook.state
         st.icache_on = int(bool(self.scb.regs[0xD14] & (1 << 17)))
+        st.dcache_on = int(bool(self.scb.regs[0xD14] & (1 << 16)))
         flash = self._find(periph.FlashInterface)
         acr = flash.regs[0] if flash is not None else 0
         st.flash_ws, st.prefetch_on, st.art_on = acr & 0xF, int(bool(acr & 1 << 8)), int(bool(acr & 1 << 9))
@@ -473,12 +484,18 @@ class Simulator:
     def invalidate_art(self) -> None:
         self.hook.invalidate_art()
 
+    def dcache_maintenance(self, op: int, by_set_way: bool, value: int) -> None:
+        """SCB D-cache operation: op 0 invalidate, 1 clean, 2 clean and invalidate."""
+        self.hook.dcache_op(op, by_set_way, value)
+
     @property
     def fetch_stats(self) -> dict[str, int]:
-        """Instruction-fetch model counters: stall cycles added, I-cache and ART misses."""
+        """Memory-model counters: stall cycles added by instruction fetch and by data accesses, I-cache,
+        ART and D-cache misses, data accesses looked up outside the TCMs."""
         st = self.hook.state
         return {"fetch_cycles": st.fetch_cycles, "icache_misses": st.icache_misses,
-                "art_misses": st.art_misses}
+                "art_misses": st.art_misses, "data_cycles": st.data_cycles, "dcache_misses": st.dcache_misses,
+                "data_accesses": st.data_accesses}
 
     def ccr_changed(self) -> None:
         self.memory_config_changed()
@@ -652,6 +669,13 @@ class Simulator:
         code = bytes(self.uc.mem_read(address, size))
         cost = self.coster.cost(address, code, self._following(address + size))
         return int(cost.instructions), int(cost.cycles)
+
+    def _data_accesses(self, address: int, size: int) -> list:
+        from m7amp.sim._dside import data_accesses
+
+        found, untracked = data_accesses(bytes(self.uc.mem_read(address, size)), address)
+        self.untracked_accesses += untracked
+        return found
 
     def _following(self, address: int) -> bytes:
         """Up to 32 bytes of code after a block (the cost model looks past blocks split without a branch)."""

@@ -221,8 +221,50 @@ def test_memory_model_makes_code_placement_and_the_icache_count(fixture_elf: Cal
     assert itcm < art < on < off
     assert on - itcm <= 6 * 10 + 2 and art - itcm <= 6 * 8
     # Without the memory model (Renode's semantics) placement and caches change nothing.
-    plain = list(map(int, Simulator(elf).run(max_cycles=MAX).uart.split()))
+    plain = list(map(int, Simulator(elf, memory_model=False).run(max_cycles=MAX).uart.split()))
     assert max(plain) - min(plain) <= 1 and abs(plain[3] - itcm) <= 1
+
+
+def test_memory_model_d_cache_and_data_placement(fixture_elf: Callable[..., Path]) -> None:
+    # A 4 KB sum (1024 word loads, 128 lines) with the data in DTCM, SRAM1 and flash, D-cache off and on.
+    elf = fixture_elf("dcache_placement")
+    sim = Simulator(elf)  # the memory model is on by default
+    dtcm, sram_off, flash_off, sram_cold, sram_warm, flash_cold, flash_warm, sram_inval = map(
+        int, sim.run(max_cycles=MAX).uart.split())
+    words, lines = 1024, 128
+    # (dtcm includes a few uncached literal loads from flash: tolerance 32 cycles)
+    # Uncached: every SRAM load waits one AXI round trip (4), every flash load one flash read (7 WS: 8).
+    assert sram_off - dtcm == pytest.approx(words * 4, abs=32)
+    assert flash_off - dtcm == pytest.approx(words * 8, abs=32)
+    # Cached: the first pass misses once per line (SRAM fill 4, flash fill 8 + 2), the second hits.
+    assert sram_cold - dtcm == pytest.approx(lines * 4, abs=32)
+    assert flash_cold - dtcm == pytest.approx(lines * 10, abs=32)
+    assert abs(sram_warm - dtcm) <= 32 and abs(flash_warm - dtcm) <= 32
+    # DCIMVAC over the buffer: its lines miss again.
+    assert sram_inval == sram_cold
+    # the enable sequence (DCISW over every set and way) and CCR.DC reached the model
+    assert sim.hook.state.dcache_on == 1 and sim.fetch_stats["dcache_misses"] >= 3 * lines
+    # Without the memory model every placement costs the same (Renode's semantics).
+    plain = set(map(int, Simulator(elf, memory_model=False).run(max_cycles=MAX).uart.split()))
+    assert len(plain) == 1 and abs(plain.pop() - dtcm) <= 32
+
+
+def test_d_cache_maintenance_by_set_way_and_address(fixture_elf: Callable[..., Path]) -> None:
+    sim = Simulator(fixture_elf("dcache_placement"))
+    sim.run(max_cycles=MAX)
+    st = sim.hook.state
+    valid = sum(1 for t in st.dcache_tags if t)
+    assert valid >= 256  # SRAM and flash buffers, one way each of every set
+    sram_line = next(i for i, t in enumerate(st.dcache_tags) if t and (t - 1) << 5 >= 0x2002_0000)
+    address = (st.dcache_tags[sram_line] - 1) << 5
+    st.dcache_dirty[sram_line] = 1
+    sim.scb.write(0xF68, address, 0xFFFFFFFF)  # DCCMVAC: cleaned, still valid
+    assert st.dcache_dirty[sram_line] == 0 and st.dcache_tags[sram_line]
+    set_, way = divmod(sram_line, 4)
+    sim.scb.write(0xF60, set_ << 5 | way << 30, 0xFFFFFFFF)  # DCISW
+    assert st.dcache_tags[sram_line] == 0
+    sim._system_reset()
+    assert st.dcache_on == 0 and not any(st.dcache_tags)
 
 
 def test_memory_model_follows_cache_maintenance_and_reset(fixture_elf: Callable[..., Path]) -> None:

@@ -25,6 +25,9 @@ CACHE_OPS = {
     0xF50: "ICIALLU", 0xF58: "ICIMVAU", 0xF5C: "DCIMVAC", 0xF60: "DCISW", 0xF64: "DCCMVAU",
     0xF68: "DCCMVAC", 0xF6C: "DCCSW", 0xF70: "DCCIMVAC", 0xF74: "DCCISW", 0xF78: "BPIALL",
 }
+# D-cache operations: offset -> (0 invalidate / 1 clean / 2 clean and invalidate, by set/way)
+_DCACHE_OPS = {0xF5C: (0, False), 0xF60: (0, True), 0xF64: (1, False), 0xF68: (1, False), 0xF6C: (1, True),
+               0xF70: (2, False), 0xF74: (2, True)}
 # CCSIDR (WT|WB|RA|WA, NumSets-1 <<13, Ways-1 <<3, log2(words per line)-2) for CSSELR = 0:
 # D-cache 16 KB = 128 sets x 4 ways x 32 B, and CSSELR = 1: I-cache 16 KB = 256 sets x 2 ways x 32 B
 CCSIDR_D = 0xF000_0000 | (127 << 13) | (3 << 3) | 1
@@ -151,6 +154,9 @@ class Scb(Peripheral):
         elif offset in CACHE_OPS:
             if offset in (0xF50, 0xF58):  # ICIALLU, ICIMVAU: the fetch model invalidates its whole I-cache
                 self.board.invalidate_icache()
-            return  # D-cache operations: accepted; no D-cache is modelled
+            elif offset in _DCACHE_OPS:  # the memory model's D-cache follows them (docs/cycle-model.md)
+                op, by_set_way = _DCACHE_OPS[offset]
+                self.board.dcache_maintenance(op, by_set_way, value & mask)
+            return
         else:
             super().write(offset, value, mask)

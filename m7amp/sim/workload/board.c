@@ -112,6 +112,15 @@ void board_icache_enable(void) {
     __asm__ volatile("dsb\n isb");
 }
 
+void board_dcache_enable(void) {
+    /* as the firmware does (firmware/board/cache.c): invalidate all 128 sets x 4 ways, then CCR.DC */
+    for (uint32_t set = 0; set < 128u; set++)
+        for (uint32_t way = 0; way < 4u; way++) REG(0xE000EF60u) = set << 5 | way << 30; /* DCISW */
+    __asm__ volatile("dsb");
+    REG(0xE000ED14u) |= 1u << 16; /* CCR.DC */
+    __asm__ volatile("dsb\n isb");
+}
+
 void Reset_Handler(void) {
     uint32_t *src = &_sidata, *dst = &_sdata;
     while (dst < &_edata) *dst++ = *src++;

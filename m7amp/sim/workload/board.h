@@ -11,5 +11,6 @@ void board_putu(uint32_t v);
 int board_getc(void);
 void board_exit(int status) __attribute__((noreturn));
 void board_icache_enable(void); /* invalidate and enable the Cortex-M7 I-cache (SCB CCR.IC) */
+void board_dcache_enable(void); /* invalidate (DCISW) and enable the D-cache (SCB CCR.DC) */
 
 #endif
