@@ -98,8 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="checkout of github:sifive/benchmark-dhrystone (default: $M7AMP_DHRYSTONE_DIR; "
                         "skipped if unset)")
     f.add_argument("--memory-model", action=argparse.BooleanOptionalAction, default=True,
-                   help="model the memory system (default on: flash wait states, ART, I- and D-cache) and add "
-                        "the cache off/on and placement rows; --no-memory-model: every access hits")
+                   help="model the memory system (default on: flash wait states, ART, I- and D-cache) and "
+                        "add the cache off/on and placement rows; --no-memory-model: every access hits")
     f.set_defaults(_bench=bench_fidelity)
 
 

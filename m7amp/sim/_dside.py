@@ -33,8 +33,8 @@ _SIZE = {"b": 1, "h": 2, "sb": 1, "sh": 2, "d": 8, "exb": 1, "exh": 2, "bt": 1, 
 _MULTI_LOAD = {"ldm", "ldmia", "ldmfd", "ldmdb", "ldmea", "pop", "vldmia", "vldmdb", "vldm", "vpop"}
 _MULTI_STORE = {"stm", "stmia", "stmea", "stmdb", "stmfd", "push", "vstmia", "vstmdb", "vstm", "vpush"}
 # instructions whose first operand is not a destination register
-_NO_DEST = {"cmp", "cmn", "tst", "teq", "b", "bl", "bx", "blx", "cbz", "cbnz", "it", "nop", "dmb", "dsb",
-            "isb", "msr", "vcmp", "vcmpe", "vmsr", "svc", "bkpt", "wfi", "wfe", "sev", "cpsid", "cpsie", "tbb",
+_NO_DEST = {"cmp", "cmn", "tst", "teq", "b", "bl", "bx", "blx", "cbz", "cbnz", "it", "nop", "dmb",
+            "dsb", "isb", "msr", "vcmp", "vcmpe", "vmsr", "svc", "bkpt", "wfi", "wfe", "sev", "cpsid", "cpsie", "tbb",
             "tbh", "pld", "pli", "udf", "yield", "clrex"}
 # instructions that write their first two operands
 _TWO_DEST = {"umull", "smull", "umlal", "smlal", "smlald", "smlsld", "umaal", "smlalbb", "smlalbt", "smlaltb",
