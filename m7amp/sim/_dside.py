@@ -34,8 +34,8 @@ _MULTI_LOAD = {"ldm", "ldmia", "ldmfd", "ldmdb", "ldmea", "pop", "vldmia", "vldm
 _MULTI_STORE = {"stm", "stmia", "stmea", "stmdb", "stmfd", "push", "vstmia", "vstmdb", "vstm", "vpush"}
 # instructions whose first operand is not a destination register
 _NO_DEST = {"cmp", "cmn", "tst", "teq", "b", "bl", "bx", "blx", "cbz", "cbnz", "it", "nop", "dmb",
-            "dsb", "isb", "msr", "vcmp", "vcmpe", "vmsr", "svc", "bkpt", "wfi", "wfe", "sev", "cpsid", "cpsie",
-            "tbb", "tbh", "pld", "pli", "udf", "yield", "clrex"}
+            "dsb", "isb", "msr", "vcmp", "vcmpe", "vmsr", "svc", "bkpt", "wfi", "wfe", "sev", "cpsid",
+            "cpsie", "tbb", "tbh", "pld", "pli", "udf", "yield", "clrex"}
 # instructions that write their first two operands
 _TWO_DEST = {"umull", "smull", "umlal", "smlal", "smlald", "smlsld", "umaal", "smlalbb", "smlalbt", "smlaltb",
              "smlaltt", "ldrd", "ldrexd"}
