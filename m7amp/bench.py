@@ -402,6 +402,69 @@ def bench_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- m7amp bench placement ----
+PLACEMENTS = {"tcm": "ITCM kernels, DTCM state+scratch", "flash": "flash kernels, SRAM1 state+scratch"}
+
+
+def bench_placement_rows(package: Path, precisions: list[str], block: int, blocks: int) -> list[dict]:
+    """Cycles/sample of the hand-written engine's bench firmware per precision and placement, with the
+    memory model on and off."""
+    from m7amp.firmware import build_bench
+    from m7amp.sim import Simulator
+
+    meta = json.loads((package / "metadata.json").read_text())
+    rows = []
+    for precision in precisions:
+        for placement in PLACEMENTS:
+            elf = build_bench(package / "c", meta["name"], precision, block=block, blocks=blocks,
+                              placement=placement)
+            row: dict = {"preset": meta["name"], "precision": precision, "placement": placement}
+            for memory_model in (True, False):
+                result = Simulator(elf, memory_model=memory_model).run(max_cycles=50_000_000_000)
+                if result.stop_reason != "exit" or result.status != 0:
+                    raise M7Error(f"bench {meta['name']} {precision} ({placement}) stopped with "
+                                  f"{result.stop_reason}, status {result.status}")
+                fields = parse_bench_line(result.uart)
+                cycles = int(fields["cycles_total"]) / (int(fields["blocks"]) * int(fields["block"]))
+                row["memory_on" if memory_model else "memory_off"] = round(cycles, 1)
+                row["engine_ram"] = fields.get("ram")
+            rows.append(row)
+    return rows
+
+
+def format_placement_table(rows: list[dict]) -> str:
+    lines = [f"{'preset':8s} {'prec':4s} {'placement':6s} {'where':36s} {'memory model on':>15s} "
+             f"{'off':>8s}"]
+    tcm: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        where = PLACEMENTS[r["placement"]]
+        lines.append(f"{r['preset']:8s} {r['precision']:4s} {r['placement']:6s} {where:36s} "
+                     f"{r['memory_on']:15.1f} {r['memory_off']:8.1f}")
+        key = (r["preset"], r["precision"])
+        if r["placement"] == "tcm":
+            tcm[key] = r
+        elif key in tcm:
+            t = tcm[key]
+            lines.append(f"{r['preset']:8s} {r['precision']:4s} {'ratio':6s} {r['placement'] + ' / tcm':36s} "
+                         f"{r['memory_on'] / t['memory_on']:15.3f} {r['memory_off'] / t['memory_off']:8.3f}")
+    lines.append("cycles/sample of the bench firmware (DWT CYCCNT); memory model off = every access hits "
+                 "(Renode's semantics)")
+    return "\n".join(lines)
+
+
+def bench_placement(args: argparse.Namespace) -> int:
+    from m7amp.preset_package import preset_package
+
+    precisions = split_list(args.precision, "--precision", ("f32", "q15"))
+    if args.block < 1 or args.blocks < 1:
+        raise M7Error("--block and --blocks must be at least 1")
+    package = args.package or preset_package(args.preset, _progress)
+    print(f"bench firmware in the simulator: {args.blocks} blocks of {args.block} samples, "
+          f"{CORE_HZ // 1_000_000} MHz, caches and ART on as the board code sets them")
+    print(format_placement_table(bench_placement_rows(package, precisions, args.block, args.blocks)))
+    return 0
+
+
 # ---- m7amp bench ir ----
 def bench_ir_row(taps: int, block: int, method: str, blocks: int = 16, rate: int = 48_000) -> dict:
     """Build the bench firmware (nano f32, the committed package) with a synthetic IR of ``taps`` convolved

@@ -137,12 +137,18 @@ def build_engine_app(
 
 def build_bench(
     model_dir: Path, name: str, precision: str, *, block: int = 32, blocks: int = 64,
-    build_dir: Path | None = None, cab_dir: Path | None = None,
+    build_dir: Path | None = None, cab_dir: Path | None = None, placement: str = "tcm",
 ) -> Path:
     """Build the ``bench`` app (firmware/app/bench) for one exported model and precision; return its ELF.
-    ``cab_dir``: a folder of generated cabinet IR sources (m7amp/cab.py) timed after the engine."""
+    ``cab_dir``: a folder of generated cabinet IR sources (m7amp/cab.py) timed after the engine.
+    ``placement``: "tcm" (the design) or "flash" (kernels in flash, state and scratch in SRAM1; built in
+    its own directory, for `m7amp bench placement`)."""
     if block < 1 or blocks < 1:
         raise M7Error("block and blocks must be at least 1")
+    if placement not in ("tcm", "flash"):
+        raise M7Error(f"placement must be tcm or flash, got {placement!r}")
     defines = {"M7AMP_BENCH_BLOCK": str(block), "M7AMP_BENCH_BLOCKS": str(blocks),
-               "M7AMP_CAB_DIR": str(cab_dir or "")}
+               "M7AMP_CAB_DIR": str(cab_dir or ""), "M7AMP_ENGINE_PLACEMENT": placement}
+    if placement != "tcm" and build_dir is None:
+        build_dir = REPO / "build" / "bench" / f"{name}_{precision}_{placement}"
     return build_engine_app("bench", model_dir, name, precision, defines=defines, build_dir=build_dir)

@@ -17,12 +17,14 @@ from m7amp.bench import (
     bench_engine,
     bench_fidelity,
     bench_ir,
+    bench_placement,
     bench_sim,
     bench_train,
 )
 
 HELP = ("performance benchmarks printed as tables (sim: simulator MIPS; train: training throughput; "
-        "engine: engine cycles per sample; ir: cabinet IR cycles per sample)")
+        "engine: engine cycles per sample; ir: cabinet IR cycles per sample; placement: what the TCMs "
+        "are worth to the engine)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +89,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--iterations", type=int, default=300,
                    help="compute workload iterations (300 = about 8.7 M instructions)")
     d.set_defaults(_bench=bench_debug)
+    pl = sub.add_parser("placement", help="what ITCM/DTCM are worth to the engine: cycles/sample with the "
+                                          "kernels in ITCM and the buffers in DTCM vs in flash and SRAM1, "
+                                          "memory model on and off")
+    pl.add_argument("--preset", default="nano", help="preset to build (default nano)")
+    pl.add_argument("--package", type=Path, default=None, metavar="DIR",
+                    help="an exported package instead of the preset")
+    pl.add_argument("--precision", default="f32,q15", help="comma-separated: f32, q15 (default both)")
+    pl.add_argument("--block", type=int, default=32, help="samples per process() call (default 32)")
+    pl.add_argument("--blocks", type=int, default=64, help="timed blocks (default 64)")
+    pl.set_defaults(_bench=bench_placement)
     from m7amp.bench_renode import add_parser as add_renode_parser
 
     add_renode_parser(sub)

@@ -282,7 +282,9 @@ static uint32_t fetch_line(bh_state *s, uint32_t addr) {
     uint32_t fill, uncached;
     if (addr >= 0x08000000u && addr < 0x08200000u) {      /* flash through AXIM */
         fill = s->flash_ws + 1 + s->axi_extra;              /* one 256-bit flash read fills the line */
-        uncached = 2 * (s->flash_ws + 1);                   /* no cache: two 128-bit flash reads (fitted) */
+        /* no cache: the line arrives as four 64-bit AXI beats, the first after one flash read, the other
+           three from the flash interface's 256-bit buffer at axi_extra each (fitted, docs/cycle-model.md) */
+        uncached = s->flash_ws + 1 + 3 * s->axi_extra;
     } else if (addr >= 0x20000000u && addr < 0x20080000u) { /* SRAM through the bus matrix */
         fill = uncached = s->sram_wait;
     } else {

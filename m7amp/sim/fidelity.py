@@ -37,7 +37,7 @@ class Workload:
     """One calibration workload: the published cycles per ``unit`` and where the figure comes from."""
 
     name: str
-    kind: str  # "micro", "program", or "memory" (a ratio, only with the memory model)
+    kind: str  # "micro", "program", or "memory" (a ratio of two runs, only with the memory model)
     unit: str
     published: float  # cycles per unit on real Cortex-M7 silicon
     source: str
@@ -57,7 +57,9 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("dhrystone", "program", "run", 1e6 / (2.14 * 1757),
              "2.14 DMIPS/MHz: Arm Cortex-M7 figure; ST STM32F7 462 DMIPS at 216 MHz"),
     Workload("dhrystone_nocache", "memory", "off/on", 245 / 49,
-             "flash, I-cache off vs on: 49 vs 245 DMIPS, STM32F723 216 MHz (Stratify Labs, 2019)"),
+             "flash, L1 caches off vs on: 49 vs 245 DMIPS, STM32F723 216 MHz (Stratify Labs, 2019)"),
+    Workload("coremark_axi_itcm", "memory", "AXI/ITCM", 1.0,
+             "flash via AXIM+L1 cache vs via ITCM+ART: 1082 CoreMark either way, AN4667 (ST, STM32F7)"),
 )
 
 
@@ -101,12 +103,16 @@ def _third_party(directory: str | Path | None, env: str, files: tuple[str, ...])
     return path, ""
 
 
-def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = True) -> float:
-    """CoreMark cycles per iteration (timed part only, DWT CYCCNT); refuses a run with CRC errors."""
+def run_coremark(directory: Path, out: Path, cycle_model: bool = True, memory_model: bool = True,
+                 flash: int = 0x0800_0000) -> float:
+    """CoreMark cycles per iteration (timed part only, DWT CYCCNT); refuses a run with CRC errors.
+    ``flash``: where the code runs from (AXIM 0x0800_0000 through the L1 caches, or the ITCM-bus alias
+    0x0020_0000 through the ART)."""
     port = WORKLOAD_DIR / "coremark"
     elf = build_workload([port / "core_portme.c", *(directory / f for f in COREMARK_FILES)], out,
                          defines={"ITERATIONS": str(COREMARK_ITERATIONS)}, name="coremark",
-                         flags=[f"-I{port}", f"-I{directory}", "-Wno-error", "-w", *COREMARK_FLAGS])
+                         flags=[f"-I{port}", f"-I{directory}", "-Wno-error", "-w", *COREMARK_FLAGS],
+                         flash=flash)
     uart = _run(elf, cycle_model, memory_model)
     m = re.search(r"coremark iterations=(\d+) cycles=(\d+) errors=(\d+)", uart)
     if m is None or m[3] != "0":
@@ -144,11 +150,17 @@ def measure(out: Path, coremark: str | Path | None = None, dhrystone: str | Path
             rows.append(Row(w, micro.get(w.name), "" if w.name in micro else "no result line"))
             continue
         if w.kind == "memory":
-            path, why = _third_party(dhrystone, DHRYSTONE_ENV, DHRYSTONE_FILES)
+            is_coremark = w.name.startswith("coremark")
+            path, why = (_third_party(coremark, COREMARK_ENV, COREMARK_FILES) if is_coremark
+                         else _third_party(dhrystone, DHRYSTONE_ENV, DHRYSTONE_FILES))
             if not memory_model:
                 rows.append(Row(w, None, "skipped: --no-memory-model"))
             elif path is None:
                 rows.append(Row(w, None, why))
+            elif is_coremark:
+                say(f"fidelity: {w.name} from {path}")
+                itcm = run_coremark(path, out, cycle_model, memory_model, flash=0x0020_0000)
+                rows.append(Row(w, run_coremark(path, out, cycle_model, memory_model) / itcm))
             else:
                 say(f"fidelity: {w.name} from {path}")
                 off = run_dhrystone(path, out, cycle_model, memory_model, icache=False)

@@ -13,10 +13,13 @@
 /**
  * M7E_HOT marks a hot kernel: on the target it runs from ITCM (zero wait states, copied there at reset
  * by the board's startup; see firmware/board/stm32f767zi.ld, 16 KB in all) and is never inlined, so a
- * profile attributes its cycles to it by name. On the host it is nothing.
+ * profile attributes its cycles to it by name. On the host it is nothing. M7E_IN_FLASH (CMake
+ * M7AMP_ENGINE_PLACEMENT=flash, a measurement option) leaves the kernels in flash.
  */
-#if defined(__arm__)
+#if defined(__arm__) && !defined(M7E_IN_FLASH)
 #define M7E_HOT __attribute__((section(".itcm"), noinline))
+#elif defined(__arm__)
+#define M7E_HOT __attribute__((noinline))
 #else
 #define M7E_HOT
 #endif
