@@ -30,6 +30,7 @@ typedef struct {
     uint64_t count;        /* times executed */
     uint32_t acc_first;    /* data accesses: s->accesses[acc_first .. acc_first + acc_count) */
     uint32_t acc_count;
+    uint64_t stall;        /* memory-model cycles added at this block, all executions */
 } bh_entry;
 
 /* One data access of a block (m7amp/sim/_dside.py): address = sum of entry registers reg[i] << shift[i]
@@ -84,6 +85,7 @@ typedef struct {
     uint32_t dcache_tags[128 * 4]; /* 16 KB, 4-way, 32-byte lines: 128 sets; tag = line + 1 (0 = invalid) */
     uint8_t dcache_dirty[128 * 4];
     uint8_t dcache_age[128 * 4];   /* LRU: 0 = most recent */
+    uint64_t last_stall;   /* memory-model cycles added at the entry of the block executing now */
     /* private */
     bh_entry *table;
     uint64_t capacity;     /* power of two */
@@ -349,6 +351,8 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         for (uint32_t a = first; a < end; a += 32u) stall += fetch_line(s, a);
         s->fetch_cycles += stall;
         s->cycles += stall;
+        e->stall += stall;
+        s->last_stall = stall;
         if (e->acc_count) {
             uint32_t regs[16], have = 0, dstall = 0;
             const bh_access *acc = &s->accesses[e->acc_first];
@@ -368,13 +372,15 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
             }
             s->data_cycles += dstall;
             s->cycles += dstall;
+            e->stall += dstall;
+            s->last_stall += dstall;
         }
     }
 }
 
 /* Copy up to max entries out (for profiles); returns the number of entries copied. */
 uint64_t bh_entries(const bh_state *s, uint64_t *addresses, uint32_t *instructions, uint32_t *cycles,
-                    uint64_t *counts, uint64_t max) {
+                    uint64_t *counts, uint64_t *stalls, uint64_t max) {
     uint64_t n = 0;
     for (uint64_t i = 0; i < s->capacity && n < max; i++) {
         const bh_entry *e = &s->table[i];
@@ -383,6 +389,7 @@ uint64_t bh_entries(const bh_state *s, uint64_t *addresses, uint32_t *instructio
         instructions[n] = e->instructions;
         cycles[n] = e->cycles;
         counts[n] = e->count;
+        stalls[n] = e->stall;
         n++;
     }
     return n;

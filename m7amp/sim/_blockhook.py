@@ -87,6 +87,7 @@ class BhState(ctypes.Structure):
         ("dcache_tags", ctypes.c_uint32 * 512),
         ("dcache_dirty", ctypes.c_uint8 * 512),
         ("dcache_age", ctypes.c_uint8 * 512),
+        ("last_stall", ctypes.c_uint64),
         ("table", ctypes.c_void_p),
         ("capacity", ctypes.c_uint64),
         ("used", ctypes.c_uint64),
@@ -145,7 +146,7 @@ def load_library() -> ctypes.CDLL:
     lib.bh_used.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_used.restype = ctypes.c_uint64
     u64p, u32p = ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint32)
-    lib.bh_entries.argtypes = [ctypes.POINTER(BhState), u64p, u32p, u32p, u64p, ctypes.c_uint64]
+    lib.bh_entries.argtypes = [ctypes.POINTER(BhState), u64p, u32p, u32p, u64p, u64p, ctypes.c_uint64]
     lib.bh_entries.restype = ctypes.c_uint64
     _lib = lib
     return lib
@@ -199,13 +200,14 @@ class BlockHook:
             raise UcError(status)
         self.handle = handle.value
 
-    def entries(self) -> list[tuple[int, int, int, int]]:
-        """(address, instructions, cycles, executions) of every block seen."""
+    def entries(self) -> list[tuple[int, int, int, int, int]]:
+        """(address, instructions, cycles, executions, memory-model stall cycles over all executions) of
+        every block seen."""
         n = self._lib.bh_used(ctypes.byref(self.state))
-        addrs, counts = (ctypes.c_uint64 * n)(), (ctypes.c_uint64 * n)()
+        addrs, counts, stalls = (ctypes.c_uint64 * n)(), (ctypes.c_uint64 * n)(), (ctypes.c_uint64 * n)()
         insns, cycles = (ctypes.c_uint32 * n)(), (ctypes.c_uint32 * n)()
-        got = self._lib.bh_entries(ctypes.byref(self.state), addrs, insns, cycles, counts, n)
-        return [(addrs[i], insns[i], cycles[i], counts[i]) for i in range(got)]
+        got = self._lib.bh_entries(ctypes.byref(self.state), addrs, insns, cycles, counts, stalls, n)
+        return [(addrs[i], insns[i], cycles[i], counts[i], stalls[i]) for i in range(got)]
 
     def clear(self) -> None:
         self._lib.bh_clear(ctypes.byref(self.state))

@@ -39,6 +39,7 @@ _NO_DEST = {"cmp", "cmn", "tst", "teq", "b", "bl", "bx", "blx", "cbz", "cbnz", "
 # instructions that write their first two operands
 _TWO_DEST = {"umull", "smull", "umlal", "smlal", "smlald", "smlsld", "umaal", "smlalbb", "smlalbt", "smlaltb",
              "smlaltt", "ldrd", "ldrexd"}
+_md = None  # the capstone disassembler, made on first use
 _IMM = re.compile(r"#(-?(?:0x[0-9a-f]+|\d+))$")
 
 
@@ -82,9 +83,12 @@ def _reg_list_size(text: str) -> int:
 
 def data_accesses(code: bytes, address: int) -> tuple[list[Access], int]:
     """The tracked data accesses of the block at ``address`` and how many were untracked."""
-    import capstone as cs
+    global _md
+    if _md is None:
+        import capstone as cs
 
-    md = cs.Cs(cs.CS_ARCH_ARM, cs.CS_MODE_THUMB | cs.CS_MODE_MCLASS)
+        _md = cs.Cs(cs.CS_ARCH_ARM, cs.CS_MODE_THUMB | cs.CS_MODE_MCLASS)
+    md = _md
     regs: dict[int, Expr] = {i: (((i, 0),), 0) for i in range(15)}
     out: list[Access] = []
     untracked = 0

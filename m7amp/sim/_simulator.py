@@ -1043,10 +1043,10 @@ class Simulator:
     def profile(self, top: int = 20) -> list[tuple[str, int, int, float]]:
         """Top functions by modelled cycles: (function, cycles, instructions, share of all cycles)."""
         per: dict[str, list[int]] = {}
-        for address, insns, cycles, count in self.hook.entries():
+        for address, insns, cycles, count, stall in self.hook.entries():
             name = self.firmware.function_at(address) or f"0x{address:08x}"
             acc = per.setdefault(name, [0, 0])
-            acc[0] += cycles * count
+            acc[0] += cycles * count + stall  # memory-model stalls are charged to the block that waited
             acc[1] += insns * count
         total = sum(v[0] for v in per.values()) or 1
         rows = sorted(((k, v[0], v[1], v[0] / total) for k, v in per.items()), key=lambda r: (-r[1], r[0]))

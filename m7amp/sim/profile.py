@@ -122,6 +122,7 @@ class CallProfiler:
             return  # the C hook stopped before this block: it runs (and is seen) later
         info = self._blocks.get((address, size)) or self._info(address, size)
         instructions, cycles, function, ending = info
+        cycles += self._state.last_stall  # the memory model's waits at this block (the C hook ran first)
         how = self._previous
         if how is OTHER and not self._events and function == self._path[-1]:  # fast path: same function
             self._previous = ending
