@@ -43,7 +43,7 @@ def test_addresses_follow_writeback_and_arithmetic(tmp_path: Path) -> None:
         literal,
         Access(r9, -8, False, 8),  # a D register: 8 bytes
         Access(r11, 0, False, 16),  # four S registers
-        Access(r11 + ((5, 3),), 16, True, 4),  # r11 advanced by the writeback, plus r5 << 3
+        Access((*r11, (5, 3)), 16, True, 4),  # r11 advanced by the writeback, plus r5 << 3
     ]
     # the literal is PC-relative: ((pc + 4) & ~3) + 8 for the LDR at offset 20
     assert literal.disp == ((0x0800_0100 + 20 + 4) & ~3) + 8
