@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renode", metavar="PATH",
                         help="--target renode: the Renode executable (default $RENODE, else `renode` on "
                              "PATH)")
+    parser.add_argument("--memory-model", action=argparse.BooleanOptionalAction, default=True,
+                        help="--target sim: model flash wait states, the ART and the L1 caches (default on); "
+                             "--no-memory-model: every access hits, as in Renode (docs/cycle-model.md)")
     parser.add_argument("--gdb", nargs="?", const=3333, type=int, metavar="PORT",
                         help="halt at reset and serve gdb on 127.0.0.1:PORT (default 3333); the run goes on "
                              "when gdb detaches (docs/debugging.md)")
@@ -138,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     if args.target_wav is not None:  # read (and checked) before the run, not after it
         target, target_rate = read_wav(args.target_wav, notice)
     if backend is None:
-        result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb)
+        result = play(elf, x, rate, progress=progress, notice=notice, gdb_port=args.gdb,
+                      memory_model=args.memory_model)
     else:
         with backend:
             backend.load(elf)
