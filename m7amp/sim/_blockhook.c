@@ -8,6 +8,11 @@
  * cycles to 64-bit counters. Python is called only for a block never seen before (to cost it). The hook does
  * not link against libunicorn: Python hands it the addresses of uc_emu_stop and uc_reg_read.
  *
+ * Memory model (fetch_on; docs/cycle-model.md "Memory"): per executed block, the instruction-fetch waits
+ * of each 32-byte line (ITCM, flash through the ART or the I-cache, SRAM) and the data waits of the block's
+ * decoded loads and stores (m7amp/sim/_dside.py): their addresses come from the block's entry registers,
+ * read here, and go through the D-cache model (16 KB, 4-way, LRU) or the uncached costs.
+ *
  * Optional mask watch: while an exception is pending but masked, the hook re-reads PRIMASK/BASEPRI/
  * FAULTMASK at each block and stops when they change, so the exception is taken right after the
  * CPSIE/MSR that unmasked it (those instructions end a block).
