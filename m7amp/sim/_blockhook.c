@@ -91,6 +91,11 @@ typedef struct {
     uint8_t dcache_dirty[128 * 4];
     uint8_t dcache_age[128 * 4];   /* LRU: 0 = most recent */
     uint64_t last_stall;   /* memory-model cycles added at the entry of the block executing now */
+    /* Blocks a debugger stop cut short (their memory waits were charged at their entry): the addresses
+       where they resume, innermost last (an exception taken between two steps nests them). The block that
+       resumes at the top address charges no waits. */
+    uint32_t resume_count;
+    uint32_t resume_addr[8];
     /* private */
     bh_entry *table;
     uint64_t capacity;     /* power of two */
@@ -169,6 +174,15 @@ int64_t bh_add_accesses(bh_state *s, const bh_access *list, uint32_t n) {
     if (n) memcpy(&s->accesses[first], list, n * sizeof(bh_access));
     s->acc_used += n;
     return (int64_t)first;
+}
+
+/* A debugger stop cut the block executing now at addr (see resume_addr). */
+void bh_cut(bh_state *s, uint32_t addr) {
+    if (s->resume_count == 8) {
+        memmove(s->resume_addr, s->resume_addr + 1, 7 * sizeof s->resume_addr[0]);
+        s->resume_count = 7;
+    }
+    s->resume_addr[s->resume_count++] = addr;
 }
 
 /* Invalidate the I-cache (ICIALLU, reset) or the ART (FLASH_ACR.ARTRST). */
@@ -351,6 +365,11 @@ void bh_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     e->count++;
     s->instructions += e->instructions;
     s->cycles += e->cycles;
+    if (s->resume_count && (uint32_t)address == s->resume_addr[s->resume_count - 1]) {
+        s->resume_count--;
+        s->last_stall = 0;
+        return;
+    }
     if (s->fetch_on) {
         uint32_t stall = 0, first = (uint32_t)address & ~31u, end = (uint32_t)address + size;
         for (uint32_t a = first; a < end; a += 32u) stall += fetch_line(s, a);

@@ -88,6 +88,8 @@ class BhState(ctypes.Structure):
         ("dcache_dirty", ctypes.c_uint8 * 512),
         ("dcache_age", ctypes.c_uint8 * 512),
         ("last_stall", ctypes.c_uint64),
+        ("resume_count", ctypes.c_uint32),
+        ("resume_addr", ctypes.c_uint32 * 8),
         ("table", ctypes.c_void_p),
         ("capacity", ctypes.c_uint64),
         ("used", ctypes.c_uint64),
@@ -140,6 +142,7 @@ def load_library() -> ctypes.CDLL:
     lib.bh_icache_invalidate.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_art_invalidate.argtypes = [ctypes.POINTER(BhState)]
     lib.bh_dcache_invalidate.argtypes = [ctypes.POINTER(BhState)]
+    lib.bh_cut.argtypes = [ctypes.POINTER(BhState), ctypes.c_uint32]
     lib.bh_dcache_op.argtypes = [ctypes.POINTER(BhState), ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32]
     lib.bh_add_accesses.argtypes = [ctypes.POINTER(BhState), ctypes.POINTER(BhAccess), ctypes.c_uint32]
     lib.bh_add_accesses.restype = ctypes.c_int64
@@ -217,6 +220,11 @@ class BlockHook:
 
     def invalidate_art(self) -> None:
         self._lib.bh_art_invalidate(ctypes.byref(self.state))
+
+    def cut(self, address: int) -> None:
+        """A debugger stop cut the block executing now at ``address``: the block resuming there charges
+        no memory waits (they were charged for the whole block at its entry)."""
+        self._lib.bh_cut(ctypes.byref(self.state), address)
 
     def invalidate_dcache(self) -> None:
         self._lib.bh_dcache_invalidate(ctypes.byref(self.state))

@@ -341,6 +341,7 @@ class Simulator:
         self.memory_config_changed()  # caches off, no wait states: the reset values
         self.invalidate_icache()
         self.hook.invalidate_dcache()
+        self.hook.state.resume_count = 0
         self.invalidate_art()
         for watch in self._watchers:  # the models that armed them were reset
             watch[3] = False
@@ -1060,6 +1061,8 @@ class Simulator:
 
     @resume_pc.setter
     def resume_pc(self, value: int) -> None:
+        if value & ~1 != self._pc:
+            self.hook.state.resume_count = 0  # the debugger moved PC: cut blocks will not resume
         self._pc = value & ~1
         self.uc.reg_write(arm.UC_ARM_REG_PC, self._pc)
 
@@ -1151,10 +1154,12 @@ class Simulator:
         breakpoint, watchpoint) leaves PC inside the last block counted (at its start when the step ended
         on a branch: the hook has already counted the target block): take off the instructions from PC
         to the block's end. They are counted again as the block unicorn translates from PC when execution
-        resumes, so the totals equal those of an undisturbed run."""
+        resumes, so the totals equal those of an undisturbed run. The memory model's waits stay: they were
+        charged for the whole block at its entry, and the block that resumes at PC charges none."""
         st = self.hook.state
         end, pc = st.last_block + st.last_size, self._pc
         if st.last_block <= pc < end:
             instructions, cycles = self._cost_block(pc, end - pc)
             st.instructions -= instructions
             st.cycles -= cycles
+            self.hook.cut(pc)
