@@ -412,6 +412,8 @@ def bench_placement_rows(package: Path, precisions: list[str], block: int, block
     from m7amp.firmware import build_bench
     from m7amp.sim import Simulator
 
+    if not (package / "metadata.json").is_file():
+        raise M7Error(f"{package}: not an exported model package (no metadata.json)")
     meta = json.loads((package / "metadata.json").read_text())
     rows = []
     for precision in precisions:
