@@ -461,9 +461,10 @@ def bench_placement(args: argparse.Namespace) -> int:
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
     package = args.package or preset_package(args.preset, _progress)
+    rows = bench_placement_rows(package, precisions, args.block, args.blocks)
     print(f"bench firmware in the simulator: {args.blocks} blocks of {args.block} samples, "
           f"{CORE_HZ // 1_000_000} MHz, caches and ART on as the board code sets them")
-    print(format_placement_table(bench_placement_rows(package, precisions, args.block, args.blocks)))
+    print(format_placement_table(rows))
     return 0
 
 
