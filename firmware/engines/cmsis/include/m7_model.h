@@ -44,8 +44,7 @@ extern "C" {
 /** Op kinds (stored in `m7_op_geom_t.kind`). Formulas: docs/model-package.md. */
 typedef enum {
     M7_OP_CONV1X1 = 1,     /**< dst[:out] = w * src[:in] (+ b) */
-    M7_OP_NAM_LAYER = 2,   /**< z = tanh(conv_d(x) + b + mix_w * input); head += z; x += res_w z + res_b
-                                (act GATED: 2C pre-activations a, z = tanh(a[:C]) sigm(a[C:])) */
+    M7_OP_NAM_LAYER = 2,   /**< z = tanh(conv_d(x) + b + mix_w * input); head += z; x += res_w z + res_b */
     M7_OP_GATED_LAYER = 3, /**< a = conv_d(x) + b (+ mix_w * knobs); z = tanh(a[:C]) sigm(a[C:]);
                                 skip[skip_offset:] = z; x += res_w z + res_b */
     M7_OP_LSTM = 4,        /**< Keras LSTM cell, h and c kept in state */
@@ -70,7 +69,7 @@ typedef enum {
 typedef enum {
     M7_ACT_NONE = 0,
     M7_ACT_TANH = 1,  /**< NAM layer */
-    M7_ACT_GATED = 2, /**< tanh(a[:C]) * sigmoid(a[C:]): gated layer, NAM layer with gating */
+    M7_ACT_GATED = 2, /**< tanh(a[:C]) * sigmoid(a[C:]) */
     M7_ACT_RNN = 3,   /**< the cell's own sigmoid/tanh gates */
 } m7_act_t;
 
