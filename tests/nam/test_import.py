@@ -288,3 +288,25 @@ def test_config_extensions_round_trip_and_are_checked() -> None:
     assert parameter_count(gated) == parameter_count(default) + 3 * 3 * 2 + 3 + 3
     with pytest.raises(M7Error, match="gating needs one true/false per layer"):
         WaveNetConfig("t", False, (3, 2), ((1, 2), (1,)), gating=((True,), (False,)))
+
+
+def test_bench_engine_with_package_alone_benches_that_package(tmp_path, monkeypatch) -> None:
+    """``m7amp bench engine --package PKG`` (as docs/nam-import.md shows) benches PKG, not the default
+    nano."""
+    from m7amp import bench
+    from m7amp.cli import main
+
+    for name in ("nam_a", "nam_b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metadata.json").write_text(json.dumps({"name": name}))
+    calls = []
+
+    def fake_row(pkg, precision, block, blocks, engine, preset, cab):
+        calls.append((preset, Path(pkg).name, precision))
+        return {"engine": engine, "preset": preset, "precision": precision}
+
+    monkeypatch.setattr(bench, "bench_engine_row", fake_row)
+    monkeypatch.setattr(bench, "format_engine_table", lambda rows, breakdown=False: "table")
+    pkgs = ["--package", str(tmp_path / "nam_a"), "--package", str(tmp_path / "nam_b")]
+    assert main(["bench", "engine", *pkgs, "--precision", "f32"]) == 0
+    assert calls == [("nam_a", "nam_a", "f32"), ("nam_b", "nam_b", "f32")]
