@@ -362,7 +362,9 @@ def bench_engine(args: argparse.Namespace) -> int:
         from m7amp.tflm import ENV_VAR, tflm_dir
 
         os.environ[ENV_VAR] = str(tflm_dir(args.tflm_dir))
-    presets = split_list(args.preset or "nano", "--preset") if args.preset or not args.rnn else []
+    given = read_packages(args.package)
+    default = ",".join(given) if given else "nano"  # --package alone: bench those packages
+    presets = split_list(args.preset or default, "--preset") if args.preset or not args.rnn else []
     presets += [p for p in RNN_PRESETS if args.rnn and p not in presets]
     if args.block < 1 or args.blocks < 1:
         raise M7Error("--block and --blocks must be at least 1")
@@ -374,7 +376,6 @@ def bench_engine(args: argparse.Namespace) -> int:
                       notice=lambda line: _progress(f"note: {line}"))
     elif args.ir_length is not None:
         raise M7Error("--ir-length needs --ir")
-    given = read_packages(args.package)
     packages = {p: given[p] if p in given else preset_package(p, _progress, stream_tflite="tflm" in engines)
                 for p in presets}
     rows = []

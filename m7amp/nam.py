@@ -11,7 +11,9 @@ Supported (anything else is refused in one line naming the field):
 
 - ``WaveNet``: layer arrays in NAM's old (``head_size``, ``head_bias``, ``gated``) and new
   (``head``, ``kernel_sizes``, ``gating_mode``, ``layer1x1``, ...) config forms, any channels per array,
-  dilations and kernel sizes (per layer), tanh, not gated, condition size 1, a bias on any head
+  dilations and kernel sizes (per layer), tanh, gated or not per layer (``gating_mode`` "gated" with a
+  Sigmoid ``secondary_activation``, or the old ``gated: true``: the dilated conv and the input mixer have
+  2C outputs, ``z = tanh(a[:C]) * sigmoid(a[C:])``; not "blended"), condition size 1, a bias on any head
   rechannel, layer 1x1 on or off (off: the residual adds the activation itself, an identity 1x1), no head 1x1,
   bottleneck = channels, no groups, FiLM, slimming, post-head or condition DSP. Weight order (NAM
   ``LayerArray.export_weights``): per array the rechannel, per layer conv weight and bias, input
@@ -117,6 +119,7 @@ class _Array:
     kernels: tuple[int, ...]
     dilations: tuple[int, ...]
     layer1x1: bool
+    gated: tuple[bool, ...]  # per layer: NAM gating_mode "gated" (conv and mixer C -> 2C)
 
 
 def _wavenet_arrays(cfg: dict[str, Any]) -> list[_Array]:
@@ -155,11 +158,22 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> list[_Array]:
         acts = [_activation_name(a) for a in _per_layer(lc.get("activation", "Tanh"), len(dil))]
         if any(a != "Tanh" for a in acts):
             raise _refuse(f"{f}.activation", sorted({str(a) for a in acts}), "Tanh")
-        if lc.get("gated", False):
-            raise _refuse(f"{f}.gated", True, "false (tanh layers, not gated)")
-        modes = _per_layer(lc.get("gating_mode", "none"), len(dil))
-        if any(m != "none" for m in modes):
-            raise _refuse(f"{f}.gating_mode", modes[0] if len(set(modes)) == 1 else modes, '"none"')
+        # old form: "gated": true (every layer tanh·sigmoid); new form: per-layer gating_mode
+        old_gated = lc.get("gated", False)
+        if not isinstance(old_gated, bool):
+            raise M7Error(f"bad .nam: {f}.gated must be true or false")
+        modes = _per_layer(lc.get("gating_mode", "gated" if old_gated else "none"), len(dil))
+        if len(modes) != len(dil):
+            raise M7Error(f"bad .nam: {f}.gating_mode needs one entry per dilation")
+        if any(m not in ("none", "gated") for m in modes):
+            raise _refuse(f"{f}.gating_mode", modes[0] if len(set(map(str, modes))) == 1 else modes,
+                          '"none" or "gated" per layer (not "blended")')
+        if old_gated and any(m != "gated" for m in modes):
+            raise M7Error(f"bad .nam: {f}.gated = true contradicts gating_mode {json.dumps(modes)}")
+        seconds = _per_layer(lc.get("secondary_activation", "Sigmoid" if old_gated else None), len(dil))
+        for m, sec in zip(modes, seconds, strict=False):
+            if m == "gated" and _activation_name(sec) != "Sigmoid":
+                raise _refuse(f"{f}.secondary_activation", sec, "Sigmoid for a gated layer")
         if int(lc.get("bottleneck", channels)) != channels:
             raise _refuse(f"{f}.bottleneck", lc["bottleneck"], "bottleneck = channels")
         for key in ("groups_input", "groups_input_mixin"):
@@ -180,7 +194,7 @@ def _wavenet_arrays(cfg: dict[str, Any]) -> list[_Array]:
         if in_size != want_in:
             raise _refuse(f"{f}.input_size", in_size, f"{want_in} (the previous array's channels)")
         arrays.append(_Array(channels, in_size, head_out, head_bias, tuple(ks), dil,
-                             bool(layer1x1.get("active", True))))
+                             bool(layer1x1.get("active", True)), tuple(m == "gated" for m in modes)))
     for i, a in enumerate(arrays):
         want = 1 if i == len(arrays) - 1 else arrays[i + 1].channels
         if a.head_out != want:
@@ -195,7 +209,8 @@ def _wavenet_weight_count(arrays: list[_Array]) -> int:
     for a in arrays:
         c = a.channels
         n += a.in_size * c
-        n += sum(c * c * k + c + c + (c * c + c if a.layer1x1 else 0) for k in a.kernels)
+        n += sum((2 if g else 1) * (c * c * k + c + c) + (c * c + c if a.layer1x1 else 0)
+                 for k, g in zip(a.kernels, a.gated, strict=True))
         n += c * a.head_out + (a.head_out if a.head_bias else 0)
     return n + 1  # head scale
 
@@ -234,7 +249,8 @@ def model_config(capture: Capture, name: str) -> Any:
             dilations=tuple(a.dilations for a in arrays), kernel_size=kernels[0][0],
             kernel_sizes=None if one else kernels,
             head_scale=float(capture.weights[-1]) if len(capture.weights) else 1.0,
-            head_bias=tuple(a.head_bias for a in arrays))
+            head_bias=tuple(a.head_bias for a in arrays),
+            gating=tuple(a.gated for a in arrays) if any(g for a in arrays for g in a.gated) else None)
     elif arch == "LSTM":
         h = _lstm_shape(cfg)
         want = 4 * h * (1 + h) + 4 * h + 2 * h + h + 1
@@ -334,8 +350,9 @@ def build_keras(capture: Capture, config: Any, input_gain: float = 1.0, output_g
         model.get_layer(f"a{a}_rechannel").set_weights([k(take(c, arr.in_size, 1)) * gain])
         for j, _ in enumerate(arr.dilations):
             layer = model.get_layer(f"a{a}_layer{j}")
-            layer.conv.set_weights([k(take(c, c, arr.kernels[j])), take(c).copy()])
-            layer.input_mixer.set_weights([k(take(c, 1, 1)) * input_gain])
+            cp = 2 * c if arr.gated[j] else c  # gated: outputs [:c] feed tanh, [c:] sigmoid (NAM's split)
+            layer.conv.set_weights([k(take(cp, c, arr.kernels[j])), take(cp).copy()])
+            layer.input_mixer.set_weights([k(take(cp, 1, 1)) * input_gain])
             # without a layer 1x1 NAM adds the activation itself: x + z (an identity 1x1, exact)
             res = (take(c, c, 1), take(c)) if arr.layer1x1 else (np.eye(c, dtype=np.float32)[:, :, None],
                                                                   np.zeros(c, np.float32))

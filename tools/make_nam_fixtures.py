@@ -10,10 +10,11 @@ For each model: build it from a NAM config with seeded random weights, export it
 (``<name>.nam``: config, weights, loudness metadata), load that file back with NAM's loader
 (``nam.models.init_from_nam``) and run NAM's forward pass (float32, ``pad_start`` as its default) on
 a short deterministic input. ``<name>.npz`` holds ``x`` (input) and ``y`` (NAM's output), float32.
-``gated.nam`` has no expected output: m7amp refuses it (gated layers).
+``blended.nam`` has no expected output: m7amp refuses it (NAM's "blended" gating mode).
 
 ``--a1 DIR`` instead writes untrained NAM A1 captures (nano, feather, lite, standard: NAM's trainer
-presets) into DIR for the benchmarks (docs/benchmarks.md); they are too big to commit.
+presets) and ``nano_gated`` (nano with every layer gated) into DIR for the benchmarks
+(docs/benchmarks.md, docs/nam-import.md); they are too big to commit.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def write(name: str, doc: dict[str, Any], n: int | None, seed: int) -> None:
 
 
 A1_CHANNELS = {"nano": (4, 2), "feather": (8, 4), "lite": (12, 6), "standard": (16, 8)}
+GATED = {"name": "PairMultiply", "primary": "Tanh", "secondary": "Sigmoid"}  # NAM gating_mode "gated"
 
 
 def write_a1(out: Path) -> None:
@@ -97,6 +99,13 @@ def write_a1(out: Path) -> None:
         doc = export(model, name)
         (out / f"{name}.nam").write_text(json.dumps(doc) + "\n")
         print(f"{out / name}.nam: {len(doc['weights'])} weights")
+    # nano with every layer gated (the benchmark's gated-vs-tanh comparison, docs/nam-import.md)
+    c0, c1 = A1_CHANNELS["nano"]
+    model = wavenet([layer_array(1, c0, c1, False, A1_DILATIONS, activation=GATED),
+                     layer_array(c0, c1, 1, True, A1_DILATIONS, activation=GATED)])
+    doc = export(model, "nano_gated")
+    (out / "nano_gated.nam").write_text(json.dumps(doc) + "\n")
+    print(f"{out / 'nano_gated'}.nam: {len(doc['weights'])} weights")
 
 
 def main() -> int:
@@ -126,10 +135,16 @@ def main() -> int:
     kernels = wavenet([layer_array(1, 4, 3, False, [1, 2, 4], [3, 2, 5]),
                        layer_array(4, 3, 1, True, [1, 3], [2, 4])])
     write("kernels", export(kernels, "kernels"), 1024, 6)
-    # Gated layers (tanh * sigmoid): m7amp refuses them.
-    gated_act = {"name": "PairMultiply", "primary": "Tanh", "secondary": "Sigmoid"}
-    gated = wavenet([layer_array(1, 2, 1, True, [1, 2], activation=gated_act)])
-    write("gated", export(gated, "gated"), None, 5)
+    # Gated layers (NAM gating_mode "gated": tanh * sigmoid): every layer of the first array, every
+    # other layer of the second (per-layer gating), kernel 3 and a kernel-2 layer.
+    gated = wavenet([layer_array(1, 4, 2, False, [1, 2, 4, 8], activation=GATED),
+                     layer_array(4, 2, 1, True, [1, 4, 16], [3, 2, 3], activation=[GATED, "Tanh", GATED])],
+                    head_scale=0.05)
+    write("gated", export(gated, "gated"), 2048, 5)
+    # Blended layers (gating_mode "blended"): m7amp refuses them.
+    blended_act = {"name": "PairBlend", "primary": "Tanh", "secondary": "Sigmoid"}
+    blended = wavenet([layer_array(1, 2, 1, True, [1, 2], activation=blended_act)])
+    write("blended", export(blended, "blended"), None, 7)
     return 0
 
 

@@ -45,10 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                       "precision and engine (bench firmware in the simulator)")
     e.add_argument("--preset", default=None,
                    help="comma-separated presets (nano, feather, lite, standard, ..., and RNN sizes "
-                        "lstm<N>, gru<N>; default nano = the committed training/default, or none with "
-                        "--rnn). A preset without a package gets one exported on demand (fresh Keras "
-                        "init, seed 0) into build/packages/<preset>; a --package of that name takes "
-                        "precedence")
+                        "lstm<N>, gru<N>; default nano = the committed training/default, or the --package "
+                        "models, or none with --rnn). A preset without a package gets one exported on "
+                        "demand (fresh Keras init, seed 0) into build/packages/<preset>; a --package of that "
+                        "name takes precedence")
     e.add_argument("--rnn", action="store_true",
                    help=f"add the RNN rows: {', '.join(RNN_PRESETS)} (after the --preset ones)")
     e.add_argument("--package", type=Path, action="append", default=[], metavar="DIR",

@@ -68,7 +68,7 @@ def sizes(ops: list[LayerSpec], n_inputs: int) -> Sizes:
     for op in ops:
         need = {
             "conv1x1": op.out_ch,
-            "nam_layer": 2 * op.out_ch,  # pre-activation, z
+            "nam_layer": (3 if op.gated else 2) * op.out_ch,  # pre-activation(s), z
             "gated_layer": 3 * op.out_ch,  # 2C pre-activations, z
             "lstm": 4 * op.out_ch,
             "gru": 6 * op.out_ch,  # input and recurrent projections
@@ -125,7 +125,7 @@ def _geom(op: LayerSpec, state_offset: int) -> str:
         "src": _BUF[op.src],
         "dst": _BUF[op.dst],
         "cond": _BUF[op.cond],
-        "act": _ACT.get(op.kind, "M7_ACT_NONE"),
+        "act": "M7_ACT_GATED" if op.gated else _ACT.get(op.kind, "M7_ACT_NONE"),
         "input_skip": int(op.input_skip),
         "in_ch": op.in_ch,
         "out_ch": op.out_ch,

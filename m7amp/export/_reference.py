@@ -98,12 +98,11 @@ class F32Engine:
                 if "mix_w" in w:
                     a = a + buf[op.cond] @ w["mix_w"].T
                 c = op.out_ch
+                z = np.tanh(a[:, :c]) * _sigmoid(a[:, c:]) if op.gated else np.tanh(a)
                 if op.kind == "nam_layer":
-                    z = np.tanh(a)
                     head = buf["head"]
                     buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
                 else:
-                    z = np.tanh(a[:, :c]) * _sigmoid(a[:, c:])
                     skip = buf.setdefault("skip", np.zeros((n, 0)))
                     buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
                 if "res_w" in w:
@@ -362,13 +361,15 @@ class Q15Engine:
                 if "mix_w" in q:
                     acc = acc + buf[op.cond] @ q["mix_w"].T
                 c = op.out_ch
-                if op.kind == "nam_layer":
+                if op.gated:
+                    t, s = tanh_acc(acc[:, :c], f["acc"]), sigmoid_acc(acc[:, c:], f["acc"])
+                    z = shift_round(t * s, Q15)
+                else:
                     z = tanh_acc(acc, f["acc"])
+                if op.kind == "nam_layer":
                     head = buf["head"]
                     buf["head"] = z if head.shape[1] == 0 else head[:, :c] + z
                 else:
-                    t, s = tanh_acc(acc[:, :c], f["acc"]), sigmoid_acc(acc[:, c:], f["acc"])
-                    z = shift_round(t * s, Q15)
                     skip = buf.setdefault("skip", np.zeros((n, 0), dtype=np.int64))
                     buf["skip"] = np.concatenate([skip[:, : op.skip_offset], z], axis=1)
                 if "res_w" in q:

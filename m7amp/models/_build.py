@@ -39,7 +39,8 @@ def _nam(config: WaveNetConfig, cond: keras.KerasTensor, audio: keras.KerasTenso
         x = keras.layers.Conv1D(c, 1, use_bias=False, name=f"a{a}_rechannel")(x)
         for j, d in enumerate(dilations):
             residual = not (last_array and j == len(dilations) - 1)
-            layer = NamLayer(c, config.kernel(a, j), d, residual=residual, name=f"a{a}_layer{j}")
+            layer = NamLayer(c, config.kernel(a, j), d, residual=residual, gated=config.is_gated(a, j),
+                             name=f"a{a}_layer{j}")
             if residual:
                 x, z = layer([x, cond])
             else:

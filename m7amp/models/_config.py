@@ -56,7 +56,9 @@ class WaveNetConfig:
     NAM form (``gated=False``): array ``i`` has a 1×1 rechannel (no bias) from the audio (array 0) or
     from the previous array's residual stream, layers with dilations ``dilations[i]``, and a 1×1 head
     rechannel to ``channels[i+1]`` (to 1 with a bias for the last array); the output is
-    ``head_scale`` times the last head rechannel. Gated form: exactly one array.
+    ``head_scale`` times the last head rechannel; ``gating`` makes single layers gated (NAM's
+    gating_mode "gated": tanh·sigmoid, C → 2C pre-activations, the head still adds z). Gated form:
+    exactly one array.
     """
 
     name: str
@@ -67,10 +69,17 @@ class WaveNetConfig:
     head_scale: float = 0.02
     head_bias: tuple[bool, ...] | None = None  # NAM only: bias of each head rechannel; None = last only
     kernel_sizes: tuple[tuple[int, ...], ...] | None = None  # NAM only: per layer; None = kernel_size
+    # NAM only: per layer, True for a gated layer (conv and input mixer C -> 2C, z = tanh(a[:C])·σ(a[C:]),
+    # NAM's gating_mode "gated"); None = no gated layer
+    gating: tuple[tuple[bool, ...], ...] | None = None
 
     def kernel(self, array: int, layer: int) -> int:
         """Kernel size of layer ``layer`` of array ``array`` (``kernel_sizes`` if given)."""
         return self.kernel_size if self.kernel_sizes is None else self.kernel_sizes[array][layer]
+
+    def is_gated(self, array: int, layer: int) -> bool:
+        """Whether layer ``layer`` of NAM array ``array`` is gated (``gating``; the Wright form: all)."""
+        return self.gated or (self.gating is not None and self.gating[array][layer])
 
     def has_head_bias(self, array: int) -> bool:
         """Whether layer array ``array``'s head rechannel has a bias (default: only the last one)."""
@@ -97,6 +106,9 @@ class WaveNetConfig:
                 self.gated or [len(k) for k in self.kernel_sizes] != [len(d) for d in self.dilations]
                 or min(min(k) for k in self.kernel_sizes) < 1):
             raise M7Error(f"model {self.name!r}: kernel_sizes needs one size >= 1 per layer (NAM form only)")
+        if self.gating is not None and (
+                self.gated or [len(g) for g in self.gating] != [len(d) for d in self.dilations]):
+            raise M7Error(f"model {self.name!r}: gating needs one true/false per layer (NAM form only)")
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,8 @@ def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     }
     if config.kernel_sizes is not None:
         d["kernel_sizes"] = [list(ks) for ks in config.kernel_sizes]
+    if config.gating is not None:
+        d["gating"] = [list(gs) for gs in config.gating]
     return d if config.head_bias is None else d | {"head_bias": list(config.head_bias)}
 
 
@@ -178,6 +192,8 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
                 head_bias=None if "head_bias" not in d else tuple(bool(b) for b in d.pop("head_bias")),
                 kernel_sizes=None if "kernel_sizes" not in d else tuple(
                     tuple(int(k) for k in ks) for ks in d.pop("kernel_sizes")),
+                gating=None if "gating" not in d else tuple(
+                    tuple(bool(g) for g in gs) for gs in d.pop("gating")),
             )
         else:
             raise M7Error(f"model {name!r}: type must be 'wavenet', 'lstm' or 'gru', not {kind!r}")
@@ -238,8 +254,9 @@ def _wavenet_sizes(config: WaveNetConfig, n_knobs: int) -> list[tuple[int, int, 
         last_array = a == len(chans) - 1
         mats.append((1 if a == 0 else chans[a - 1], c, 1, False))  # rechannel
         for i, _ in enumerate(ds):
-            mats.append((c, c, config.kernel(a, i), True))
-            mats.append((1 + n_knobs, c, 1, False))  # input mixer from the condition
+            cp = 2 * c if config.is_gated(a, i) else c  # pre-activation channels
+            mats.append((c, cp, config.kernel(a, i), True))
+            mats.append((1 + n_knobs, cp, 1, False))  # input mixer from the condition
             if not (last_array and i == len(ds) - 1):
                 mats.append((c, c, 1, True))
         mats.append((c, 1 if last_array else chans[a + 1], 1, config.has_head_bias(a)))  # head rechannel

@@ -19,7 +19,8 @@ Op kinds and their exact semantics (``W·v`` is a matrix-vector product; layouts
 
 - ``conv1x1``: ``dst[:out_ch] = W·src[:in_ch] (+ b)``.  ``src`` may equal ``dst`` (compute, then store).
 - ``nam_layer``: ``z = tanh(sum_j conv_w[:, j, :]·x[t - (k-1-j)·d] + conv_b + mix_w·input)``;
-  ``head[:out_ch] += z``; then, if ``res_w`` is present, ``x = x + res_w·z + res_b``.
+  ``head[:out_ch] += z``; then, if ``res_w`` is present, ``x = x + res_w·z + res_b``. With ``gated``
+  (NAM's gating_mode "gated") the sum ``a`` has 2C values and ``z = tanh(a[:C]) * sigmoid(a[C:])``.
 - ``gated_layer``: ``a = sum_j conv_w[:, j, :]·x[t - (k-1-j)·d] + conv_b (+ mix_w·knobs)`` (2C values);
   ``z = tanh(a[:C]) * sigmoid(a[C:])``; ``skip[skip_offset : skip_offset + C] = z``; then, if ``res_w``
   is present, ``x = x + res_w·z + res_b``.
@@ -60,6 +61,7 @@ class LayerSpec:
     cond: str = ""  # nam_layer: "input"; gated_layer with knobs: "knobs"
     cond_ch: int = 0
     skip_offset: int = 0  # gated_layer
+    gated: bool = False  # nam_layer: tanh·sigmoid of 2C pre-activations (always True for gated_layer)
     scale: float = 1.0  # output
     input_skip: bool = False  # output
     weights: dict[str, np.ndarray] = field(default_factory=dict)
@@ -132,7 +134,7 @@ def _describe_nam(model: Any, config: WaveNetConfig, n_in: int) -> list[LayerSpe
             if layer.layer_1x1 is not None:
                 w |= {"res_w": _1x1(layer.layer_1x1), "res_b": _w(layer.layer_1x1, "bias")}
             ops.append(LayerSpec("nam_layer", layer.name, "x", "x", c, c, config.kernel(a, j), d,
-                                 cond="input", cond_ch=n_in, weights=w))
+                                 cond="input", cond_ch=n_in, gated=config.is_gated(a, j), weights=w))
         head = model.get_layer(f"a{a}_head_rechannel")
         last = a == n_arrays - 1
         ops.append(LayerSpec("conv1x1", head.name, "head", "out" if last else "head", c,
@@ -154,7 +156,8 @@ def _describe_gated(model: Any, config: WaveNetConfig, n_in: int) -> list[LayerS
         if layer.layer_1x1 is not None:
             w |= {"res_w": _1x1(layer.layer_1x1), "res_b": _w(layer.layer_1x1, "bias")}
         ops.append(LayerSpec("gated_layer", layer.name, "x", "x", c, c, config.kernel_size, d,
-                             cond="knobs" if n_knobs else "", cond_ch=n_knobs, skip_offset=j * c, weights=w))
+                             cond="knobs" if n_knobs else "", cond_ch=n_knobs, skip_offset=j * c, gated=True,
+                             weights=w))
     mixer = model.get_layer("mixer")
     ops.append(LayerSpec("conv1x1", "mixer", "skip", "out", c * len(dilations), 1,
                          weights={"w": _1x1(mixer)} | _bias(mixer)))

@@ -51,14 +51,18 @@ class NamLayer(_DilatedLayer):
     False (the last layer of the last array, whose residual output is never used).
     Sublayers: ``conv`` (C→C, kernel k, dilation d, bias), ``input_mixer`` (Cc→C, 1×1, no bias),
     ``rechannel_1x1`` (C→C, 1×1, bias; only with ``residual``).
+    ``gated`` (NAM's gating_mode "gated"): ``conv`` and ``input_mixer`` have 2C outputs ``a`` and
+    ``z = tanh(a[:C])·σ(a[C:])``.
     """
 
-    def __init__(self, channels: int, kernel_size: int, dilation: int, residual: bool = True, **kwargs: Any):
+    def __init__(self, channels: int, kernel_size: int, dilation: int, residual: bool = True,
+                 gated: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.channels, self.kernel_size, self.dilation = channels, kernel_size, dilation
-        self.residual = residual
-        self.conv = _conv(channels, kernel_size, dilation, True, "conv")
-        self.input_mixer = _conv(channels, 1, 1, False, "input_mixer")
+        self.residual, self.gated = residual, gated
+        cp = 2 * channels if gated else channels
+        self.conv = _conv(cp, kernel_size, dilation, True, "conv")
+        self.input_mixer = _conv(cp, 1, 1, False, "input_mixer")
         self.layer_1x1 = _conv(channels, 1, 1, True, "rechannel_1x1") if residual else None
 
     def build(self, input_shape: list[tuple[int | None, ...]]) -> None:
@@ -70,10 +74,15 @@ class NamLayer(_DilatedLayer):
 
     def call(self, inputs: list[Any]) -> Any:
         x, cond = inputs
-        z = ops.tanh(self.conv(x) + self.input_mixer(cond))
+        a = self.conv(x) + self.input_mixer(cond)
+        c = self.channels
+        z = ops.tanh(a[..., :c]) * ops.sigmoid(a[..., c:]) if self.gated else ops.tanh(a)
         if self.layer_1x1 is None:
             return z
         return [x + self.layer_1x1(z), z]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "gated": self.gated}
 
 
 @keras.saving.register_keras_serializable(package="m7amp")

@@ -63,8 +63,9 @@ class Lib:
             spec = SimpleNamespace(kind=kind, src=BUFS.get(g.src), dst=BUFS.get(g.dst), cond=BUFS.get(g.cond),
                                    in_ch=g.in_ch, out_ch=g.out_ch, dilation=g.dilation,
                                    state_frames=(g.kernel - 1) * g.dilation, skip_offset=g.skip_offset,
-                                   input_skip=bool(g.input_skip), scale=0.0, weights={})
-            cp = g.out_ch * (2 if kind == "gated_layer" else 1)
+                                   input_skip=bool(g.input_skip), scale=0.0, weights={},
+                                   gated=g.act == 2)  # M7_ACT_GATED: gated layers, NAM layers with gating
+            cp = g.out_ch * (2 if spec.gated else 1)
             q, frac = {}, {"in": op.in_frac, "out": op.out_frac, "acc": op.acc_frac}
 
             def arr(name, n, shape, key, fname, q=q, frac=frac, op=op):

@@ -19,7 +19,7 @@ from m7amp.package import ENGINE_ESR_BOUND
 from tests._skips import requires_host_cc
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nam"
-SUPPORTED = ("nano", "feather_short", "chain3", "kernels", "lstm")
+SUPPORTED = ("nano", "feather_short", "chain3", "kernels", "gated", "lstm")
 ESR_F32 = 1e-10  # issue 16: import vs NAM's forward pass, f32
 
 
@@ -78,10 +78,16 @@ def test_c_engines_on_the_host_reproduce_nams_forward_pass(packages, name, tmp_p
     ql = LibQ15(pkg / "c", sources, meta["c"]["q15"]["symbol"], tmp_path)
     qe = EngineQ15(ql, max_block=64)
     assert qe.status == 0
-    q15 = esr(y, qe.run(Q15Engine.quantize_input(xw).astype(np.int16), 64)[w:].astype(np.float64) / 32768)
+    xq = Q15Engine.quantize_input(xw).astype(np.int16)
+    out_q = qe.run(xq, 64)
+    q15 = esr(y, out_q[w:].astype(np.float64) / 32768)
     print(f"\n{name}: C f32 vs NAM ESR {f32:.3e}, C q15 vs NAM ESR {q15:.3e}")
     assert f32 <= ESR_F32
     assert q15 <= ENGINE_ESR_BOUND["q15"]
+    if name == "gated":  # the q15 engine is the numpy reference's integer arithmetic, bit for bit
+        ref = ql.reference()
+        ref.reset()
+        np.testing.assert_array_equal(out_q, ref.process(xq.astype(np.int64)))
 
 
 def test_metadata_records_the_source_and_levels(packages) -> None:
@@ -157,6 +163,28 @@ def test_old_form_config_maps_to_the_same_model(tmp_path) -> None:
         np.testing.assert_array_equal(wa, wb)
 
 
+def test_old_form_gated_maps_to_the_new_form(tmp_path) -> None:
+    """NAM's old ``gated: true`` (every layer tanh·sigmoid, as NeuralAmpModelerCore reads it) is the new
+    form's gating_mode "gated" with a Sigmoid secondary activation on every layer: same model."""
+    doc = json.loads((DATA / "gated.nam").read_text())
+    first = copy.deepcopy(doc)
+    first["config"]["layers"] = first["config"]["layers"][:1]  # all gated; head to 1 channel with a bias
+    first["config"]["layers"][0]["head"] = {"out_channels": 1, "kernel_size": 1, "bias": True}
+    n = nam._wavenet_weight_count(nam._wavenet_arrays(first["config"]))
+    first["weights"] = [*first["weights"][: n - 1], 0.05]  # NAM's values; the head rechannel's are reused
+    old = _old_form(first)
+    old["config"]["layers"][0]["gated"] = True
+    (tmp_path / "new.nam").write_text(json.dumps(first))
+    (tmp_path / "old.nam").write_text(json.dumps(old))
+    new_cap, old_cap = nam.read_capture(tmp_path / "new.nam"), nam.read_capture(tmp_path / "old.nam")
+    assert nam.model_config(old_cap, "a") == nam.model_config(new_cap, "a")
+    assert nam.model_config(old_cap, "a").gating == ((True, True, True, True),)
+    a = nam.build_keras(new_cap, nam.model_config(new_cap, "a"))
+    b = nam.build_keras(old_cap, nam.model_config(old_cap, "a"))
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+
+
 def _broken(tmp_path: Path, edit) -> Path:
     doc = json.loads((DATA / "feather_short.nam").read_text())
     edit(doc)
@@ -181,6 +209,14 @@ def _broken(tmp_path: Path, edit) -> Path:
     (lambda d: d.update(weights=d["weights"][:-1]), "'weights' has 2929 values"),
     (lambda d: d.pop("weights"), "no 'weights'"),
     (lambda d: d.update(sample_rate=-1), "'sample_rate'"),
+    (lambda d: d["config"]["layers"][0].update(gating_mode="blended"), "config.layers[0].gating_mode"),
+    (lambda d: d["config"]["layers"][0].update(gating_mode="gated", secondary_activation="ReLU"),
+     "config.layers[0].secondary_activation"),
+    (lambda d: d["config"]["layers"][0].update(gating_mode=["gated"] * 8, secondary_activation="Hardtanh"),
+     "config.layers[0].secondary_activation"),
+    (lambda d: d["config"]["layers"][0].update(gated=True), "gated = true contradicts gating_mode"),
+    (lambda d: d["config"]["layers"][0].update(gating_mode=["gated", "none"]),
+     "config.layers[0].gating_mode needs one entry per dilation"),
 ])
 def test_unsupported_or_broken_files_are_refused_naming_the_field(tmp_path, edit, field) -> None:
     path = _broken(tmp_path, edit)
@@ -189,9 +225,9 @@ def test_unsupported_or_broken_files_are_refused_naming_the_field(tmp_path, edit
     assert field in str(err.value) and "\n" not in str(err.value)
 
 
-def test_gated_and_multi_layer_lstm_are_refused(tmp_path) -> None:
-    with pytest.raises(M7Error, match=r'config\.layers\[0\]\.gating_mode = "gated"'):
-        nam.model_config(nam.read_capture(DATA / "gated.nam"), "g")
+def test_blended_and_multi_layer_lstm_are_refused(tmp_path) -> None:
+    with pytest.raises(M7Error, match=r'config\.layers\[0\]\.gating_mode = "blended"'):
+        nam.model_config(nam.read_capture(DATA / "blended.nam"), "g")
     doc = json.loads((DATA / "lstm.nam").read_text())
     doc["config"]["num_layers"] = 2
     (tmp_path / "l2.nam").write_text(json.dumps(doc))
@@ -205,7 +241,7 @@ def test_gated_and_multi_layer_lstm_are_refused(tmp_path) -> None:
 def test_cli_refusal_is_one_line_with_exit_code_2(tmp_path, capsys) -> None:
     from m7amp.cli import main
 
-    assert main(["import", str(DATA / "gated.nam"), "--out", str(tmp_path / "pkg")]) == 2
+    assert main(["import", str(DATA / "blended.nam"), "--out", str(tmp_path / "pkg")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "m7amp import: error: unsupported .nam: config.layers[0].gating_mode" in err
@@ -246,3 +282,31 @@ def test_config_extensions_round_trip_and_are_checked() -> None:
     assert parameter_count(wn) == parameter_count(default) + 2 - 1
     with pytest.raises(M7Error, match="head_bias needs one entry per layer array"):
         WaveNetConfig("t", False, (3, 2), ((1,), (1,)), head_bias=(True,))
+    # gating: per layer; a gated layer's conv and input mixer have 2C outputs (2C·C·k + 2C + 2C more)
+    gated = WaveNetConfig("t", False, (3, 2), ((1, 2), (1,)), 2, 0.1, gating=((True, False), (False,)))
+    assert config_from_dict(config_to_dict(gated)) == gated
+    assert parameter_count(gated) == parameter_count(default) + 3 * 3 * 2 + 3 + 3
+    with pytest.raises(M7Error, match="gating needs one true/false per layer"):
+        WaveNetConfig("t", False, (3, 2), ((1, 2), (1,)), gating=((True,), (False,)))
+
+
+def test_bench_engine_with_package_alone_benches_that_package(tmp_path, monkeypatch) -> None:
+    """``m7amp bench engine --package PKG`` (as docs/nam-import.md shows) benches PKG, not the default
+    nano."""
+    from m7amp import bench
+    from m7amp.cli import main
+
+    for name in ("nam_a", "nam_b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metadata.json").write_text(json.dumps({"name": name}))
+    calls = []
+
+    def fake_row(pkg, precision, block, blocks, engine, preset, cab):
+        calls.append((preset, Path(pkg).name, precision))
+        return {"engine": engine, "preset": preset, "precision": precision}
+
+    monkeypatch.setattr(bench, "bench_engine_row", fake_row)
+    monkeypatch.setattr(bench, "format_engine_table", lambda rows, breakdown=False: "table")
+    pkgs = ["--package", str(tmp_path / "nam_a"), "--package", str(tmp_path / "nam_b")]
+    assert main(["bench", "engine", *pkgs, "--precision", "f32"]) == 0
+    assert calls == [("nam_a", "nam_a", "f32"), ("nam_b", "nam_b", "f32")]

@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from m7amp import nam
 from m7amp.metrics import esr
-from tests._skips import requires_arm_gcc
+from m7amp.package import ENGINE_ESR_BOUND
+from tests._skips import requires_arm_gcc, requires_host_cc
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nam"
 pytestmark = requires_arm_gcc
@@ -45,3 +47,39 @@ def test_imported_nano_plays_in_the_simulator_like_nam(tmp_path) -> None:
           f"{steps.max():.3f} LSB, {100 * same:.2f} % of samples = NAM's output rounded to 16 bits")
     assert steps.max() <= 1.0
     assert same >= 0.99
+
+
+@requires_host_cc
+@pytest.mark.parametrize("precision", ["f32", "q15"])
+def test_imported_gated_capture_plays_in_the_simulator(tmp_path, precision) -> None:
+    """gated.nam (NAM gating_mode "gated" layers, made by NAM's code), raw levels, on the simulated board:
+    f32 within one 16-bit step of NAM's output; q15 bit for bit the numpy q15 reference of the package."""
+    from m7amp.audio import play
+    from m7amp.targets import build_firmware
+
+    pkg = tmp_path / "pkg"
+    meta = nam.import_capture(DATA / "gated.nam", pkg, output_mode="raw", tflite=False, golden_seconds=0.05,
+                              progress=lambda _: None)
+    with np.load(DATA / "gated.npz") as d:
+        x, y = d["x"], d["y"]
+    w = meta["nam"]["warmup_samples"]
+    xw = np.concatenate([np.zeros(w, np.float32), x])
+    result = play(build_firmware("audio", pkg, precision=precision), xw, 48000)
+    out = result.output[w:]
+    assert len(out) == len(x) and result.deadline_misses == 0 and result.io_bits == 16
+    if precision == "f32":
+        steps = np.abs(out - y.astype(np.float64)) * 32768
+        print(f"\ngated.nam in the simulator (f32) vs NAM: ESR {esr(y, out):.3e}, max {steps.max():.3f} LSB")
+        assert steps.max() <= 1.0
+        return
+    # the reference with the package's own q15 formats, read back from its C descriptor (host build)
+    from tests.engines.test_engine_q15 import Lib
+
+    ql = Lib(pkg / "c", [meta["c"][p]["source"].removeprefix("c/") for p in ("f32", "q15")],
+             meta["c"]["q15"]["symbol"], tmp_path)
+    ref = ql.reference()
+    want = ref.run(xw[:, None], 4096)[w:]
+    print(f"\ngated.nam in the simulator (q15) vs NAM: ESR {esr(y, out):.3e}; "
+          f"{np.count_nonzero(out != want)} samples differ from the q15 reference")
+    np.testing.assert_array_equal(out, want)
+    assert esr(y, out) <= ENGINE_ESR_BOUND["q15"]

@@ -83,12 +83,13 @@ static m7_status_t check_op(const m7_model_t *m, const m7_op_f32_t *op)
         return M7_OK;
     case M7_OP_NAM_LAYER:
     case M7_OP_GATED_LAYER: {
-        const int gated = g->kind == M7_OP_GATED_LAYER;
+        const int gated = g->kind == M7_OP_GATED_LAYER, paired = g->act == M7_ACT_GATED;
         const uint32_t frames = (uint32_t)(g->kernel - 1u) * g->dilation;
         if (!op->w || g->kernel == 0u || g->dilation == 0u || g->in_ch == 0u || g->out_ch == 0u ||
             buf_len(m, g->src) < g->in_ch || g->state_len != frames * g->in_ch ||
             g->state_offset > m->state_len || m->state_len - g->state_offset < g->state_len ||
-            m->scratch_len < (gated ? 2u : 1u) * g->out_ch) {
+            m->scratch_len < (paired ? 2u : 1u) * g->out_ch ||
+            (gated && !paired) || (g->act != M7_ACT_TANH && !paired)) {
             return M7_ERR_MODEL;
         }
         if (op->mix_w && (g->cond_ch == 0u || buf_len(m, g->cond) < g->cond_ch)) {

@@ -267,6 +267,9 @@ void m7_act_nam_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_
 /** Gated activation: z = (tanh(a[o]) * sigmoid(a[c+o]) + 2^14) >> 15, also copied to skip[i][o]. */
 void m7_act_gated_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, size_t zs, int16_t *skip,
                       size_t ss, size_t n, size_t c);
+/* NAM layer with gating (m7_act_gated_nam_q15.c): z = m7_act_gated_q15's z, and head (int32) += z. */
+void m7_act_gated_head_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z, int32_t *head, size_t hs,
+                           size_t n, size_t c);
 
 /**
  * One NAM or gated WaveNet layer (q15) over a block of n frames starting at sample time t.

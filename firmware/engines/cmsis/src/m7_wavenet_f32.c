@@ -400,8 +400,9 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
+    const int paired = g->act == M7_ACT_GATED;        /* gated layer, or a NAM layer with gating */
     const size_t cin = g->in_ch, c = g->out_ch;
-    const size_t cp = gated ? 2u * c : c;             /* pre-activation channels */
+    const size_t cp = paired ? 2u * c : c;            /* pre-activation channels */
     const size_t s = (size_t)(g->kernel - 1u) * g->dilation; /* ring frames */
     /* ring slot of this block's first sample (a 32-bit divide for the first 2^32 samples) */
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
@@ -424,11 +425,13 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
 
     /* z = activation(a), in place and dense (n frames of c); NAM: head += z, gated: skip[offset:] = z */
     const m7_view_f32_t no_head = {NULL, 0u};
-    if (gated) {
+    if (paired) {
         m7_act_gated_f32(a, a, n, c);
-        m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
     } else {
         m7_act_tanh_f32(a, n * c);
+    }
+    if (gated) {
+        m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
     }
     if (op->res_w || !gated) {
         m7_1x1_res_f32(dst, x, a, n, c, op->res_w, op->res_b, gated ? no_head : head);

@@ -18,8 +18,9 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
+    const int paired = g->act == M7_ACT_GATED; /* gated layer, or a NAM layer with gating */
     const size_t cin = g->in_ch, c = g->out_ch, k = g->kernel, d = g->dilation;
-    const size_t cp = gated ? 2u * c : c; /* pre-activation channels */
+    const size_t cp = paired ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     size_t as = ts; /* frame stride of acc */
@@ -80,7 +81,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     }
 
 #if M7E_SPECIALISED
-    if (!gated && op->res_w && op->res_b && x.p16 == dst.p16 && x.stride == dst.stride) {
+    if (!paired && op->res_w && op->res_b && x.p16 == dst.p16 && x.stride == dst.stride) {
         const m7_act_res_q15_t q = {.acc = acc, .as = as, .act_shift = op->acc_frac - M7_TANH_Q15_IN_FRAC,
                                     .head = head.p32, .hs = head.stride, .x = dst.p16, .xs = dst.stride,
                                     .w = op->res_w, .b = op->res_b, .res_left = op->res_acc_frac - op->in_frac,
@@ -93,6 +94,8 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 #endif /* M7E_SPECIALISED */
     if (gated) {
         m7_act_gated_q15(acc, as, op->acc_frac, z, c, skip.p16 + g->skip_offset, skip.stride, n, c);
+    } else if (paired) {
+        m7_act_gated_head_q15(acc, as, op->acc_frac, z, head.p32, head.stride, n, c);
     } else {
         m7_act_nam_q15(acc, as, op->acc_frac, z, c, head.p32, head.stride, n, c);
     }
