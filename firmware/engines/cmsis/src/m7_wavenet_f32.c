@@ -129,18 +129,38 @@ static inline __attribute__((always_inline)) float tap_1(float acc, const float 
     return acc;
 }
 
+/* The mixer with one conditioning channel, fused into the conv (see conv3_block): b may be NULL. */
+typedef struct {
+    const float *b, *mix_w, *cond;
+    size_t stride;
+} conv_mix_t;
+
 /*
  * The kernel-3 conv over a block cut in runs: a[i][o] += sum_j sum_c w[o][j][c] * x_j[i][c].
  * OUTS (2 or 4, dividing cp) outputs by two frames per pass: 2 * OUTS accumulators hide the VFMA
  * latency, and the loads (each input once per pass, each weight once per frame pair) pair with the
- * VFMAs. Inlined into one function per (CIN, OUTS).
+ * VFMAs. With mix (a compile-time choice), the accumulators start from the one-channel mixer,
+ * fmaf(mix_w[o], cond[i], b[o]) (what m7_mix_f32 would have stored in a), instead of loading a: a is
+ * only written. Inlined into one function per (CIN, OUTS, mix).
  */
 static inline __attribute__((always_inline)) void conv3_block(float *a, size_t cp, const conv_run_t *runs,
                                                               size_t nruns, const float *w, size_t cin_,
-                                                              size_t outs_)
+                                                              size_t outs_, const conv_mix_t *mix)
 {
     const size_t cin = cin_, outs = outs_, kc = 3u * cin; /* constants after inlining */
     for (size_t o = 0; o < cp; o += outs) {
+        float br[4], mr[4];
+        const float *cc = NULL;
+        size_t cs = 0;
+        if (mix) {
+#pragma GCC unroll 4
+            for (size_t u = 0; u < outs; u++) {
+                br[u] = mix->b ? mix->b[o + u] : 0.0f;
+                mr[u] = mix->mix_w[o + u];
+            }
+            cc = mix->cond;
+            cs = mix->stride;
+        }
         /* up to 12 weights (2 outputs of 2 channels) are copied to registers; more are streamed */
         float wreg[12];
         const float *wo = w + o * kc;
@@ -160,10 +180,20 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             size_t i = 0;
             for (; i + 2u <= run->m; i += 2u) {
                 float acc[2][4];
+                if (mix) {
+                    const float c0 = cc[0], c1 = cc[cs];
+                    cc += 2u * cs;
 #pragma GCC unroll 4
-                for (size_t u = 0; u < outs; u++) {
-                    acc[0][u] = ar[u];
-                    acc[1][u] = ar[cp + u];
+                    for (size_t u = 0; u < outs; u++) {
+                        acc[0][u] = fmaf(mr[u], c0, br[u]);
+                        acc[1][u] = fmaf(mr[u], c1, br[u]);
+                    }
+                } else {
+#pragma GCC unroll 4
+                    for (size_t u = 0; u < outs; u++) {
+                        acc[0][u] = ar[u];
+                        acc[1][u] = ar[cp + u];
+                    }
                 }
                 tap_2xo(acc, wo, kc, p0, q0, cin, outs);
                 tap_2xo(acc, wo + cin, kc, p1, q1, cin, outs);
@@ -180,20 +210,22 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             if (i < run->m) { /* an odd run's last frame: the same chains */
                 for (size_t u = 0; u < outs; u++) {
                     const float *wu = wo + u * kc;
-                    ar[u] = tap_1(tap_1(tap_1(ar[u], wu, p0, cin), wu + cin, p1, cin), wu + 2u * cin, p2, cin);
+                    const float a0 = mix ? fmaf(mr[u], cc[0], br[u]) : ar[u];
+                    ar[u] = tap_1(tap_1(tap_1(a0, wu, p0, cin), wu + cin, p1, cin), wu + 2u * cin, p2, cin);
                 }
                 ar += cp;
+                cc += cs;
             }
         }
     }
 }
 
-/* One instance per (channels, outputs per pass). */
+/* One instance per (channels, outputs per pass), with the mixer fused (every NAM preset). */
 #define M7_CONV3(CIN, OUTS)                                                                            \
     M7E_HOT static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,  \
-                                                        size_t nruns, const float *w)                  \
+                                                        size_t nruns, const float *w, const conv_mix_t *mix) \
     {                                                                                                  \
-        conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u);                                           \
+        conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u, mix);                                      \
     }
 M7_CONV3(2, 2)
 M7_CONV3(2, 4)
@@ -201,18 +233,29 @@ M7_CONV3(4, 4)
 M7_CONV3(8, 4)
 #undef M7_CONV3
 
-/* Other channel counts (e.g. 6, 12, 16): the same blocking with a run-time channel loop. These two
- * stay in flash: with their unrolled channel loops they would not fit in ITCM beside the rest. */
+/* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
+ * NULL): the same blocking with a run-time channel loop. These stay in flash: with their unrolled
+ * channel loops they would not fit in ITCM beside the rest. */
 static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs,
-                                                         size_t nruns, const float *w, size_t cin)
+                                                         size_t nruns, const float *w, size_t cin,
+                                                         const conv_mix_t *mix)
 {
-    conv3_block(a, cp, runs, nruns, w, cin, 4u);
+    if (mix) {
+        conv3_block(a, cp, runs, nruns, w, cin, 4u, mix);
+    } else {
+        conv3_block(a, cp, runs, nruns, w, cin, 4u, NULL);
+    }
 }
 
 static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs,
-                                                         size_t nruns, const float *w, size_t cin)
+                                                         size_t nruns, const float *w, size_t cin,
+                                                         const conv_mix_t *mix)
 {
-    conv3_block(a, cp, runs, nruns, w, cin, 2u);
+    if (mix) {
+        conv3_block(a, cp, runs, nruns, w, cin, 2u, mix);
+    } else {
+        conv3_block(a, cp, runs, nruns, w, cin, 2u, NULL);
+    }
 }
 
 /* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block. */
@@ -257,12 +300,18 @@ static tap_src_t tap_source(size_t i0, size_t delay, size_t pos, size_t s, const
     return r;
 }
 
-/* a += conv_d(x) over the block's n frames, cut into runs where every tap's input is contiguous. */
+/* a = mixer + conv_d(x) over the block's n frames (the conv cut into runs where every tap's input is
+ * contiguous). The kernel-3 convs start from a one-channel mixer themselves; else m7_mix_f32 fills a. */
 M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, m7_view_f32_t x,
-                                const float *ring, size_t pos)
+                                const float *ring, size_t pos, m7_view_f32_t cond)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
+    const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->mix_w && g->cond_ch == 1u;
+    const conv_mix_t mix = {op->b, op->mix_w, cond.p, cond.stride};
+    if (!fuse) {
+        m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
+    }
     /* kernel 3 with an even cp (layers have cp = C = cin, NAM, or 2C, gated): 4 outputs per pass when
      * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
     if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
@@ -280,14 +329,14 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
             i0 += run->m;
         }
         const int o4 = cp % 4u == 0u;
-        if (cin == 2u) {
-            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w);
-        } else if (cin == 4u && o4) {
-            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w);
-        } else if (cin == 8u && o4) {
-            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w);
+        if (fuse && cin == 2u) {
+            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w, &mix);
+        } else if (fuse && cin == 4u && o4) {
+            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w, &mix);
+        } else if (fuse && cin == 8u && o4) {
+            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w, &mix);
         } else {
-            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin);
+            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin, fuse ? &mix : NULL);
         }
         return;
     }
@@ -407,8 +456,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     float *a = tmp.p;                                 /* n frames of cp values, dense */
 
-    m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
-    m7_conv_f32(a, cp, n, op, x, ring, pos);
+    m7_conv_f32(a, cp, n, op, x, ring, pos, cond);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
