@@ -129,7 +129,7 @@ static inline __attribute__((always_inline)) float tap_1(float acc, const float 
     return acc;
 }
 
-/* The mixer with one conditioning channel, fused into the conv (see conv3_block): b may be NULL. */
+/* The mixer with one conditioning channel and a bias, fused into the conv (see conv3_block). */
 typedef struct {
     const float *b, *mix_w, *cond;
     size_t stride;
@@ -149,15 +149,16 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
 {
     const size_t cin = cin_, outs = outs_, kc = 3u * cin; /* constants after inlining */
     for (size_t o = 0; o < cp; o += outs) {
-        float br[4], mr[4];
-        const float *cc = NULL;
+        /* the biases are loaded per pass (a load pairs with a VFMA; a register copy would take the FP pipe) */
+        float mr[4];
+        const float *br = NULL, *cc = NULL;
         size_t cs = 0;
         if (mix) {
 #pragma GCC unroll 4
             for (size_t u = 0; u < outs; u++) {
-                br[u] = mix->b ? mix->b[o + u] : 0.0f;
                 mr[u] = mix->mix_w[o + u];
             }
+            br = mix->b + o;
             cc = mix->cond;
             cs = mix->stride;
         }
@@ -307,7 +308,7 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
-    const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->mix_w && g->cond_ch == 1u;
+    const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u;
     const conv_mix_t mix = {op->b, op->mix_w, cond.p, cond.stride};
     if (!fuse) {
         m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
