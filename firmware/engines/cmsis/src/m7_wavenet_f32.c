@@ -62,8 +62,9 @@ static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp
     }
 }
 
-/* a[i][o] = b[o] + sum_c mix_w[o][c] * cond[i][c] (b or mix_w may be NULL: 0) for i < n, o < cp. */
-M7E_HOT static void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
+/* a[i][o] = b[o] + sum_c mix_w[o][c] * cond[i][c] (b or mix_w may be NULL: 0) for i < n, o < cp. The
+ * presets' layers have it fused into the conv (conv3_block), so this one stays in flash. */
+static __attribute__((noinline)) void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
                                m7_view_f32_t cond, size_t cond_ch)
 {
     if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 4u == 0u) {
@@ -115,6 +116,26 @@ static inline __attribute__((always_inline)) void tap_2xo(float acc[2][4], const
             const float wv = w[u * kc + c];
             acc[0][u] = fmaf(wv, x0, acc[0][u]);
             acc[1][u] = fmaf(wv, x1, acc[1][u]);
+        }
+    }
+}
+
+/* acc[f][u] += sum_c w[u * kc + c] * x[f * cin + c] for four consecutive dense frames f (stride cin, a
+ * compile-time constant) and four outputs: 16 independent chains; each input and each weight is loaded
+ * once per pass of four frames, so the loads (8 per 16 VFMAs) hide beside the VFMAs. */
+static inline __attribute__((always_inline)) void tap_4x4(float acc[4][4], const float *w, size_t kc,
+                                                          const float *x, size_t cin)
+{
+#pragma GCC unroll 8
+    for (size_t c = 0; c < cin; c++) {
+        const float x0 = x[c], x1 = x[cin + c], x2 = x[2u * cin + c], x3 = x[3u * cin + c];
+#pragma GCC unroll 4
+        for (size_t u = 0; u < 4u; u++) {
+            const float wv = w[u * kc + c];
+            acc[0][u] = fmaf(wv, x0, acc[0][u]);
+            acc[1][u] = fmaf(wv, x1, acc[1][u]);
+            acc[2][u] = fmaf(wv, x2, acc[2][u]);
+            acc[3][u] = fmaf(wv, x3, acc[3][u]);
         }
     }
 }
@@ -177,8 +198,36 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             const conv_run_t *run = &runs[r];
             const size_t s0 = run->st[0], s1 = run->st[1], s2 = run->st[2];
             const float *p0 = run->p[0], *p1 = run->p[1], *p2 = run->p[2];
-            const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             size_t i = 0;
+            /* NAM (cp = cin) with 4 outputs, every tap dense (the ring's stride is cin; the block input's
+             * when x has exactly cin channels): four frames per pass, all offsets compile-time */
+            if (mix && outs == 4u && cp == cin && cin >= 4u && s0 == cin && s1 == cin && s2 == cin) {
+                for (; i + 4u <= run->m; i += 4u) {
+                    float acc[4][4];
+#pragma GCC unroll 4
+                    for (size_t f = 0; f < 4u; f++) {
+                        const float cf = cc[f * cs];
+#pragma GCC unroll 4
+                        for (size_t u = 0; u < 4u; u++) {
+                            acc[f][u] = fmaf(mr[u], cf, br[u]);
+                        }
+                    }
+                    cc += 4u * cs;
+                    tap_4x4(acc, wo, kc, p0, cin);
+                    tap_4x4(acc, wo + cin, kc, p1, cin);
+                    tap_4x4(acc, wo + 2u * cin, kc, p2, cin);
+#pragma GCC unroll 4
+                    for (size_t f = 0; f < 4u; f++) {
+#pragma GCC unroll 4
+                        for (size_t u = 0; u < 4u; u++) {
+                            ar[f * cin + u] = acc[f][u];
+                        }
+                    }
+                    ar += 4u * cin;
+                    p0 += 4u * cin, p1 += 4u * cin, p2 += 4u * cin;
+                }
+            }
+            const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             for (; i + 2u <= run->m; i += 2u) {
                 float acc[2][4];
                 if (mix) {
@@ -221,17 +270,18 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
     }
 }
 
-/* One instance per (channels, outputs per pass), with the mixer fused (every NAM preset). */
-#define M7_CONV3(CIN, OUTS)                                                                            \
-    M7E_HOT static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,  \
-                                                        size_t nruns, const float *w, const conv_mix_t *mix) \
+/* One instance per (channels, outputs per pass), with the mixer fused (every NAM preset). PLACE: M7E_HOT
+ * (ITCM), or plain noinline (flash) for c2_o4, which only gated layers of 2 channels reach: ITCM is full. */
+#define M7_CONV3(CIN, OUTS, PLACE)                                                                     \
+    PLACE static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,    \
+                                                      size_t nruns, const float *w, const conv_mix_t *mix) \
     {                                                                                                  \
         conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u, mix);                                      \
     }
-M7_CONV3(2, 2)
-M7_CONV3(2, 4)
-M7_CONV3(4, 4)
-M7_CONV3(8, 4)
+M7_CONV3(2, 2, M7E_HOT)
+M7_CONV3(2, 4, __attribute__((noinline)))
+M7_CONV3(4, 4, M7E_HOT)
+M7_CONV3(8, 4, M7E_HOT)
 #undef M7_CONV3
 
 /* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
@@ -259,8 +309,9 @@ static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, co
     }
 }
 
-/* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block. */
-M7E_HOT static void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
+/* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block.
+ * In flash (no preset layer uses it). */
+static __attribute__((noinline)) void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
                                     const float *wj, size_t ws, size_t cin)
 {
     for (size_t i = 0; i < m; i++) {
