@@ -456,6 +456,53 @@ static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m
     }
 }
 
+/* The residual 1x1 (+ head) for other channel counts (lite's 12 and 6, standard's 16), run-time C: four
+ * outputs per pass, four independent chains over q (the generic loop's single chain waits for each
+ * VFMA), the same per-value order. In flash: no room in ITCM. */
+static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
+                                                          size_t n, size_t c, const float *res_w,
+                                                          const float *res_b, m7_view_f32_t head)
+{
+    float r[32]; /* one frame's outputs (C <= 32 here), so that dst may be x */
+    for (size_t i = 0; i < n; i++, z += c) {
+        const float *xi = x.p + i * x.stride;
+        float *di = dst.p + i * dst.stride;
+        size_t o = 0;
+        for (; o + 4u <= c; o += 4u) {
+            const float *w0 = res_w + o * c, *w1 = w0 + c, *w2 = w1 + c, *w3 = w2 + c;
+            float a0 = xi[o] + res_b[o], a1 = xi[o + 1u] + res_b[o + 1u];
+            float a2 = xi[o + 2u] + res_b[o + 2u], a3 = xi[o + 3u] + res_b[o + 3u];
+            for (size_t q = 0; q < c; q++) {
+                const float zq = z[q];
+                a0 = fmaf(w0[q], zq, a0);
+                a1 = fmaf(w1[q], zq, a1);
+                a2 = fmaf(w2[q], zq, a2);
+                a3 = fmaf(w3[q], zq, a3);
+            }
+            r[o] = a0;
+            r[o + 1u] = a1;
+            r[o + 2u] = a2;
+            r[o + 3u] = a3;
+        }
+        for (; o < c; o++) {
+            float acc = xi[o] + res_b[o];
+            for (size_t q = 0; q < c; q++) {
+                acc = fmaf(res_w[o * c + q], z[q], acc);
+            }
+            r[o] = acc;
+        }
+        for (o = 0; o < c; o++) {
+            di[o] = r[o];
+        }
+        if (head.p) {
+            float *hi = head.p + i * head.stride;
+            for (o = 0; o < c; o++) {
+                hi[o] += z[o];
+            }
+        }
+    }
+}
+
 M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
                                    const float *res_w, const float *res_b, m7_view_f32_t head)
 {
@@ -469,6 +516,10 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
     }
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
         res_block(dst, x, z, n, 8u, res_w, res_b, head);
+        return;
+    }
+    if (M7E_SPECIALISED && res_w && res_b && c >= 4u && c <= 32u) {
+        m7_1x1_res_wide_f32(dst, x, z, n, c, res_w, res_b, head);
         return;
     }
     for (size_t i = 0; i < n; i++) {
