@@ -463,8 +463,7 @@ static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_
                                                           size_t n, size_t c, const float *res_w,
                                                           const float *res_b, m7_view_f32_t head)
 {
-    float r[32]; /* one frame's outputs (C <= 32 here), so that dst may be x */
-    for (size_t i = 0; i < n; i++, z += c) {
+    for (size_t i = 0; i < n; i++, z += c) { /* dst may be x: output o reads only x[o] and z */
         const float *xi = x.p + i * x.stride;
         float *di = dst.p + i * dst.stride;
         size_t o = 0;
@@ -479,20 +478,17 @@ static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_
                 a2 = fmaf(w2[q], zq, a2);
                 a3 = fmaf(w3[q], zq, a3);
             }
-            r[o] = a0;
-            r[o + 1u] = a1;
-            r[o + 2u] = a2;
-            r[o + 3u] = a3;
+            di[o] = a0;
+            di[o + 1u] = a1;
+            di[o + 2u] = a2;
+            di[o + 3u] = a3;
         }
         for (; o < c; o++) {
             float acc = xi[o] + res_b[o];
             for (size_t q = 0; q < c; q++) {
                 acc = fmaf(res_w[o * c + q], z[q], acc);
             }
-            r[o] = acc;
-        }
-        for (o = 0; o < c; o++) {
-            di[o] = r[o];
+            di[o] = acc;
         }
         if (head.p) {
             float *hi = head.p + i * head.stride;
@@ -518,7 +514,7 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
         res_block(dst, x, z, n, 8u, res_w, res_b, head);
         return;
     }
-    if (M7E_SPECIALISED && res_w && res_b && c >= 4u && c <= 32u) {
+    if (M7E_SPECIALISED && res_w && res_b && c >= 4u) {
         m7_1x1_res_wide_f32(dst, x, z, n, c, res_w, res_b, head);
         return;
     }
