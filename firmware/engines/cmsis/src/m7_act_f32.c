@@ -131,7 +131,8 @@ M7E_HOT void m7_act_tanh_f32(float *v, size_t n)
     }
 }
 
-M7E_HOT void m7_act_sigmoid_f32(float *v, size_t n)
+/* in flash, not ITCM: only gated layers and the RNNs use it, and ITCM is full with the conv kernels */
+__attribute__((noinline)) void m7_act_sigmoid_f32(float *v, size_t n)
 {
     size_t i = 0;
     for (; i + 4u <= n; i += 4u) {
@@ -149,7 +150,8 @@ M7E_HOT void m7_act_sigmoid_f32(float *v, size_t n)
     }
 }
 
-M7E_HOT void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c)
+/* in flash, not ITCM: only gated layers and the RNNs use it, and ITCM is full with the conv kernels */
+__attribute__((noinline)) void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c)
 {
     /* frame i reads a[2ci .. 2ci+2c) and writes z[ci .. ci+c): with z == a, only values already read
      * are overwritten (within a frame, each pair of outputs is read before it is written) */

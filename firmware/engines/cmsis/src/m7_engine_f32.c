@@ -48,7 +48,7 @@ static size_t buf_len(const m7_model_t *m, uint8_t b)
     }
 }
 
-static m7_view_f32_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
+static inline m7_view_f32_t view(const m7_model_t *m, const regions_t *r, uint8_t b)
 {
     m7_view_f32_t v = {NULL, 0u};
     switch (b) {

@@ -116,9 +116,73 @@ M7E_HOT void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t 
     }
 }
 
+/* The 1x1 with compile-time sizes (nano's rechannel and head ops: 4 -> 2, 2 -> 1), two frames
+ * per pass, both frames' outputs kept in registers until they are stored, so in place needs no tmp. */
+static inline __attribute__((always_inline)) void small_1x1(m7_view_f32_t dst, m7_view_f32_t src, const float *w,
+                                                            const float *b, size_t n, size_t out_, size_t in_)
+{
+    const size_t out = out_, in = in_;
+    const size_t ss = src.stride, ds = dst.stride;
+    const float *x = src.p;
+    float *y = dst.p;
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u, x += 2u * ss, y += 2u * ds) {
+        float a0[2], a1[2];
+#pragma GCC unroll 2
+        for (size_t o = 0; o < out; o++) {
+            a0[o] = b ? b[o] : 0.0f;
+            a1[o] = a0[o];
+        }
+#pragma GCC unroll 8
+        for (size_t c = 0; c < in; c++) {
+            const float x0 = x[c], x1 = x[ss + c];
+#pragma GCC unroll 2
+            for (size_t o = 0; o < out; o++) {
+                a0[o] = fmaf(w[o * in + c], x0, a0[o]);
+                a1[o] = fmaf(w[o * in + c], x1, a1[o]);
+            }
+        }
+#pragma GCC unroll 2
+        for (size_t o = 0; o < out; o++) {
+            y[o] = a0[o];
+            y[ds + o] = a1[o];
+        }
+    }
+    if (i < n) {
+        float a0[2];
+#pragma GCC unroll 2
+        for (size_t o = 0; o < out; o++) {
+            a0[o] = b ? b[o] : 0.0f;
+        }
+#pragma GCC unroll 8
+        for (size_t c = 0; c < in; c++) {
+#pragma GCC unroll 2
+            for (size_t o = 0; o < out; o++) {
+                a0[o] = fmaf(w[o * in + c], x[c], a0[o]);
+            }
+        }
+#pragma GCC unroll 2
+        for (size_t o = 0; o < out; o++) {
+            y[o] = a0[o];
+        }
+    }
+}
+
 M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, const float *b, size_t n,
                         size_t out, size_t in, float *tmp)
 {
+    /* in place is safe here when both views have the same stride: a pass reads its two frames fully
+     * before it writes them */
+    const int same = dst.p != src.p || dst.stride == src.stride;
+    if (M7E_SPECIALISED && same && out == 2u && in == 4u) {
+        small_1x1(dst, src, w, b, n, 2u, 4u);
+        return;
+    }
+    if (M7E_SPECIALISED && same && out == 1u && in == 2u) {
+        small_1x1(dst, src, w, b, n, 1u, 2u);
+        return;
+    }
+
     /* in place (same buffer: X -> X, HEAD -> HEAD) goes through tmp, as a frame's outputs may overwrite
      * inputs that its later outputs still read */
     const int in_place = dst.p == src.p;

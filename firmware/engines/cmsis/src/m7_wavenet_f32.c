@@ -62,8 +62,9 @@ static inline __attribute__((always_inline)) void mix1_block(float *a, size_t cp
     }
 }
 
-/* a[i][o] = b[o] + sum_c mix_w[o][c] * cond[i][c] (b or mix_w may be NULL: 0) for i < n, o < cp. */
-M7E_HOT static void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
+/* a[i][o] = b[o] + sum_c mix_w[o][c] * cond[i][c] (b or mix_w may be NULL: 0) for i < n, o < cp. The
+ * presets' layers have it fused into the conv (conv3_block), so this one stays in flash. */
+static __attribute__((noinline)) void m7_mix_f32(float *a, size_t cp, size_t n, const float *b, const float *mix_w,
                                m7_view_f32_t cond, size_t cond_ch)
 {
     if (M7E_SPECIALISED && mix_w && cond_ch == 1u && cp % 4u == 0u) {
@@ -119,6 +120,26 @@ static inline __attribute__((always_inline)) void tap_2xo(float acc[2][4], const
     }
 }
 
+/* acc[f][u] += sum_c w[u * kc + c] * x[f * cin + c] for four consecutive dense frames f (stride cin, a
+ * compile-time constant) and four outputs: 16 independent chains; each input and each weight is loaded
+ * once per pass of four frames, so the loads (8 per 16 VFMAs) hide beside the VFMAs. */
+static inline __attribute__((always_inline)) void tap_4x4(float acc[4][4], const float *w, size_t kc,
+                                                          const float *x, size_t cin)
+{
+#pragma GCC unroll 8
+    for (size_t c = 0; c < cin; c++) {
+        const float x0 = x[c], x1 = x[cin + c], x2 = x[2u * cin + c], x3 = x[3u * cin + c];
+#pragma GCC unroll 4
+        for (size_t u = 0; u < 4u; u++) {
+            const float wv = w[u * kc + c];
+            acc[0][u] = fmaf(wv, x0, acc[0][u]);
+            acc[1][u] = fmaf(wv, x1, acc[1][u]);
+            acc[2][u] = fmaf(wv, x2, acc[2][u]);
+            acc[3][u] = fmaf(wv, x3, acc[3][u]);
+        }
+    }
+}
+
 /* acc += sum_c w[c] * x[c], one chain (an odd run's last frame, in the same order as tap_2xo). */
 static inline __attribute__((always_inline)) float tap_1(float acc, const float *w, const float *x, size_t cin)
 {
@@ -129,18 +150,39 @@ static inline __attribute__((always_inline)) float tap_1(float acc, const float 
     return acc;
 }
 
+/* The mixer with one conditioning channel and a bias, fused into the conv (see conv3_block). */
+typedef struct {
+    const float *b, *mix_w, *cond;
+    size_t stride;
+} conv_mix_t;
+
 /*
  * The kernel-3 conv over a block cut in runs: a[i][o] += sum_j sum_c w[o][j][c] * x_j[i][c].
  * OUTS (2 or 4, dividing cp) outputs by two frames per pass: 2 * OUTS accumulators hide the VFMA
  * latency, and the loads (each input once per pass, each weight once per frame pair) pair with the
- * VFMAs. Inlined into one function per (CIN, OUTS).
+ * VFMAs. With mix (a compile-time choice), the accumulators start from the one-channel mixer,
+ * fmaf(mix_w[o], cond[i], b[o]) (what m7_mix_f32 would have stored in a), instead of loading a: a is
+ * only written. Inlined into one function per (CIN, OUTS, mix).
  */
 static inline __attribute__((always_inline)) void conv3_block(float *a, size_t cp, const conv_run_t *runs,
                                                               size_t nruns, const float *w, size_t cin_,
-                                                              size_t outs_)
+                                                              size_t outs_, const conv_mix_t *mix)
 {
     const size_t cin = cin_, outs = outs_, kc = 3u * cin; /* constants after inlining */
     for (size_t o = 0; o < cp; o += outs) {
+        /* the biases are loaded per pass (a load pairs with a VFMA; a register copy would take the FP pipe) */
+        float mr[4];
+        const float *br = NULL, *cc = NULL;
+        size_t cs = 0;
+        if (mix) {
+#pragma GCC unroll 4
+            for (size_t u = 0; u < outs; u++) {
+                mr[u] = mix->mix_w[o + u];
+            }
+            br = mix->b + o;
+            cc = mix->cond;
+            cs = mix->stride;
+        }
         /* up to 12 weights (2 outputs of 2 channels) are copied to registers; more are streamed */
         float wreg[12];
         const float *wo = w + o * kc;
@@ -156,14 +198,52 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             const conv_run_t *run = &runs[r];
             const size_t s0 = run->st[0], s1 = run->st[1], s2 = run->st[2];
             const float *p0 = run->p[0], *p1 = run->p[1], *p2 = run->p[2];
-            const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             size_t i = 0;
+            /* NAM (cp = cin) with 4 outputs, every tap dense (the ring's stride is cin; the block input's
+             * when x has exactly cin channels): four frames per pass, all offsets compile-time */
+            if (mix && outs == 4u && cp == cin && cin >= 4u && s0 == cin && s1 == cin && s2 == cin) {
+                for (; i + 4u <= run->m; i += 4u) {
+                    float acc[4][4];
+#pragma GCC unroll 4
+                    for (size_t f = 0; f < 4u; f++) {
+                        const float cf = cc[f * cs];
+#pragma GCC unroll 4
+                        for (size_t u = 0; u < 4u; u++) {
+                            acc[f][u] = fmaf(mr[u], cf, br[u]);
+                        }
+                    }
+                    cc += 4u * cs;
+                    tap_4x4(acc, wo, kc, p0, cin);
+                    tap_4x4(acc, wo + cin, kc, p1, cin);
+                    tap_4x4(acc, wo + 2u * cin, kc, p2, cin);
+#pragma GCC unroll 4
+                    for (size_t f = 0; f < 4u; f++) {
+#pragma GCC unroll 4
+                        for (size_t u = 0; u < 4u; u++) {
+                            ar[f * cin + u] = acc[f][u];
+                        }
+                    }
+                    ar += 4u * cin;
+                    p0 += 4u * cin, p1 += 4u * cin, p2 += 4u * cin;
+                }
+            }
+            const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             for (; i + 2u <= run->m; i += 2u) {
                 float acc[2][4];
+                if (mix) {
+                    const float c0 = cc[0], c1 = cc[cs];
+                    cc += 2u * cs;
 #pragma GCC unroll 4
-                for (size_t u = 0; u < outs; u++) {
-                    acc[0][u] = ar[u];
-                    acc[1][u] = ar[cp + u];
+                    for (size_t u = 0; u < outs; u++) {
+                        acc[0][u] = fmaf(mr[u], c0, br[u]);
+                        acc[1][u] = fmaf(mr[u], c1, br[u]);
+                    }
+                } else {
+#pragma GCC unroll 4
+                    for (size_t u = 0; u < outs; u++) {
+                        acc[0][u] = ar[u];
+                        acc[1][u] = ar[cp + u];
+                    }
                 }
                 tap_2xo(acc, wo, kc, p0, q0, cin, outs);
                 tap_2xo(acc, wo + cin, kc, p1, q1, cin, outs);
@@ -180,43 +260,58 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             if (i < run->m) { /* an odd run's last frame: the same chains */
                 for (size_t u = 0; u < outs; u++) {
                     const float *wu = wo + u * kc;
-                    ar[u] = tap_1(tap_1(tap_1(ar[u], wu, p0, cin), wu + cin, p1, cin), wu + 2u * cin, p2, cin);
+                    const float a0 = mix ? fmaf(mr[u], cc[0], br[u]) : ar[u];
+                    ar[u] = tap_1(tap_1(tap_1(a0, wu, p0, cin), wu + cin, p1, cin), wu + 2u * cin, p2, cin);
                 }
                 ar += cp;
+                cc += cs;
             }
         }
     }
 }
 
-/* One instance per (channels, outputs per pass). */
-#define M7_CONV3(CIN, OUTS)                                                                            \
-    M7E_HOT static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,  \
-                                                        size_t nruns, const float *w)                  \
+/* One instance per (channels, outputs per pass), with the mixer fused (every NAM preset). PLACE: M7E_HOT
+ * (ITCM), or plain noinline (flash) for c2_o4, which only gated layers of 2 channels reach: ITCM is full. */
+#define M7_CONV3(CIN, OUTS, PLACE)                                                                     \
+    PLACE static void m7_conv3_c##CIN##_o##OUTS##_f32(float *a, size_t cp, const conv_run_t *runs,    \
+                                                      size_t nruns, const float *w, const conv_mix_t *mix) \
     {                                                                                                  \
-        conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u);                                           \
+        conv3_block(a, cp, runs, nruns, w, CIN##u, OUTS##u, mix);                                      \
     }
-M7_CONV3(2, 2)
-M7_CONV3(2, 4)
-M7_CONV3(4, 4)
-M7_CONV3(8, 4)
+M7_CONV3(2, 2, M7E_HOT)
+M7_CONV3(2, 4, __attribute__((noinline)))
+M7_CONV3(4, 4, M7E_HOT)
+M7_CONV3(8, 4, M7E_HOT)
 #undef M7_CONV3
 
-/* Other channel counts (e.g. 6, 12, 16): the same blocking with a run-time channel loop. These two
- * stay in flash: with their unrolled channel loops they would not fit in ITCM beside the rest. */
+/* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
+ * NULL): the same blocking with a run-time channel loop. These stay in flash: with their unrolled
+ * channel loops they would not fit in ITCM beside the rest. */
 static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs,
-                                                         size_t nruns, const float *w, size_t cin)
+                                                         size_t nruns, const float *w, size_t cin,
+                                                         const conv_mix_t *mix)
 {
-    conv3_block(a, cp, runs, nruns, w, cin, 4u);
+    if (mix) {
+        conv3_block(a, cp, runs, nruns, w, cin, 4u, mix);
+    } else {
+        conv3_block(a, cp, runs, nruns, w, cin, 4u, NULL);
+    }
 }
 
 static __attribute__((noinline)) void m7_conv3_cn_o2_f32(float *a, size_t cp, const conv_run_t *runs,
-                                                         size_t nruns, const float *w, size_t cin)
+                                                         size_t nruns, const float *w, size_t cin,
+                                                         const conv_mix_t *mix)
 {
-    conv3_block(a, cp, runs, nruns, w, cin, 2u);
+    if (mix) {
+        conv3_block(a, cp, runs, nruns, w, cin, 2u, mix);
+    } else {
+        conv3_block(a, cp, runs, nruns, w, cin, 2u, NULL);
+    }
 }
 
-/* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block. */
-M7E_HOT static void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
+/* Any kernel and channel count: one tap over one run, the same per-value fmaf order as conv3_block.
+ * In flash (no preset layer uses it). */
+static __attribute__((noinline)) void m7_conv_any_f32(float *a, size_t cp, size_t m, const float *src, size_t st,
                                     const float *wj, size_t ws, size_t cin)
 {
     for (size_t i = 0; i < m; i++) {
@@ -257,12 +352,18 @@ static tap_src_t tap_source(size_t i0, size_t delay, size_t pos, size_t s, const
     return r;
 }
 
-/* a += conv_d(x) over the block's n frames, cut into runs where every tap's input is contiguous. */
+/* a = mixer + conv_d(x) over the block's n frames (the conv cut into runs where every tap's input is
+ * contiguous). The kernel-3 convs start from a one-channel mixer themselves; else m7_mix_f32 fills a. */
 M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, m7_view_f32_t x,
-                                const float *ring, size_t pos)
+                                const float *ring, size_t pos, m7_view_f32_t cond)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
+    const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u;
+    const conv_mix_t mix = {op->b, op->mix_w, cond.p, cond.stride};
+    if (!fuse) {
+        m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
+    }
     /* kernel 3 with an even cp (layers have cp = C = cin, NAM, or 2C, gated): 4 outputs per pass when
      * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
     if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
@@ -280,14 +381,14 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
             i0 += run->m;
         }
         const int o4 = cp % 4u == 0u;
-        if (cin == 2u) {
-            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w);
-        } else if (cin == 4u && o4) {
-            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w);
-        } else if (cin == 8u && o4) {
-            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w);
+        if (fuse && cin == 2u) {
+            (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w, &mix);
+        } else if (fuse && cin == 4u && o4) {
+            m7_conv3_c4_o4_f32(a, cp, runs, nruns, op->w, &mix);
+        } else if (fuse && cin == 8u && o4) {
+            m7_conv3_c8_o4_f32(a, cp, runs, nruns, op->w, &mix);
         } else {
-            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin);
+            (o4 ? m7_conv3_cn_o4_f32 : m7_conv3_cn_o2_f32)(a, cp, runs, nruns, op->w, cin, fuse ? &mix : NULL);
         }
         return;
     }
@@ -355,6 +456,49 @@ static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m
     }
 }
 
+/* The residual 1x1 (+ head) for other channel counts (lite's 12 and 6, standard's 16), run-time C: four
+ * outputs per pass, four independent chains over q (the generic loop's single chain waits for each
+ * VFMA), the same per-value order. In flash: no room in ITCM. */
+static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
+                                                          size_t n, size_t c, const float *res_w,
+                                                          const float *res_b, m7_view_f32_t head)
+{
+    for (size_t i = 0; i < n; i++, z += c) { /* dst may be x: output o reads only x[o] and z */
+        const float *xi = x.p + i * x.stride;
+        float *di = dst.p + i * dst.stride;
+        size_t o = 0;
+        for (; o + 4u <= c; o += 4u) {
+            const float *w0 = res_w + o * c, *w1 = w0 + c, *w2 = w1 + c, *w3 = w2 + c;
+            float a0 = xi[o] + res_b[o], a1 = xi[o + 1u] + res_b[o + 1u];
+            float a2 = xi[o + 2u] + res_b[o + 2u], a3 = xi[o + 3u] + res_b[o + 3u];
+            for (size_t q = 0; q < c; q++) {
+                const float zq = z[q];
+                a0 = fmaf(w0[q], zq, a0);
+                a1 = fmaf(w1[q], zq, a1);
+                a2 = fmaf(w2[q], zq, a2);
+                a3 = fmaf(w3[q], zq, a3);
+            }
+            di[o] = a0;
+            di[o + 1u] = a1;
+            di[o + 2u] = a2;
+            di[o + 3u] = a3;
+        }
+        for (; o < c; o++) {
+            float acc = xi[o] + res_b[o];
+            for (size_t q = 0; q < c; q++) {
+                acc = fmaf(res_w[o * c + q], z[q], acc);
+            }
+            di[o] = acc;
+        }
+        if (head.p) {
+            float *hi = head.p + i * head.stride;
+            for (o = 0; o < c; o++) {
+                hi[o] += z[o];
+            }
+        }
+    }
+}
+
 M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
                                    const float *res_w, const float *res_b, m7_view_f32_t head)
 {
@@ -368,6 +512,10 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
     }
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
         res_block(dst, x, z, n, 8u, res_w, res_b, head);
+        return;
+    }
+    if (M7E_SPECIALISED && res_w && res_b && c >= 4u) {
+        m7_1x1_res_wide_f32(dst, x, z, n, c, res_w, res_b, head);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -408,8 +556,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     float *a = tmp.p;                                 /* n frames of cp values, dense */
 
-    m7_mix_f32(a, cp, n, op->b, op->mix_w, cond, op->mix_w ? g->cond_ch : 0u);
-    m7_conv_f32(a, cp, n, op, x, ring, pos);
+    m7_conv_f32(a, cp, n, op, x, ring, pos, cond);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
