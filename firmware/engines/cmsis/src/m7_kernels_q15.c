@@ -329,15 +329,12 @@ static inline int32_t act_input(int32_t acc, int s)
     return (int32_t)((uint32_t)acc << k);
 }
 
-/* tanh of a table input: T[i] + (T[i+1] - T[i]) * f / 2^9 rounded, as T[i] (2^9 - f) + T[i+1] f in one
- * SMLAD on the packed word; values in [-32767, 32767] */
+/* tanh of a table input: (T[i] (2^9 - f) + T[i+1] f + 2^8) >> 9 = T[i] + ((T[i+1] - T[i]) f + 2^8) >> 9
+ * from the packed word (tanh_word); values in [-32767, 32767] */
 static inline int32_t tanh_in(int32_t u)
 {
     const uint32_t a = (uint32_t)(u + ((int32_t)1 << (M7_TANH_Q15_IN_BITS - 1)));
-    const uint32_t f = a & ((1u << M7_TANH_Q15_SHIFT) - 1u);
-    const uint32_t weights = (f << 16) | ((1u << M7_TANH_Q15_SHIFT) - f);
-    return smlad(m7_tanh_table_q15[a >> M7_TANH_Q15_SHIFT], weights, 1 << (M7_TANH_Q15_SHIFT - 1)) >>
-           M7_TANH_Q15_SHIFT;
+    return tanh_word(m7_tanh_table_q15[a >> M7_TANH_Q15_SHIFT], a & ((1u << M7_TANH_Q15_SHIFT) - 1u));
 }
 
 /* sigmoid(x) = (1 + tanh(x/2)) / 2 rounded half up, at most 32767; x/2 in Q16 is x in Q15 */
