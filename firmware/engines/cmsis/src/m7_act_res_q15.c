@@ -96,6 +96,88 @@ M7_INLINE void tanh4_head(const int32_t *a, int32_t *head, int sa1, uint32_t *z0
 #endif /* __ARM_FEATURE_DSP */
 }
 
+_Static_assert(M7_TANH_Q15_POINTS == 2048, "tanh4_head2's asm reads the table's middle at byte 4096");
+
+/* tanh4_head for two frames of C = 2: h01[0..1] += z01's values and h23[0..1] += z23's (z01, z23 the tanh
+ * pairs of a[0..3]); with a second head pointer the table's middle is built in a's register (MOVW/MOVT)
+ * and 2^8 in the shift's, to fit the registers. */
+M7_INLINE void tanh4_head2(const int32_t *a, int32_t *h01, int32_t *h23, int sa1, uint32_t *z01, uint32_t *z23)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    uint32_t v0, v1, v2, v3, i0, i1, i2, i3;
+    const int32_t *k = a; /* the acc pointer, then the table's middle word (m7_tanh_table_q15 + 1024) */
+    int s = sa1;          /* the shift, then the constant 2^8 */
+    __asm__("ldr %[v0], [%[k]]\n\t"
+            "ldr %[v1], [%[k], #4]\n\t"
+            "ldr %[v2], [%[k], #8]\n\t"
+            "ldr %[v3], [%[k], #12]\n\t"
+            "asr %[v0], %[v0], %[s]\n\t"
+            "movw %[k], #:lower16:m7_tanh_table_q15+4096\n\t"
+            "asr %[v1], %[v1], %[s]\n\t"
+            "add %[v0], %[v0], #1\n\t"
+            "asr %[v2], %[v2], %[s]\n\t"
+            "add %[v1], %[v1], #1\n\t"
+            "ssat %[i0], #11, %[v0], asr #10\n\t"
+            "asr %[v3], %[v3], %[s]\n\t"
+            "movt %[k], #:upper16:m7_tanh_table_q15+4096\n\t"
+            "ssat %[i1], #11, %[v1], asr #10\n\t"
+            "add %[v2], %[v2], #1\n\t"
+            "mov %[s], #256\n\t"
+            "ubfx %[v0], %[v0], #1, #9\n\t"
+            "add %[v3], %[v3], #1\n\t"
+            "ssat %[i2], #11, %[v2], asr #10\n\t"
+            "ldr %[i0], [%[k], %[i0], lsl #2]\n\t"
+            "ssat %[i3], #11, %[v3], asr #10\n\t"
+            "ldr %[i1], [%[k], %[i1], lsl #2]\n\t"
+            "ubfx %[v1], %[v1], #1, #9\n\t"
+            "ldr %[i2], [%[k], %[i2], lsl #2]\n\t"
+            "ubfx %[v2], %[v2], #1, #9\n\t"
+            "smlatb %[v0], %[i0], %[v0], %[s]\n\t"
+            "ubfx %[v3], %[v3], #1, #9\n\t"
+            "ldr %[i3], [%[k], %[i3], lsl #2]\n\t"
+            "sxth %[i0], %[i0]\n\t"
+            "smlatb %[v1], %[i1], %[v1], %[s]\n\t"
+            "sxth %[i1], %[i1]\n\t"
+            "smlatb %[v2], %[i2], %[v2], %[s]\n\t"
+            "sxth %[i2], %[i2]\n\t"
+            "add %[i0], %[i0], %[v0], asr #9\n\t"
+            "smlatb %[v3], %[i3], %[v3], %[s]\n\t"
+            "ldr %[v0], [%[h]]\n\t"
+            "sxth %[i3], %[i3]\n\t"
+            "add %[i1], %[i1], %[v1], asr #9\n\t"
+            "ldr %[v1], [%[h], #4]\n\t"
+            "add %[i2], %[i2], %[v2], asr #9\n\t"
+            "ldr %[v2], [%[g]]\n\t"
+            "add %[i3], %[i3], %[v3], asr #9\n\t"
+            "ldr %[v3], [%[g], #4]\n\t"
+            "add %[v0], %[v0], %[i0]\n\t"
+            "add %[v1], %[v1], %[i1]\n\t"
+            "str %[v0], [%[h]]\n\t"
+            "add %[v2], %[v2], %[i2]\n\t"
+            "str %[v1], [%[h], #4]\n\t"
+            "pkhbt %[i0], %[i0], %[i1], lsl #16\n\t"
+            "add %[v3], %[v3], %[i3]\n\t"
+            "str %[v2], [%[g]]\n\t"
+            "pkhbt %[i2], %[i2], %[i3], lsl #16\n\t"
+            "str %[v3], [%[g], #4]"
+            : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [i0] "=&r"(i0), [i1] "=&r"(i1),
+              [i2] "=&r"(i2), [i3] "=&r"(i3), [k] "+&r"(k), [s] "+&r"(s), "+m"(*(int32_t(*)[2])h01),
+              "+m"(*(int32_t(*)[2])h23)
+            : [h] "r"(h01), [g] "r"(h23), "m"(*(const int32_t(*)[4])a));
+    *z01 = i0;
+    *z23 = i2;
+#else  /* !__ARM_FEATURE_DSP: plain C, the same integers */
+    int32_t t[4];
+    tanh4(a, sa1, t);
+    h01[0] += t[0];
+    h01[1] += t[1];
+    h23[0] += t[2];
+    h23[1] += t[3];
+    *z01 = pack(t[0], t[1]);
+    *z23 = pack(t[2], t[3]);
+#endif /* __ARM_FEATURE_DSP */
+}
+
 /* one frame's residual outputs o, o+1 from the z pairs zp[C/2]: two chains (SMLAD's accumulator is
  * forwarded, so one chain per output already issues one SMLAD per cycle) keep the live registers few */
 M7_INLINE uint32_t res_pair(int16_t x0, int16_t x1, const uint32_t *zp, const int16_t *w, const int32_t *b,
@@ -112,9 +194,34 @@ M7_INLINE uint32_t res_pair(int16_t x0, int16_t x1, const uint32_t *zp, const in
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-/* the residual outputs of one frame for C = 4 / 8 on the M7 (res_pair's integers, outputs two at a time,
+/* the residual outputs of one frame for C = 2 / 4 / 8 on the M7 (res_pair's integers, outputs two at a time,
  * two chains interleaved, each weight load ahead of its SMLAD), written by hand as one asm block: GCC
  * spilled the row pointers and serialised the chains. x[0..C-1] is read, then overwritten. */
+M7_INLINE void res_c2(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
+{
+    uint32_t r0, r1, t0, t1;
+    __asm__("ldrsh %[r0], [%[x]]\n\t"
+            "ldrsh %[r1], [%[x], #2]\n\t"
+            "ldr %[t0], [%[b]]\n\t"
+            "ldr %[t1], [%[b], #4]\n\t"
+            "mla %[r0], %[r0], %[k], %[t0]\n\t"
+            "ldr %[t0], [%[w]]\n\t"
+            "mla %[r1], %[r1], %[k], %[t1]\n\t"
+            "ldr %[t1], [%[w], #4]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "str %[r0], [%[x]]"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [t0] "=&r"(t0), [t1] "=&r"(t1), "+m"(*(int16_t(*)[2])x)
+            : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]),
+              "m"(*(const int16_t(*)[4])w), "m"(*(const int32_t(*)[2])b));
+}
 M7_INLINE void res_c4(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
 {
     uint32_t r0, r1, t0, t1;
@@ -309,13 +416,13 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     int16_t *const xend = x + n * C;
     if (C == 2u) { /* two frames per step: one tanh4 */
         for (; x != xend; a += 4u, head += 2u * hs, x += 4u) {
-            int32_t t[4];
-            tanh4(a, sa1, t);
-            head[0] += t[0];
-            head[1] += t[1];
-            head[hs] += t[2];
-            head[hs + 1u] += t[3];
-            const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
+            uint32_t z0, z1;
+            tanh4_head2(a, head, head + hs, sa1, &z0, &z1);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+            res_c2(x, &z0, w, b, sk, s1);
+            res_c2(x + 2, &z1, w, b, sk, s1);
+            continue;
+#endif /* __ARM_FEATURE_DSP */
             const uint32_t y0 = res_pair(x[0], x[1], &z0, w, b, 2u, sk, s1);
             const uint32_t y1 = res_pair(x[2], x[3], &z1, w, b, 2u, sk, s1);
             memcpy(x, &y0, sizeof y0);
