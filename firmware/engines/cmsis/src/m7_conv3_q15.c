@@ -20,6 +20,216 @@
 #pragma GCC optimize("no-schedule-insns", "rename-registers")
 #endif /* __GNUC__ */
 
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* The 2 x 2 steps of conv3_pair for compact C = 4 / 8 on the M7, by hand (printed by tools/gen_conv3_asm_q15.py;
+ * edit that): per channel pair and tap one SMLAD and one load issue together every cycle. The four
+ * operands rotate through four registers: each load goes into the register whose last reader is the
+ * SMLAD issued beside it, two cycles before its own first reader (the load latency). GCC's schedule paired
+ * two loads and left SMLADs alone (0.78 cycles/MAC at C = 8). y..end: the accumulators of output o (and o+1)
+ * of an even number (>= 2) of frames, taps p0..p2 and weights w as in conv3_pair. */
+#define M7_ARG __attribute__((unused)) /* naked: the asm reads the arguments from r0-r3 and the stack */
+__attribute__((naked, noinline)) static void conv3_steps_c4(int32_t *y M7_ARG, int32_t *end M7_ARG,
+                                                          const int16_t *p0 M7_ARG, const int16_t *p1 M7_ARG,
+                                                          const int16_t *p2 M7_ARG, const int16_t *w M7_ARG)
+{
+    __asm__("push {r4-r11, lr}\n\t"
+            "ldr r4, [sp, #36]\n\t"
+            "ldr r5, [sp, #40]\n\t"
+            "1:\n\t"
+            "ldr r10, [r2, #0]\n\t"
+            "ldr r11, [r5, #0]\n\t"
+            "ldrd r6, r7, [r0]\n\t"
+            "ldr r12, [r2, #8]\n\t"
+            "ldrd r8, r9, [r0, #16]\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #24]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r2, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #4]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r2, #12]\n\t"
+            "add r2, r2, #16\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #28]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r3, #0]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #8]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #8]\n\t"
+            "add r2, r2, #16\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #32]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r3, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #12]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #12]\n\t"
+            "add r2, r2, #16\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #36]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r4, #0]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #16]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #8]\n\t"
+            "add r2, r2, #16\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #40]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r4, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #20]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #12]\n\t"
+            "add r2, r2, #16\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #44]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "add r2, r2, #16\n\t"
+            "add r3, r3, #16\n\t"
+            "strd r6, r7, [r0]\n\t"
+            "add r4, r4, #16\n\t"
+            "strd r8, r9, [r0, #16]\n\t"
+            "add r0, r0, #32\n\t"
+            "cmp r0, r1\n\t"
+            "bne 1b\n\t"
+            "pop {r4-r11, pc}");
+}
+__attribute__((naked, noinline)) static void conv3_steps_c8(int32_t *y M7_ARG, int32_t *end M7_ARG,
+                                                          const int16_t *p0 M7_ARG, const int16_t *p1 M7_ARG,
+                                                          const int16_t *p2 M7_ARG, const int16_t *w M7_ARG)
+{
+    __asm__("push {r4-r11, lr}\n\t"
+            "ldr r4, [sp, #36]\n\t"
+            "ldr r5, [sp, #40]\n\t"
+            "1:\n\t"
+            "ldr r10, [r2, #0]\n\t"
+            "ldr r11, [r5, #0]\n\t"
+            "ldrd r6, r7, [r0]\n\t"
+            "ldr r12, [r2, #16]\n\t"
+            "ldrd r8, r9, [r0, #32]\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #48]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r2, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #4]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r2, #20]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #52]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r2, #8]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #8]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r2, #24]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #56]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r2, #12]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #12]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r2, #28]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #60]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r3, #0]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #16]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #16]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #64]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r3, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #20]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #20]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #68]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r3, #8]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #24]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #24]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #72]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r3, #12]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #28]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r3, #28]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #76]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r4, #0]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #32]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #16]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #80]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r4, #4]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #36]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #20]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #84]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "ldr r10, [r4, #8]\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "ldr r11, [r5, #40]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #24]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r10, r11, r6\n\t"
+            "ldr lr, [r5, #88]\n\t"
+            "smlad r8, r12, r11, r8\n\t"
+            "ldr r11, [r4, #12]\n\t"
+            "smlad r7, r10, lr, r7\n\t"
+            "ldr r10, [r5, #44]\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "ldr r12, [r4, #28]\n\t"
+            "add r2, r2, #32\n\t"
+            "smlad r6, r11, r10, r6\n\t"
+            "ldr lr, [r5, #92]\n\t"
+            "smlad r8, r12, r10, r8\n\t"
+            "smlad r7, r11, lr, r7\n\t"
+            "smlad r9, r12, lr, r9\n\t"
+            "add r2, r2, #32\n\t"
+            "add r3, r3, #32\n\t"
+            "strd r6, r7, [r0]\n\t"
+            "add r4, r4, #32\n\t"
+            "strd r8, r9, [r0, #32]\n\t"
+            "add r0, r0, #64\n\t"
+            "cmp r0, r1\n\t"
+            "bne 1b\n\t"
+            "pop {r4-r11, pc}");
+}
+#endif /* __ARM_FEATURE_DSP */
+
 /* frames 2 at a time of one run x outputs o, o+1 (y points at output o of the run's first frame);
  * weights of output o at w0 (3 * in values), of o+1 at w0 + 3 in */
 M7_INLINE void conv3_pair(int32_t *y, size_t out_, const m7_conv3_run_q15_t *run, const int16_t *w0, size_t in_)
@@ -30,6 +240,19 @@ M7_INLINE void conv3_pair(int32_t *y, size_t out_, const m7_conv3_run_q15_t *run
     const size_t s0 = out == in ? in : run->st[0], s1 = out == in ? in : run->st[1],
                  s2 = out == in ? in : run->st[2];
     int32_t *const end = y + (run->m & ~(size_t)1u) * out;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (out == in && (in == 4u || in == 8u)) {
+        if (end != y) {
+            if (in == 4u) {
+                conv3_steps_c4(y, end, p0, p1, p2, w0);
+            } else {
+                conv3_steps_c8(y, end, p0, p1, p2, w0);
+            }
+            const size_t adv = (run->m & ~(size_t)1u) * in;
+            p0 += adv, p1 += adv, p2 += adv, y = end;
+        }
+    }
+#endif /* __ARM_FEATURE_DSP */
     for (; y != end; y += 2u * out) {
         int32_t a00 = y[0], a01 = y[1], a10 = y[out], a11 = y[out + 1u];
 #pragma GCC unroll 16
