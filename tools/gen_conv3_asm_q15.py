@@ -50,7 +50,7 @@ def steps(C: int) -> list[str]:
         if not last:
             ins(f"ldr {U1}, {addr_u(g + 1, 1)}")
             U0, V0 = V0, U0
-        ins(f"add r2, r2, #{2 * fs}")
+    ins(f"add r2, r2, #{2 * fs}")
     ins(f"add r3, r3, #{2 * fs}")
     ins("strd r6, r7, [r0]")
     ins(f"add r4, r4, #{2 * fs}")
@@ -64,14 +64,13 @@ def steps(C: int) -> list[str]:
 
 
 def function(C: int) -> str:
-    lines = steps(C)
-    pad = " " * 58
-    name = f"__attribute__((naked, noinline)) static void conv3_steps_c{C}"
-    head = (f"{name}(int32_t *y M7_ARG, int32_t *end M7_ARG,\n"
-            f"{pad}const int16_t *p0 M7_ARG, const int16_t *p1 M7_ARG,\n"
-            f"{pad}const int16_t *p2 M7_ARG, const int16_t *w M7_ARG)\n")
-    body = "\n            ".join([f'"{t}\\n\\t"' for t in lines[:-1]] + [f'"{lines[-1]}"'])
-    return head + "{\n    __asm__(" + body + ");\n}\n"
+    """A top-level asm block defining m7_conv3_steps_c<C>_q15 (an ordinary AAPCS function: GCC sees only its
+    prototype, so it assumes every caller-saved register clobbered, which a naked C function did not get)."""
+    name = f"m7_conv3_steps_c{C}_q15"
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *steps(C), f".size {name}, . - {name}"]
+    body = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({body});\n"
 
 
 if __name__ == "__main__":

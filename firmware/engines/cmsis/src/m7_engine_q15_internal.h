@@ -77,6 +77,25 @@ static inline int32_t sat_tanh_index(int32_t v)
 }
 #endif /* __ARM_FEATURE_DSP */
 
+/* mla_lo(x, c, acc) = acc + (int16)x · (int16)c, mla_hi(x, c, acc) = acc + (x >> 16) · (int16)c (SMLABB /
+ * SMLATB on the M7: a weight pair x feeds two outputs without unpacking) */
+static inline int32_t mla_lo(uint32_t x, int32_t c, int32_t acc)
+{
+#if defined(__ARM_FEATURE_DSP)
+    return __smlabb((int32_t)x, c, acc);
+#else  /* !__ARM_FEATURE_DSP */
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(x & 0xFFFFu) * (int16_t)c));
+#endif /* __ARM_FEATURE_DSP */
+}
+static inline int32_t mla_hi(uint32_t x, int32_t c, int32_t acc)
+{
+#if defined(__ARM_FEATURE_DSP)
+    return __smlatb((int32_t)x, c, acc);
+#else  /* !__ARM_FEATURE_DSP */
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(x >> 16) * (int16_t)c));
+#endif /* __ARM_FEATURE_DSP */
+}
+
 /* tanh_word(e, f) = T + ((dT·f + 2^8) >> 9) for the table word e = T | dT << 16 and f in [0, 511]
  * (SMLATB, SXTH and an add with shift on the M7): (T (2^9 - f) + (T + dT) f + 2^8) >> 9 exactly */
 static inline int32_t tanh_word(uint32_t e, uint32_t f)

@@ -265,9 +265,53 @@ M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16
     bias_matmul(y, ys, b, x, xs, w, n, out, in);
 }
 
+/* mix1 for dense y (ys = C, the specialised layer path) and even C: two frames per step share each bias
+ * load, and each weight pair (in registers) feeds four SMLABB/SMLATB; the same sums as mix1 */
+M7_INLINE void mix1_dense(int32_t *y, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w, size_t n,
+                          size_t C_)
+{
+    const size_t C = C_;
+    uint32_t wp[8];
+#pragma GCC unroll 8
+    for (size_t k = 0; k < C / 2u; k++) {
+        wp[k] = pair(w + 2u * k);
+    }
+    int32_t *const end = y + (n & ~(size_t)1u) * C;
+    for (; y != end; y += 2u * C, cond += 2u * cs) {
+        const int32_t c0 = cond[0], c1 = cond[cs];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < C / 2u; k++) {
+            const int32_t b0 = b[2u * k], b1 = b[2u * k + 1u];
+            y[2u * k] = mla_lo(wp[k], c0, b0);
+            y[2u * k + 1u] = mla_hi(wp[k], c0, b1);
+            y[C + 2u * k] = mla_lo(wp[k], c1, b0);
+            y[C + 2u * k + 1u] = mla_hi(wp[k], c1, b1);
+        }
+    }
+    if (n % 2u) {
+        const int32_t c0 = cond[0];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < C / 2u; k++) {
+            y[2u * k] = mla_lo(wp[k], c0, b[2u * k]);
+            y[2u * k + 1u] = mla_hi(wp[k], c0, b[2u * k + 1u]);
+        }
+    }
+}
+
 M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
+#if M7E_SPECIALISED
+    if (in == 1u && b && w && ys == out) {
+        switch (out) {
+        case 2u: mix1_dense(y, b, cond, cs, w, n, 2u); return;
+        case 4u: mix1_dense(y, b, cond, cs, w, n, 4u); return;
+        case 8u: mix1_dense(y, b, cond, cs, w, n, 8u); return;
+        case 16u: mix1_dense(y, b, cond, cs, w, n, 16u); return;
+        default: break;
+        }
+    }
+#endif /* M7E_SPECIALISED */
     if (in == 1u && b && w) { /* the common case: audio only */
         switch (out) {
         case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
