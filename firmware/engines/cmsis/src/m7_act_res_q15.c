@@ -19,64 +19,422 @@
 #pragma GCC optimize("no-schedule-insns", "rename-registers")
 #endif /* __GNUC__ */
 
-/* one group of G = min(C, 4) residual outputs o..o+G-1 of one frame from the z pairs zp[C/2] */
-M7_INLINE void res_group(int16_t *y, const int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b,
-                         size_t o, size_t C, size_t G, int32_t kmul, int s1)
+/* z01, z23 = the tanh pairs of a[0..3] (tanh4), head[0..3] += them. On the M7 one asm block in a fixed
+ * order (the four chains interleaved, SSAT/UBFX/SXTH each the older of a pair, the loads beside ALU work),
+ * which GCC's schedule does not find; the plain C elsewhere (same integers, tested on the host). */
+M7_INLINE void tanh4_head(const int32_t *a, int32_t *head, int sa1, uint32_t *z01, uint32_t *z23)
 {
-    int32_t r[4];
-#pragma GCC unroll 4
-    for (size_t g = 0; g < G; g++) { /* x * 2^k (exact: export) as a MLA, not a shift */
-        r[g] = (int32_t)((uint32_t)b[o + g] + (uint32_t)x[o + g] * (uint32_t)kmul);
-    }
-#pragma GCC unroll 8
-    for (size_t c = 0; c < C / 2u; c++) {
-#pragma GCC unroll 4
-        for (size_t g = 0; g < G; g++) {
-            r[g] = smlad(zp[c], pair(w + (o + g) * C + 2u * c), r[g]);
-        }
-    }
-#pragma GCC unroll 4
-    for (size_t g = 0; g < G; g += 2u) {
-        const uint32_t v = pack(sat16_32(((r[g] >> s1) + 1) >> 1), sat16_32(((r[g + 1u] >> s1) + 1) >> 1));
-        memcpy(y + o + g, &v, sizeof v);
-    }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const uint32_t *mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    uint32_t v0, v1, v2, v3, i0, i1, i2, i3;
+    const int32_t *k = a; /* the acc pointer, then the constant 2^8 */
+    __asm__("ldr %[v0], [%[k]]\n\t"
+            "ldr %[v1], [%[k], #4]\n\t"
+            "ldr %[v2], [%[k], #8]\n\t"
+            "ldr %[v3], [%[k], #12]\n\t"
+            "asr %[v0], %[v0], %[s]\n\t"
+            "mov %[k], #256\n\t"
+            "asr %[v1], %[v1], %[s]\n\t"
+            "add %[v0], %[v0], #1\n\t"
+            "asr %[v2], %[v2], %[s]\n\t"
+            "add %[v1], %[v1], #1\n\t"
+            "ssat %[i0], #11, %[v0], asr #10\n\t"
+            "asr %[v3], %[v3], %[s]\n\t"
+            "ssat %[i1], #11, %[v1], asr #10\n\t"
+            "add %[v2], %[v2], #1\n\t"
+            "ubfx %[v0], %[v0], #1, #9\n\t"
+            "add %[v3], %[v3], #1\n\t"
+            "ssat %[i2], #11, %[v2], asr #10\n\t"
+            "ldr %[i0], [%[m], %[i0], lsl #2]\n\t"
+            "ssat %[i3], #11, %[v3], asr #10\n\t"
+            "ldr %[i1], [%[m], %[i1], lsl #2]\n\t"
+            "ubfx %[v1], %[v1], #1, #9\n\t"
+            "ldr %[i2], [%[m], %[i2], lsl #2]\n\t"
+            "ubfx %[v2], %[v2], #1, #9\n\t"
+            "smlatb %[v0], %[i0], %[v0], %[k]\n\t"
+            "ubfx %[v3], %[v3], #1, #9\n\t"
+            "ldr %[i3], [%[m], %[i3], lsl #2]\n\t"
+            "sxth %[i0], %[i0]\n\t"
+            "smlatb %[v1], %[i1], %[v1], %[k]\n\t"
+            "sxth %[i1], %[i1]\n\t"
+            "smlatb %[v2], %[i2], %[v2], %[k]\n\t"
+            "sxth %[i2], %[i2]\n\t"
+            "add %[i0], %[i0], %[v0], asr #9\n\t"
+            "smlatb %[v3], %[i3], %[v3], %[k]\n\t"
+            "ldr %[v0], [%[h]]\n\t"
+            "sxth %[i3], %[i3]\n\t"
+            "add %[i1], %[i1], %[v1], asr #9\n\t"
+            "ldr %[v1], [%[h], #4]\n\t"
+            "add %[i2], %[i2], %[v2], asr #9\n\t"
+            "ldr %[v2], [%[h], #8]\n\t"
+            "add %[i3], %[i3], %[v3], asr #9\n\t"
+            "ldr %[v3], [%[h], #12]\n\t"
+            "add %[v0], %[v0], %[i0]\n\t"
+            "add %[v1], %[v1], %[i1]\n\t"
+            "str %[v0], [%[h]]\n\t"
+            "add %[v2], %[v2], %[i2]\n\t"
+            "str %[v1], [%[h], #4]\n\t"
+            "pkhbt %[i0], %[i0], %[i1], lsl #16\n\t"
+            "add %[v3], %[v3], %[i3]\n\t"
+            "str %[v2], [%[h], #8]\n\t"
+            "pkhbt %[i2], %[i2], %[i3], lsl #16\n\t"
+            "str %[v3], [%[h], #12]"
+            : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [i0] "=&r"(i0), [i1] "=&r"(i1),
+              [i2] "=&r"(i2), [i3] "=&r"(i3), [k] "+&r"(k), "+m"(*(int32_t(*)[4])head)
+            : [h] "r"(head), [s] "r"(sa1), [m] "r"(mid), "m"(*(const int32_t(*)[4])a));
+    *z01 = i0;
+    *z23 = i2;
+#else  /* !__ARM_FEATURE_DSP: plain C, the same integers */
+    int32_t t[4];
+    tanh4(a, sa1, t);
+    head[0] += t[0];
+    head[1] += t[1];
+    head[2] += t[2];
+    head[3] += t[3];
+    *z01 = pack(t[0], t[1]);
+    *z23 = pack(t[2], t[3]);
+#endif /* __ARM_FEATURE_DSP */
 }
 
+_Static_assert(M7_TANH_Q15_POINTS == 2048, "tanh4_head2's asm reads the table's middle at byte 4096");
+
+/* tanh4_head for two frames of C = 2: h01[0..1] += z01's values and h23[0..1] += z23's (z01, z23 the tanh
+ * pairs of a[0..3]); with a second head pointer the table's middle is built in a's register (MOVW/MOVT)
+ * and 2^8 in the shift's, to fit the registers. */
+M7_INLINE void tanh4_head2(const int32_t *a, int32_t *h01, int32_t *h23, int sa1, uint32_t *z01, uint32_t *z23)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    uint32_t v0, v1, v2, v3, i0, i1, i2, i3;
+    const int32_t *k = a; /* the acc pointer, then the table's middle word (m7_tanh_table_q15 + 1024) */
+    int s = sa1;          /* the shift, then the constant 2^8 */
+    __asm__("ldr %[v0], [%[k]]\n\t"
+            "ldr %[v1], [%[k], #4]\n\t"
+            "ldr %[v2], [%[k], #8]\n\t"
+            "ldr %[v3], [%[k], #12]\n\t"
+            "asr %[v0], %[v0], %[s]\n\t"
+            "movw %[k], #:lower16:m7_tanh_table_q15+4096\n\t"
+            "asr %[v1], %[v1], %[s]\n\t"
+            "add %[v0], %[v0], #1\n\t"
+            "asr %[v2], %[v2], %[s]\n\t"
+            "add %[v1], %[v1], #1\n\t"
+            "ssat %[i0], #11, %[v0], asr #10\n\t"
+            "asr %[v3], %[v3], %[s]\n\t"
+            "movt %[k], #:upper16:m7_tanh_table_q15+4096\n\t"
+            "ssat %[i1], #11, %[v1], asr #10\n\t"
+            "add %[v2], %[v2], #1\n\t"
+            "mov %[s], #256\n\t"
+            "ubfx %[v0], %[v0], #1, #9\n\t"
+            "add %[v3], %[v3], #1\n\t"
+            "ssat %[i2], #11, %[v2], asr #10\n\t"
+            "ldr %[i0], [%[k], %[i0], lsl #2]\n\t"
+            "ssat %[i3], #11, %[v3], asr #10\n\t"
+            "ldr %[i1], [%[k], %[i1], lsl #2]\n\t"
+            "ubfx %[v1], %[v1], #1, #9\n\t"
+            "ldr %[i2], [%[k], %[i2], lsl #2]\n\t"
+            "ubfx %[v2], %[v2], #1, #9\n\t"
+            "smlatb %[v0], %[i0], %[v0], %[s]\n\t"
+            "ubfx %[v3], %[v3], #1, #9\n\t"
+            "ldr %[i3], [%[k], %[i3], lsl #2]\n\t"
+            "sxth %[i0], %[i0]\n\t"
+            "smlatb %[v1], %[i1], %[v1], %[s]\n\t"
+            "sxth %[i1], %[i1]\n\t"
+            "smlatb %[v2], %[i2], %[v2], %[s]\n\t"
+            "sxth %[i2], %[i2]\n\t"
+            "add %[i0], %[i0], %[v0], asr #9\n\t"
+            "smlatb %[v3], %[i3], %[v3], %[s]\n\t"
+            "ldr %[v0], [%[h]]\n\t"
+            "sxth %[i3], %[i3]\n\t"
+            "add %[i1], %[i1], %[v1], asr #9\n\t"
+            "ldr %[v1], [%[h], #4]\n\t"
+            "add %[i2], %[i2], %[v2], asr #9\n\t"
+            "ldr %[v2], [%[g]]\n\t"
+            "add %[i3], %[i3], %[v3], asr #9\n\t"
+            "ldr %[v3], [%[g], #4]\n\t"
+            "add %[v0], %[v0], %[i0]\n\t"
+            "add %[v1], %[v1], %[i1]\n\t"
+            "str %[v0], [%[h]]\n\t"
+            "add %[v2], %[v2], %[i2]\n\t"
+            "str %[v1], [%[h], #4]\n\t"
+            "pkhbt %[i0], %[i0], %[i1], lsl #16\n\t"
+            "add %[v3], %[v3], %[i3]\n\t"
+            "str %[v2], [%[g]]\n\t"
+            "pkhbt %[i2], %[i2], %[i3], lsl #16\n\t"
+            "str %[v3], [%[g], #4]"
+            : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [i0] "=&r"(i0), [i1] "=&r"(i1),
+              [i2] "=&r"(i2), [i3] "=&r"(i3), [k] "+&r"(k), [s] "+&r"(s), "+m"(*(int32_t(*)[2])h01),
+              "+m"(*(int32_t(*)[2])h23)
+            : [h] "r"(h01), [g] "r"(h23), "m"(*(const int32_t(*)[4])a));
+    *z01 = i0;
+    *z23 = i2;
+#else  /* !__ARM_FEATURE_DSP: plain C, the same integers */
+    int32_t t[4];
+    tanh4(a, sa1, t);
+    h01[0] += t[0];
+    h01[1] += t[1];
+    h23[0] += t[2];
+    h23[1] += t[3];
+    *z01 = pack(t[0], t[1]);
+    *z23 = pack(t[2], t[3]);
+#endif /* __ARM_FEATURE_DSP */
+}
+
+/* one frame's residual outputs o, o+1 from the z pairs zp[C/2]: two chains (SMLAD's accumulator is
+ * forwarded, so one chain per output already issues one SMLAD per cycle) keep the live registers few */
+M7_INLINE uint32_t res_pair(int16_t x0, int16_t x1, const uint32_t *zp, const int16_t *w, const int32_t *b,
+                            size_t C, int32_t kmul, int s1)
+{
+    int32_t r0 = (int32_t)((uint32_t)b[0] + (uint32_t)x0 * (uint32_t)kmul); /* x * 2^k (exact: export) */
+    int32_t r1 = (int32_t)((uint32_t)b[1] + (uint32_t)x1 * (uint32_t)kmul);
+#pragma GCC unroll 8
+    for (size_t c = 0; c < C / 2u; c++) {
+        r0 = smlad(zp[c], pair(w + 2u * c), r0);
+        r1 = smlad(zp[c], pair(w + C + 2u * c), r1);
+    }
+    return pack(sat16_32(((r0 >> s1) + 1) >> 1), sat16_32(((r1 >> s1) + 1) >> 1));
+}
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* the residual outputs of one frame for C = 2 / 4 / 8 on the M7 (res_pair's integers, outputs two at a time,
+ * two chains interleaved, each weight load ahead of its SMLAD), written by hand as one asm block: GCC
+ * spilled the row pointers and serialised the chains. x[0..C-1] is read, then overwritten. */
+M7_INLINE void res_c2(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
+{
+    uint32_t r0, r1, t0, t1;
+    __asm__("ldrsh %[t0], [%[x]]\n\t"
+            "ldrsh %[t1], [%[x], #2]\n\t"
+            "ldr %[r0], [%[b]]\n\t"
+            "ldr %[r1], [%[b], #4]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w]]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #4]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "str %[r0], [%[x]]"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [t0] "=&r"(t0), [t1] "=&r"(t1), "+m"(*(int16_t(*)[2])x)
+            : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]),
+              "m"(*(const int16_t(*)[4])w), "m"(*(const int32_t(*)[2])b));
+}
+M7_INLINE void res_c4(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
+{
+    uint32_t r0, r1, t0, t1;
+    __asm__("ldrsh %[t0], [%[x]]\n\t"
+            "ldrsh %[t1], [%[x], #2]\n\t"
+            "ldr %[r0], [%[b]]\n\t"
+            "ldr %[r1], [%[b], #4]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w]]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #8]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #4]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #12]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "ldrsh %[t0], [%[x], #4]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "ldrsh %[t1], [%[x], #6]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "ldr %[r1], [%[b], #12]\n\t"
+            "str %[r0], [%[x]]\n\t"
+            "ldr %[r0], [%[b], #8]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w], #16]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #24]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #20]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #28]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "str %[r0], [%[x], #4]"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [t0] "=&r"(t0), [t1] "=&r"(t1), "+m"(*(int16_t(*)[4])x)
+            : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]), [z1] "r"(zp[1]),
+              "m"(*(const int16_t(*)[16])w), "m"(*(const int32_t(*)[4])b));
+}
+M7_INLINE void res_c8(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
+{
+    uint32_t r0, r1, t0, t1;
+    __asm__("ldrsh %[t0], [%[x]]\n\t"
+            "ldrsh %[t1], [%[x], #2]\n\t"
+            "ldr %[r0], [%[b]]\n\t"
+            "ldr %[r1], [%[b], #4]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w]]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #16]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #4]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #20]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #8]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #24]\n\t"
+            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #12]\n\t"
+            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #28]\n\t"
+            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "ldrsh %[t0], [%[x], #4]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "ldrsh %[t1], [%[x], #6]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "ldr %[r1], [%[b], #12]\n\t"
+            "str %[r0], [%[x]]\n\t"
+            "ldr %[r0], [%[b], #8]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w], #32]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #48]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #36]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #52]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #40]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #56]\n\t"
+            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #44]\n\t"
+            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #60]\n\t"
+            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "ldrsh %[t0], [%[x], #8]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "ldrsh %[t1], [%[x], #10]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "ldr %[r1], [%[b], #20]\n\t"
+            "str %[r0], [%[x], #4]\n\t"
+            "ldr %[r0], [%[b], #16]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w], #64]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #80]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #68]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #84]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #72]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #88]\n\t"
+            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #76]\n\t"
+            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #92]\n\t"
+            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "ldrsh %[t0], [%[x], #12]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "ldrsh %[t1], [%[x], #14]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "ldr %[r1], [%[b], #28]\n\t"
+            "str %[r0], [%[x], #8]\n\t"
+            "ldr %[r0], [%[b], #24]\n\t"
+            "mla %[r0], %[t0], %[k], %[r0]\n\t"
+            "ldr %[t0], [%[w], #96]\n\t"
+            "mla %[r1], %[t1], %[k], %[r1]\n\t"
+            "ldr %[t1], [%[w], #112]\n\t"
+            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #100]\n\t"
+            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #116]\n\t"
+            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #104]\n\t"
+            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #120]\n\t"
+            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
+            "ldr %[t0], [%[w], #108]\n\t"
+            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
+            "ldr %[t1], [%[w], #124]\n\t"
+            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
+            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
+            "asr %[r0], %[r0], %[s]\n\t"
+            "asr %[r1], %[r1], %[s]\n\t"
+            "add %[r0], %[r0], #1\n\t"
+            "add %[r1], %[r1], #1\n\t"
+            "ssat %[r0], #16, %[r0], asr #1\n\t"
+            "ssat %[r1], #16, %[r1], asr #1\n\t"
+            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
+            "str %[r0], [%[x], #12]"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [t0] "=&r"(t0), [t1] "=&r"(t1), "+m"(*(int16_t(*)[8])x)
+            : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]), [z1] "r"(zp[1]), [z2] "r"(zp[2]), [z3] "r"(zp[3]),
+              "m"(*(const int16_t(*)[64])w), "m"(*(const int32_t(*)[8])b));
+}
+#endif /* __ARM_FEATURE_DSP */
+
+/* the kernel for C channels; acc and x are dense (frames C apart: the specialised layer path) */
 M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
 {
-    const size_t C = C_, as = q->as, hs = q->hs, xs = q->xs;
+    const size_t C = C_, hs = q->hs;
     const int sa1 = q->act_shift - 1, s1 = q->shift - 1;
     const int32_t sk = q->res_mul;
+    const int16_t *const w = q->w;
+    const int32_t *const b = q->b;
     const int32_t *a = q->acc;
     int32_t *head = q->head;
     int16_t *x = q->x;
+    int16_t *const xend = x + n * C;
     if (C == 2u) { /* two frames per step: one tanh4 */
-        for (size_t i = 0; i + 2u <= n; i += 2u, a += 2u * as, head += 2u * hs, x += 2u * xs) {
-            const int32_t v[4] = {a[0], a[1], a[as], a[as + 1u]};
-            int32_t t[4];
-            tanh4(v, sa1, t);
-            head[0] += t[0];
-            head[1] += t[1];
-            head[hs] += t[2];
-            head[hs + 1u] += t[3];
-            const uint32_t z0 = pack(t[0], t[1]), z1 = pack(t[2], t[3]);
-            res_group(x, x, &z0, q->w, q->b, 0u, 2u, 2u, sk, s1);
-            res_group(x + xs, x + xs, &z1, q->w, q->b, 0u, 2u, 2u, sk, s1);
+        for (; x != xend; a += 4u, head += 2u * hs, x += 4u) {
+            uint32_t z0, z1;
+            tanh4_head2(a, head, head + hs, sa1, &z0, &z1);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+            res_c2(x, &z0, w, b, sk, s1);
+            res_c2(x + 2, &z1, w, b, sk, s1);
+            continue;
+#endif /* __ARM_FEATURE_DSP */
+            const uint32_t y0 = res_pair(x[0], x[1], &z0, w, b, 2u, sk, s1);
+            const uint32_t y1 = res_pair(x[2], x[3], &z1, w, b, 2u, sk, s1);
+            memcpy(x, &y0, sizeof y0);
+            memcpy(x + 2, &y1, sizeof y1);
         }
         return; /* n is even (the caller checks) */
     }
-    for (size_t i = 0; i < n; i++, a += as, head += hs, x += xs) {
+    for (; x != xend; a += C, head += hs, x += C) {
         uint32_t zp[8];
 #pragma GCC unroll 4
         for (size_t o = 0; o + 4u <= C; o += 4u) {
-            int32_t t[4];
-            tanh4(a + o, sa1, t);
-            head[o] += t[0];
-            head[o + 1u] += t[1];
-            head[o + 2u] += t[2];
-            head[o + 3u] += t[3];
-            zp[o / 2u] = pack(t[0], t[1]);
-            zp[o / 2u + 1u] = pack(t[2], t[3]);
+            tanh4_head(a + o, head + o, sa1, &zp[o / 2u], &zp[o / 2u + 1u]);
         }
         if (C % 4u) { /* the last two values (C = 6): tanh4 on them twice */
             const size_t o = C - 2u;
@@ -87,12 +445,20 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
             head[o + 1u] += t[1];
             zp[o / 2u] = pack(t[0], t[1]);
         }
-#pragma GCC unroll 4
-        for (size_t o = 0; o + 4u <= C; o += 4u) {
-            res_group(x, x, zp, q->w, q->b, o, C, 4u, sk, s1);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+        if (C == 4u) {
+            res_c4(x, zp, w, b, sk, s1);
+            continue;
         }
-        if (C % 4u) {
-            res_group(x, x, zp, q->w, q->b, C - 2u, C, 2u, sk, s1);
+        if (C == 8u) {
+            res_c8(x, zp, w, b, sk, s1);
+            continue;
+        }
+#endif /* __ARM_FEATURE_DSP */
+#pragma GCC unroll 8
+        for (size_t o = 0; o < C; o += 2u) {
+            const uint32_t y = res_pair(x[o], x[o + 1u], zp, w + o * C, b + o, C, sk, s1);
+            memcpy(x + o, &y, sizeof y);
         }
     }
 }
@@ -114,7 +480,7 @@ M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
 {
     if (q->act_shift <= 0 || q->act_shift > 31 || q->res_left < 0 || q->res_left > 30 ||
         q->res_mul != (int32_t)1 << (q->res_left & 31) || q->shift <= 0 || q->shift > 31 ||
-        (q->c == 2u && n % 2u)) {
+        q->as != q->c || q->xs != q->c || (q->c == 2u && n % 2u)) {
         return 0;
     }
     switch (q->c) {

@@ -265,9 +265,53 @@ M7E_HOT void m7_rnn_1x1_q15(int32_t *y, size_t ys, const int32_t *b, const int16
     bias_matmul(y, ys, b, x, xs, w, n, out, in);
 }
 
+/* mix1 for dense y (ys = C, the specialised layer path) and even C: two frames per step share each bias
+ * load, and each weight pair (in registers) feeds four SMLABB/SMLATB; the same sums as mix1 */
+M7_INLINE void mix1_dense(int32_t *y, const int32_t *b, const int16_t *cond, size_t cs, const int16_t *w, size_t n,
+                          size_t C_)
+{
+    const size_t C = C_;
+    uint32_t wp[8];
+#pragma GCC unroll 8
+    for (size_t k = 0; k < C / 2u; k++) {
+        wp[k] = pair(w + 2u * k);
+    }
+    int32_t *const end = y + (n & ~(size_t)1u) * C;
+    for (; y != end; y += 2u * C, cond += 2u * cs) {
+        const int32_t c0 = cond[0], c1 = cond[cs];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < C / 2u; k++) {
+            const int32_t b0 = b[2u * k], b1 = b[2u * k + 1u];
+            y[2u * k] = mla_lo(wp[k], c0, b0);
+            y[2u * k + 1u] = mla_hi(wp[k], c0, b1);
+            y[C + 2u * k] = mla_lo(wp[k], c1, b0);
+            y[C + 2u * k + 1u] = mla_hi(wp[k], c1, b1);
+        }
+    }
+    if (n % 2u) {
+        const int32_t c0 = cond[0];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < C / 2u; k++) {
+            y[2u * k] = mla_lo(wp[k], c0, b[2u * k]);
+            y[2u * k + 1u] = mla_hi(wp[k], c0, b[2u * k + 1u]);
+        }
+    }
+}
+
 M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
+#if M7E_SPECIALISED
+    if (in == 1u && b && w && ys == out) {
+        switch (out) {
+        case 2u: mix1_dense(y, b, cond, cs, w, n, 2u); return;
+        case 4u: mix1_dense(y, b, cond, cs, w, n, 4u); return;
+        case 8u: mix1_dense(y, b, cond, cs, w, n, 8u); return;
+        case 16u: mix1_dense(y, b, cond, cs, w, n, 16u); return;
+        default: break;
+        }
+    }
+#endif /* M7E_SPECIALISED */
     if (in == 1u && b && w) { /* the common case: audio only */
         switch (out) {
         case 2u: mix1(y, ys, b, cond, cs, w, n, 2u); return;
@@ -329,15 +373,12 @@ static inline int32_t act_input(int32_t acc, int s)
     return (int32_t)((uint32_t)acc << k);
 }
 
-/* tanh of a table input: T[i] + (T[i+1] - T[i]) * f / 2^9 rounded, as T[i] (2^9 - f) + T[i+1] f in one
- * SMLAD on the packed word; values in [-32767, 32767] */
+/* tanh of a table input: (T[i] (2^9 - f) + T[i+1] f + 2^8) >> 9 = T[i] + ((T[i+1] - T[i]) f + 2^8) >> 9
+ * from the packed word (tanh_word); values in [-32767, 32767] */
 static inline int32_t tanh_in(int32_t u)
 {
     const uint32_t a = (uint32_t)(u + ((int32_t)1 << (M7_TANH_Q15_IN_BITS - 1)));
-    const uint32_t f = a & ((1u << M7_TANH_Q15_SHIFT) - 1u);
-    const uint32_t weights = (f << 16) | ((1u << M7_TANH_Q15_SHIFT) - f);
-    return smlad(m7_tanh_table_q15[a >> M7_TANH_Q15_SHIFT], weights, 1 << (M7_TANH_Q15_SHIFT - 1)) >>
-           M7_TANH_Q15_SHIFT;
+    return tanh_word(m7_tanh_table_q15[a >> M7_TANH_Q15_SHIFT], a & ((1u << M7_TANH_Q15_SHIFT) - 1u));
 }
 
 /* sigmoid(x) = (1 + tanh(x/2)) / 2 rounded half up, at most 32767; x/2 in Q16 is x in Q15 */

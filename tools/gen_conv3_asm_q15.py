@@ -1,0 +1,77 @@
+"""Print the hand-scheduled step loops of the q15 kernel-3 conv (conv3_steps_c4 / _c8 in
+firmware/engines/cmsis/src/m7_conv3_q15.c): per channel pair and tap one SMLAD beside one load every
+cycle, the four operands rotating through four registers. The C file holds the output (with the M7_ARG
+parameter markers); rerun this after changing the scheme and paste the functions over the old ones.
+
+    python3 tools/gen_conv3_asm_q15.py
+"""
+
+from __future__ import annotations
+
+
+def steps(C: int) -> list[str]:
+    fs = 2 * C          # frame stride in bytes (int16)
+    wo1 = 6 * C         # output o+1's weights: 3C int16 further
+    ys = 4 * C          # frame stride of y (C int32)
+    groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
+    P = ["r2", "r3", "r4"]
+    L = []
+    def ins(s: str) -> None:
+        L.append(s)
+    # registers: r0 y, r1 end, r2-r4 taps, r5 w, r6 a00 r7 a01 r8 a10 r9 a11, temps r10 r11 r12 lr
+    U0, V0, U1, V1 = "r10", "r11", "r12", "lr"
+    def addr_u(g: int, f: int) -> str:
+        j, c = groups[g]
+        return f"[{P[j]}, #{2 * c + f * fs}]"
+    def addr_v(g: int, o: int) -> str:
+        j, c = groups[g]
+        return f"[r5, #{2 * (j * C + c) + o * wo1}]"
+    ins("push {r4-r11, lr}")
+    ins("ldr r4, [sp, #36]")
+    ins("ldr r5, [sp, #40]")
+    ins("1:")
+    ins(f"ldr {U0}, {addr_u(0, 0)}")
+    ins(f"ldr {V0}, {addr_v(0, 0)}")
+    ins("ldrd r6, r7, [r0]")
+    ins(f"ldr {U1}, {addr_u(0, 1)}")
+    ins(f"ldrd r8, r9, [r0, #{ys}]")
+    n = len(groups)
+    for g in range(n):
+        last = g == n - 1
+        ins(f"smlad r6, {U0}, {V0}, r6")
+        ins(f"ldr {V1}, {addr_v(g, 1)}")
+        ins(f"smlad r8, {U1}, {V0}, r8")
+        if not last:
+            ins(f"ldr {V0}, {addr_u(g + 1, 0)}")      # next u0 into V0's register
+        ins(f"smlad r7, {U0}, {V1}, r7")
+        if not last:
+            ins(f"ldr {U0}, {addr_v(g + 1, 0)}")      # next v0 into U0's register
+        ins(f"smlad r9, {U1}, {V1}, r9")
+        if not last:
+            ins(f"ldr {U1}, {addr_u(g + 1, 1)}")
+            U0, V0 = V0, U0
+    ins(f"add r2, r2, #{2 * fs}")
+    ins(f"add r3, r3, #{2 * fs}")
+    ins("strd r6, r7, [r0]")
+    ins(f"add r4, r4, #{2 * fs}")
+    ins(f"strd r8, r9, [r0, #{ys}]")
+    ins(f"add r0, r0, #{2 * ys}")
+    ins("cmp r0, r1")
+    ins("bne 1b")
+    ins("pop {r4-r11, pc}")
+    # every step reloads group 0 into r10-r12 at its start: the roles swapped inside a step do not carry
+    return L
+
+
+def function(C: int) -> str:
+    """A top-level asm block defining m7_conv3_steps_c<C>_q15 (an ordinary AAPCS function: GCC sees only its
+    prototype, so it assumes every caller-saved register clobbered, which a naked C function did not get)."""
+    name = f"m7_conv3_steps_c{C}_q15"
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *steps(C), f".size {name}, . - {name}"]
+    body = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({body});\n"
+
+
+if __name__ == "__main__":
+    print("".join(function(C) for C in (4, 8)), end="")
