@@ -58,24 +58,30 @@ class DistillSpec:
         return cls(**{**d, "di": tuple(d.get("di", ()))})
 
 
-def check_teacher(run_dir: str | Path, dataset: Dataset) -> dict[str, Any]:
-    """The teacher's run.json, after checking it is a finished run that fits ``dataset``."""
+def check_run(run_dir: str | Path, dataset: Dataset, what: str = "--teacher") -> dict[str, Any]:
+    """The run.json of ``run_dir``, after checking it is a finished run that fits ``dataset`` (its rate and
+    knob names); errors start with ``what``."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise M7Error(f"--teacher {run_dir}: no such run folder")
+        raise M7Error(f"{what} {run_dir}: no such run folder")
     for name in ("run.json", "model.keras"):
         if not (run_dir / name).is_file():
-            raise M7Error(f"--teacher {run_dir}: not a finished training run (no {name})")
+            raise M7Error(f"{what} {run_dir}: not a finished training run (no {name})")
     run = json.loads((run_dir / "run.json").read_text())
     if run["sample_rate"] != dataset.sample_rate:
-        raise M7Error(f"--teacher {run_dir} was trained at {run['sample_rate']} Hz but the data is at "
+        raise M7Error(f"{what} {run_dir} was trained at {run['sample_rate']} Hz but the data is at "
                       f"{dataset.sample_rate} Hz")
     theirs = [k["name"] for k in run.get("knobs", [])]
     ours = [k.name for k in dataset.knobs]
     if theirs != ours:
-        raise M7Error(f"--teacher {run_dir} has {len(theirs)} knob(s) {theirs} but the data has "
+        raise M7Error(f"{what} {run_dir} has {len(theirs)} knob(s) {theirs} but the data has "
                       f"{len(ours)} {ours}")
     return run
+
+
+def check_teacher(run_dir: str | Path, dataset: Dataset) -> dict[str, Any]:
+    """The teacher's run.json (see :func:`check_run`)."""
+    return check_run(run_dir, dataset, "--teacher")
 
 
 def knob_settings(dataset: Dataset) -> list[tuple[float, ...]]:

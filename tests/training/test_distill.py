@@ -113,3 +113,15 @@ def test_teacher_errors_are_one_line(files: Path, teacher: Path, tmp_path: Path,
         _train(files, tmp_path / "out", *extra)
     assert message in str(exc.value) and "\n" not in str(exc.value)
     assert not (tmp_path / "out").exists()  # refused before any run folder is made
+
+
+def test_esr_by_setting_matches_the_runs_own_test_esr(teacher: Path) -> None:
+    from m7amp.data import synthetic_dataset
+    from m7amp.training._by_setting import esr_by_setting
+
+    rows = esr_by_setting(teacher, synthetic_dataset(5.0))  # the data the teacher was trained on
+    run = json.loads((teacher / "run.json").read_text())
+    assert len(rows) == 1 and rows[0]["setting"] == "-" and rows[0]["trained"] is None
+    assert rows[0]["esr"] == pytest.approx(run["test"]["esr"], rel=1e-4)
+    with pytest.raises(M7Error, match=r"has 0 knob\(s\) \[\] but the data has 1"):
+        esr_by_setting(teacher, synthetic_dataset(5.0, [0.0, 1.0]))
