@@ -3,7 +3,8 @@ those labels mixed with the real pairs (``m7amp train --teacher RUN_DIR``, docs/
 
 Extra DI: the files or folders of ``--distill-di`` (any rate, resampled to the dataset's) and
 ``--distill-synthetic`` seconds of the built-in synthetic guitar. Every clip is scaled to the RMS of the
-dataset's training inputs (the amp is nonlinear: the student must see the levels it will meet) and, with
+dataset's training inputs (the amp is nonlinear: the student must see the levels it will meet), less if
+its peak would pass 0.99, and, with
 knobs, labelled at every knob setting of the training split. Clips are cut into segments exactly like
 the real pairs (``warmup + segment_length``, hop ``segment_length``).
 
@@ -124,7 +125,8 @@ def extra_di(spec: DistillSpec, dataset: Dataset) -> list[tuple[str, np.ndarray]
         rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
         if rms < 1e-6:
             raise M7Error(f"distillation DI {name} is silent")
-        out.append((name, np.clip(x * (level / rms), -1.0, 1.0).astype(np.float32)))
+        gain = min(level / rms, 0.99 / float(np.max(np.abs(x))))  # never beyond full scale
+        out.append((name, (x * gain).astype(np.float32)))
     return out
 
 
