@@ -139,10 +139,27 @@ def load_teacher(run_dir: str | Path) -> Any:
     return keras.models.load_model(Path(run_dir) / "model.keras", compile=False)
 
 
-def teacher_predict(model: Any, seqs: list[np.ndarray]) -> list[np.ndarray]:
-    """The teacher over whole sequences ``(T, 1 + K)``: outputs ``(T,)`` each (one sequence at a time)."""
-    return [np.asarray(model(s[None].astype(np.float32), training=False))[0, :, 0].astype(np.float32)
-            for s in seqs]
+def teacher_predict(model: Any, seqs: list[np.ndarray], context: int | None = None,
+                    chunk: int = 1 << 16) -> list[np.ndarray]:
+    """The teacher over whole sequences ``(T, 1 + K)``: outputs ``(T,)`` each.
+
+    ``context`` (a WaveNet's receptive field − 1) lets a long sequence run in chunks of ``chunk`` outputs,
+    each fed its ``context`` preceding inputs, which gives the same outputs as one pass while memory
+    stays bounded; ``None`` (an RNN: its state runs through) runs each sequence whole."""
+    out = []
+    for s in seqs:
+        s = s.astype(np.float32)
+        if context is None or len(s) <= chunk:
+            out.append(np.asarray(model(s[None], training=False))[0, :, 0].astype(np.float32))
+            continue
+        # the first chunk starts like the whole pass (each layer's own causal padding: not the same as
+        # zeros at the input, since biases make a layer's output of silence non-zero); later ones get
+        # their context from the signal
+        parts = [np.asarray(model(s[None, :chunk], training=False))[0, :, 0]]
+        parts += [np.asarray(model(s[None, a - context : a + chunk], training=False))[0, context:, 0]
+                  for a in range(chunk, len(s), chunk)]
+        out.append(np.concatenate(parts).astype(np.float32))
+    return out
 
 
 def build_distilled(spec: DistillSpec, dataset: Dataset, warmup: int,
@@ -160,7 +177,8 @@ def build_distilled(spec: DistillSpec, dataset: Dataset, warmup: int,
             s[:, 0] = x
             s[:, 1:] = knobs
             seqs.append(s)
-    preds = teacher_predict(model, seqs)
+    context = teacher_run["receptive_field"] - 1 if teacher_run["model"].get("type") == "wavenet" else None
+    preds = teacher_predict(model, seqs, context)
     xs, ys = [], []
     for s, y in zip(seqs, preds, strict=True):
         for a in segment_starts(0, len(s), warmup, length):

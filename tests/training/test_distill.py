@@ -125,3 +125,15 @@ def test_esr_by_setting_matches_the_runs_own_test_esr(teacher: Path) -> None:
     assert rows[0]["esr"] == pytest.approx(run["test"]["esr"], rel=1e-4)
     with pytest.raises(M7Error, match=r"has 0 knob\(s\) \[\] but the data has 1"):
         esr_by_setting(teacher, synthetic_dataset(5.0, [0.0, 1.0]))
+
+
+def test_teacher_in_chunks_equals_one_pass(teacher: Path) -> None:
+    model = load_teacher(teacher)
+    rf = json.loads((teacher / "run.json").read_text())["receptive_field"]
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (3000, 1)).astype(np.float32)
+    whole = teacher_predict(model, [x])[0]
+    chunked = teacher_predict(model, [x], context=rf - 1, chunk=700)[0]
+    assert len(chunked) == len(whole)
+    np.testing.assert_allclose(chunked, whole, atol=1e-6)
+    wrong = teacher_predict(model, [x], context=0, chunk=700)[0]  # no context: the seams differ
+    assert np.max(np.abs(wrong - whole)) > 1e-4
