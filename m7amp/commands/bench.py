@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--seconds", type=float, default=10.0, help="timed seconds per preset (default 10)")
     t.add_argument("--batch-size", type=int, help="default: the train config's batch_size")
     t.set_defaults(_bench=bench_train)
+    s = sub.add_parser("esr", help="test ESR of trained runs per knob setting and averaged (a manifest's "
+                                   "split; settings the runs never saw check interpolation)")
+    s.add_argument("runs", nargs="+", metavar="RUN_DIR", help="finished `m7amp train` run folders")
+    s.add_argument("--data", required=True, metavar="MANIFEST", help="dataset manifest (docs/data.md)")
+    s.add_argument("--data-root", metavar="DIR", help="replaces the manifest's 'root'")
+    s.add_argument("--split", default="test", choices=("train", "val", "test"), help="default: test")
+    s.set_defaults(_bench=_bench_esr)
     e = sub.add_parser("engine", help="engine cycles/sample, cycles/MAC, CPU load, flash and RAM per preset, "
                                       "precision and engine (bench firmware in the simulator)")
     e.add_argument("--preset", default=None,
@@ -113,6 +120,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="model the memory system (default on: flash wait states, ART, I- and D-cache) and "
                         "add the cache off/on and placement rows; --no-memory-model: every access hits")
     f.set_defaults(_bench=bench_fidelity)
+
+
+def _bench_esr(args: argparse.Namespace) -> int:
+    from m7amp.training._by_setting import bench_esr
+
+    return bench_esr(args)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -44,6 +44,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint (data, model and "
                              "config come from the run folder)")
+    distill = parser.add_argument_group("distillation (docs/training.md)")
+    distill.add_argument("--teacher", metavar="RUN_DIR",
+                         help="a finished run whose model labels extra DI; the student trains on those "
+                              "labels mixed with the real pairs (same rate and knobs as --data)")
+    distill.add_argument("--distill-di", nargs="+", default=[], metavar="PATH",
+                         help="extra DI audio files or folders for the teacher to label (any rate)")
+    distill.add_argument("--distill-synthetic", type=float, default=60.0, metavar="S",
+                         help="seconds of the built-in synthetic guitar to label too (default 60; 0: none)")
+    distill.add_argument("--distill-ratio", type=float, default=1.0, metavar="R",
+                         help="distilled segments per real training segment in each epoch (default 1)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar, one line per epoch")
 
 
@@ -87,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     progress = False if args.no_progress else None
     if args.resume:
         given = [f"--{k.replace('_', '-')}" for k in ("data", "synthetic", "preset", "config", "train_config",
-                                                       "seed") if getattr(args, k)]
+                                                       "seed", "teacher") if getattr(args, k)]
         if given:
             logging.getLogger("m7amp").warning(
                 "--resume takes the data, model and config from %s; ignoring %s", args.out, " ".join(given))
@@ -104,6 +114,14 @@ def run(args: argparse.Namespace) -> int:
     model_config = load_config(resolve_preset(args.preset, args.sample_rate) if args.preset else args.config)
     config_text = Path(args.config).read_text() if args.config else None
     train_config = load_train_config(args.train_config).with_overrides(seed=args.seed)
+    distill = None
+    if args.teacher:
+        from m7amp.training._distill import DistillSpec
+
+        distill = DistillSpec(args.teacher, args.distill_ratio, tuple(args.distill_di),
+                              args.distill_synthetic)
+    elif args.distill_di:
+        raise M7Error("--distill-di needs --teacher RUN_DIR")
     run_training(data_spec, model_config, train_config, args.out, epochs=args.epochs,
-                 config_text=config_text, progress=progress, command=command)
+                 config_text=config_text, progress=progress, command=command, distill=distill)
     return 0

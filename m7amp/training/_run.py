@@ -23,6 +23,7 @@ from m7amp.data import Dataset, load_dataset, load_manifest, synthetic_dataset
 from m7amp.errors import M7Error
 from m7amp.training import _toml
 from m7amp.training._config import TrainConfig, train_config_from_dict
+from m7amp.training._distill import DistillSpec, check_teacher
 
 ARGS_FILE = "run_args.json"  # in checkpoint/: what a resume needs to rebuild data, model and config
 
@@ -62,13 +63,15 @@ def dataset_from_spec(spec: dict[str, Any]) -> Dataset:
 
 def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_config: TrainConfig | None,
                  out: str | Path, *, resume: bool = False, epochs: int | None = None,
-                 config_text: str | None = None, progress: bool | None = None, command: str = "") -> Path:
+                 config_text: str | None = None, progress: bool | None = None, command: str = "",
+                 distill: DistillSpec | None = None) -> Path:
     """Train and write a complete run folder; returns its path.
 
     ``data_spec`` is ``{"synthetic": {"seconds", "knob_values", "seed", "sample_rate"}}`` or
     ``{"manifest": path, "data_root": path | None}``. With ``resume``, the data, model and learning
     config come from the run folder (the arguments are ignored) and ``epochs``, if given, replaces the
-    maximum number of epochs.
+    maximum number of epochs. ``distill`` (a teacher run and extra DI) adds distilled segments to the
+    training data (:mod:`m7amp.training._distill`); a resumed run takes it from its folder.
     """
     from m7amp.models import config_from_dict, config_to_dict
 
@@ -79,6 +82,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
         model_config = config_from_dict(saved["model"])
         cfg = train_config_from_dict(saved["train"], f"{run_dir}/train.toml")
         cfg = cfg.with_overrides(epochs=epochs)
+        distill = DistillSpec.from_dict(saved["distill"]) if saved.get("distill") else None
         state = json.loads((run_dir / "checkpoint" / "state.json").read_text())
         if (run_dir / "run.json").is_file() and (state["stopped_early"] or state["epoch"] >= cfg.epochs):
             why = "stopped early" if state["stopped_early"] else f"trained {state['epoch']} epochs"
@@ -89,6 +93,8 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
         if data_spec is None or model_config is None or train_config is None:
             raise M7Error("a new run needs data, a model config and a train config")
         dataset = dataset_from_spec(data_spec)  # data errors surface before any folder is made
+        if distill is not None:
+            check_teacher(distill.teacher, dataset)  # and teacher errors too
         run_dir = resolve_run_dir(out, model_config.name, resume=False)
         cfg = train_config.with_overrides(epochs=epochs)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +106,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
                                                + _toml.dumps(data_spec))
         (run_dir / "checkpoint").mkdir()
         saved = {"data": _absolute(data_spec), "model": config_to_dict(model_config),
-                 "train": cfg.to_toml_dict()}
+                 "train": cfg.to_toml_dict(), "distill": distill.to_dict() if distill else None}
         (run_dir / "checkpoint" / ARGS_FILE).write_text(json.dumps(saved, indent=1))
     (run_dir / "train.toml").write_text(_toml.dumps(cfg.to_toml_dict()))
 
@@ -110,8 +116,11 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
     print(f"training {model_config.name} on {dataset.name} ({dataset.seconds('train'):.1f} s train, "
           f"{dataset.seconds('val'):.1f} s validation, {dataset.seconds('test'):.1f} s test at "
           f"{dataset.sample_rate} Hz) into {run_dir}", flush=True)
-    result = train_model(dataset, model_config, cfg, run_dir, resume=resume, progress=progress)
+    result = train_model(dataset, model_config, cfg, run_dir, resume=resume, progress=progress,
+                         distill=distill)
     run = run_summary(model_config, dataset, cfg, result)
+    if result["distill"] is not None:
+        run["distill"] = result["distill"]
 
     test_x, test_y = test_clip(result["test_sequences"], dataset.sample_rate)
     np.savez(run_dir / "data.npz", rep_x=representative_data(dataset), test_x=test_x, test_y=test_y)

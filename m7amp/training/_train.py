@@ -26,6 +26,7 @@ from m7amp import __version__, metrics
 from m7amp.data import Dataset, make_segments, split_sequences
 from m7amp.errors import M7Error
 from m7amp.training._config import TrainConfig
+from m7amp.training._distill import DistillSpec, distilled_segments, epoch_order
 from m7amp.training._evaluate import predict, predict_sequences, score
 
 REP_SEGMENTS, REP_LENGTH = 32, 4096  # representative data for int8 calibration (contract: <= 32 x 4096)
@@ -137,8 +138,12 @@ class _Progress:
 
 
 def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, run_dir: Path,
-                resume: bool = False, progress: bool | None = None) -> dict[str, Any]:
+                resume: bool = False, progress: bool | None = None,
+                distill: DistillSpec | None = None) -> dict[str, Any]:
     """Train ``model_config`` on ``dataset`` into ``run_dir`` (checkpoint, model.keras, history).
+
+    With ``distill``, each epoch adds segments of extra DI labelled by a teacher run to the real ones
+    (:mod:`m7amp.training._distill`; the teacher's outputs are cached in the checkpoint).
 
     Returns a summary: test metrics, epochs, seconds. The caller writes the run files around it
     (see :func:`m7amp.training.run_training`).
@@ -157,14 +162,21 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     length = segment_length(model_config, cfg)
     x_train, y_train = make_segments(dataset, "train", warmup, length)
     x_val, y_val = make_segments(dataset, "val", warmup, length)
+    ckpt = run_dir / "checkpoint"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    n = len(x_train)  # real training segments
+    n_distilled, distill_info = 0, None
+    if distill is not None:
+        x_d, y_d, distill_info = distilled_segments(distill, dataset, warmup, length, ckpt)
+        n_distilled = len(x_d)
+        x_train, y_train = np.concatenate([x_train, x_d]), np.concatenate([y_train, y_d])
+        keras.utils.set_random_seed(cfg.seed)  # the student starts from the same weights as without
 
     model = build_model(model_config, dataset.n_knobs)
     optimizer = keras.optimizers.Adam(learning_rate=cfg.learning_rate)
     optimizer.build(model.trainable_variables)
     loss_fn = AmpLoss(warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
 
-    ckpt = run_dir / "checkpoint"
-    ckpt.mkdir(parents=True, exist_ok=True)
     state = _State(lr=cfg.learning_rate)
     if resume:
         state = _State.load(ckpt / "state.json")
@@ -179,14 +191,15 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     train_step, forward = make_steps(model, optimizer, loss_fn, x_train.shape[-1], jit)
 
     bar = _Progress(progress)
-    n = len(x_train)
+    ratio = distill.ratio if distill is not None else 0.0
+    per_epoch = len(epoch_order(n, n_distilled, ratio, cfg.seed, 1))
     # full batches only (the few segments left over change every epoch): one batch shape, one compile
-    batch = min(cfg.batch_size, n)
-    steps = n // batch
+    batch = min(cfg.batch_size, per_epoch)
+    steps = per_epoch // batch
     while state.epoch < cfg.epochs and not state.stopped_early:
         epoch = state.epoch + 1
         t0 = time.perf_counter()
-        order = np.random.default_rng([cfg.seed, epoch]).permutation(n)
+        order = epoch_order(n, n_distilled, ratio, cfg.seed, epoch)
         bar.start(epoch, cfg.epochs, steps)
         losses = []
         for s in range(steps):
@@ -236,7 +249,7 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     test = score([y for _, y in seqs], test_pred, warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
     return {"state": state, "test": test, "warmup": warmup, "segment_length": length,
             "test_sequences": seqs, "test_pred": test_pred, "model": model, "forward": forward,
-            "train_segments": n, "val_segments": len(x_val)}
+            "train_segments": n, "val_segments": len(x_val), "distill": distill_info}
 
 
 def representative_data(dataset: Dataset) -> np.ndarray:
