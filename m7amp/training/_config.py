@@ -22,17 +22,17 @@ DEFAULT_TRAIN_CONFIG = Path(__file__).resolve().parents[2] / "training" / "train
 class TrainConfig:
     """How to train (see training/train.toml for what each value means)."""
 
-    epochs: int = 60
+    epochs: int = 40
     batch_size: int = 16
     segment_length: int = 8192
-    learning_rate: float = 0.004
+    learning_rate: float = 0.008
     seed: int = 0
-    lr_schedule: str = "plateau"
-    warmup_epochs: int = 0
+    lr_schedule: str = "cosine"
+    warmup_epochs: int = 2
     lr_factor: float = 0.5
     lr_patience: int = 3
     min_lr: float = 1e-5
-    patience: int = 8
+    patience: int = 10
     esr_weight: float = 0.75
     dc_weight: float = 0.25
     pre_emphasis: float = 0.85
