@@ -1,5 +1,6 @@
-"""The training loop: segments, Adam, validation every epoch, LR on plateau, early stopping,
-checkpoints and resume, all seeded; then the test-split evaluation and the run folder.
+"""The training loop: segments, Adam, validation every epoch, the LR schedule (warm-up, then cosine or
+reduce-on-plateau), early stopping, checkpoints and resume, all seeded; then the test-split evaluation,
+the ESR of every pair of every split, and the run folder.
 
 Determinism: ``keras.utils.set_random_seed(seed)`` plus ``tf.config.experimental.enable_op_determinism``
 make the initial weights and every update reproducible on one machine; the batch order of epoch ``e`` is
