@@ -37,7 +37,8 @@ class Pair:
     x: np.ndarray
     y: np.ndarray
     knobs: tuple[float, ...] = ()
-    split: str | None = None  # None: split in time; else the whole pair belongs to this split
+    split: str | dict[str, float] | None = None  # None: the dataset's fractions; a name: the whole pair
+    # belongs to that split; a dict: this pair's own fractions
     lag_samples: int | None = None
 
 
@@ -85,8 +86,13 @@ class Dataset:
         }
 
 
-def split_range(n: int, fractions: dict[str, float], split: str, whole: str | None = None) -> tuple[int, int]:
-    """Sample range ``[start, stop)`` of ``split`` in a signal of ``n`` samples cut train | val | test."""
+def split_range(n: int, fractions: dict[str, float], split: str,
+                whole: str | dict[str, float] | None = None) -> tuple[int, int]:
+    """Sample range ``[start, stop)`` of ``split`` in a signal of ``n`` samples cut train | val | test.
+
+    ``whole`` is the pair's own choice: a split name (the whole pair) or its own fractions."""
+    if isinstance(whole, dict):
+        fractions, whole = whole, None
     if whole is not None:
         return (0, n) if whole == split else (0, 0)
     bounds = [0]
@@ -154,7 +160,11 @@ def _load_pair(manifest: Manifest, spec: PairSpec, rate: int | None) -> tuple[Pa
         est = estimate_lag(x, y, target_rate, manifest.max_lag_ms)
         lag = est.samples
         log.info("pair '%s': target lag %s", spec.name, est)
-        if manifest.align == "compensate" and lag != 0:
+        if manifest.align == "compensate" and manifest.lag is not None:
+            x, y = compensate_lag(x, y, manifest.lag)
+            log.info("pair '%s': fixed lag %d samples compensated (estimate %s)", spec.name, manifest.lag,
+                     est)
+        elif manifest.align == "compensate" and lag != 0:
             x, y = compensate_lag(x, y, lag)
             notes.append(f"pair '{spec.name}': lag {est} compensated")
         elif est.peak_ratio < LAG_CLEAR_PEAK:

@@ -9,6 +9,7 @@ Format (docs/data.md has the full reference)::
     channel = "mix"              # "mix" = mean of the channels, or a 0-based channel index
     align = "report"             # lag handling: "none" | "report" | "compensate"
     max_lag_ms = 50.0
+    # lag = 9                    # compensate: this fixed lag (samples) for every pair, not each estimate
     trim = false                 # input/target of different lengths: error (false) or cut to the shorter
     [split]                      # fractions of every pair, in time order: train | val | test
     train = 0.7
@@ -22,7 +23,8 @@ Format (docs/data.md has the full reference)::
     input = "B0_M0_T10/B0_M0_T10_G5_file_1_input.wav"
     target = "B0_M0_T10/B0_M0_T10_G5_file_1.wav"
     knobs = { treble = 10 }
-    # split = "test"             # optional: the whole pair goes to one split
+    # split = "test"             # optional: the whole pair goes to one split, or its own
+    # split = { train = 0.85, val = 0.15 }   # fractions (in time, train | val | test; test may be 0)
 
 ``root`` is resolved against the manifest's folder; ``${M7AMP_SHARED_DATA}`` expands to that environment
 variable or, if unset, to ``../shared/data`` seen from the working directory. ``data_root`` (the
@@ -43,7 +45,7 @@ SHARED_ENV = "M7AMP_SHARED_DATA"
 SPLITS = ("train", "val", "test")
 ALIGN_MODES = ("none", "report", "compensate")
 _TOP_KEYS = {"name", "description", "root", "sample_rate", "resample", "channel", "align", "max_lag_ms",
-             "trim", "split", "knobs", "pairs"}
+             "lag", "trim", "split", "knobs", "pairs"}
 _PAIR_KEYS = {"input", "target", "knobs", "split", "channel", "name"}
 
 
@@ -70,7 +72,7 @@ class PairSpec:
     input: Path
     target: Path
     knobs: tuple[float, ...] = ()
-    split: str | None = None
+    split: str | dict[str, float] | None = None
     channel: int | None = None
 
 
@@ -86,6 +88,7 @@ class Manifest:
     resample: bool = False
     align: str = "report"
     max_lag_ms: float = 50.0
+    lag: int | None = None
     trim: bool = False
     split: dict[str, float] = field(default_factory=lambda: {"train": 0.7, "val": 0.15, "test": 0.15})
 
@@ -123,14 +126,14 @@ def _number(table: dict[str, Any], key: str, where: str, default: float | None =
     return float(value)
 
 
-def _parse_split(table: Any, where: str) -> dict[str, float]:
+def _parse_split(table: Any, where: str, need_test: bool = True) -> dict[str, float]:
     if not isinstance(table, dict):
         raise _err(where, "'split' must be a table with train, val and test fractions")
     unknown = set(table) - set(SPLITS)
     if unknown:
         raise _err(where, f"unknown key 'split.{sorted(unknown)[0]}' (expected train, val, test)")
     split = {s: _number(table, s, f"{where}: split", 0.0) for s in SPLITS}
-    if any(v < 0 for v in split.values()) or split["train"] <= 0 or split["test"] <= 0:
+    if any(v < 0 for v in split.values()) or (need_test and (split["train"] <= 0 or split["test"] <= 0)):
         raise _err(where, f"'split' fractions must be >= 0 with train > 0 and test > 0, got {split}")
     if abs(sum(split.values()) - 1.0) > 1e-6:
         raise _err(where, f"'split' fractions must add up to 1, got {sum(split.values()):g}")
@@ -188,8 +191,10 @@ def _parse_pair(i: int, item: Any, root: Path, knobs: tuple[Knob, ...], where: s
             raise _err(w, f"knob '{knob.name}' = {v:g} is outside [{knob.min:g}, {knob.max:g}]")
         knob_values.append(v)
     split = item.get("split")
-    if split is not None and split not in SPLITS:
-        raise _err(w, f"'split' must be one of {SPLITS}, not {split!r}")
+    if isinstance(split, dict):
+        split = _parse_split(split, w, need_test=False)
+    elif split is not None and split not in SPLITS:
+        raise _err(w, f"'split' must be one of {SPLITS} or a table of fractions, not {split!r}")
     name = item.get("name") or Path(str(item["target"])).stem
     channel = _channel(item.get("channel"), w)
     return PairSpec(str(name), paths[0], paths[1], tuple(knob_values), split, channel)
@@ -219,6 +224,11 @@ def parse_manifest(doc: dict[str, Any], base: Path, where: str, data_root: str |
     for key in ("resample", "trim"):
         if not isinstance(doc.get(key, False), bool):
             raise _err(where, f"'{key}' must be true or false")
+    lag = doc.get("lag")
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int)):
+        raise _err(where, f"'lag' must be an integer number of samples, not {lag!r}")
+    if lag is not None and align != "compensate":
+        raise _err(where, "'lag' needs align = \"compensate\"")
     knobs = _parse_knobs(doc.get("knobs", []), where)
     items = doc.get("pairs")
     if not isinstance(items, list) or not items:
@@ -233,7 +243,7 @@ def parse_manifest(doc: dict[str, Any], base: Path, where: str, data_root: str |
     return Manifest(
         path=path, name=str(doc.get("name") or (path.stem if path else "dataset")), pairs=tuple(pairs),
         knobs=knobs, sample_rate=rate, resample=doc.get("resample", False), align=align,
-        max_lag_ms=_number(doc, "max_lag_ms", where, 50.0), trim=doc.get("trim", False),
+        max_lag_ms=_number(doc, "max_lag_ms", where, 50.0), lag=lag, trim=doc.get("trim", False),
         split=_parse_split(doc.get("split", {"train": 0.7, "val": 0.15, "test": 0.15}), where),
     )
 

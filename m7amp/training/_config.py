@@ -6,6 +6,7 @@ leave keys out (they keep the defaults of :class:`TrainConfig`).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from m7amp.errors import M7Error
 
+LR_SCHEDULES = ("plateau", "cosine")
 DEFAULT_TRAIN_CONFIG = Path(__file__).resolve().parents[2] / "training" / "train.toml"
 
 
@@ -20,15 +22,17 @@ DEFAULT_TRAIN_CONFIG = Path(__file__).resolve().parents[2] / "training" / "train
 class TrainConfig:
     """How to train (see training/train.toml for what each value means)."""
 
-    epochs: int = 60
+    epochs: int = 40
     batch_size: int = 16
     segment_length: int = 8192
-    learning_rate: float = 0.004
+    learning_rate: float = 0.008
     seed: int = 0
+    lr_schedule: str = "cosine"
+    warmup_epochs: int = 2
     lr_factor: float = 0.5
     lr_patience: int = 3
     min_lr: float = 1e-5
-    patience: int = 8
+    patience: int = 10
     esr_weight: float = 0.75
     dc_weight: float = 0.25
     pre_emphasis: float = 0.85
@@ -42,7 +46,11 @@ class TrainConfig:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise M7Error(f"train config: '{name}' must be > 0, got {getattr(self, name)!r}")
-        for name in ("lr_patience", "patience", "rnn_warmup", "min_lr", "esr_weight", "dc_weight"):
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise M7Error(f"train config: 'lr_schedule' must be one of {LR_SCHEDULES}, "
+                          f"got {self.lr_schedule!r}")
+        for name in ("warmup_epochs", "lr_patience", "patience", "rnn_warmup", "min_lr", "esr_weight",
+                     "dc_weight"):
             if getattr(self, name) < 0:
                 raise M7Error(f"train config: '{name}' must be >= 0, got {getattr(self, name)!r}")
         if not 0 < self.lr_factor <= 1:
@@ -57,6 +65,17 @@ class TrainConfig:
         rnn = {"segment_length": d.pop("rnn_segment_length"), "warmup": d.pop("rnn_warmup"),
                "jit_compile": d.pop("rnn_jit_compile")}
         return {**d, "rnn": rnn}
+
+    def scheduled_lr(self, epoch: int) -> float | None:
+        """The rate of ``epoch`` (1-based) set by the schedule alone: linear warm-up over
+        ``warmup_epochs``, then constant (``plateau``, which the loop lowers on plateaus; None) or a
+        cosine decay from ``learning_rate`` to ``min_lr`` at ``epochs`` (``cosine``)."""
+        if epoch <= self.warmup_epochs:
+            return self.learning_rate * epoch / (self.warmup_epochs + 1)
+        if self.lr_schedule != "cosine":
+            return None
+        t = (epoch - 1 - self.warmup_epochs) / max(1, self.epochs - 1 - self.warmup_epochs)
+        return self.min_lr + 0.5 * (self.learning_rate - self.min_lr) * (1 + math.cos(math.pi * min(t, 1.0)))
 
     def with_overrides(self, **kwargs: Any) -> TrainConfig:
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
@@ -75,7 +94,11 @@ def train_config_from_dict(doc: dict[str, Any], where: str = "train config") -> 
         if key not in types:
             shown = key.replace("rnn_", "rnn.", 1) if key.startswith("rnn_") else key
             raise M7Error(f"{where}: unknown key '{shown}'")
-        want = {"int": int, "float": float, "bool": bool}[str(types[key])]
+        want = {"int": int, "float": float, "bool": bool, "str": str}[str(types[key])]
+        if want is str:
+            if not isinstance(value, str):
+                raise M7Error(f"{where}: '{key}' must be a string, not {value!r}")
+            continue
         if want is bool:
             if not isinstance(value, bool):
                 raise M7Error(f"{where}: '{key}' must be true or false, not {value!r}")

@@ -1,8 +1,10 @@
-"""The training report: PNG plots and a small self-contained HTML page in ``RUN_DIR/report/``.
+"""The training report: PNG plots, WAVs and a small HTML page in ``RUN_DIR/report/``.
 
 Plots (matplotlib, Agg canvas, no display needed): the loss curve (train and validation), the target
 and model waveforms on a zoomed 20 ms window around the loudest moment of the test clip, and both
-spectra (Welch PSD) with the error's spectrum.
+spectra (Welch PSD) with the error's spectrum. A table gives the ESR of every pair in every split (from
+``run.json``'s ``per_file``), and two players (``worst_target.wav``, ``worst_model.wav``) play one second
+of the amp and of the model around the test window (100 ms) with the highest ESR.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from m7amp import metrics
 
 ZOOM_SECONDS = 0.02
+WORST_SECONDS = 1.0  # length of the worst-segment clips (centred on the worst ESR window)
 
 
 def _figure(width: float = 8.0, height: float = 3.6) -> Any:
@@ -84,9 +87,42 @@ def plot_spectra(target: np.ndarray, pred: np.ndarray, sample_rate: int, path: P
     fig.savefig(path)
 
 
+def worst_segment(target: np.ndarray, pred: np.ndarray, sample_rate: int,
+                  skip: int = 0) -> tuple[int, int, float, int]:
+    """The test window (``report.ESR_WINDOW_SECONDS``) with the highest ESR among those loud enough to
+    rank, after the first ``skip`` samples: (window start, window length, its ESR, clip start), the clip
+    being ``WORST_SECONDS`` (or the whole signal if shorter) centred on the window."""
+    from m7amp.report import ESR_WINDOW_SECONDS, esr_windows
+
+    target, pred = target[skip:], pred[skip:]
+    n = max(1, min(int(ESR_WINDOW_SECONDS * sample_rate), len(target)))
+    esr_t, ranked = esr_windows(target, pred, n)
+    worst = int(np.argmax(np.where(ranked, esr_t, -np.inf)))
+    span = min(int(WORST_SECONDS * sample_rate), len(target))
+    a = max(0, min(worst * n + n // 2 - span // 2, len(target) - span))
+    return skip + worst * n, n, float(esr_t[worst]), skip + a
+
+
+def per_file_table(rows: list[dict[str, Any]]) -> str:
+    """HTML table of the per-pair ESR of each split (empty string without rows)."""
+    if not rows:
+        return ""
+    names = {"train": "train", "val": "validation", "test": "test"}
+    body = "\n".join(
+        f"<tr><td>{names.get(r['split'], r['split'])}</td><td>{html.escape(r['pair'])}</td>"
+        f"<td>{r['start_s']:g}–{r['start_s'] + r['seconds']:g} s</td>"
+        f"<td>{metrics.format_esr(r['esr'])}</td><td>{metrics.format_esr(r['esr_pre'])}</td></tr>"
+        for r in rows)
+    return ('<table class="per-file"><tr><th>split</th><th>pair</th><th>region</th><th>ESR</th>'
+            f"<th>ESR (pre-emphasised)</th></tr>\n{body}\n</table>")
+
+
 def write_report(run_dir: Path, run: dict[str, Any], history: list[dict[str, float]], target: np.ndarray,
-                 pred: np.ndarray, command: str = "") -> Path:
-    """Write ``report/index.html`` with loss.png, waveform.png and spectrum.png; returns the HTML path."""
+                 pred: np.ndarray, command: str = "",
+                 regions: list[tuple[str, np.ndarray, np.ndarray]] | None = None) -> Path:
+    """Write ``report/index.html`` with loss.png, waveform.png, spectrum.png and the worst-segment WAVs;
+    returns the HTML path. ``target``/``pred`` are the test region plotted; ``regions`` (name, target,
+    model) are all test regions, searched for the worst window (default: just ``target``/``pred``)."""
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     sr = int(run["sample_rate"])
@@ -94,6 +130,24 @@ def write_report(run_dir: Path, run: dict[str, Any], history: list[dict[str, flo
     warmup = int(run.get("warmup", 0)) if len(target) > 2 * int(run.get("warmup", 0)) else 0
     plot_waveform(target, pred, sr, out / "waveform.png", skip=warmup)
     plot_spectra(target[warmup:], pred[warmup:], sr, out / "spectrum.png")
+    from m7amp.audio import write_wav
+
+    candidates = []
+    for name, y, p in regions or [("", target, pred)]:
+        skip = int(run.get("warmup", 0)) if len(y) > 2 * int(run.get("warmup", 0)) else 0
+        candidates.append((worst_segment(y, p, sr, skip), name, y, p))
+    (w_start, w_len, w_esr, clip), w_name, w_y, w_p = max(candidates, key=lambda c: c[0][2])
+    span = min(int(WORST_SECONDS * sr), len(w_y) - clip)
+    for stem, sig in (("worst_target", w_y), ("worst_model", w_p)):
+        write_wav(out / f"{stem}.wav", np.clip(sig[clip : clip + span], -1.0, 1.0), sr, subtype="PCM_16")
+    where = f" of {html.escape(w_name)}" if w_name else ""
+    worst = (f"<p>The {1000 * w_len / sr:.0f} ms test window with the highest ESR starts at "
+             f"{w_start / sr:.2f} s{where} (ESR {metrics.format_esr(w_esr)}); the players hold "
+             f"{clip / sr:.2f}–{(clip + span) / sr:.2f} s.</p>\n<table class=\"players\">"
+             '<tr><th>target (amp)</th><td><audio controls preload="metadata" src="worst_target.wav">'
+             '</audio></td></tr>\n<tr><th>model</th><td><audio controls preload="metadata" '
+             'src="worst_model.wav"></audio></td></tr></table>')
+    per_file = per_file_table(run.get("per_file", []))
     test = run["test"]
     data = run["data"]
     rows = [
@@ -125,7 +179,9 @@ img{{max-width:100%}}</style>
 <p>ESR = Σ(y−ŷ)²/Σy² on the test split (NAM bands: &lt;0.01 great, &lt;0.035 not bad,
 &lt;0.1 may sound ok).</p>
 {f"<h2>Data warnings</h2><ul>{warnings}</ul>" if warnings else ""}
+{f"<h2>ESR per file</h2>{per_file}" if per_file else ""}
 <h2>Loss curve</h2><img src="loss.png" alt="loss curve">
+<h2>Worst test segment</h2>{worst}
 <h2>Waveform (test clip, zoomed)</h2><img src="waveform.png" alt="target and model waveforms">
 <h2>Spectra (test clip)</h2><img src="spectrum.png" alt="target and model spectra">
 </body></html>

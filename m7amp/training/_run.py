@@ -129,7 +129,10 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
     # the report shows the first test region (a continuous stretch of one pair)
     target = result["test_sequences"][0][1]
     pred = result["test_pred"][0]
-    report = write_report(run_dir, run, result["state"].history, target, pred, command)
+    names = [p.name for p, _, _ in dataset.regions("test")]
+    regions = [(n, y, p) for n, (_, y), p in zip(names, result["test_sequences"], result["test_pred"],
+                                                   strict=True)]
+    report = write_report(run_dir, run, result["state"].history, target, pred, command, regions)
     esr = run["test"]["esr"]
     print(f"test ESR {metrics.format_esr(esr)} ({metrics.esr_verdict(esr)}), pre-emphasised "
           f"{metrics.format_esr(run['test']['esr_pre'])}; report: {report}", flush=True)

@@ -1,5 +1,6 @@
-"""The training loop: segments, Adam, validation every epoch, LR on plateau, early stopping,
-checkpoints and resume, all seeded; then the test-split evaluation and the run folder.
+"""The training loop: segments, Adam, validation every epoch, the LR schedule (warm-up, then cosine or
+reduce-on-plateau), early stopping, checkpoints and resume, all seeded; then the test-split evaluation,
+the ESR of every pair of every split, and the run folder.
 
 Determinism: ``keras.utils.set_random_seed(seed)`` plus ``tf.config.experimental.enable_op_determinism``
 make the initial weights and every update reproducible on one machine; the batch order of epoch ``e`` is
@@ -199,6 +200,11 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     while state.epoch < cfg.epochs and not state.stopped_early:
         epoch = state.epoch + 1
         t0 = time.perf_counter()
+        scheduled = cfg.scheduled_lr(epoch)
+        if cfg.lr_schedule == "cosine" and scheduled is not None:
+            state.lr = scheduled
+        lr_now = state.lr if scheduled is None else scheduled  # plateau: warm-up, then the managed rate
+        optimizer.learning_rate.assign(lr_now)
         order = epoch_order(n, n_distilled, ratio, cfg.seed, epoch)
         bar.start(epoch, cfg.epochs, steps)
         losses = []
@@ -214,7 +220,7 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
                     cfg.pre_emphasis)
         state.train_seconds += time.perf_counter() - t0
         record = {"epoch": epoch, "loss": float(np.mean(losses)), "val_loss": val["loss"],
-                  "val_esr": val["esr"], "val_esr_pre": val["esr_pre"], "lr": state.lr,
+                  "val_esr": val["esr"], "val_esr_pre": val["esr_pre"], "lr": lr_now,
                   "seconds": round(time.perf_counter() - t0, 3)}
         state.history.append(record)
         state.epoch = epoch
@@ -226,7 +232,8 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
         else:
             state.plateau_wait += 1
             state.stop_wait += 1
-            if state.plateau_wait >= cfg.lr_patience and state.lr > cfg.min_lr:
+            if (cfg.lr_schedule == "plateau" and epoch > cfg.warmup_epochs
+                    and state.plateau_wait >= cfg.lr_patience and state.lr > cfg.min_lr):
                 state.lr = max(cfg.min_lr, state.lr * cfg.lr_factor)
                 state.plateau_wait = 0
                 optimizer.learning_rate.assign(state.lr)
@@ -249,7 +256,27 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     test = score([y for _, y in seqs], test_pred, warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
     return {"state": state, "test": test, "warmup": warmup, "segment_length": length,
             "test_sequences": seqs, "test_pred": test_pred, "model": model, "forward": forward,
-            "train_segments": n, "val_segments": len(x_val), "distill": distill_info}
+            "train_segments": n, "val_segments": len(x_val), "distill": distill_info,
+            "per_file": per_file_scores(dataset, forward, warmup, cfg, test_pred)}
+
+
+def per_file_scores(dataset: Dataset, forward: Any, warmup: int, cfg: TrainConfig,
+                    test_pred: list[np.ndarray]) -> list[dict[str, Any]]:
+    """ESR of every pair's region of every split, each run whole from a zero state with its first
+    ``warmup`` outputs excluded (as the test score): which clips the model fits and which it does not."""
+    rows = []
+    for split in ("train", "val", "test"):
+        regions = dataset.regions(split)
+        seqs = split_sequences(dataset, split)
+        preds = test_pred if split == "test" else predict_sequences(forward, [x for x, _ in seqs], 8)
+        for (pair, a, b), (_, y), p in zip(regions, seqs, preds, strict=True):
+            if len(y) <= warmup:
+                continue
+            sc = score([y], [p], warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
+            rows.append({"split": split, "pair": pair.name, "start_s": round(a / dataset.sample_rate, 3),
+                         "seconds": round((b - a) / dataset.sample_rate, 3), "esr": sc["esr"],
+                         "esr_pre": sc["esr_pre"]})
+    return rows
 
 
 def representative_data(dataset: Dataset) -> np.ndarray:
@@ -299,6 +326,7 @@ def run_summary(model_config: Any, dataset: Dataset, cfg: TrainConfig,
         "parameters": int(result["model"].count_params()),
         "test": {"esr": test["esr"], "esr_pre": test["esr_pre"], "loss": test["loss"], "dc": test["dc"],
                  "verdict": metrics.esr_verdict(test["esr"])},
+        "per_file": result.get("per_file", []),
         "data": {**dataset.describe(), "train_segments": result["train_segments"],
                  "val_segments": result["val_segments"]},
         "m7amp_version": __version__,

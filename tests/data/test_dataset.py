@@ -122,3 +122,23 @@ def test_jvm_manifest_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ds.seconds("train") == pytest.approx(140.0) and ds.seconds("test") == pytest.approx(30.0)
     assert {p.knobs for p in ds.pairs} == {(0.0, 0.0, 1.0), (1.0, 0.0, 0.0), (1.0, 0.0, 1.0), (0.1, 0.3, 0.7),
                                            (0.3, 0.7, 0.1)}
+
+
+@requires_shared_data
+def test_jvm_b3m7t1_manifests_split_as_documented(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14's split (clips 1-5, 7 train, 8 validation, 9 test) and the recipe's (the last 15 % of the
+    training clips is validation too); clip 9 is only ever test."""
+    from pathlib import Path
+
+    from m7amp.data import load_dataset
+
+    monkeypatch.setenv("M7AMP_SHARED_DATA", str(shared_data_dir()))
+    folder = Path(__file__).resolve().parents[2] / "training" / "manifests"
+    for name, train, val in (("jvm-B3_M7_T1-val8", 30.0, 5.0), ("jvm-B3_M7_T1", 25.5, 9.5)):
+        ds = load_dataset(folder / f"{name}.toml")
+        assert ds.seconds("train") == pytest.approx(train, abs=1e-3)
+        assert ds.seconds("val") == pytest.approx(val, abs=1e-3)
+        by_split = {s: sorted(p.name[-1] for p, _, _ in ds.regions(s)) for s in ("train", "val", "test")}
+        assert by_split["test"] == ["9"] and "9" not in by_split["train"] + by_split["val"]
+        assert by_split["train"] == ["1", "2", "3", "4", "5", "7"]
+        assert by_split["val"] == (["8"] if name.endswith("val8") else ["1", "2", "3", "4", "5", "7", "8"])

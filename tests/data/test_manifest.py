@@ -51,6 +51,30 @@ def test_good_manifest_with_knobs(audio: Path) -> None:
     assert ds.describe()["lags"][0]["samples"] is not None
 
 
+def test_pair_with_its_own_split_fractions(audio: Path) -> None:
+    """A pair may carry its own train | val | test fractions (test may be 0): e.g. the tail of each
+    training clip as validation while another clip is the whole test split."""
+    _write_pair(audio, "b", seed=1)
+    path = _manifest(audio, "", pairs=(
+        '[[pairs]]\ninput = "a_in.wav"\ntarget = "a_out.wav"\nsplit = { train = 0.8, val = 0.2 }\n'
+        '[[pairs]]\ninput = "b_in.wav"\ntarget = "b_out.wav"\nsplit = "test"\n'))
+    ds = load_dataset(path)
+    assert ds.regions("train") == [(ds.pairs[0], 0, int(0.8 * RATE))]
+    assert ds.regions("val") == [(ds.pairs[0], int(0.8 * RATE), RATE)]
+    assert [(p.name, a, b) for p, a, b in ds.regions("test")] == [(ds.pairs[1].name, 0, RATE)]
+
+
+def test_fixed_lag_is_compensated_on_every_pair(audio: Path) -> None:
+    x, y = _write_pair(audio, "late")
+    sf.write(audio / "late_out.wav", np.concatenate([np.zeros(5), y[:-5]]), RATE, subtype="FLOAT")
+    pairs = '[[pairs]]\ninput = "late_in.wav"\ntarget = "late_out.wav"\n'
+    ds = load_dataset(_manifest(audio, 'align = "compensate"\nlag = 3', pairs))
+    assert len(ds.pairs[0].x) == len(x) - 3
+    np.testing.assert_allclose(ds.pairs[0].y[2:], y[: len(x) - 5], atol=1e-6)  # 5 late, 3 removed
+    with pytest.raises(M7Error, match="'lag' needs align"):
+        load_dataset(_manifest(audio, "lag = 3", pairs))
+
+
 def test_root_from_environment_and_option(audio: Path, tmp_path_factory: pytest.TempPathFactory,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     elsewhere = tmp_path_factory.mktemp("manifests")
@@ -84,6 +108,9 @@ def test_root_from_environment_and_option(audio: Path, tmp_path_factory: pytest.
         ('channel = "left"', None, "'channel' must be"),
         ('root = "missing-folder"', None, "data root folder not found"),
         ("name = [", None, "not valid TOML"),
+        ("", '[[pairs]]\ninput = "a_in.wav"\ntarget = "a_out.wav"\nsplit = { train = 0.5, val = 0.2 }\n',
+         "must add up to 1"),
+        ('align = "compensate"\nlag = 2.5', None, "'lag' must be an integer"),
     ],
 )
 def test_bad_manifest_names_the_problem(audio: Path, body: str, pairs: str | None, message: str) -> None:

@@ -4,6 +4,7 @@ are complete, and bad inputs give one-line errors."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -176,9 +177,30 @@ def test_bad_train_config_names_the_key(tmp_path: Path) -> None:
 
     cases = (("epochz = 3", "unknown key 'epochz'"), ("epochs = 1.5", "'epochs' must be an integer"),
              ("[rnn]\nwarm = 3", "unknown key 'rnn.warm'"), ("lr_factor = 2.0", "'lr_factor'"),
-             ("jit_compile = 1", "'jit_compile' must be true or false"))
+             ("jit_compile = 1", "'jit_compile' must be true or false"),
+             ('lr_schedule = "step"', "'lr_schedule' must be one of"),
+             ("lr_schedule = 1", "must be a string"),
+             ("warmup_epochs = -1", "'warmup_epochs' must be >= 0"))
     for text, message in cases:
         (tmp_path / "t.toml").write_text(text)
         with pytest.raises(M7Error, match=message):
             load_train_config(tmp_path / "t.toml")
     assert load_train_config().epochs > 0  # the committed training/train.toml is valid
+    # ... and states the recipe: a file that leaves a key out gets the same value as the default file
+    from m7amp.training import TrainConfig
+
+    assert load_train_config() == TrainConfig()
+
+
+def test_learning_rate_schedules() -> None:
+    from m7amp.training import TrainConfig
+
+    cos = TrainConfig(epochs=10, learning_rate=0.01, min_lr=0.001, lr_schedule="cosine", warmup_epochs=2)
+    lrs = [cos.scheduled_lr(e) for e in range(1, 11)]
+    assert lrs[:3] == pytest.approx([0.01 / 3, 0.02 / 3, 0.01])  # linear warm-up, then the peak
+    assert lrs[-1] == pytest.approx(0.001)  # min_lr at the last epoch
+    assert lrs[4] > 0.0055 > lrs[6]  # half way down in the middle of the decay (epochs 3..10)
+    assert all(a > b for a, b in itertools.pairwise(lrs[2:]))  # decreasing after the warm-up
+    assert cos.with_overrides(epochs=20).scheduled_lr(10) > lrs[-1]  # --epochs stretches the decay
+    plateau = TrainConfig(learning_rate=0.01, lr_schedule="plateau", warmup_epochs=1)
+    assert plateau.scheduled_lr(1) == pytest.approx(0.005) and plateau.scheduled_lr(2) is None
