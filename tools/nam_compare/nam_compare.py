@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [str(nam_full), *map(str, configs), str(run_dir / "runs"), "--no-show", "--no-plots"]
         print("running:", " ".join(cmd), flush=True)
         t0 = time.monotonic()
-        subprocess.run(cmd, check=True)
+        if not nam_full.is_file():
+            sys.exit(f"error: no nam-full next to {sys.executable}: run this with NAM's venv's python")
+        if subprocess.run(cmd).returncode != 0:
+            sys.exit("error: nam-full failed (its output is above)")
         wall = time.monotonic() - t0
         nam_file = max((run_dir / "runs").glob("*/model.nam"), key=lambda f: f.stat().st_mtime)
     train_s = training_seconds(nam_file.parent)
