@@ -14,21 +14,7 @@ import pytest
 from m7amp.commands import train as cli
 from m7amp.errors import M7Error
 from m7amp.training._distill import CACHE, epoch_order, load_teacher, teacher_predict
-from tests.training.test_train import FAST, TINY_WAVENET, _args
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("cfg")
-    (d / "tiny.toml").write_text(TINY_WAVENET)
-    (d / "fast.toml").write_text(FAST)
-    return d
-
-
-def _train(files: Path, out: Path, *extra: str) -> int:
-    return cli.run(_args("--synthetic", "--synthetic-seconds", "5", "--config", str(files / "tiny.toml"),
-                         "--train-config", str(files / "fast.toml"), "--out", str(out), "--no-progress",
-                         *extra))
+from tests.training.test_train import _args, _train
 
 
 @pytest.fixture(scope="module")

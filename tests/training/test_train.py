@@ -39,15 +39,6 @@ def _args(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("cfg")
-    (d / "tiny.toml").write_text(TINY_WAVENET)
-    (d / "lstm.toml").write_text(TINY_LSTM)
-    (d / "fast.toml").write_text(FAST)
-    return d
-
-
 def _train(files: Path, out: Path, *extra: str) -> int:
     return cli.run(_args("--synthetic", "--synthetic-seconds", "5", "--config", str(files / "tiny.toml"),
                          "--train-config", str(files / "fast.toml"), "--out", str(out), "--no-progress",
