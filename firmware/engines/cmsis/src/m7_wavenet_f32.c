@@ -286,7 +286,9 @@ M7_CONV3(8, 4, M7E_HOT)
 
 /* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
  * NULL): the same blocking with a run-time channel loop. These stay in flash: with their unrolled
- * channel loops they would not fit in ITCM beside the rest. */
+ * channel loops they would not fit in ITCM beside the rest.
+ * The two calls differ only in mix: the literal NULL lets the always-inline conv3_block drop the mixer
+ * code from the no-mixer copy. */
 static __attribute__((noinline)) void m7_conv3_cn_o4_f32(float *a, size_t cp, const conv_run_t *runs,
                                                          size_t nruns, const float *w, size_t cin,
                                                          const conv_mix_t *mix)
