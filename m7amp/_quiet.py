@@ -5,12 +5,15 @@ TensorFlow >= 2.16 logs through absl from C++ straight to file descriptor 2, bef
 cuda drivers on your machine", "failed call to cuInit: ... (303)". On a machine without a GPU they say
 nothing useful. :func:`quiet_native_logs` points descriptor 2 at a pipe whose lines are copied to the
 real stderr except those; Python's ``sys.stderr`` keeps writing to the real stderr directly (so
-progress bars still see a terminal). ``m7amp COMMAND --verbose`` leaves stderr alone.
+progress bars still see a terminal). TensorFlow's Python warning that a ``tf.function`` was retraced
+is dropped too: the commands that export several packages build a fresh model for each, so the retracing
+is by design, not a performance bug. ``m7amp COMMAND --verbose`` leaves stderr alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sys
@@ -22,6 +25,11 @@ NATIVE_LOG = re.compile(rb"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.\-/]+:\d+\]
 ABSL_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 
 
+def _not_retracing(record: logging.LogRecord) -> bool:
+    """False for TensorFlow's "N out of the last N calls to <function> triggered tf.function retracing"."""
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
 def is_native_log(line: bytes) -> bool:
     """True for a TensorFlow/absl native log line (what the commands hide without ``--verbose``)."""
     return line.startswith(ABSL_PREAMBLE) or NATIVE_LOG.match(line) is not None
@@ -30,6 +38,18 @@ def is_native_log(line: bytes) -> bool:
 @contextlib.contextmanager
 def quiet_native_logs() -> Iterator[None]:
     """Within the block, native writes to descriptor 2 lose their absl/TensorFlow log lines."""
+    tf_logger = logging.getLogger("tensorflow")
+    tf_logger.addFilter(_not_retracing)
+    try:
+        with _filtered_descriptor_2():
+            yield
+    finally:
+        tf_logger.removeFilter(_not_retracing)
+
+
+@contextlib.contextmanager
+def _filtered_descriptor_2() -> Iterator[None]:
+    """Descriptor 2 goes through a pipe that drops the native log lines (see the module docstring)."""
     try:
         sys.stderr.flush()
         real = os.dup(2)

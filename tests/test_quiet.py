@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from m7amp._quiet import is_native_log
+from m7amp._quiet import is_native_log, quiet_native_logs
 
 REPO = Path(__file__).resolve().parents[1]
 TF_NOISE = ("absl::InitializeLog", "cudart_stub", "cuInit", "cuda_platform", "Could not find cuda drivers")
@@ -71,3 +71,19 @@ def test_the_filter_drops_native_log_lines_on_descriptor_2_only():
     assert "native line kept" in lines and "python line kept" in lines
     assert not any("absl::InitializeLog" in line for line in lines)
     assert sum("cudart_stub" in line for line in lines) == 1  # only the one written after the block
+
+
+def test_the_filter_drops_tensorflows_retracing_warning_only(caplog):
+    """Exports build a fresh Keras model per package, so TensorFlow's "retracing" warning is expected noise;
+    other TensorFlow warnings still get through."""
+    import logging
+
+    retraced = ("6 out of the last 6 calls to <function TensorFlowTrainer.make_predict_function.<locals>.f> "
+                "triggered tf.function retracing. Tracing is expensive")
+    logger = logging.getLogger("tensorflow")
+    with caplog.at_level(logging.WARNING, logger="tensorflow"), quiet_native_logs():
+        logger.warning(retraced)
+        logger.warning("another TensorFlow warning")
+    logger.warning(retraced)  # after the block the filter is gone
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages.count(retraced) == 1 and "another TensorFlow warning" in messages
