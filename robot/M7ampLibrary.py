@@ -13,6 +13,7 @@ import numpy as np
 from robot.api import Failure, SkipExecution, logger
 from robot.api.deco import keyword, library
 
+from m7amp._quiet import quiet_native_logs
 from m7amp.metrics import esr, format_esr
 from m7amp.package import ENGINE_ESR_BOUND, Package, load_package
 from m7amp.playback import PlayResult
@@ -168,7 +169,8 @@ class M7ampLibrary:
         """The reference model's output for the last input (computed once per played WAV)."""
         if self._ref is None:
             assert self._input is not None
-            self._ref = self._pkg().reference_output(self._input, self._last().io_bits)
+            with quiet_native_logs():  # TensorFlow loads here: its absl/CUDA lines say nothing on a CPU
+                self._ref = self._pkg().reference_output(self._input, self._last().io_bits)
         return self._ref
 
     def _esr_vs_reference(self) -> float:
