@@ -45,11 +45,13 @@ def conv() -> list[str]:
             out.append(f"smlad r{4 + o}, {ureg[g % 2]}, {wreg[o]}, r{4 + o}")
             if g + 1 < n:
                 out.append(w(g + 1, o))
-            elif o == 0:  # the taps p0, p1 are free: advance and park them; load the tanh's shift and table
+            elif o == 0:  # the frame's input x (r0, r1) into tap 0's slot, which no later frame reads
+                out += ["str r0, [r8]", "str r1, [r8, #4]"]
+            elif o == 1:  # the taps p0, p1 are free: advance and park them; load the tanh's shift and table
                 out += [f"add r8, r8, #{FS}", f"add r9, r9, #{FS}"]
-            elif o == 1:
-                out += [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
             elif o == 2:
+                out += [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
+            else:
                 out += [f"ldr r8, [sp, #{SP_SA}]", f"ldr r9, [sp, #{SP_MID}]"]
         if g + 2 < n:
             out.append(u(g + 2))
@@ -226,14 +228,16 @@ def body_c2() -> list[str]:
         "smlad r5, r12, r0, r5",
         f"ldr r12, [r11, #{w + 20}]",
         "smlad r7, r2, r0, r7",
-        "add r8, r8, #8",
+        "str r1, [r8]",  # the frames' input x into tap 0's slots, which no later frame reads
         "smlad r4, r1, r3, r4",
-        "add r9, r9, #8",
+        "str lr, [r8, #4]",
         "smlad r6, lr, r3, r6",
-        f"str r8, [sp, #{SP_P0}]",
+        "add r8, r8, #8",
         "smlad r5, r1, r12, r5",
-        f"str r9, [sp, #{SP_P1}]",
+        "add r9, r9, #8",
         "smlad r7, lr, r12, r7",
+        f"str r8, [sp, #{SP_P0}]",
+        f"str r9, [sp, #{SP_P1}]",
     ]
     # tanh4_head2: v r4-r7, i r0-r3, shift r8 (then 2^8), table middle r9, head A r12, head B lr
     v = ["r4", "r5", "r6", "r7"]

@@ -300,12 +300,14 @@ int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n);
 /**
  * A whole NAM layer of C = 4 (2) channels over one conv run (m7_layer_q15.c, the M7 only): per frame
  * acc = b + mix·cond + conv (kernel 3, taps p0..p2 of stride C), z = tanh(acc), head += z,
- * out = sat16(round((rb + x·2^k + rw·z) · 2^-shift)) with x the frame of p2. Same integers as
+ * out = sat16(round((rb + x·2^k + rw·z) · 2^-shift)) with x the frame of p2, and x stored into p0's frame
+ * (the ring update when tap 0 reads the ring; out may be p2 when no later frame reads x). Same integers as
  * m7_mix_q15 + m7_conv3_q15 + m7_act_res_q15. The first 12 words become the asm's stack frame and the
  * last three its registers: keep the order (tools/gen_layer_asm_q15.py).
  */
 typedef struct {
-    const int16_t *p0, *p1; /* taps 0 and 1 (delays 2d and d) */
+    int16_t *p0;            /* tap 0 (delay 2d), then overwritten by the frame's x */
+    const int16_t *p1;      /* tap 1 (delay d) */
     const int16_t *cond;    /* one conditioning channel, cs bytes apart */
     int32_t *head;          /* head[o] += z, hs bytes apart */
     int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even) */

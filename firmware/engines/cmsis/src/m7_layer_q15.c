@@ -6,9 +6,11 @@
  * Per frame (C = 2: per two frames, so the tanh block has four values): the mixer (one conditioning channel), the kernel-3 conv, the four table tanh and their
  * head sums (tanh4_head of m7_act_res_q15.c), the residual 1x1 (res_c4), with the accumulators in
  * registers from the bias to the tanh and z in registers from the tanh to the residual: no int32
- * accumulator goes through memory, and one loop replaces three kernels' loops. The output goes to a
- * separate buffer (the taps of later frames read this layer's input); m7_wavenet_layer_q15 copies it
- * back after the ring update. Printed by tools/gen_layer_asm_q15.py (edit that); the same integers as
+ * accumulator goes through memory, and one loop replaces three kernels' loops. Each frame's input x is
+ * also stored into the slot tap 0 has just read (no later frame reads it: a frame is read through the
+ * ring only by delays reaching before the block), which is the ring update when d >= n; then the output
+ * may overwrite x in place. Otherwise m7_wavenet_layer_q15 gives a separate output buffer (later frames'
+ * taps read this layer's input from x) and copies it back after its ring update. Printed by tools/gen_layer_asm_q15.py (edit that); the same integers as
  * the separate kernels, so the host build (which runs those) gives the same bits.
  */
 #include "m7_engine_q15_internal.h"
@@ -96,15 +98,17 @@ __asm__(".text\n"
         "smlad r7, r0, lr, r7\n"
         "ldr lr, [r11, #116]\n"
         "smlad r4, r1, r2, r4\n"
+        "str r0, [r8]\n"
+        "str r1, [r8, #4]\n"
+        "smlad r5, r1, r3, r5\n"
         "add r8, r8, #8\n"
         "add r9, r9, #8\n"
-        "smlad r5, r1, r3, r5\n"
+        "smlad r6, r1, r12, r6\n"
         "str r8, [sp, #0]\n"
         "str r9, [sp, #4]\n"
-        "smlad r6, r1, r12, r6\n"
+        "smlad r7, r1, lr, r7\n"
         "ldr r8, [sp, #24]\n"
         "ldr r9, [sp, #44]\n"
-        "smlad r7, r1, lr, r7\n"
         "ldr lr, [sp, #12]\n"
         "mov r12, #256\n"
         "asr r4, r4, r8\n"
@@ -262,14 +266,16 @@ __asm__(".text\n"
         "smlad r5, r12, r0, r5\n"
         "ldr r12, [r11, #32]\n"
         "smlad r7, r2, r0, r7\n"
-        "add r8, r8, #8\n"
+        "str r1, [r8]\n"
         "smlad r4, r1, r3, r4\n"
-        "add r9, r9, #8\n"
+        "str lr, [r8, #4]\n"
         "smlad r6, lr, r3, r6\n"
-        "str r8, [sp, #0]\n"
+        "add r8, r8, #8\n"
         "smlad r5, r1, r12, r5\n"
-        "str r9, [sp, #4]\n"
+        "add r9, r9, #8\n"
         "smlad r7, lr, r12, r7\n"
+        "str r8, [sp, #0]\n"
+        "str r9, [sp, #4]\n"
         "ldr r8, [sp, #24]\n"
         "ldr r12, [sp, #12]\n"
         "ldr lr, [sp, #40]\n"

@@ -42,6 +42,35 @@ M7_INLINE size_t conv3_runs(m7_conv3_run_q15_t *runs, m7_view_q15_t x, const int
 }
 #endif /* M7E_SPECIALISED */
 
+/* dst[0..k) = src[0..k) (int16). On the M7 two words per step when both are word-aligned and k is even:
+ * the library memcpy's call and size dispatch took about 6 cycles per frame of these small copies. */
+static inline void copy16(int16_t *dst, const int16_t *src, size_t k)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0u && k % 2u == 0u) {
+        if (k % 4u) {
+            memcpy(dst, src, 4u);
+            dst += 2;
+            src += 2;
+        }
+        size_t n2 = k / 4u;
+        if (n2) {
+            uint32_t a, b;
+            __asm__ volatile("1:\n\t"
+                             "ldmia %[s]!, {%[a], %[b]}\n\t"
+                             "subs %[n], %[n], #1\n\t"
+                             "stmia %[d]!, {%[a], %[b]}\n\t"
+                             "bne 1b"
+                             : [a] "=&r"(a), [b] "=&r"(b), [s] "+&r"(src), [d] "+&r"(dst), [n] "+&r"(n2)
+                             :
+                             : "cc", "memory");
+        }
+        return;
+    }
+#endif /* __ARM_FEATURE_DSP */
+    memcpy(dst, src, k * sizeof(int16_t));
+}
+
 /* keep the block's last S input frames in the ring (before the residual overwrites x) */
 static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q15_t x, size_t n)
 {
@@ -50,8 +79,8 @@ static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q
     slot = slot >= s ? slot % s : slot; /* once per block */
     if (x.stride == cin) { /* compact X: at most two contiguous copies (the ring wraps once) */
         const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
-        memcpy(ring + slot * cin, x.p16 + first * cin, m1 * cin * sizeof(int16_t));
-        memcpy(ring, x.p16 + (first + m1) * cin, (n - first - m1) * cin * sizeof(int16_t));
+        copy16(ring + slot * cin, x.p16 + first * cin, m1 * cin);
+        copy16(ring, x.p16 + (first + m1) * cin, (n - first - m1) * cin);
     } else {
         for (size_t i = first; i < n; i++) {
             for (size_t ch = 0; ch < cin; ch++) {
@@ -63,21 +92,6 @@ static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q
 }
 
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-/* dst[0..2n) = src[0..2n) (int32 words, both word-aligned), two words per step: the library memcpy took 6
- * cycles per frame for these 256-byte copies */
-M7_INLINE void copy_words2(void *dst, const void *src, size_t n)
-{
-    uint32_t a, b;
-    __asm__ volatile("1:\n\t"
-                     "ldmia %[s]!, {%[a], %[b]}\n\t"
-                     "subs %[n], %[n], #1\n\t"
-                     "stmia %[d]!, {%[a], %[b]}\n\t"
-                     "bne 1b"
-                     : [a] "=&r"(a), [b] "=&r"(b), [s] "+&r"(src), [d] "+&r"(dst), [n] "+&r"(n)
-                     :
-                     : "cc", "memory");
-}
-
 /* one frame of a 2-channel layer (m7_conv3_act_res_c2_q15's integers; it takes frames two at a time), for
  * the odd frame of a run */
 static void frame_c2(const m7_layer_q15_t *a)
@@ -105,6 +119,7 @@ static void frame_c2(const m7_layer_q15_t *a)
         r[o] = sat16_32(((r[o] >> a->s1) + 1) >> 1);
     }
     const uint32_t y = pack(r[0], r[1]);
+    memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame, then the output */
     memcpy(a->out, &y, sizeof y);
 }
 
@@ -125,25 +140,35 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     int16_t *w16 = (int16_t *)(w + C);
     memcpy(w, op->b, C * sizeof(int32_t));
     memcpy(w16, op->mix_w, C * sizeof(int16_t));
-    memcpy(w16 + C, op->w, 3u * C * C * sizeof(int16_t));
+#pragma GCC unroll 24
+    for (size_t k = 0; k < 3u * C * C / 2u; k++) { /* word by word: one call of memcpy cost more */
+        memcpy(w + C + C / 2u + k, op->w + 2u * k, 4u);
+    }
     int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
     memcpy(rb, op->res_b, C * sizeof(int32_t));
     memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
     m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
     const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
-    m7_layer_q15_t a = {.sa1 = sa - 1, .s1 = shift - 1, .kmul = (int32_t)1 << left,
-                        .cs = (int32_t)(cond.stride * sizeof(int16_t)),
-                        .hs = (int32_t)(head.stride * sizeof(int32_t)), .w = w,
-                        .mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2};
+    /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
+     * ring update and no frame reads x after its own: the output overwrites x in place */
+    const int inplace = g->dilation >= n;
+    m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
+    a.sa1 = sa - 1;
+    a.s1 = shift - 1;
+    a.kmul = (int32_t)1 << left;
+    a.cs = (int32_t)(cond.stride * sizeof(int16_t));
+    a.hs = (int32_t)(head.stride * sizeof(int32_t));
+    a.w = w;
+    a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
     size_t i0 = 0;
     for (size_t r = 0; r < nruns; r++) {
         const m7_conv3_run_q15_t *run = &runs[r];
-        a.p0 = run->p[0];
+        a.p0 = (int16_t *)run->p[0]; /* the ring or x, both writable */
         a.p1 = run->p[1];
         a.p2 = run->p[2];
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
-        a.out = tmp + i0 * C;
+        a.out = (inplace ? x.p16 : tmp) + i0 * C;
         if (C == 4u) {
             a.end = a.out + run->m * 4u;
             m7_conv3_act_res_c4_q15(&a);
@@ -154,22 +179,20 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
                 m7_conv3_act_res_c2_q15(&a);
             }
             if (run->m & 1u) { /* the run's last frame */
-                a.p0 = run->p[0] + m2 * 2u;
+                a.p0 = (int16_t *)run->p[0] + m2 * 2u;
                 a.p1 = run->p[1] + m2 * 2u;
                 a.p2 = run->p[2] + m2 * 2u;
                 a.cond = cond.p16 + (i0 + m2) * cond.stride;
                 a.head = head.p32 + (i0 + m2) * head.stride;
-                a.out = tmp + (i0 + m2) * 2u;
+                a.out = (inplace ? x.p16 : tmp) + (i0 + m2) * 2u;
                 frame_c2(&a);
             }
         }
         i0 += run->m;
     }
-    keep_ring(ring, pos, s, C, x, n);
-    if (n * C % 4u) { /* C = 2, n odd */
-        memcpy(x.p16, tmp, n * C * sizeof(int16_t));
-    } else {
-        copy_words2(x.p16, tmp, n * C / 4u);
+    if (!inplace) {
+        keep_ring(ring, pos, s, C, x, n);
+        copy16(x.p16, tmp, n * C);
     }
     return 1;
 }
