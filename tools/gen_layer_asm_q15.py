@@ -364,5 +364,247 @@ def function(c: int = C) -> str:
     return f"__asm__({text});\n"
 
 
+# C = 4, two frames per pass (m7_conv3_act_res_c4x2_q15): the stack frame has three more words
+SP_P2, SP_W, SP_CAB = 48, 52, 56
+FRAME2 = 64
+
+
+def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
+    """tanh4_head2 of m7_act_res_q15.c on v (registers set): i[0..3] = tanh(v), head h[off..] += i[0..1],
+    g[off..] += i[2..3]; s (the shift) becomes 2^8 after its last use; z pairs in i[0] and i[2]."""
+    return f"""asr {v[0]}, {v[0]}, {s}
+asr {v[1]}, {v[1]}, {s}
+add {v[0]}, {v[0]}, #1
+asr {v[2]}, {v[2]}, {s}
+add {v[1]}, {v[1]}, #1
+ssat {i[0]}, #11, {v[0]}, asr #10
+asr {v[3]}, {v[3]}, {s}
+ssat {i[1]}, #11, {v[1]}, asr #10
+add {v[2]}, {v[2]}, #1
+mov {s}, #256
+ubfx {v[0]}, {v[0]}, #1, #9
+add {v[3]}, {v[3]}, #1
+ssat {i[2]}, #11, {v[2]}, asr #10
+ldr {i[0]}, [{m}, {i[0]}, lsl #2]
+ssat {i[3]}, #11, {v[3]}, asr #10
+ldr {i[1]}, [{m}, {i[1]}, lsl #2]
+ubfx {v[1]}, {v[1]}, #1, #9
+ldr {i[2]}, [{m}, {i[2]}, lsl #2]
+ubfx {v[2]}, {v[2]}, #1, #9
+smlatb {v[0]}, {i[0]}, {v[0]}, {s}
+ubfx {v[3]}, {v[3]}, #1, #9
+ldr {i[3]}, [{m}, {i[3]}, lsl #2]
+sxth {i[0]}, {i[0]}
+smlatb {v[1]}, {i[1]}, {v[1]}, {s}
+sxth {i[1]}, {i[1]}
+smlatb {v[2]}, {i[2]}, {v[2]}, {s}
+sxth {i[2]}, {i[2]}
+add {i[0]}, {i[0]}, {v[0]}, asr #9
+smlatb {v[3]}, {i[3]}, {v[3]}, {s}
+ldr {v[0]}, [{h}, #{off}]
+sxth {i[3]}, {i[3]}
+add {i[1]}, {i[1]}, {v[1]}, asr #9
+ldr {v[1]}, [{h}, #{off + 4}]
+add {i[2]}, {i[2]}, {v[2]}, asr #9
+ldr {v[2]}, [{g}, #{off}]
+add {i[3]}, {i[3]}, {v[3]}, asr #9
+ldr {v[3]}, [{g}, #{off + 4}]
+add {v[0]}, {v[0]}, {i[0]}
+add {v[1]}, {v[1]}, {i[1]}
+str {v[0]}, [{h}, #{off}]
+add {v[2]}, {v[2]}, {i[2]}
+str {v[1]}, [{h}, #{off + 4}]
+pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
+add {v[3]}, {v[3]}, {i[3]}
+str {v[2]}, [{g}, #{off}]
+pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
+str {v[3]}, [{g}, #{off + 4}]""".splitlines()
+
+
+def conv_2x2(o: int, ops: list[str]) -> list[str]:
+    """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
+    channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
+    through four registers as in tools/gen_conv3_asm_q15.py (each load beside the SMLAD that last reads
+    its register, two cycles before its own first reader)."""
+    taps = ["r8", "r9", "r10"]
+    groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
+    U0, V0, U1, V1 = ops
+
+    def au(g: int, f: int) -> str:
+        j, c = groups[g]
+        return f"[{taps[j]}, #{2 * c + f * FS}]"
+
+    def av(g: int, k: int) -> str:
+        j, c = groups[g]
+        return f"[r11, #{W_CONV + 2 * ((o + k) * 3 * C + j * C + c)}]"
+
+    out = [f"ldr {U0}, {au(0, 0)}", f"ldr {V0}, {av(0, 0)}", f"ldr {U1}, {au(0, 1)}"]
+    n = len(groups)
+    for g in range(n):
+        last = g == n - 1
+        out.append(f"smlad r4, {U0}, {V0}, r4")
+        out.append(f"ldr {V1}, {av(g, 1)}")
+        out.append(f"smlad r6, {U1}, {V0}, r6")
+        if not last:
+            out.append(f"ldr {V0}, {au(g + 1, 0)}")
+        out.append(f"smlad r5, {U0}, {V1}, r5")
+        if not last:
+            out.append(f"ldr {U0}, {av(g + 1, 0)}")
+        out.append(f"smlad r7, {U1}, {V1}, r7")
+        if not last:
+            out.append(f"ldr {U1}, {au(g + 1, 1)}")
+            U0, V0 = V0, U0
+    return out
+
+
+def body_c4x2() -> list[str]:
+    """Two frames (A, B) of a 4-channel layer per pass, in two halves (outputs 0-1, then 2-3) of four sums
+    each: mixer, conv (each weight load feeds two SMLADs), tanh4 over the half's four sums with the heads of
+    both frames. z of the first half (r12, lr) waits in registers through the second; then the residual
+    of both frames, output by output (each weight and bias load feeds both frames)."""
+    L = [
+        # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2)
+        f"ldr r0, [sp, #{SP_COND}]",
+        f"ldr r12, [sp, #{SP_CS}]",
+        f"ldr r8, [sp, #{SP_P0}]",
+        "ldrsh r1, [r0]",
+        "ldrsh r2, [r0, r12]",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "add r0, r0, r12, lsl #1",
+        f"ldr r12, [r11, #{W_B}]",
+        "pkhbt r3, r1, r2, lsl #16",
+        f"ldr lr, [r11, #{W_B + 4}]",
+        f"ldr r1, [r11, #{W_MIX}]",
+        f"str r0, [sp, #{SP_COND}]",
+        f"ldr r10, [sp, #{SP_P2}]",
+        "smlabb r4, r1, r3, r12",
+        f"str r3, [sp, #{SP_CAB}]",
+        "smlabt r6, r1, r3, r12",
+        "smlatb r5, r1, r3, lr",
+        "smlatt r7, r1, r3, lr",
+    ]
+    L += conv_2x2(0, ["r0", "r1", "r2", "r3"])
+    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), shift r0, table r2, heads r8 r9 (taps parked)
+    L += [
+        f"str r8, [sp, #{SP_P0}]",
+        f"str r9, [sp, #{SP_P1}]",
+        f"ldr r0, [sp, #{SP_SA}]",
+        f"ldr r8, [sp, #{SP_HEAD}]",
+        f"ldr r9, [sp, #{SP_HS}]",
+        f"ldr r2, [sp, #{SP_MID}]",
+        "add r9, r8, r9",
+    ]
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
+    # mixer, outputs 2-3
+    L += [
+        f"ldr r3, [sp, #{SP_CAB}]",
+        f"ldr r0, [r11, #{W_B + 8}]",
+        f"ldr r1, [r11, #{W_B + 12}]",
+        f"ldr r2, [r11, #{W_MIX + 4}]",
+        f"ldr r8, [sp, #{SP_P0}]",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "smlabb r4, r2, r3, r0",
+        "smlabt r6, r2, r3, r0",
+        "smlatb r5, r2, r3, r1",
+        "smlatt r7, r2, r3, r1",
+    ]
+    L += conv_2x2(2, ["r0", "r1", "r2", "r3"])
+    # x of both frames into tap 0's frames; the taps advance and are parked
+    L += [
+        "ldr r0, [r10]",
+        "ldr r1, [r10, #4]",
+        "ldr r2, [r10, #8]",
+        "ldr r3, [r10, #12]",
+        "str r0, [r8]",
+        f"add r10, r10, #{2 * FS}",
+        "str r1, [r8, #4]",
+        f"add r9, r9, #{2 * FS}",
+        "str r2, [r8, #8]",
+        f"str r10, [sp, #{SP_P2}]",
+        "str r3, [r8, #12]",
+        f"add r8, r8, #{2 * FS}",
+        f"str r9, [sp, #{SP_P1}]",
+        f"str r8, [sp, #{SP_P0}]",
+        f"ldr r8, [sp, #{SP_SA}]",
+        f"ldr r10, [sp, #{SP_HEAD}]",
+        f"ldr r11, [sp, #{SP_HS}]",
+        f"ldr r9, [sp, #{SP_MID}]",
+        "add r11, r10, r11",
+    ]
+    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), shift r8, table r9, heads r10 r11; then head += 2 hs
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r8", "r9", "r10", "r11", 8)
+    L += [
+        "sub r4, r11, r10",
+        "add r4, r4, r11",
+        f"str r4, [sp, #{SP_HEAD}]",
+    ]
+    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B; z[A] = r12 | r0,
+    # z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, shift-1 r9, x (p2 - 16) r10, out r1
+    L += [
+        f"ldr r10, [sp, #{SP_P2}]",
+        f"ldr r8, [sp, #{SP_K}]",
+        f"ldr r11, [sp, #{SP_W}]",
+        f"ldr r9, [sp, #{SP_S1}]",
+        f"ldr r1, [sp, #{SP_OUT}]",
+        f"ldrsh r6, [r10, #{-2 * FS}]",
+        f"ldrsh r7, [r10, #{-FS}]",
+        f"ldr r3, [r11, #{W_RB}]",
+    ]
+    for o in range(C):
+        last = o == C - 1
+        L += [
+            "mla r4, r6, r8, r3",
+            "mla r5, r7, r8, r3",
+            f"ldr r6, [r11, #{W_RW + 2 * C * o}]",
+            f"ldr r7, [r11, #{W_RW + 2 * C * o + 4}]",
+            "smlad r4, r12, r6, r4",
+            "smlad r5, lr, r6, r5",
+            "smlad r4, r0, r7, r4",
+            "smlad r5, r2, r7, r5",
+            "asr r4, r4, r9",
+        ]
+        L += [f"ldrsh r6, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else []
+        L += ["asr r5, r5, r9"]
+        L += [f"ldrsh r7, [r10, #{-FS + 2 * (o + 1)}]"] if not last else []
+        L += ["add r4, r4, #1"]
+        L += [f"ldr r3, [r11, #{W_RB + 4 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
+        L += [
+            "add r5, r5, #1",
+            "ssat r4, #16, r4, asr #1",
+            "ssat r5, #16, r5, asr #1",
+            f"strh r4, [r1, #{2 * o}]",
+            f"strh r5, [r1, #{FS + 2 * o}]",
+        ]
+    L += [
+        f"add r1, r1, #{2 * FS}",
+        f"str r1, [sp, #{SP_OUT}]",
+        "cmp r1, r3",
+        "bne 1b",
+    ]
+    return L
+
+
+def function_c4x2() -> str:
+    name = "m7_conv3_act_res_c4x2_q15"
+    prologue = [
+        "push {r4-r11, lr}",
+        f"sub sp, sp, #{FRAME2}",
+        "ldm r0!, {r1-r7, r12}",
+        "stm sp, {r1-r7, r12}",
+        "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
+        f"add lr, sp, #{SP_K}",
+        "stm lr, {r1-r3, r12}",
+        f"str r10, [sp, #{SP_P2}]",
+        f"str r11, [sp, #{SP_W}]",
+        "1:",
+    ]
+    epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
+    body = prologue + body_c4x2() + epilogue
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
+    text = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({text});\n"
+
+
 if __name__ == "__main__":
-    print(function(4) + function(2), end="")
+    print(function(4) + function_c4x2() + function(2), end="")

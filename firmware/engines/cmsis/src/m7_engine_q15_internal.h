@@ -321,6 +321,7 @@ typedef struct {
 } m7_layer_q15_t;
 #define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
 void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
+void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
 void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */

@@ -169,22 +169,26 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
         a.out = (inplace ? x.p16 : tmp) + i0 * C;
-        if (C == 4u) {
-            a.end = a.out + run->m * 4u;
-            m7_conv3_act_res_c4_q15(&a);
-        } else {
-            const size_t m2 = run->m & ~(size_t)1;
-            if (m2) {
-                a.end = a.out + m2 * 2u;
+        const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
+        if (m2) {
+            a.end = a.out + m2 * C;
+            if (C == 4u) {
+                m7_conv3_act_res_c4x2_q15(&a);
+            } else {
                 m7_conv3_act_res_c2_q15(&a);
             }
-            if (run->m & 1u) { /* the run's last frame */
-                a.p0 = (int16_t *)run->p[0] + m2 * 2u;
-                a.p1 = run->p[1] + m2 * 2u;
-                a.p2 = run->p[2] + m2 * 2u;
-                a.cond = cond.p16 + (i0 + m2) * cond.stride;
-                a.head = head.p32 + (i0 + m2) * head.stride;
-                a.out = (inplace ? x.p16 : tmp) + (i0 + m2) * 2u;
+        }
+        if (run->m & 1u) {
+            a.p0 = (int16_t *)run->p[0] + m2 * C;
+            a.p1 = run->p[1] + m2 * C;
+            a.p2 = run->p[2] + m2 * C;
+            a.cond = cond.p16 + (i0 + m2) * cond.stride;
+            a.head = head.p32 + (i0 + m2) * head.stride;
+            a.out = (inplace ? x.p16 : tmp) + (i0 + m2) * C;
+            if (C == 4u) {
+                a.end = a.out + 4u;
+                m7_conv3_act_res_c4_q15(&a);
+            } else {
                 frame_c2(&a);
             }
         }
