@@ -185,11 +185,12 @@ def residual() -> list[str]:
 W2_B, W2_MIX, W2_CONV, W2_RB, W2_RW = 0, 8, 12, 36, 44
 
 
-def body_c2() -> list[str]:
+def body_c2(res_on: bool = True) -> list[str]:
     """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
     twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
     register whose last reader issued beside or before the load); tanh4_head2 of m7_act_res_q15.c on the
-    four sums; the four residual outputs as four chains."""
+    four sums; the four residual outputs as four chains (res_on False: a layer without residual, whose z
+    goes only to the head; nothing is stored to out)."""
     mix = [
         f"ldr r0, [sp, #{SP_COND}]",
         f"ldr r12, [sp, #{SP_CS}]",
@@ -341,11 +342,21 @@ str {g}, [sp, #{SP_HEAD}]""".splitlines()
         "cmp r12, lr",
         "bne 1b",
     ]
+    if not res_on:
+        res = [
+            f"ldr r12, [sp, #{SP_OUT}]",
+            f"ldr lr, [sp, #{SP_END}]",
+            "add r10, r10, #8",
+            "add r12, r12, #8",
+            f"str r12, [sp, #{SP_OUT}]",
+            "cmp r12, lr",
+            "bne 1b",
+        ]
     return mix + conv + tanh + res
 
 
-def function(c: int = C) -> str:
-    name = f"m7_conv3_act_res_c{c}_q15"
+def function(c: int = C, res_on: bool = True) -> str:
+    name = f"m7_conv3_act_res_c{c}_q15" if res_on else f"m7_conv3_act_c{c}_q15"
     prologue = [
         "push {r4-r11, lr}",
         "sub sp, sp, #48",
@@ -357,7 +368,7 @@ def function(c: int = C) -> str:
         "1:",
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
-    body = prologue + (mix() + conv() + tanh_head() + residual() if c == 4 else body_c2()) + epilogue
+    body = prologue + (mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)) + epilogue
     lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
              f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
     text = "\n        ".join(f'"{t}\\n"' for t in lines)
@@ -607,4 +618,4 @@ def function_c4x2() -> str:
 
 
 if __name__ == "__main__":
-    print(function(4) + function_c4x2() + function(2), end="")
+    print(function(4) + function_c4x2() + function(2) + function(2, res_on=False), end="")

@@ -92,9 +92,9 @@ static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q
 }
 
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-/* one frame of a 2-channel layer (m7_conv3_act_res_c2_q15's integers; it takes frames two at a time), for
- * the odd frame of a run */
-static void frame_c2(const m7_layer_q15_t *a)
+/* one frame of a 2-channel layer (m7_conv3_act_res_c2_q15's integers, or with res 0 m7_conv3_act_c2_q15's;
+ * they take frames two at a time), for the odd frame of a run */
+static void frame_c2(const m7_layer_q15_t *a, int res)
 {
     const int16_t *w = (const int16_t *)a->w;
     const int32_t cond = a->cond[0];
@@ -111,6 +111,10 @@ static void frame_c2(const m7_layer_q15_t *a)
     tanh4(v, a->sa1, t);
     a->head[0] += t[0];
     a->head[1] += t[1];
+    if (!res) {
+        memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame */
+        return;
+    }
     const uint32_t z = pack(t[0], t[1]);
     int32_t r[2];
     for (size_t o = 0; o < 2u; o++) {
@@ -123,17 +127,22 @@ static void frame_c2(const m7_layer_q15_t *a)
     memcpy(a->out, &y, sizeof y);
 }
 
-/* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, residual, d >= 1) as one fused
- * pass per run (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after
- * the ring update. Returns 0 (nothing written) if the layer or its formats are not covered. */
+/* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
+ * (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after the ring
+ * update, or, for d >= n, overwrites x in place. res 0 (C = 2, d >= n only): a layer without residual
+ * (m7_conv3_act_c2_q15), x unchanged. Returns 0 (nothing written) if the layer or its formats are not
+ * covered. */
 M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
-                       int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C)
+                          int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C, int res)
 {
     const m7_op_geom_t *g = &op->g;
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
     const int shift = op->res_acc_frac - op->out_frac;
     if (g->kernel != 3u || g->in_ch != C || g->cond_ch != 1u || x.stride != C || s == 0u || !op->b ||
-        !op->mix_w || !op->res_b || sa <= 0 || sa > 31 || left < 0 || left > 30 || shift <= 0 || shift > 31) {
+        !op->mix_w || sa <= 0 || sa > 31) {
+        return 0;
+    }
+    if (res ? (!op->res_b || left < 0 || left > 30 || shift <= 0 || shift > 31) : (C != 2u || g->dilation < n)) {
         return 0;
     }
     int32_t w[M7_LAYER_WORDS(4u)]; /* b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] (the asm's offsets) */
@@ -144,9 +153,11 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     for (size_t k = 0; k < 3u * C * C / 2u; k++) { /* word by word: one call of memcpy cost more */
         memcpy(w + C + C / 2u + k, op->w + 2u * k, 4u);
     }
-    int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
-    memcpy(rb, op->res_b, C * sizeof(int32_t));
-    memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+    if (res) {
+        int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
+        memcpy(rb, op->res_b, C * sizeof(int32_t));
+        memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+    }
     m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
     const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
     /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
@@ -155,7 +166,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
     a.sa1 = sa - 1;
     a.s1 = shift - 1;
-    a.kmul = (int32_t)1 << left;
+    a.kmul = (int32_t)1 << (left & 31);
     a.cs = (int32_t)(cond.stride * sizeof(int16_t));
     a.hs = (int32_t)(head.stride * sizeof(int32_t));
     a.w = w;
@@ -168,14 +179,16 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         a.p2 = run->p[2];
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
-        a.out = (inplace ? x.p16 : tmp) + i0 * C;
+        a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
         const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
             a.end = a.out + m2 * C;
             if (C == 4u) {
                 m7_conv3_act_res_c4x2_q15(&a);
-            } else {
+            } else if (res) {
                 m7_conv3_act_res_c2_q15(&a);
+            } else {
+                m7_conv3_act_c2_q15(&a);
             }
         }
         if (run->m & 1u) {
@@ -184,12 +197,12 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
             a.p2 = run->p[2] + m2 * C;
             a.cond = cond.p16 + (i0 + m2) * cond.stride;
             a.head = head.p32 + (i0 + m2) * head.stride;
-            a.out = (inplace ? x.p16 : tmp) + (i0 + m2) * C;
+            a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
             if (C == 4u) {
                 a.end = a.out + 4u;
                 m7_conv3_act_res_c4_q15(&a);
             } else {
-                frame_c2(&a);
+                frame_c2(&a, res);
             }
         }
         i0 += run->m;
@@ -216,10 +229,13 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     size_t as = ts; /* frame stride of acc */
 
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if ((c == 4u || c == 2u) && !paired && op->res_w && x.p16 == dst.p16 && x.stride == dst.stride &&
-        (c == 4u ? layer_small(op, n, x, cond, head, (int16_t *)acc, ring, pos, s, 4u)
-                 : layer_small(op, n, x, cond, head, (int16_t *)acc, ring, pos, s, 2u))) {
-        return;
+    if ((c == 4u || c == 2u) && !paired && (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
+        int16_t *tmp = (int16_t *)acc;
+        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
+                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
+            return;
+        }
     }
 #endif /* __ARM_FEATURE_DSP */
 
