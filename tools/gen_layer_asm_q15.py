@@ -549,8 +549,9 @@ def body_c4x2() -> list[str]:
         "add r4, r4, r11",
         f"str r4, [sp, #{SP_HEAD}]",
     ]
-    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B; z[A] = r12 | r0,
-    # z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, shift-1 r9, x (p2 - 16) r10, out r1
+    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
+    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, shift-1 r9,
+    # x (p2 - 16) r10, out r1
     L += [
         f"ldr r10, [sp, #{SP_P2}]",
         f"ldr r8, [sp, #{SP_K}]",
