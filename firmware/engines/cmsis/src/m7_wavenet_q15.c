@@ -213,11 +213,15 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     }
     return 1;
 }
+
 #endif /* __ARM_FEATURE_DSP */
 
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring)
+/* the layer by separate kernels (mixer, conv, activation, residual): out of line, so that inlining the fused
+ * paths into m7_wavenet_layer_q15 does not lengthen the code the wide layers run (their flash fetches) */
+static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_t pos, size_t n, m7_view_q15_t x,
+                                                    m7_view_q15_t dst, m7_view_q15_t cond, m7_view_q15_t head,
+                                                    m7_view_q15_t skip, int32_t *acc, int16_t *z, size_t ts,
+                                                    int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
@@ -225,19 +229,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     const size_t cin = g->in_ch, c = g->out_ch, k = g->kernel, d = g->dilation;
     const size_t cp = paired ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
-    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     size_t as = ts; /* frame stride of acc */
-
-#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if ((c == 4u || c == 2u) && !paired && (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
-        int16_t *tmp = (int16_t *)acc;
-        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
-            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
-                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
-            return;
-        }
-    }
-#endif /* __ARM_FEATURE_DSP */
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
 #if M7E_SPECIALISED
@@ -287,4 +279,26 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
                                 .ys = dst.stride};
         m7_1x1_q15(&p, n);
     }
+}
+
+void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
+                          int16_t *z, size_t ts, int16_t *ring)
+{
+    const m7_op_geom_t *g = &op->g;
+    const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
+    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const size_t c = g->out_ch;
+    if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
+        (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
+        int16_t *tmp = (int16_t *)acc;
+        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
+                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
+            return;
+        }
+    }
+#endif /* __ARM_FEATURE_DSP */
+    layer_kernels(op, pos, n, x, dst, cond, head, skip, acc, z, ts, ring);
 }
