@@ -297,6 +297,34 @@ typedef struct {
  */
 int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n);
 
+/**
+ * A whole NAM layer of C = 4 (2) channels over one conv run (m7_layer_q15.c, the M7 only): per frame
+ * acc = b + mix·cond + conv (kernel 3, taps p0..p2 of stride C), z = tanh(acc), head += z,
+ * out = sat16(round((rb + x·2^k + rw·z) · 2^-shift)) with x the frame of p2, and x stored into p0's frame
+ * (the ring update when tap 0 reads the ring; out may be p2 when no later frame reads x). Same integers as
+ * m7_mix_q15 + m7_conv3_q15 + m7_act_res_q15. The first 12 words become the asm's stack frame and the
+ * last three its registers: keep the order (tools/gen_layer_asm_q15.py).
+ */
+typedef struct {
+    int16_t *p0;            /* tap 0 (delay 2d), then overwritten by the frame's x */
+    const int16_t *p1;      /* tap 1 (delay d) */
+    const int16_t *cond;    /* one conditioning channel, cs bytes apart */
+    int32_t *head;          /* head[o] += z, hs bytes apart */
+    int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even) */
+    int32_t sa1;            /* act_shift - 1 */
+    int32_t s1;             /* shift - 1 */
+    int32_t kmul;           /* 2^res_left */
+    int32_t cs, hs;         /* strides in bytes */
+    const int16_t *p2;      /* tap 2: the frame's own x */
+    const int32_t *w;       /* the packed weights b | mix | conv | res_b | res_w (M7_LAYER_WORDS(C) words) */
+    const uint32_t *mid;    /* m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2 */
+} m7_layer_q15_t;
+#define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
+void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
+void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
+void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
+void m7_conv3_act_c2_q15(const m7_layer_q15_t *a); /* no residual: out and the residual fields unused */
+
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);
 int16_t m7_act_sigmoid_q15(int32_t acc, int acc_frac);

@@ -12,9 +12,216 @@
 
 #include "m7_engine_q15_internal.h"
 
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring)
+#if M7E_SPECIALISED
+/* the runs of a kernel-3 conv over the block (m7_conv3_run_q15_t): where every tap is contiguous */
+M7_INLINE size_t conv3_runs(m7_conv3_run_q15_t *runs, m7_view_q15_t x, const int16_t *ring, size_t pos,
+                              size_t s, size_t d, size_t cin, size_t n)
+{
+    size_t nruns = 0;
+    for (size_t i0 = 0; i0 < n; nruns++) {
+        m7_conv3_run_q15_t *run = &runs[nruns];
+        run->m = n - i0;
+        for (size_t j = 0; j < 3u; j++) {
+            const size_t delay = (2u - j) * d;
+            size_t len = SIZE_MAX;
+            if (i0 >= delay) {
+                run->p[j] = x.p16 + (i0 - delay) * x.stride;
+                run->st[j] = x.stride;
+            } else {
+                size_t slot = pos + i0 + (s - delay); /* < 2s */
+                slot = slot >= s ? slot - s : slot;
+                run->p[j] = ring + slot * cin;
+                run->st[j] = cin;
+                len = (s - slot) < (delay - i0) ? (s - slot) : (delay - i0);
+            }
+            run->m = len < run->m ? len : run->m;
+        }
+        i0 += run->m;
+    }
+    return nruns;
+}
+#endif /* M7E_SPECIALISED */
+
+/* dst[0..k) = src[0..k) (int16). On the M7 two words per step when both are word-aligned and k is even:
+ * the library memcpy's call and size dispatch took about 6 cycles per frame of these small copies. */
+static inline void copy16(int16_t *dst, const int16_t *src, size_t k)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0u && k % 2u == 0u) {
+        if (k % 4u) {
+            memcpy(dst, src, 4u);
+            dst += 2;
+            src += 2;
+        }
+        size_t n2 = k / 4u;
+        if (n2) {
+            uint32_t a, b;
+            __asm__ volatile("1:\n\t"
+                             "ldmia %[s]!, {%[a], %[b]}\n\t"
+                             "subs %[n], %[n], #1\n\t"
+                             "stmia %[d]!, {%[a], %[b]}\n\t"
+                             "bne 1b"
+                             : [a] "=&r"(a), [b] "=&r"(b), [s] "+&r"(src), [d] "+&r"(dst), [n] "+&r"(n2)
+                             :
+                             : "cc", "memory");
+        }
+        return;
+    }
+#endif /* __ARM_FEATURE_DSP */
+    memcpy(dst, src, k * sizeof(int16_t));
+}
+
+/* keep the block's last S input frames in the ring (before the residual overwrites x) */
+static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q15_t x, size_t n)
+{
+    const size_t first = n > s ? n - s : 0u;
+    size_t slot = pos + first;
+    slot = slot >= s ? slot % s : slot; /* once per block */
+    if (x.stride == cin) { /* compact X: at most two contiguous copies (the ring wraps once) */
+        const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
+        copy16(ring + slot * cin, x.p16 + first * cin, m1 * cin);
+        copy16(ring, x.p16 + (first + m1) * cin, (n - first - m1) * cin);
+    } else {
+        for (size_t i = first; i < n; i++) {
+            for (size_t ch = 0; ch < cin; ch++) {
+                ring[slot * cin + ch] = x.p16[i * x.stride + ch];
+            }
+            slot = (slot + 1u == s) ? 0u : slot + 1u;
+        }
+    }
+}
+
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* one frame of a 2-channel layer (m7_conv3_act_res_c2_q15's integers, or with res 0 m7_conv3_act_c2_q15's;
+ * they take frames two at a time), for the odd frame of a run */
+static void frame_c2(const m7_layer_q15_t *a, int res)
+{
+    const int16_t *w = (const int16_t *)a->w;
+    const int32_t cond = a->cond[0];
+    int32_t v[4];
+    for (size_t o = 0; o < 2u; o++) {
+        int32_t acc = a->w[o] + w[4u + o] * cond; /* b[o] + mix[o]·cond */
+        for (size_t j = 0; j < 3u; j++) {
+            const int16_t *p = j == 0u ? a->p0 : j == 1u ? a->p1 : a->p2;
+            acc = smlad(pair(p), pair(w + 6u + 6u * o + 2u * j), acc);
+        }
+        v[o] = v[o + 2u] = acc;
+    }
+    int32_t t[4];
+    tanh4(v, a->sa1, t);
+    a->head[0] += t[0];
+    a->head[1] += t[1];
+    if (!res) {
+        memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame */
+        return;
+    }
+    const uint32_t z = pack(t[0], t[1]);
+    int32_t r[2];
+    for (size_t o = 0; o < 2u; o++) {
+        const int32_t acc = (int32_t)((uint32_t)a->w[9u + o] + (uint32_t)a->p2[o] * (uint32_t)a->kmul);
+        r[o] = smlad(z, pair(w + 22u + 2u * o), acc);
+        r[o] = sat16_32(((r[o] >> a->s1) + 1) >> 1);
+    }
+    const uint32_t y = pack(r[0], r[1]);
+    memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame, then the output */
+    memcpy(a->out, &y, sizeof y);
+}
+
+/* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
+ * (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after the ring
+ * update, or, for d >= n, overwrites x in place. res 0 (C = 2, d >= n only): a layer without residual
+ * (m7_conv3_act_c2_q15), x unchanged. Returns 0 (nothing written) if the layer or its formats are not
+ * covered. */
+M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
+                          int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+{
+    const m7_op_geom_t *g = &op->g;
+    const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
+    const int shift = op->res_acc_frac - op->out_frac;
+    if (g->kernel != 3u || g->in_ch != C || g->cond_ch != 1u || x.stride != C || s == 0u || !op->b ||
+        !op->mix_w || sa <= 0 || sa > 31) {
+        return 0;
+    }
+    if (res ? (!op->res_b || left < 0 || left > 30 || shift <= 0 || shift > 31) : (C != 2u || g->dilation < n)) {
+        return 0;
+    }
+    int32_t w[M7_LAYER_WORDS(4u)]; /* b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] (the asm's offsets) */
+    int16_t *w16 = (int16_t *)(w + C);
+    memcpy(w, op->b, C * sizeof(int32_t));
+    memcpy(w16, op->mix_w, C * sizeof(int16_t));
+#pragma GCC unroll 24
+    for (size_t k = 0; k < 3u * C * C / 2u; k++) { /* word by word: one call of memcpy cost more */
+        memcpy(w + C + C / 2u + k, op->w + 2u * k, 4u);
+    }
+    if (res) {
+        int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
+        memcpy(rb, op->res_b, C * sizeof(int32_t));
+        memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+    }
+    m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
+    const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
+    /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
+     * ring update and no frame reads x after its own: the output overwrites x in place */
+    const int inplace = g->dilation >= n;
+    m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
+    a.sa1 = sa - 1;
+    a.s1 = shift - 1;
+    a.kmul = (int32_t)1 << (left & 31);
+    a.cs = (int32_t)(cond.stride * sizeof(int16_t));
+    a.hs = (int32_t)(head.stride * sizeof(int32_t));
+    a.w = w;
+    a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    size_t i0 = 0;
+    for (size_t r = 0; r < nruns; r++) {
+        const m7_conv3_run_q15_t *run = &runs[r];
+        a.p0 = (int16_t *)run->p[0]; /* the ring or x, both writable */
+        a.p1 = run->p[1];
+        a.p2 = run->p[2];
+        a.cond = cond.p16 + i0 * cond.stride;
+        a.head = head.p32 + i0 * head.stride;
+        a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
+        const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
+        if (m2) {
+            a.end = a.out + m2 * C;
+            if (C == 4u) {
+                m7_conv3_act_res_c4x2_q15(&a);
+            } else if (res) {
+                m7_conv3_act_res_c2_q15(&a);
+            } else {
+                m7_conv3_act_c2_q15(&a);
+            }
+        }
+        if (run->m & 1u) {
+            a.p0 = (int16_t *)run->p[0] + m2 * C;
+            a.p1 = run->p[1] + m2 * C;
+            a.p2 = run->p[2] + m2 * C;
+            a.cond = cond.p16 + (i0 + m2) * cond.stride;
+            a.head = head.p32 + (i0 + m2) * head.stride;
+            a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
+            if (C == 4u) {
+                a.end = a.out + 4u;
+                m7_conv3_act_res_c4_q15(&a);
+            } else {
+                frame_c2(&a, res);
+            }
+        }
+        i0 += run->m;
+    }
+    if (!inplace) {
+        keep_ring(ring, pos, s, C, x, n);
+        copy16(x.p16, tmp, n * C);
+    }
+    return 1;
+}
+
+#endif /* __ARM_FEATURE_DSP */
+
+/* the layer by separate kernels (mixer, conv, activation, residual): out of line, so that inlining the fused
+ * paths into m7_wavenet_layer_q15 does not lengthen the code the wide layers run (their flash fetches) */
+static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_t pos, size_t n, m7_view_q15_t x,
+                                                    m7_view_q15_t dst, m7_view_q15_t cond, m7_view_q15_t head,
+                                                    m7_view_q15_t skip, int32_t *acc, int16_t *z, size_t ts,
+                                                    int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
@@ -22,7 +229,6 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     const size_t cin = g->in_ch, c = g->out_ch, k = g->kernel, d = g->dilation;
     const size_t cp = paired ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
-    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
     size_t as = ts; /* frame stride of acc */
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
@@ -30,27 +236,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     if (k == 3u && cin % 2u == 0u && cp % 2u == 0u) {
         /* acc dense (cp values per frame); the conv in one pass over runs where every tap is contiguous */
         m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
-        size_t nruns = 0;
-        for (size_t i0 = 0; i0 < n; nruns++) {
-            m7_conv3_run_q15_t *run = &runs[nruns];
-            run->m = n - i0;
-            for (size_t j = 0; j < 3u; j++) {
-                const size_t delay = (2u - j) * d;
-                size_t len = SIZE_MAX;
-                if (i0 >= delay) {
-                    run->p[j] = x.p16 + (i0 - delay) * x.stride;
-                    run->st[j] = x.stride;
-                } else {
-                    size_t slot = pos + i0 + (s - delay); /* < 2s */
-                    slot = slot >= s ? slot - s : slot;
-                    run->p[j] = ring + slot * cin;
-                    run->st[j] = cin;
-                    len = (s - slot) < (delay - i0) ? (s - slot) : (delay - i0);
-                }
-                run->m = len < run->m ? len : run->m;
-            }
-            i0 += run->m;
-        }
+        const size_t nruns = conv3_runs(runs, x, ring, pos, s, d, cin, n);
         as = cp;
         m7_mix_q15(acc, as, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
         m7_conv3_q15(acc, cp, runs, nruns, op->w, cin);
@@ -61,23 +247,8 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
         m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
     }
 
-    /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
-        const size_t first = n > s ? n - s : 0u;
-        size_t slot = pos + first;
-        slot = slot >= s ? slot % s : slot; /* once per block */
-        if (x.stride == cin) { /* compact X: at most two contiguous copies (the ring wraps once) */
-            const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
-            memcpy(ring + slot * cin, x.p16 + first * cin, m1 * cin * sizeof(int16_t));
-            memcpy(ring, x.p16 + (first + m1) * cin, (n - first - m1) * cin * sizeof(int16_t));
-        } else {
-            for (size_t i = first; i < n; i++) {
-                for (size_t ch = 0; ch < cin; ch++) {
-                    ring[slot * cin + ch] = x.p16[i * x.stride + ch];
-                }
-                slot = (slot + 1u == s) ? 0u : slot + 1u;
-            }
-        }
+        keep_ring(ring, pos, s, cin, x, n);
     }
 
 #if M7E_SPECIALISED
@@ -108,4 +279,26 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
                                 .ys = dst.stride};
         m7_1x1_q15(&p, n);
     }
+}
+
+void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
+                          int16_t *z, size_t ts, int16_t *ring)
+{
+    const m7_op_geom_t *g = &op->g;
+    const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
+    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const size_t c = g->out_ch;
+    if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
+        (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
+        int16_t *tmp = (int16_t *)acc;
+        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
+                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
+            return;
+        }
+    }
+#endif /* __ARM_FEATURE_DSP */
+    layer_kernels(op, pos, n, x, dst, cond, head, skip, acc, z, ts, ring);
 }

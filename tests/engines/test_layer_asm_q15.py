@@ -1,0 +1,45 @@
+"""The fused 2- and 4-channel q15 layers (firmware/engines/cmsis/src/m7_layer_q15.c) are the output of
+tools/gen_layer_asm_q15.py: the committed asm equals what the generator prints, and the generator's packed
+weight offsets equal the C driver's layout (b | mix | conv | res_b | res_w, M7_LAYER_WORDS words). Their
+bits are checked in the simulator against the host build by tests/engines/test_bench_firmware.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from types import ModuleType
+
+from tests.engines._engine import ENGINE_DIR, REPO
+
+LAYER_C = ENGINE_DIR / "src" / "m7_layer_q15.c"
+
+
+def _generator() -> ModuleType:
+    path = REPO / "tools" / "gen_layer_asm_q15.py"
+    spec = importlib.util.spec_from_file_location("gen_layer_asm_q15", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_asm_is_the_generators_output() -> None:
+    gen = _generator()
+    text = LAYER_C.read_text()
+    blocks = [gen.function(4), gen.function_c4x2(), gen.function(2), gen.function(2, res_on=False)]
+    for block in blocks:
+        name = re.search(r"\.global (\w+)", block)
+        assert name and block in text, f"{name.group(1) if name else block[:40]} differs from the generator"
+    assert text.count("__asm__(") == len(blocks)
+
+
+def test_packed_weight_offsets() -> None:
+    gen = _generator()
+    for c, (b, mix, conv, rb, rw) in ((4, (gen.W_B, gen.W_MIX, gen.W_CONV, gen.W_RB, gen.W_RW)),
+                                      (2, (gen.W2_B, gen.W2_MIX, gen.W2_CONV, gen.W2_RB, gen.W2_RW))):
+        assert (b, mix, conv) == (0, 4 * c, 4 * c + 2 * c)
+        assert rb == conv + 2 * 3 * c * c and rw == rb + 4 * c
+        words = c + c // 2 + 3 * c * c // 2 + c + c * c // 2  # M7_LAYER_WORDS(C) in m7_engine_q15_internal.h
+        assert rw + 2 * c * c == 4 * words
+    header = (ENGINE_DIR / "src" / "m7_engine_q15_internal.h").read_text()
+    assert "#define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)" in header

@@ -1,0 +1,622 @@
+"""Print the hand-scheduled fused NAM layer of 4 channels (m7_conv3_act_res_c4_q15 in
+firmware/engines/cmsis/src/m7_layer_q15.c): per frame the mixer, the kernel-3 conv, the four table tanh
+with their head sums and the residual 1x1, the accumulators in registers from the bias to the tanh.
+The C file holds the output; rerun this after changing the scheme and paste the function over the old one.
+
+    python3 tools/gen_layer_asm_q15.py
+
+Registers in the frame loop: r4-r7 the four accumulators (then the tanh's inputs), r8/r9 the taps p0/p1
+(then the tanh's shift and table middle, then the residual's 2^k and shift), r10 the tap p2 (the frame's
+own x, which the residual reads again), r11 the packed weights (see W_* below), r0-r3, r12, lr temporaries.
+The run's other pointers and the constants live in the function's stack frame (SP_*).
+"""
+
+from __future__ import annotations
+
+C = 4
+FS = 2 * C  # frame stride of x and of the output in bytes (compact X)
+# the packed weight block (m7_layer_c4_q15_t.w, filled by the C driver once per layer call), byte offsets
+W_B, W_MIX, W_CONV, W_RB, W_RW = 0, 16, 24, 120, 136
+# the stack frame (the first 12 words of the argument struct, copied by the prologue)
+SP_P0, SP_P1, SP_COND, SP_HEAD, SP_OUT, SP_END, SP_SA, SP_S1, SP_K, SP_CS, SP_HS, SP_MID = range(0, 48, 4)
+
+
+def conv() -> list[str]:
+    """acc[o] += sum_j sum_c w[o][j][c] x_j[c]: per group (tap j, channel pair c) one input word and four
+    weight words; each weight load beside the SMLAD that last read its register, the input word of the
+    group after next loaded alone at the end of a group (5 cycles per 4 SMLADs)."""
+    taps = ["r8", "r9", "r10"]
+    groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
+    ureg = ["r0", "r1"]
+    wreg = ["r2", "r3", "r12", "lr"]
+
+    def u(g: int) -> str:
+        j, c = groups[g]
+        return f"ldr {ureg[g % 2]}, [{taps[j]}, #{2 * c}]"
+
+    def w(g: int, o: int) -> str:
+        j, c = groups[g]
+        return f"ldr {wreg[o]}, [r11, #{W_CONV + 2 * (o * 3 * C + j * C + c)}]"
+
+    out = [u(0), u(1)] + [w(0, o) for o in range(4)]
+    n = len(groups)
+    for g in range(n):
+        for o in range(4):
+            out.append(f"smlad r{4 + o}, {ureg[g % 2]}, {wreg[o]}, r{4 + o}")
+            if g + 1 < n:
+                out.append(w(g + 1, o))
+            elif o == 0:  # the frame's input x (r0, r1) into tap 0's slot, which no later frame reads
+                out += ["str r0, [r8]", "str r1, [r8, #4]"]
+            elif o == 1:  # the taps p0, p1 are free: advance and park them; load the tanh's shift and table
+                out += [f"add r8, r8, #{FS}", f"add r9, r9, #{FS}"]
+            elif o == 2:
+                out += [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
+            else:
+                out += [f"ldr r8, [sp, #{SP_SA}]", f"ldr r9, [sp, #{SP_MID}]"]
+        if g + 2 < n:
+            out.append(u(g + 2))
+    return out
+
+
+def mix() -> list[str]:
+    """acc[o] = b[o] + mix[o]·cond (one conditioning channel); the taps p0, p1 reloaded beside."""
+    return [
+        f"ldr r0, [sp, #{SP_COND}]",
+        f"ldrd r4, r5, [r11, #{W_B}]",
+        "ldrsh r1, [r0]",
+        f"ldrd r6, r7, [r11, #{W_B + 8}]",
+        f"ldr r2, [r11, #{W_MIX}]",
+        f"ldr r3, [r11, #{W_MIX + 4}]",
+        f"ldr r12, [sp, #{SP_CS}]",
+        "smlabb r4, r2, r1, r4",
+        f"ldr r8, [sp, #{SP_P0}]",
+        "smlatb r5, r2, r1, r5",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "add r0, r0, r12",
+        "smlabb r6, r3, r1, r6",
+        f"str r0, [sp, #{SP_COND}]",
+        "smlatb r7, r3, r1, r7",
+    ]
+
+
+def tanh_head() -> list[str]:
+    """tanh4_head of m7_act_res_q15.c on r4-r7 (i0-i3 = r0-r3, shift r8, table middle r9, 2^8 r12, head lr),
+    then head += hs. z01 ends in r0, z23 in r2."""
+    v = ["r4", "r5", "r6", "r7"]
+    i = ["r0", "r1", "r2", "r3"]
+    s, m, k, h = "r8", "r9", "r12", "lr"
+    body = f"""ldr {h}, [sp, #{SP_HEAD}]
+mov {k}, #256
+asr {v[0]}, {v[0]}, {s}
+asr {v[1]}, {v[1]}, {s}
+add {v[0]}, {v[0]}, #1
+asr {v[2]}, {v[2]}, {s}
+add {v[1]}, {v[1]}, #1
+ssat {i[0]}, #11, {v[0]}, asr #10
+asr {v[3]}, {v[3]}, {s}
+ssat {i[1]}, #11, {v[1]}, asr #10
+add {v[2]}, {v[2]}, #1
+ubfx {v[0]}, {v[0]}, #1, #9
+add {v[3]}, {v[3]}, #1
+ssat {i[2]}, #11, {v[2]}, asr #10
+ldr {i[0]}, [{m}, {i[0]}, lsl #2]
+ssat {i[3]}, #11, {v[3]}, asr #10
+ldr {i[1]}, [{m}, {i[1]}, lsl #2]
+ubfx {v[1]}, {v[1]}, #1, #9
+ldr {i[2]}, [{m}, {i[2]}, lsl #2]
+ubfx {v[2]}, {v[2]}, #1, #9
+smlatb {v[0]}, {i[0]}, {v[0]}, {k}
+ubfx {v[3]}, {v[3]}, #1, #9
+ldr {i[3]}, [{m}, {i[3]}, lsl #2]
+sxth {i[0]}, {i[0]}
+smlatb {v[1]}, {i[1]}, {v[1]}, {k}
+sxth {i[1]}, {i[1]}
+smlatb {v[2]}, {i[2]}, {v[2]}, {k}
+sxth {i[2]}, {i[2]}
+add {i[0]}, {i[0]}, {v[0]}, asr #9
+smlatb {v[3]}, {i[3]}, {v[3]}, {k}
+ldr {v[0]}, [{h}]
+sxth {i[3]}, {i[3]}
+add {i[1]}, {i[1]}, {v[1]}, asr #9
+ldr {v[1]}, [{h}, #4]
+add {i[2]}, {i[2]}, {v[2]}, asr #9
+ldr {v[2]}, [{h}, #8]
+add {i[3]}, {i[3]}, {v[3]}, asr #9
+ldr {v[3]}, [{h}, #12]
+add {v[0]}, {v[0]}, {i[0]}
+ldr r8, [sp, #{SP_HS}]
+add {v[1]}, {v[1]}, {i[1]}
+str {v[0]}, [{h}]
+add {v[2]}, {v[2]}, {i[2]}
+str {v[1]}, [{h}, #4]
+pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
+add {v[3]}, {v[3]}, {i[3]}
+str {v[2]}, [{h}, #8]
+pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
+str {v[3]}, [{h}, #12]
+add {h}, {h}, r8
+str {h}, [sp, #{SP_HEAD}]"""
+    return body.splitlines()
+
+
+def residual() -> list[str]:
+    """res_c4 of m7_act_res_q15.c: out[o] = sat16(round((rb[o] + x[o]·2^k + rw[o]·z) · 2^-s)), two outputs
+    at a time (z01 r0, z23 r2; chains r4/r5, operands r6/r7, 2^k r8, shift-1 r9, out r12), x from the tap
+    p2 (r10), which then advances; the loop test on the output pointer."""
+    out = [f"ldr r8, [sp, #{SP_K}]", f"ldr r9, [sp, #{SP_S1}]", f"ldr r12, [sp, #{SP_OUT}]"]
+    for half in range(2):
+        o = 2 * half
+        out += [
+            f"ldrsh r6, [r10, #{2 * o}]",
+            f"ldrsh r7, [r10, #{2 * o + 2}]",
+            f"ldr r4, [r11, #{W_RB + 4 * o}]",
+            f"ldr r5, [r11, #{W_RB + 4 * o + 4}]",
+            "mla r4, r6, r8, r4",
+            f"ldr r6, [r11, #{W_RW + 2 * C * o}]",
+            "mla r5, r7, r8, r5",
+            f"ldr r7, [r11, #{W_RW + 2 * C * (o + 1)}]",
+            "smlad r4, r0, r6, r4",
+            f"ldr r6, [r11, #{W_RW + 2 * C * o + 4}]",
+            "smlad r5, r0, r7, r5",
+            f"ldr r7, [r11, #{W_RW + 2 * C * (o + 1) + 4}]",
+            "smlad r4, r2, r6, r4",
+            "smlad r5, r2, r7, r5",
+            "asr r4, r4, r9",
+            "asr r5, r5, r9",
+            "add r4, r4, #1",
+            "add r5, r5, #1",
+            "ssat r4, #16, r4, asr #1",
+            "ssat r5, #16, r5, asr #1",
+            "pkhbt r4, r4, r5, lsl #16",
+            f"str r4, [r12, #{2 * o}]",
+        ]
+    out += [
+        f"ldr lr, [sp, #{SP_END}]",
+        f"add r12, r12, #{FS}",
+        f"add r10, r10, #{FS}",
+        f"str r12, [sp, #{SP_OUT}]",
+        "cmp r12, lr",
+        "bne 1b",
+    ]
+    return out
+
+
+# C = 2: the packed weights b[2] | mix[2] | conv[2][3][2] | rb[2] | rw[2][2], byte offsets
+W2_B, W2_MIX, W2_CONV, W2_RB, W2_RW = 0, 8, 12, 36, 44
+
+
+def body_c2(res_on: bool = True) -> list[str]:
+    """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
+    twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
+    register whose last reader issued beside or before the load); tanh4_head2 of m7_act_res_q15.c on the
+    four sums; the four residual outputs as four chains (res_on False: a layer without residual, whose z
+    goes only to the head; nothing is stored to out)."""
+    mix = [
+        f"ldr r0, [sp, #{SP_COND}]",
+        f"ldr r12, [sp, #{SP_CS}]",
+        f"ldrd r4, r5, [r11, #{W2_B}]",
+        "ldrsh r1, [r0]",
+        "ldrsh r2, [r0, r12]",
+        f"ldr r3, [r11, #{W2_MIX}]",
+        "add r0, r0, r12, lsl #1",
+        f"ldr r8, [sp, #{SP_P0}]",
+        "smlabb r6, r3, r2, r4",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "smlatb r7, r3, r2, r5",
+        f"str r0, [sp, #{SP_COND}]",
+        "smlabb r4, r3, r1, r4",
+        "smlatb r5, r3, r1, r5",
+    ]
+    w = W2_CONV
+    conv = [
+        "ldr r0, [r8]",
+        f"ldr r2, [r11, #{w}]",
+        "ldr r1, [r8, #4]",
+        f"ldr r3, [r11, #{w + 12}]",
+        "ldr r12, [r9]",
+        "smlad r4, r0, r2, r4",
+        f"ldr lr, [r11, #{w + 4}]",
+        "smlad r6, r1, r2, r6",
+        "ldr r2, [r9, #4]",
+        "smlad r5, r0, r3, r5",
+        f"ldr r0, [r11, #{w + 16}]",
+        "smlad r7, r1, r3, r7",
+        "ldr r1, [r10]",
+        "smlad r4, r12, lr, r4",
+        f"ldr r3, [r11, #{w + 8}]",
+        "smlad r6, r2, lr, r6",
+        "ldr lr, [r10, #4]",
+        "smlad r5, r12, r0, r5",
+        f"ldr r12, [r11, #{w + 20}]",
+        "smlad r7, r2, r0, r7",
+        "str r1, [r8]",  # the frames' input x into tap 0's slots, which no later frame reads
+        "smlad r4, r1, r3, r4",
+        "str lr, [r8, #4]",
+        "smlad r6, lr, r3, r6",
+        "add r8, r8, #8",
+        "smlad r5, r1, r12, r5",
+        "add r9, r9, #8",
+        "smlad r7, lr, r12, r7",
+        f"str r8, [sp, #{SP_P0}]",
+        f"str r9, [sp, #{SP_P1}]",
+    ]
+    # tanh4_head2: v r4-r7, i r0-r3, shift r8 (then 2^8), table middle r9, head A r12, head B lr
+    v = ["r4", "r5", "r6", "r7"]
+    i = ["r0", "r1", "r2", "r3"]
+    s, m, h, g = "r8", "r9", "r12", "lr"
+    tanh = f"""ldr {s}, [sp, #{SP_SA}]
+ldr {h}, [sp, #{SP_HEAD}]
+ldr {g}, [sp, #{SP_HS}]
+ldr {m}, [sp, #{SP_MID}]
+asr {v[0]}, {v[0]}, {s}
+asr {v[1]}, {v[1]}, {s}
+add {v[0]}, {v[0]}, #1
+asr {v[2]}, {v[2]}, {s}
+add {v[1]}, {v[1]}, #1
+ssat {i[0]}, #11, {v[0]}, asr #10
+asr {v[3]}, {v[3]}, {s}
+ssat {i[1]}, #11, {v[1]}, asr #10
+add {v[2]}, {v[2]}, #1
+mov {s}, #256
+ubfx {v[0]}, {v[0]}, #1, #9
+add {v[3]}, {v[3]}, #1
+ssat {i[2]}, #11, {v[2]}, asr #10
+ldr {i[0]}, [{m}, {i[0]}, lsl #2]
+ssat {i[3]}, #11, {v[3]}, asr #10
+ldr {i[1]}, [{m}, {i[1]}, lsl #2]
+ubfx {v[1]}, {v[1]}, #1, #9
+ldr {i[2]}, [{m}, {i[2]}, lsl #2]
+ubfx {v[2]}, {v[2]}, #1, #9
+smlatb {v[0]}, {i[0]}, {v[0]}, {s}
+ubfx {v[3]}, {v[3]}, #1, #9
+ldr {i[3]}, [{m}, {i[3]}, lsl #2]
+sxth {i[0]}, {i[0]}
+smlatb {v[1]}, {i[1]}, {v[1]}, {s}
+sxth {i[1]}, {i[1]}
+smlatb {v[2]}, {i[2]}, {v[2]}, {s}
+sxth {i[2]}, {i[2]}
+add {i[0]}, {i[0]}, {v[0]}, asr #9
+smlatb {v[3]}, {i[3]}, {v[3]}, {s}
+add {g}, {h}, {g}
+sxth {i[3]}, {i[3]}
+ldr {v[0]}, [{h}]
+add {i[1]}, {i[1]}, {v[1]}, asr #9
+ldr {v[1]}, [{h}, #4]
+add {i[2]}, {i[2]}, {v[2]}, asr #9
+ldr {v[2]}, [{g}]
+add {i[3]}, {i[3]}, {v[3]}, asr #9
+ldr {v[3]}, [{g}, #4]
+add {v[0]}, {v[0]}, {i[0]}
+add {v[1]}, {v[1]}, {i[1]}
+str {v[0]}, [{h}]
+add {v[2]}, {v[2]}, {i[2]}
+str {v[1]}, [{h}, #4]
+pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
+add {v[3]}, {v[3]}, {i[3]}
+str {v[2]}, [{g}]
+sub {h}, {g}, {h}
+str {v[3]}, [{g}, #4]
+pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
+add {g}, {g}, {h}
+str {g}, [sp, #{SP_HEAD}]""".splitlines()
+    # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, shift-1 r9, out r12
+    res = [
+        f"ldr r8, [sp, #{SP_K}]",
+        "ldrsh lr, [r10, #4]",
+        f"ldrd r4, r5, [r11, #{W2_RB}]",
+        "ldrsh r1, [r10]",
+        "ldrsh r3, [r10, #2]",
+        "mla r6, lr, r8, r4",
+        "ldrsh lr, [r10, #6]",
+        "mla r4, r1, r8, r4",
+        f"ldr r1, [r11, #{W2_RW}]",
+        "mla r7, lr, r8, r5",
+        f"ldr r9, [sp, #{SP_S1}]",
+        "mla r5, r3, r8, r5",
+        f"ldr r3, [r11, #{W2_RW + 4}]",
+        "smlad r4, r0, r1, r4",
+        f"ldr r12, [sp, #{SP_OUT}]",
+        "smlad r6, r2, r1, r6",
+        f"ldr lr, [sp, #{SP_END}]",
+        "smlad r5, r0, r3, r5",
+        "smlad r7, r2, r3, r7",
+        "asr r4, r4, r9",
+        "asr r6, r6, r9",
+        "add r4, r4, #1",
+        "asr r5, r5, r9",
+        "add r6, r6, #1",
+        "asr r7, r7, r9",
+        "add r5, r5, #1",
+        "ssat r4, #16, r4, asr #1",
+        "add r7, r7, #1",
+        "ssat r6, #16, r6, asr #1",
+        "ssat r5, #16, r5, asr #1",
+        "add r10, r10, #8",
+        "ssat r7, #16, r7, asr #1",
+        "pkhbt r4, r4, r5, lsl #16",
+        "pkhbt r6, r6, r7, lsl #16",
+        "str r4, [r12]",
+        "str r6, [r12, #4]",
+        "add r12, r12, #8",
+        f"str r12, [sp, #{SP_OUT}]",
+        "cmp r12, lr",
+        "bne 1b",
+    ]
+    if not res_on:
+        res = [
+            f"ldr r12, [sp, #{SP_OUT}]",
+            f"ldr lr, [sp, #{SP_END}]",
+            "add r10, r10, #8",
+            "add r12, r12, #8",
+            f"str r12, [sp, #{SP_OUT}]",
+            "cmp r12, lr",
+            "bne 1b",
+        ]
+    return mix + conv + tanh + res
+
+
+def function(c: int = C, res_on: bool = True) -> str:
+    name = f"m7_conv3_act_res_c{c}_q15" if res_on else f"m7_conv3_act_c{c}_q15"
+    prologue = [
+        "push {r4-r11, lr}",
+        "sub sp, sp, #48",
+        "ldm r0!, {r1-r7, r12}",
+        "stm sp, {r1-r7, r12}",
+        "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
+        f"add lr, sp, #{SP_K}",
+        "stm lr, {r1-r3, r12}",
+        "1:",
+    ]
+    epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
+    body = prologue + (mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)) + epilogue
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
+    text = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({text});\n"
+
+
+# C = 4, two frames per pass (m7_conv3_act_res_c4x2_q15): the stack frame has three more words
+SP_P2, SP_W, SP_CAB = 48, 52, 56
+FRAME2 = 64
+
+
+def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
+    """tanh4_head2 of m7_act_res_q15.c on v (registers set): i[0..3] = tanh(v), head h[off..] += i[0..1],
+    g[off..] += i[2..3]; s (the shift) becomes 2^8 after its last use; z pairs in i[0] and i[2]."""
+    return f"""asr {v[0]}, {v[0]}, {s}
+asr {v[1]}, {v[1]}, {s}
+add {v[0]}, {v[0]}, #1
+asr {v[2]}, {v[2]}, {s}
+add {v[1]}, {v[1]}, #1
+ssat {i[0]}, #11, {v[0]}, asr #10
+asr {v[3]}, {v[3]}, {s}
+ssat {i[1]}, #11, {v[1]}, asr #10
+add {v[2]}, {v[2]}, #1
+mov {s}, #256
+ubfx {v[0]}, {v[0]}, #1, #9
+add {v[3]}, {v[3]}, #1
+ssat {i[2]}, #11, {v[2]}, asr #10
+ldr {i[0]}, [{m}, {i[0]}, lsl #2]
+ssat {i[3]}, #11, {v[3]}, asr #10
+ldr {i[1]}, [{m}, {i[1]}, lsl #2]
+ubfx {v[1]}, {v[1]}, #1, #9
+ldr {i[2]}, [{m}, {i[2]}, lsl #2]
+ubfx {v[2]}, {v[2]}, #1, #9
+smlatb {v[0]}, {i[0]}, {v[0]}, {s}
+ubfx {v[3]}, {v[3]}, #1, #9
+ldr {i[3]}, [{m}, {i[3]}, lsl #2]
+sxth {i[0]}, {i[0]}
+smlatb {v[1]}, {i[1]}, {v[1]}, {s}
+sxth {i[1]}, {i[1]}
+smlatb {v[2]}, {i[2]}, {v[2]}, {s}
+sxth {i[2]}, {i[2]}
+add {i[0]}, {i[0]}, {v[0]}, asr #9
+smlatb {v[3]}, {i[3]}, {v[3]}, {s}
+ldr {v[0]}, [{h}, #{off}]
+sxth {i[3]}, {i[3]}
+add {i[1]}, {i[1]}, {v[1]}, asr #9
+ldr {v[1]}, [{h}, #{off + 4}]
+add {i[2]}, {i[2]}, {v[2]}, asr #9
+ldr {v[2]}, [{g}, #{off}]
+add {i[3]}, {i[3]}, {v[3]}, asr #9
+ldr {v[3]}, [{g}, #{off + 4}]
+add {v[0]}, {v[0]}, {i[0]}
+add {v[1]}, {v[1]}, {i[1]}
+str {v[0]}, [{h}, #{off}]
+add {v[2]}, {v[2]}, {i[2]}
+str {v[1]}, [{h}, #{off + 4}]
+pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
+add {v[3]}, {v[3]}, {i[3]}
+str {v[2]}, [{g}, #{off}]
+pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
+str {v[3]}, [{g}, #{off + 4}]""".splitlines()
+
+
+def conv_2x2(o: int, ops: list[str]) -> list[str]:
+    """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
+    channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
+    through four registers as in tools/gen_conv3_asm_q15.py (each load beside the SMLAD that last reads
+    its register, two cycles before its own first reader)."""
+    taps = ["r8", "r9", "r10"]
+    groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
+    U0, V0, U1, V1 = ops
+
+    def au(g: int, f: int) -> str:
+        j, c = groups[g]
+        return f"[{taps[j]}, #{2 * c + f * FS}]"
+
+    def av(g: int, k: int) -> str:
+        j, c = groups[g]
+        return f"[r11, #{W_CONV + 2 * ((o + k) * 3 * C + j * C + c)}]"
+
+    out = [f"ldr {U0}, {au(0, 0)}", f"ldr {V0}, {av(0, 0)}", f"ldr {U1}, {au(0, 1)}"]
+    n = len(groups)
+    for g in range(n):
+        last = g == n - 1
+        out.append(f"smlad r4, {U0}, {V0}, r4")
+        out.append(f"ldr {V1}, {av(g, 1)}")
+        out.append(f"smlad r6, {U1}, {V0}, r6")
+        if not last:
+            out.append(f"ldr {V0}, {au(g + 1, 0)}")
+        out.append(f"smlad r5, {U0}, {V1}, r5")
+        if not last:
+            out.append(f"ldr {U0}, {av(g + 1, 0)}")
+        out.append(f"smlad r7, {U1}, {V1}, r7")
+        if not last:
+            out.append(f"ldr {U1}, {au(g + 1, 1)}")
+            U0, V0 = V0, U0
+    return out
+
+
+def body_c4x2() -> list[str]:
+    """Two frames (A, B) of a 4-channel layer per pass, in two halves (outputs 0-1, then 2-3) of four sums
+    each: mixer, conv (each weight load feeds two SMLADs), tanh4 over the half's four sums with the heads of
+    both frames. z of the first half (r12, lr) waits in registers through the second; then the residual
+    of both frames, output by output (each weight and bias load feeds both frames)."""
+    L = [
+        # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2)
+        f"ldr r0, [sp, #{SP_COND}]",
+        f"ldr r12, [sp, #{SP_CS}]",
+        f"ldr r8, [sp, #{SP_P0}]",
+        "ldrsh r1, [r0]",
+        "ldrsh r2, [r0, r12]",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "add r0, r0, r12, lsl #1",
+        f"ldr r12, [r11, #{W_B}]",
+        "pkhbt r3, r1, r2, lsl #16",
+        f"ldr lr, [r11, #{W_B + 4}]",
+        f"ldr r1, [r11, #{W_MIX}]",
+        f"str r0, [sp, #{SP_COND}]",
+        f"ldr r10, [sp, #{SP_P2}]",
+        "smlabb r4, r1, r3, r12",
+        f"str r3, [sp, #{SP_CAB}]",
+        "smlabt r6, r1, r3, r12",
+        "smlatb r5, r1, r3, lr",
+        "smlatt r7, r1, r3, lr",
+    ]
+    L += conv_2x2(0, ["r0", "r1", "r2", "r3"])
+    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), shift r0, table r2, heads r8 r9 (taps parked)
+    L += [
+        f"str r8, [sp, #{SP_P0}]",
+        f"str r9, [sp, #{SP_P1}]",
+        f"ldr r0, [sp, #{SP_SA}]",
+        f"ldr r8, [sp, #{SP_HEAD}]",
+        f"ldr r9, [sp, #{SP_HS}]",
+        f"ldr r2, [sp, #{SP_MID}]",
+        "add r9, r8, r9",
+    ]
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
+    # mixer, outputs 2-3
+    L += [
+        f"ldr r3, [sp, #{SP_CAB}]",
+        f"ldr r0, [r11, #{W_B + 8}]",
+        f"ldr r1, [r11, #{W_B + 12}]",
+        f"ldr r2, [r11, #{W_MIX + 4}]",
+        f"ldr r8, [sp, #{SP_P0}]",
+        f"ldr r9, [sp, #{SP_P1}]",
+        "smlabb r4, r2, r3, r0",
+        "smlabt r6, r2, r3, r0",
+        "smlatb r5, r2, r3, r1",
+        "smlatt r7, r2, r3, r1",
+    ]
+    L += conv_2x2(2, ["r0", "r1", "r2", "r3"])
+    # x of both frames into tap 0's frames; the taps advance and are parked
+    L += [
+        "ldr r0, [r10]",
+        "ldr r1, [r10, #4]",
+        "ldr r2, [r10, #8]",
+        "ldr r3, [r10, #12]",
+        "str r0, [r8]",
+        f"add r10, r10, #{2 * FS}",
+        "str r1, [r8, #4]",
+        f"add r9, r9, #{2 * FS}",
+        "str r2, [r8, #8]",
+        f"str r10, [sp, #{SP_P2}]",
+        "str r3, [r8, #12]",
+        f"add r8, r8, #{2 * FS}",
+        f"str r9, [sp, #{SP_P1}]",
+        f"str r8, [sp, #{SP_P0}]",
+        f"ldr r8, [sp, #{SP_SA}]",
+        f"ldr r10, [sp, #{SP_HEAD}]",
+        f"ldr r11, [sp, #{SP_HS}]",
+        f"ldr r9, [sp, #{SP_MID}]",
+        "add r11, r10, r11",
+    ]
+    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), shift r8, table r9, heads r10 r11; then head += 2 hs
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r8", "r9", "r10", "r11", 8)
+    L += [
+        "sub r4, r11, r10",
+        "add r4, r4, r11",
+        f"str r4, [sp, #{SP_HEAD}]",
+    ]
+    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
+    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, shift-1 r9,
+    # x (p2 - 16) r10, out r1
+    L += [
+        f"ldr r10, [sp, #{SP_P2}]",
+        f"ldr r8, [sp, #{SP_K}]",
+        f"ldr r11, [sp, #{SP_W}]",
+        f"ldr r9, [sp, #{SP_S1}]",
+        f"ldr r1, [sp, #{SP_OUT}]",
+        f"ldrsh r6, [r10, #{-2 * FS}]",
+        f"ldrsh r7, [r10, #{-FS}]",
+        f"ldr r3, [r11, #{W_RB}]",
+    ]
+    for o in range(C):
+        last = o == C - 1
+        L += [
+            "mla r4, r6, r8, r3",
+            "mla r5, r7, r8, r3",
+            f"ldr r6, [r11, #{W_RW + 2 * C * o}]",
+            f"ldr r7, [r11, #{W_RW + 2 * C * o + 4}]",
+            "smlad r4, r12, r6, r4",
+            "smlad r5, lr, r6, r5",
+            "smlad r4, r0, r7, r4",
+            "smlad r5, r2, r7, r5",
+            "asr r4, r4, r9",
+        ]
+        L += [f"ldrsh r6, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else []
+        L += ["asr r5, r5, r9"]
+        L += [f"ldrsh r7, [r10, #{-FS + 2 * (o + 1)}]"] if not last else []
+        L += ["add r4, r4, #1"]
+        L += [f"ldr r3, [r11, #{W_RB + 4 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
+        L += [
+            "add r5, r5, #1",
+            "ssat r4, #16, r4, asr #1",
+            "ssat r5, #16, r5, asr #1",
+            f"strh r4, [r1, #{2 * o}]",
+            f"strh r5, [r1, #{FS + 2 * o}]",
+        ]
+    L += [
+        f"add r1, r1, #{2 * FS}",
+        f"str r1, [sp, #{SP_OUT}]",
+        "cmp r1, r3",
+        "bne 1b",
+    ]
+    return L
+
+
+def function_c4x2() -> str:
+    name = "m7_conv3_act_res_c4x2_q15"
+    prologue = [
+        "push {r4-r11, lr}",
+        f"sub sp, sp, #{FRAME2}",
+        "ldm r0!, {r1-r7, r12}",
+        "stm sp, {r1-r7, r12}",
+        "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
+        f"add lr, sp, #{SP_K}",
+        "stm lr, {r1-r3, r12}",
+        f"str r10, [sp, #{SP_P2}]",
+        f"str r11, [sp, #{SP_W}]",
+        "1:",
+    ]
+    epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
+    body = prologue + body_c4x2() + epilogue
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
+    text = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({text});\n"
+
+
+if __name__ == "__main__":
+    print(function(4) + function_c4x2() + function(2) + function(2, res_on=False), end="")
