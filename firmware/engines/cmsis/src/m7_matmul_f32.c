@@ -10,7 +10,8 @@
 
 #include "m7_engine_internal.h"
 
-M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
+/* The RNN products are in flash, not ITCM (full with the WaveNet kernels); they run from the I-cache. */
+__attribute__((noinline)) void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
                        size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {
@@ -50,7 +51,7 @@ M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, c
     }
 }
 
-M7E_HOT void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
+__attribute__((noinline)) void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
 {
     /* four outputs at a time: four independent chains (one output's chain alone waits 3 cycles per VFMA) */
     size_t o = 0;

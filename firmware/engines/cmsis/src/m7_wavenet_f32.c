@@ -412,48 +412,113 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 
 /*
  * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C, and head[i][o] += z[i][o]
- * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each frame
- * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded
- * beside the VFMAs).
+ * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each pass
+ * reads its frames fully before it writes them. Inlined per C (2, 4: weights in registers; 8: weights
+ * loaded beside the VFMAs). NF frames per pass (C = 2: 4), written stage by stage (loads, x + b, the
+ * VFMAs q by q, head sums, stores), so that the NF * C chains are independent and each block of the
+ * loop keeps the FP pipe busy; the remaining frames take one frame per pass, in the same order per value.
  */
+static inline __attribute__((always_inline)) void res_frames(float *di, size_t ds, const float *xi, size_t xs,
+                                                             const float *z, float *hi, size_t hs, size_t c,
+                                                             size_t nf, const float *wr, const float *br)
+{
+    float acc[4][8], zv[4][8], hv[4][8];
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            zv[f][o] = z[f * c + o];
+            acc[f][o] = xi[f * xs + o];
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            acc[f][o] = acc[f][o] + br[o];
+        }
+    }
+#pragma GCC unroll 8
+    for (size_t q = 0; q < c; q++) {
+#pragma GCC unroll 4
+        for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+            for (size_t o = 0; o < c; o++) {
+                acc[f][o] = fmaf(wr[o * c + q], zv[f][q], acc[f][o]);
+            }
+        }
+    }
+    /* the head loaded last (fewer live registers during the VFMAs) */
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            hv[f][o] = hi[f * hs + o] + zv[f][o];
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            di[f * ds + o] = acc[f][o];
+            hi[f * hs + o] = hv[f][o];
+        }
+    }
+}
+
+/* The C * C weights and C biases copied to registers (C <= 4). */
+static inline __attribute__((always_inline)) void res_load_w(float *wr, float *br, const float *res_w,
+                                                             const float *res_b, size_t c)
+{
+#pragma GCC unroll 16
+    for (size_t q = 0; q < c * c; q++) {
+        wr[q] = res_w[q];
+    }
+#pragma GCC unroll 4
+    for (size_t o = 0; o < c; o++) {
+        br[o] = res_b[o];
+    }
+}
+
 static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
                                                             size_t n, size_t c_, const float *res_w,
                                                             const float *res_b, m7_view_f32_t head)
 {
     const size_t c = c_;
-    const int in_regs = c <= 4u;
+    const size_t nf = c == 2u ? 4u : c == 4u ? 2u : 1u; /* frames per pass */
     float wr[4 * 4], br[4];
-    if (in_regs) {
-#pragma GCC unroll 16
-        for (size_t q = 0; q < c * c; q++) {
-            wr[q] = res_w[q];
-        }
-#pragma GCC unroll 4
-        for (size_t o = 0; o < c; o++) {
-            br[o] = res_b[o];
-        }
-    }
     const float *xi = x.p;
     float *di = dst.p, *hi = head.p;
-    for (size_t i = 0; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
-        float acc[8], zv[8], hv[8];
-#pragma GCC unroll 8
-        for (size_t o = 0; o < c; o++) {
-            zv[o] = z[o];
-            acc[o] = xi[o] + (in_regs ? br[o] : res_b[o]);
-            hv[o] = hi[o];
+    size_t i = 0;
+    /* several frames per pass only with compile-time strides (x, dst and head 4 wide: nano's X and
+     * HEAD), else every frame offset takes a register */
+    const size_t st = 4u;
+    if (nf > 1u && x.stride == st && dst.stride == st && head.stride == st) {
+        const float *wp = res_w, *bp = res_b;
+        if (c == 2u) { /* 6 values in registers */
+            res_load_w(wr, br, res_w, res_b, c);
+            wp = wr;
+            bp = br;
         }
-#pragma GCC unroll 8
-        for (size_t q = 0; q < c; q++) {
-#pragma GCC unroll 8
-            for (size_t o = 0; o < c; o++) {
-                acc[o] = fmaf(in_regs ? wr[o * c + q] : res_w[o * c + q], zv[q], acc[o]);
+        for (; i + nf <= n; i += nf, z += nf * c, xi += nf * st, di += nf * st, hi += nf * st) {
+#if defined(__GNUC__)
+            /* C = 4: 20 weights and biases do not fit in registers beside 2 frames' 16 chains: they
+             * are loaded every pass (beside the VFMAs); hoisted by GCC, they would spill */
+            if (c == 4u) {
+                __asm__("" : "+r"(wp), "+r"(bp));
             }
+#endif
+            res_frames(di, st, xi, st, z, hi, st, c, nf, wp, bp);
         }
-#pragma GCC unroll 8
-        for (size_t o = 0; o < c; o++) {
-            di[o] = acc[o];
-            hi[o] = hv[o] + zv[o];
+    }
+    if (i < n) {
+        const int in_regs = c <= 4u;
+        if (in_regs) {
+            res_load_w(wr, br, res_w, res_b, c);
+        }
+        const float *wk = in_regs ? wr : res_w, *bk = in_regs ? br : res_b;
+        for (; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
+            res_frames(di, dst.stride, xi, x.stride, z, hi, head.stride, c, 1u, wk, bk);
         }
     }
 }
@@ -501,6 +566,13 @@ static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_
     }
 }
 
+/* C = 8 (feather) in flash: ITCM is full; its weights stream from flash (D-cache) anyway */
+static __attribute__((noinline)) void m7_1x1_res_c8_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n,
+                                                        const float *res_w, const float *res_b, m7_view_f32_t head)
+{
+    res_block(dst, x, z, n, 8u, res_w, res_b, head);
+}
+
 M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
                                    const float *res_w, const float *res_b, m7_view_f32_t head)
 {
@@ -513,7 +585,7 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
         return;
     }
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
-        res_block(dst, x, z, n, 8u, res_w, res_b, head);
+        m7_1x1_res_c8_f32(dst, x, z, n, res_w, res_b, head);
         return;
     }
     if (M7E_SPECIALISED && res_w && res_b && c >= 4u) {
