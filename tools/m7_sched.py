@@ -1,14 +1,15 @@
 """List-schedule straight-line Cortex-M7 code for the simulator's cycle model; print f32 kernel listings.
 
-The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass, the
-2-channel conv's 2-frame pass) was produced by this scheduler, and m7_act_f32.c's 8-value tanh pass by the
-same kind of greedy list scheduling: the instructions of one pass are written in a correct sequential
-order; dependencies (RAW with the model's latencies and early/late operand reads, WAR, WAW, and stores
-against loads of possibly aliased bases) are derived from the operands; the order is then re-chosen
-greedily by critical path, two instructions per cycle under the model's unit rules (one FP operation, one
-store, one shifted operand per cycle, two loads). Check a listing with m7amp.sim.cycles.CycleModel.
+The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass)
+was produced by this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
+scheduling (with the stages prioritised by hand, two groups of four values). The instructions of one pass
+are written in a correct sequential order; dependencies (RAW with the model's latencies and early/late
+operand reads, WAR, WAW, and stores against loads of the same address or of possibly aliased bases) are
+derived from the operands; the order is then re-chosen greedily by critical path, two instructions per
+cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
+Check a listing with m7amp.sim.cycles.CycleModel.
 
-Usage: .venv/bin/python tools/m7_sched.py conv4|conv2   (prints the listing with the asm operand names)
+Usage: .venv/bin/python tools/m7_sched.py conv4   (prints the listing with the asm operand names)
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ def parse(line: str):
         dst, src = [regs[0]], regs  # accumulator read too
     else:
         dst, src = regs[:1], regs[1:]
-    mem = None
-    mm = re.search(r"\[([^,\]]+)", args)
+    mem, off = None, 0
+    mm = re.search(r"\[([^,\]]+)(?:,\s*#(-?\w+))?", args)
     if mm:
         mem = mm.group(1)
-    return op, dst, src, mem
+        off = int(mm.group(2), 0) if mm.group(2) else 0
+    return op, dst, src, mem, off
 
 ALIAS: dict[str, set[str]] = {}
 
@@ -47,7 +49,14 @@ def schedule(lines: list[str], by_order: bool = False) -> list[str]:
     last_w, reads = {}, {}
     stores: list[int] = []
     loads: list[int] = []
-    for i, (op, dst, src, mem) in enumerate(ins):
+    def conflict(j: int, i: int) -> bool:
+        """Whether memory accesses j and i may overlap: same base and offset, or aliased bases."""
+        mj, oj, mi, oi = ins[j][3], ins[j][4], ins[i][3], ins[i][4]
+        if mj == mi:
+            return oj == oi
+        return not ALIAS or mj in ALIAS.get(mi, {mi})
+
+    for i, (op, dst, src, mem, _off) in enumerate(ins):
         for r in src:
             if r in last_w:
                 j = last_w[r]
@@ -66,15 +75,14 @@ def schedule(lines: list[str], by_order: bool = False) -> list[str]:
                 preds[i][j] = max(preds[i].get(j, 0), 0)
             if r in last_w:
                 preds[i][last_w[r]] = max(preds[i].get(last_w[r], 0), 1)
-        al = ALIAS.get(mem, {mem}) if ALIAS else None
         if op in ("vstr", "str"):
             for j in loads + stores:
-                if al is None or ins[j][3] in al or ins[j][3] == mem:
+                if conflict(j, i):
                     preds[i][j] = max(preds[i].get(j, 0), 0)
             stores.append(i)
         elif op in ("vldr", "ldr"):
             for j in stores:
-                if al is None or ins[j][3] in al or ins[j][3] == mem:
+                if conflict(j, i):
                     preds[i][j] = max(preds[i].get(j, 0), 1)
             loads.append(i)
         for r in src:
@@ -148,34 +156,8 @@ def conv4() -> list[str]:
     return schedule(lines)
 
 
-def conv2() -> list[str]:
-    """The 2-channel, 2-output conv pass over 2 frames (any strides), mixer weights and cond in s12-s15."""
-    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "q0", "q1", "q2", "w", "b", "a")}
-    lines = []
-
-    def acc(f: int, u: int) -> str:
-        return f"s{16 + f * 2 + u}"
-
-    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(2) for u in range(2)]
-    lines += [f"vfma.f32 {acc(f, u)}, s{12 + u}, s{14 + f}" for f in range(2) for u in range(2)]
-    k = 0
-    for j in range(3):
-        for c in range(2):
-            lines += [f"vldr s{k}, [{n[f'p{j}']}, #{4 * c}]", f"vldr s{k + 1}, [{n[f'q{j}']}, #{4 * c}]"]
-            w = 20 + 2 * (j * 2 + c)
-            lines += [f"vldr s{w + u}, [{n['w']}, #{(u * 6 + j * 2 + c) * 4}]" for u in range(2)]
-            lines += [f"vfma.f32 {acc(f, u)}, s{w + u}, s{k + f}" for f in range(2) for u in range(2)]
-            k += 2
-    lines += [f"vstr {acc(f, u)}, [{n['a']}, #{(f * 2 + u) * 4}]" for f in range(2) for u in range(2)]
-    ALIAS.clear()
-    ALIAS[n["a"]] = {n["a"]}
-    out = schedule(lines)
-    ALIAS.clear()
-    return out
-
-
 def main() -> int:
-    kernels = {"conv4": conv4, "conv2": conv2}
+    kernels = {"conv4": conv4}
     if len(sys.argv) != 2 or sys.argv[1] not in kernels:
         print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
         return 2
