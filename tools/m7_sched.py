@@ -9,7 +9,7 @@ derived from the operands; the order is then re-chosen greedily by critical path
 cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
 Check a listing with m7amp.sim.cycles.CycleModel.
 
-Usage: .venv/bin/python tools/m7_sched.py conv4   (prints the listing with the asm operand names)
+Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444   (prints the listing, asm operand names)
 """
 
 from __future__ import annotations
@@ -156,8 +156,36 @@ def conv4() -> list[str]:
     return schedule(lines)
 
 
+def conv2(s0: int, s1: int, s2: int) -> list[str]:
+    """The 2-channel, 2-output conv pass over 2 frames whose taps have the strides s0, s1, s2 (floats):
+    frame 1 of tap j at offset 4 * s_j. The mixer weights and the two frames' conditioning are in s12-s15."""
+    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "w", "b", "a")}
+    st = (s0, s1, s2)
+    lines = []
+
+    def acc(f: int, u: int) -> str:
+        return f"s{16 + f * 2 + u}"
+
+    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(2) for u in range(2)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{12 + u}, s{14 + f}" for f in range(2) for u in range(2)]
+    k = 0
+    for j in range(3):
+        for c in range(2):
+            lines += [f"vldr s{k + f}, [{n[f'p{j}']}, #{4 * (f * st[j] + c)}]" for f in range(2)]
+            w = 20 + 2 * (j * 2 + c)
+            lines += [f"vldr s{w + u}, [{n['w']}, #{(u * 6 + j * 2 + c) * 4}]" for u in range(2)]
+            lines += [f"vfma.f32 {acc(f, u)}, s{w + u}, s{k + f}" for f in range(2) for u in range(2)]
+            k += 2
+    lines += [f"vstr {acc(f, u)}, [{n['a']}, #{(f * 2 + u) * 4}]" for f in range(2) for u in range(2)]
+    ALIAS.clear()
+    ALIAS[n["a"]] = {n["a"]}
+    out = schedule(lines)
+    ALIAS.clear()
+    return out
+
+
 def main() -> int:
-    kernels = {"conv4": conv4}
+    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4)}
     if len(sys.argv) != 2 or sys.argv[1] not in kernels:
         print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
         return 2

@@ -28,9 +28,12 @@
 
 /* M7_CONV_ASM: on the Cortex-M7 the 4-channel conv's 4-frame pass (nano's first layer array) is inline
  * assembly: the same loads and fmaf chains as the C below, in the order that the in-order dual-issue pipe
- * wants (GCC's order: 251 cycles per pass for 208 FP operations; this one: 224 in the cycle model). The
- * order was made by a list scheduler over the cycle model's latencies and units; the host and the other
- * widths run the C. Every value keeps its fmaf chain (bias, mixer, tap by tap, channel by channel), so
+ * wants (GCC's order: 251 cycles per pass for 208 FP operations; this one: 227 in the cycle model). The
+ * order was made by a list scheduler over the cycle model's latencies and units (tools/m7_sched.py conv4
+ * prints it); the host and the other widths run the C. Likewise the 2-channel, 2-output 2-frame pass of
+ * nano's second array when taps 0 and 1 both read the ring (strides 2, 2, 4) or all taps the block input
+ * (4, 4, 4): GCC's 49 cycles per pass for 28 FP operations, 33 in the model (conv2_224, conv2_444), with
+ * the tap pointers' frame-1 offsets as constants (passed as pointers, they spilled). Every value keeps its fmaf chain (bias, mixer, tap by tap, channel by channel), so
  * the output bits are the same. */
 #if defined(__arm__) && defined(__ARM_FP) && !defined(M7E_GENERIC_KERNELS)
 #define M7_CONV_ASM 1
@@ -607,6 +610,164 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                     p0 += 4u * cin, p1 += 4u * cin, p2 += 4u * cin;
                 }
             }
+#if M7_CONV_ASM
+            /* nano's 2-channel layers: the ring's stride is 2, the block input's 4 (the 4-wide X) */
+            if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == s0 && s0 == 2u) {
+                for (; i + 2u <= run->m; i += 2u) {
+                    register float m0 __asm__("s12") = mr[0];
+                    register float m1 __asm__("s13") = mr[1];
+                    register float k0 __asm__("s14") = cc[0];
+                    register float k1 __asm__("s15") = cc[cs];
+                    __asm__ volatile(
+                        "vldr s16, [%[b], #0]\n"
+                        "vldr s17, [%[b], #4]\n"
+                        "vldr s18, [%[b], #0]\n"
+                        "vldr s19, [%[b], #4]\n"
+                        "vfma.f32 s16, s12, s14\n"
+                        "vldr s0, [%[p0], #0]\n"
+                        "vfma.f32 s17, s13, s14\n"
+                        "vldr s1, [%[p0], #8]\n"
+                        "vfma.f32 s18, s12, s15\n"
+                        "vldr s20, [%[w], #0]\n"
+                        "vfma.f32 s19, s13, s15\n"
+                        "vldr s21, [%[w], #24]\n"
+                        "vfma.f32 s16, s20, s0\n"
+                        "vldr s2, [%[p0], #4]\n"
+                        "vfma.f32 s17, s21, s0\n"
+                        "vldr s3, [%[p0], #12]\n"
+                        "vfma.f32 s18, s20, s1\n"
+                        "vldr s22, [%[w], #4]\n"
+                        "vfma.f32 s19, s21, s1\n"
+                        "vldr s23, [%[w], #28]\n"
+                        "vfma.f32 s16, s22, s2\n"
+                        "vldr s4, [%[p1], #0]\n"
+                        "vfma.f32 s17, s23, s2\n"
+                        "vldr s5, [%[p1], #8]\n"
+                        "vfma.f32 s18, s22, s3\n"
+                        "vldr s24, [%[w], #8]\n"
+                        "vfma.f32 s19, s23, s3\n"
+                        "vldr s25, [%[w], #32]\n"
+                        "vfma.f32 s16, s24, s4\n"
+                        "vldr s6, [%[p1], #4]\n"
+                        "vfma.f32 s17, s25, s4\n"
+                        "vldr s7, [%[p1], #12]\n"
+                        "vfma.f32 s18, s24, s5\n"
+                        "vldr s26, [%[w], #12]\n"
+                        "vfma.f32 s19, s25, s5\n"
+                        "vldr s27, [%[w], #36]\n"
+                        "vfma.f32 s16, s26, s6\n"
+                        "vldr s8, [%[p2], #0]\n"
+                        "vfma.f32 s17, s27, s6\n"
+                        "vldr s9, [%[p2], #16]\n"
+                        "vfma.f32 s18, s26, s7\n"
+                        "vldr s28, [%[w], #16]\n"
+                        "vfma.f32 s19, s27, s7\n"
+                        "vldr s29, [%[w], #40]\n"
+                        "vfma.f32 s16, s28, s8\n"
+                        "vldr s10, [%[p2], #4]\n"
+                        "vfma.f32 s17, s29, s8\n"
+                        "vldr s11, [%[p2], #20]\n"
+                        "vfma.f32 s18, s28, s9\n"
+                        "vldr s30, [%[w], #20]\n"
+                        "vfma.f32 s19, s29, s9\n"
+                        "vldr s31, [%[w], #44]\n"
+                        "vfma.f32 s16, s30, s10\n"
+                        "vfma.f32 s17, s31, s10\n"
+                        "vfma.f32 s18, s30, s11\n"
+                        "vfma.f32 s19, s31, s11\n"
+                        "vstr s16, [%[a], #0]\n"
+                        "vstr s17, [%[a], #4]\n"
+                        "vstr s18, [%[a], #8]\n"
+                        "vstr s19, [%[a], #12]\n"
+                        :
+                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
+                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
+                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
+                          "s29", "s30", "s31", "memory");
+                    cc += 2u * cs;
+                    ar += 2u * cp;
+                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+                }
+            } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 4u) {
+                for (; i + 2u <= run->m; i += 2u) {
+                    register float m0 __asm__("s12") = mr[0];
+                    register float m1 __asm__("s13") = mr[1];
+                    register float k0 __asm__("s14") = cc[0];
+                    register float k1 __asm__("s15") = cc[cs];
+                    __asm__ volatile(
+                        "vldr s16, [%[b], #0]\n"
+                        "vldr s17, [%[b], #4]\n"
+                        "vldr s18, [%[b], #0]\n"
+                        "vldr s19, [%[b], #4]\n"
+                        "vfma.f32 s16, s12, s14\n"
+                        "vldr s0, [%[p0], #0]\n"
+                        "vfma.f32 s17, s13, s14\n"
+                        "vldr s1, [%[p0], #16]\n"
+                        "vfma.f32 s18, s12, s15\n"
+                        "vldr s20, [%[w], #0]\n"
+                        "vfma.f32 s19, s13, s15\n"
+                        "vldr s21, [%[w], #24]\n"
+                        "vfma.f32 s16, s20, s0\n"
+                        "vldr s2, [%[p0], #4]\n"
+                        "vfma.f32 s17, s21, s0\n"
+                        "vldr s3, [%[p0], #20]\n"
+                        "vfma.f32 s18, s20, s1\n"
+                        "vldr s22, [%[w], #4]\n"
+                        "vfma.f32 s19, s21, s1\n"
+                        "vldr s23, [%[w], #28]\n"
+                        "vfma.f32 s16, s22, s2\n"
+                        "vldr s4, [%[p1], #0]\n"
+                        "vfma.f32 s17, s23, s2\n"
+                        "vldr s5, [%[p1], #16]\n"
+                        "vfma.f32 s18, s22, s3\n"
+                        "vldr s24, [%[w], #8]\n"
+                        "vfma.f32 s19, s23, s3\n"
+                        "vldr s25, [%[w], #32]\n"
+                        "vfma.f32 s16, s24, s4\n"
+                        "vldr s6, [%[p1], #4]\n"
+                        "vfma.f32 s17, s25, s4\n"
+                        "vldr s7, [%[p1], #20]\n"
+                        "vfma.f32 s18, s24, s5\n"
+                        "vldr s26, [%[w], #12]\n"
+                        "vfma.f32 s19, s25, s5\n"
+                        "vldr s27, [%[w], #36]\n"
+                        "vfma.f32 s16, s26, s6\n"
+                        "vldr s8, [%[p2], #0]\n"
+                        "vfma.f32 s17, s27, s6\n"
+                        "vldr s9, [%[p2], #16]\n"
+                        "vfma.f32 s18, s26, s7\n"
+                        "vldr s28, [%[w], #16]\n"
+                        "vfma.f32 s19, s27, s7\n"
+                        "vldr s29, [%[w], #40]\n"
+                        "vfma.f32 s16, s28, s8\n"
+                        "vldr s10, [%[p2], #4]\n"
+                        "vfma.f32 s17, s29, s8\n"
+                        "vldr s11, [%[p2], #20]\n"
+                        "vfma.f32 s18, s28, s9\n"
+                        "vldr s30, [%[w], #20]\n"
+                        "vfma.f32 s19, s29, s9\n"
+                        "vldr s31, [%[w], #44]\n"
+                        "vfma.f32 s16, s30, s10\n"
+                        "vfma.f32 s17, s31, s10\n"
+                        "vfma.f32 s18, s30, s11\n"
+                        "vfma.f32 s19, s31, s11\n"
+                        "vstr s16, [%[a], #0]\n"
+                        "vstr s17, [%[a], #4]\n"
+                        "vstr s18, [%[a], #8]\n"
+                        "vstr s19, [%[a], #12]\n"
+                        :
+                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
+                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
+                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
+                          "s29", "s30", "s31", "memory");
+                    cc += 2u * cs;
+                    ar += 2u * cp;
+                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+                }
+            }
+#endif
             const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             for (; i + 2u <= run->m; i += 2u) {
                 float acc[2][4];
@@ -661,7 +822,7 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
 M7_CONV3(2, 2, M7E_HOT)
 M7_CONV3(2, 4, __attribute__((noinline)))
 M7_CONV3(4, 4, M7E_HOT)
-M7_CONV3(8, 4, M7E_HOT)
+M7_CONV3(8, 4, __attribute__((noinline)))
 #undef M7_CONV3
 
 /* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
