@@ -11,8 +11,8 @@
 #include "m7_engine_internal.h"
 
 /* The RNN products are in flash, not ITCM (full with the WaveNet kernels); they run from the I-cache. */
-__attribute__((noinline)) void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
-                       size_t rows, size_t out, size_t in)
+__attribute__((noinline)) void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w,
+                                                  size_t ws, size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {
         const float *wo = w + o * ws;

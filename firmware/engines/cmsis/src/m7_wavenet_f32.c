@@ -30,11 +30,11 @@
  * assembly: the same loads and fmaf chains as the C below, in the order that the in-order dual-issue pipe
  * wants (GCC's order: 251 cycles per pass for 208 FP operations; this one: 227 in the cycle model). The
  * order was made by a list scheduler over the cycle model's latencies and units (tools/m7_sched.py conv4
- * prints it); the host and the other widths run the C. Likewise the 2-channel, 2-output 2-frame pass of
+ * prints it; a run's 4-frame passes are one asm loop); the host and the other widths run the C. Likewise the 2-channel, 2-output 2-frame pass of
  * nano's second array when taps 0 and 1 both read the ring (strides 2, 2, 4) or all taps the block input
  * (4, 4, 4): GCC's 49 cycles per pass for 28 FP operations, 33 in the model (conv2_224, conv2_444), with
- * the tap pointers' frame-1 offsets as constants (passed as pointers, they spilled). Every value keeps its fmaf chain (bias, mixer, tap by tap, channel by channel), so
- * the output bits are the same. */
+ * the tap pointers' frame-1 offsets as constants (passed as pointers, they spilled). Every value keeps its
+ * fmaf chain (bias, mixer, tap by tap, channel by channel), so the output bits are the same. */
 #if defined(__arm__) && defined(__ARM_FP) && !defined(M7E_GENERIC_KERNELS)
 #define M7_CONV_ASM 1
 #else
@@ -221,11 +221,12 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             /* NAM (cp = cin) with 4 outputs, every tap dense (the ring's stride is cin; the block input's
              * when x has exactly cin channels): four frames per pass, all offsets compile-time */
             if (mix && outs == 4u && cp == cin && cin >= 4u && s0 == cin && s1 == cin && s2 == cin) {
-                for (; i + 4u <= run->m; i += 4u) {
 #if M7_CONV_ASM
-                    if (cin == 4u) { /* conv4_pass_m7: the same pass, scheduled for the M7 */
-                        uint32_t tmp;
-                        __asm__ volatile(
+                if (cin == 4u && i + 4u <= run->m) { /* the same passes, scheduled for the M7, in an asm loop */
+                    uint32_t tmp, cnt = (uint32_t)((run->m - i) / 4u);
+                    i += 4u * cnt;
+                    __asm__ volatile(
+                        "1:\n"
                         "add %[tmp], %[cc], %[cs]\n"
                         "vldr s4, [%[mp], #0]\n"
                         "vldr s1, [%[tmp]]\n"
@@ -573,19 +574,23 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                         "vstr s29, [%[ar], #52]\n"
                         "vstr s30, [%[ar], #56]\n"
                         "vstr s31, [%[ar], #60]\n"
-                            : [tmp] "=&r"(tmp)
-                            : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [wp] "r"(wo), [bp] "r"(br),
-                              [mp] "r"(mp), [cc] "r"(cc), [cs] "r"(cs4), [ar] "r"(ar)
-                            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12",
-                              "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24",
-                              "s25", "s26", "s27", "s28", "s29", "s30", "s31", "memory");
-                        (void)tmp;
-                        cc += 4u * cs;
-                        ar += 4u * cin;
-                        p0 += 4u * cin, p1 += 4u * cin, p2 += 4u * cin;
-                        continue;
-                    }
+                        "add %[p0], %[p0], #64\n"
+                        "add %[p1], %[p1], #64\n"
+                        "add %[p2], %[p2], #64\n"
+                        "add %[ar], %[ar], #64\n"
+                        "add %[cc], %[cc], %[cs], lsl #2\n"
+                        "subs %[cnt], %[cnt], #1\n"
+                        "bne 1b\n"
+                        : [tmp] "=&r"(tmp), [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [cc] "+r"(cc),
+                          [ar] "+r"(ar), [cnt] "+r"(cnt)
+                        : [wp] "r"(wo), [bp] "r"(br), [mp] "r"(mp), [cs] "r"(cs4)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
+                          "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
+                          "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+                    (void)tmp;
+                }
 #endif
+                for (; i + 4u <= run->m; i += 4u) {
                     float acc[4][4];
 #pragma GCC unroll 4
                     for (size_t f = 0; f < 4u; f++) {
