@@ -8,6 +8,10 @@ to within 2^-26 hold the constant 1. The fit is our own: per interval, least squ
 nodes with Lawson re-weighting towards the minimax of the absolute error, in float64 with numpy; the
 coefficients are then rounded to float32 and the error is measured by emulating the float32 evaluation.
 
+The tanh table is written in a signed layout, indexed by bits(t) >> 19 for the clamped signed t (sign,
+exponent and 4 mantissa bits: no saturation and no sign handling in the kernel): the fitted rows, copies of
+the odd-series row for the smaller |t|, and the rows mirrored, (-c0, c1, -c2, c3), for t < 0.
+
 Usage: .venv/bin/python tools/fit_tanh.py > firmware/engines/cmsis/src/m7_act_table_f32.h
 """
 

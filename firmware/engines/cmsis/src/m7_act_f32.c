@@ -2,21 +2,23 @@
  * @file m7_act_f32.c
  * @brief Activations of the f32 engine, in one place: a fast tanh and sigmoid with a stated error bound.
  *
- * tanh(x) = sign(x) * p_k(min(|x|, 16)), a cubic whose coefficients come from a table indexed by the
- * float bits of |x| (k = 16 intervals per binade from 2^-12; below, the odd series x - x^3/3; from 9 up,
- * the constant 1). sigmoid(x) = 0.5 + 0.5 * tanh(x/2), from a second table for tanh(x/2), so no
- * multiply by 0.5 first. Tables and fit: m7_act_table_f32.h, tools/fit_tanh.py.
+ * tanh(x) = p_k(t), t = max(min(x, 16), -16), a cubic in the signed t whose coefficients are entry
+ * k = bits(t) >> 19 of a signed table (16 intervals per binade from 2^-12; below, the odd series
+ * x - x^3/3; from 9 up, the constant 1; t < 0 takes the mirrored coefficients, so tanh is exactly odd).
+ * sigmoid(x) = 0.5 + 0.5 * tanh(|x|/2) with the sign of x, from a second (unsigned, 256-entry) table for
+ * tanh(x/2) indexed by the bits of |x|, so no multiply by 0.5 first. Tables and fit:
+ * m7_act_table_f32.h, tools/fit_tanh.py.
  *
- * Per value this is integer work (index, sign: it dual-issues beside the FPU on the M7), five loads and
- * four FPU operations (VMINNM and three VFMA); no divide, no branch. The block loops take several
+ * Per tanh value: two integer instructions for the index (LSR, ADD), five loads, a store and five FPU
+ * operations (VMINNM, VMAXNM, three VFMA); no divide, no branch. The block loops take several
  * values per pass (tanh eight, stage by stage; sigmoid four; gated two) so that the dependent Horner
  * steps of one value hide behind the others'. Every path does the same operations per value, so the
  * result does not depend on n or on the value's position.
  *
  * Maximum absolute error over the float inputs: 3e-7 for tanh, 2e-7 for sigmoid (asserted by
  * tests/engines/test_act_f32.py; see docs/engine.md "Activations"). +-0 gives +-0, +-inf gives +-1
- * (tanh) and 1 or 0 (sigmoid). NaN is not special-cased: it gives +-1 (sigmoid: 1 or 0), as the largest
- * finite values do. Horner uses explicit fmaf, so the host build and the Cortex-M7 (VFMA) round
+ * (tanh) and 1 or 0 (sigmoid). NaN is not special-cased: tanh gives +1 (VMINNM returns 16), sigmoid 1
+ * or 0, as the largest finite values do. Horner uses explicit fmaf, so the host build and the Cortex-M7 (VFMA) round
  * identically.
  */
 #include <math.h>
