@@ -10,8 +10,9 @@
 
 #include "m7_engine_internal.h"
 
-M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w, size_t ws,
-                       size_t rows, size_t out, size_t in)
+/* The RNN products are in flash, not ITCM (full with the WaveNet kernels); they run from the I-cache. */
+__attribute__((noinline)) void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, const float *w,
+                                                  size_t ws, size_t rows, size_t out, size_t in)
 {
     for (size_t o = 0; o < out; o++) {
         const float *wo = w + o * ws;
@@ -50,7 +51,7 @@ M7E_HOT void m7_matmul_acc_f32(float *y, size_t ys, const float *x, size_t xs, c
     }
 }
 
-M7E_HOT void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
+__attribute__((noinline)) void m7_matvec_acc_f32(float *y, const float *w, const float *x, size_t out, size_t in)
 {
     /* four outputs at a time: four independent chains (one output's chain alone waits 3 cycles per VFMA) */
     size_t o = 0;
@@ -116,63 +117,71 @@ M7E_HOT void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t 
     }
 }
 
-/* The 1x1 with compile-time sizes (nano's rechannel and head ops: 4 -> 2, 2 -> 1), two frames
- * per pass, both frames' outputs kept in registers until they are stored, so in place needs no tmp. */
+/* The 1x1 with compile-time sizes (nano's input, rechannel and head ops: 1 -> 4, 4 -> 2, 2 -> 1), four
+ * frames per pass: out * 4 independent chains, weights and biases in registers, each pass reads its four
+ * frames before it writes them (so in place needs no tmp). The remaining frames take one per pass, in the
+ * same per-value order (bias, then input channel by channel). */
+static inline __attribute__((always_inline)) void small_frames(float *y, size_t ds, const float *x, size_t ss,
+                                                               const float *wr, const float *br, size_t nf,
+                                                               size_t out, size_t in)
+{
+    float xv[4][4], a[4][4];
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 4
+        for (size_t c = 0; c < in; c++) {
+            xv[f][c] = x[f * ss + c];
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t c = 0; c < in; c++) {
+#pragma GCC unroll 4
+        for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 4
+            for (size_t o = 0; o < out; o++) {
+                a[f][o] = fmaf(wr[o * in + c], xv[f][c], c == 0u ? br[o] : a[f][o]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 4
+        for (size_t o = 0; o < out; o++) {
+            y[f * ds + o] = a[f][o];
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void small_1x1(m7_view_f32_t dst, m7_view_f32_t src, const float *w,
                                                             const float *b, size_t n, size_t out_, size_t in_)
 {
     const size_t out = out_, in = in_;
     const size_t ss = src.stride, ds = dst.stride;
+    float wr[8], br[4];
+#pragma GCC unroll 8
+    for (size_t q = 0; q < out * in; q++) {
+        wr[q] = w[q];
+    }
+#pragma GCC unroll 4
+    for (size_t o = 0; o < out; o++) {
+        br[o] = b ? b[o] : 0.0f;
+    }
     const float *x = src.p;
     float *y = dst.p;
     size_t i = 0;
-    for (; i + 2u <= n; i += 2u, x += 2u * ss, y += 2u * ds) {
-        float a0[2], a1[2];
-#pragma GCC unroll 2
-        for (size_t o = 0; o < out; o++) {
-            a0[o] = b ? b[o] : 0.0f;
-            a1[o] = a0[o];
-        }
-#pragma GCC unroll 8
-        for (size_t c = 0; c < in; c++) {
-            const float x0 = x[c], x1 = x[ss + c];
-#pragma GCC unroll 2
-            for (size_t o = 0; o < out; o++) {
-                a0[o] = fmaf(w[o * in + c], x0, a0[o]);
-                a1[o] = fmaf(w[o * in + c], x1, a1[o]);
-            }
-        }
-#pragma GCC unroll 2
-        for (size_t o = 0; o < out; o++) {
-            y[o] = a0[o];
-            y[ds + o] = a1[o];
-        }
+    for (; i + 4u <= n; i += 4u, x += 4u * ss, y += 4u * ds) {
+        small_frames(y, ds, x, ss, wr, br, 4u, out, in);
     }
-    if (i < n) {
-        float a0[2];
-#pragma GCC unroll 2
-        for (size_t o = 0; o < out; o++) {
-            a0[o] = b ? b[o] : 0.0f;
-        }
-#pragma GCC unroll 8
-        for (size_t c = 0; c < in; c++) {
-#pragma GCC unroll 2
-            for (size_t o = 0; o < out; o++) {
-                a0[o] = fmaf(w[o * in + c], x[c], a0[o]);
-            }
-        }
-#pragma GCC unroll 2
-        for (size_t o = 0; o < out; o++) {
-            y[o] = a0[o];
-        }
+    for (; i < n; i++, x += ss, y += ds) {
+        small_frames(y, ds, x, ss, wr, br, 1u, out, in);
     }
 }
 
 M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, const float *b, size_t n,
                         size_t out, size_t in, float *tmp)
 {
-    /* in place is safe here when both views have the same stride: a pass reads its two frames fully
-     * before it writes them */
+    /* in place is safe here when both views have the same stride: a pass reads its frames fully before
+     * it writes them */
     const int same = dst.p != src.p || dst.stride == src.stride;
     if (M7E_SPECIALISED && same && out == 2u && in == 4u) {
         small_1x1(dst, src, w, b, n, 2u, 4u);
@@ -180,6 +189,10 @@ M7E_HOT void m7_1x1_f32(m7_view_f32_t dst, m7_view_f32_t src, const float *w, co
     }
     if (M7E_SPECIALISED && same && out == 1u && in == 2u) {
         small_1x1(dst, src, w, b, n, 1u, 2u);
+        return;
+    }
+    if (M7E_SPECIALISED && same && out == 4u && in == 1u) {
+        small_1x1(dst, src, w, b, n, 4u, 1u);
         return;
     }
 

@@ -26,6 +26,21 @@
 #pragma GCC optimize("no-schedule-insns", "rename-registers")
 #endif
 
+/* M7_CONV_ASM: on the Cortex-M7 the 4-channel conv's 4-frame pass (nano's first layer array) is inline
+ * assembly: the same loads and fmaf chains as the C below, in the order that the in-order dual-issue pipe
+ * wants (GCC's order: 251 cycles per pass for 208 FP operations; this one: 227 in the cycle model). The
+ * order was made by a list scheduler over the cycle model's latencies and units (tools/m7_sched.py conv4
+ * prints it; a run's 4-frame passes are one asm loop); the host and the other widths run the C. Likewise the 2-channel, 2-output 2-frame pass of
+ * nano's second array when taps 0 and 1 both read the ring (strides 2, 2, 4) or all taps the block input
+ * (4, 4, 4): GCC's 49 cycles per pass for 28 FP operations, 33 in the model (conv2_224, conv2_444), with
+ * the tap pointers' frame-1 offsets as constants (passed as pointers, they spilled). Every value keeps its
+ * fmaf chain (bias, mixer, tap by tap, channel by channel), so the output bits are the same. */
+#if defined(__arm__) && defined(__ARM_FP) && !defined(M7E_GENERIC_KERNELS)
+#define M7_CONV_ASM 1
+#else
+#define M7_CONV_ASM 0
+#endif
+
 /* ------------------------------------------------------------------------------------- mixer */
 
 /* The mixer with one conditioning channel (NAM: the audio; gated: a single knob), G outputs (2 or 4, dividing cp) by two frames per
@@ -194,6 +209,10 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             wo = wreg;
         }
         float *ar = a + o;
+#if M7_CONV_ASM
+        const float *mp = mix ? mix->mix_w + o : NULL;
+        const size_t cs4 = cs * sizeof(float);
+#endif
         for (size_t r = 0; r < nruns; r++) {
             const conv_run_t *run = &runs[r];
             const size_t s0 = run->st[0], s1 = run->st[1], s2 = run->st[2];
@@ -202,6 +221,375 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
             /* NAM (cp = cin) with 4 outputs, every tap dense (the ring's stride is cin; the block input's
              * when x has exactly cin channels): four frames per pass, all offsets compile-time */
             if (mix && outs == 4u && cp == cin && cin >= 4u && s0 == cin && s1 == cin && s2 == cin) {
+#if M7_CONV_ASM
+                if (cin == 4u && i + 4u <= run->m) { /* the same passes, scheduled for the M7, in an asm loop */
+                    uint32_t tmp, cnt = (uint32_t)((run->m - i) / 4u);
+                    i += 4u * cnt;
+                    __asm__ volatile(
+                        "1:\n"
+                        "add %[tmp], %[cc], %[cs]\n"
+                        "vldr s4, [%[mp], #0]\n"
+                        "vldr s1, [%[tmp]]\n"
+                        "vldr s5, [%[mp], #4]\n"
+                        "add %[tmp], %[tmp], %[cs]\n"
+                        "vldr s6, [%[mp], #8]\n"
+                        "vldr s2, [%[tmp]]\n"
+                        "vldr s7, [%[mp], #12]\n"
+                        "add %[tmp], %[tmp], %[cs]\n"
+                        "vldr s0, [%[cc]]\n"
+                        "vldr s3, [%[tmp]]\n"
+                        "vldr s16, [%[bp], #0]\n"
+                        "vldr s17, [%[bp], #4]\n"
+                        "vldr s18, [%[bp], #8]\n"
+                        "vldr s19, [%[bp], #12]\n"
+                        "vldr s20, [%[bp], #0]\n"
+                        "vldr s21, [%[bp], #4]\n"
+                        "vldr s22, [%[bp], #8]\n"
+                        "vldr s23, [%[bp], #12]\n"
+                        "vldr s24, [%[bp], #0]\n"
+                        "vldr s25, [%[bp], #4]\n"
+                        "vldr s26, [%[bp], #8]\n"
+                        "vldr s27, [%[bp], #12]\n"
+                        "vldr s28, [%[bp], #0]\n"
+                        "vldr s29, [%[bp], #4]\n"
+                        "vldr s30, [%[bp], #8]\n"
+                        "vldr s31, [%[bp], #12]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s8, [%[p0], #0]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vldr s9, [%[p0], #16]\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vldr s10, [%[p0], #32]\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s11, [%[p0], #48]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vldr s12, [%[wp], #0]\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vldr s13, [%[wp], #48]\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vldr s14, [%[wp], #96]\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s15, [%[wp], #144]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vldr s0, [%[p0], #4]\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vldr s1, [%[p0], #20]\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p0], #36]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #4]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #52]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #100]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p0], #52]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #148]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vldr s8, [%[p0], #8]\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vldr s9, [%[p0], #24]\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vldr s10, [%[p0], #40]\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vldr s12, [%[wp], #8]\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vldr s13, [%[wp], #56]\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vldr s14, [%[wp], #104]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vldr s11, [%[p0], #56]\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s15, [%[wp], #152]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s0, [%[p0], #12]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s1, [%[p0], #28]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p0], #44]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #12]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #60]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #108]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p0], #60]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #156]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vldr s8, [%[p1], #0]\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vldr s9, [%[p1], #16]\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vldr s10, [%[p1], #32]\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vldr s12, [%[wp], #16]\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vldr s13, [%[wp], #64]\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vldr s14, [%[wp], #112]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vldr s11, [%[p1], #48]\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s15, [%[wp], #160]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s0, [%[p1], #4]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s1, [%[p1], #20]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p1], #36]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #20]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #68]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #116]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p1], #52]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #164]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vldr s8, [%[p1], #8]\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vldr s9, [%[p1], #24]\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vldr s10, [%[p1], #40]\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vldr s12, [%[wp], #24]\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vldr s13, [%[wp], #72]\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vldr s14, [%[wp], #120]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vldr s11, [%[p1], #56]\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s15, [%[wp], #168]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s0, [%[p1], #12]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s1, [%[p1], #28]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p1], #44]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #28]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #76]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #124]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p1], #60]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #172]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vldr s8, [%[p2], #0]\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vldr s9, [%[p2], #16]\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vldr s10, [%[p2], #32]\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vldr s12, [%[wp], #32]\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vldr s13, [%[wp], #80]\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vldr s14, [%[wp], #128]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vldr s11, [%[p2], #48]\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s15, [%[wp], #176]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s0, [%[p2], #4]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s1, [%[p2], #20]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p2], #36]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #36]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #84]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #132]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p2], #52]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #180]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vldr s8, [%[p2], #8]\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vldr s9, [%[p2], #24]\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vldr s10, [%[p2], #40]\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vldr s12, [%[wp], #40]\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vldr s13, [%[wp], #88]\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vldr s14, [%[wp], #136]\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vldr s11, [%[p2], #56]\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vldr s15, [%[wp], #184]\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vldr s0, [%[p2], #12]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vldr s1, [%[p2], #28]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vldr s2, [%[p2], #44]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vldr s4, [%[wp], #44]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vldr s5, [%[wp], #92]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vldr s6, [%[wp], #140]\n"
+                        "vfma.f32 s16, s12, s8\n"
+                        "vldr s3, [%[p2], #60]\n"
+                        "vfma.f32 s17, s13, s8\n"
+                        "vldr s7, [%[wp], #188]\n"
+                        "vfma.f32 s18, s14, s8\n"
+                        "vfma.f32 s19, s15, s8\n"
+                        "vfma.f32 s20, s12, s9\n"
+                        "vfma.f32 s21, s13, s9\n"
+                        "vfma.f32 s22, s14, s9\n"
+                        "vfma.f32 s23, s15, s9\n"
+                        "vfma.f32 s24, s12, s10\n"
+                        "vfma.f32 s25, s13, s10\n"
+                        "vfma.f32 s26, s14, s10\n"
+                        "vfma.f32 s27, s15, s10\n"
+                        "vfma.f32 s28, s12, s11\n"
+                        "vfma.f32 s29, s13, s11\n"
+                        "vfma.f32 s30, s14, s11\n"
+                        "vfma.f32 s31, s15, s11\n"
+                        "vfma.f32 s16, s4, s0\n"
+                        "vfma.f32 s17, s5, s0\n"
+                        "vfma.f32 s18, s6, s0\n"
+                        "vfma.f32 s19, s7, s0\n"
+                        "vstr s16, [%[ar], #0]\n"
+                        "vfma.f32 s20, s4, s1\n"
+                        "vstr s17, [%[ar], #4]\n"
+                        "vfma.f32 s21, s5, s1\n"
+                        "vstr s18, [%[ar], #8]\n"
+                        "vfma.f32 s22, s6, s1\n"
+                        "vstr s19, [%[ar], #12]\n"
+                        "vfma.f32 s23, s7, s1\n"
+                        "vstr s20, [%[ar], #16]\n"
+                        "vfma.f32 s24, s4, s2\n"
+                        "vstr s21, [%[ar], #20]\n"
+                        "vfma.f32 s25, s5, s2\n"
+                        "vstr s22, [%[ar], #24]\n"
+                        "vfma.f32 s26, s6, s2\n"
+                        "vstr s23, [%[ar], #28]\n"
+                        "vfma.f32 s27, s7, s2\n"
+                        "vstr s24, [%[ar], #32]\n"
+                        "vfma.f32 s28, s4, s3\n"
+                        "vstr s25, [%[ar], #36]\n"
+                        "vfma.f32 s29, s5, s3\n"
+                        "vstr s26, [%[ar], #40]\n"
+                        "vfma.f32 s30, s6, s3\n"
+                        "vstr s27, [%[ar], #44]\n"
+                        "vfma.f32 s31, s7, s3\n"
+                        "vstr s28, [%[ar], #48]\n"
+                        "vstr s29, [%[ar], #52]\n"
+                        "vstr s30, [%[ar], #56]\n"
+                        "vstr s31, [%[ar], #60]\n"
+                        "add %[p0], %[p0], #64\n"
+                        "add %[p1], %[p1], #64\n"
+                        "add %[p2], %[p2], #64\n"
+                        "add %[ar], %[ar], #64\n"
+                        "add %[cc], %[cc], %[cs], lsl #2\n"
+                        "subs %[cnt], %[cnt], #1\n"
+                        "bne 1b\n"
+                        : [tmp] "=&r"(tmp), [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [cc] "+r"(cc),
+                          [ar] "+r"(ar), [cnt] "+r"(cnt)
+                        : [wp] "r"(wo), [bp] "r"(br), [mp] "r"(mp), [cs] "r"(cs4)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
+                          "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
+                          "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+                    (void)tmp;
+                }
+#endif
                 for (; i + 4u <= run->m; i += 4u) {
                     float acc[4][4];
 #pragma GCC unroll 4
@@ -227,6 +615,164 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                     p0 += 4u * cin, p1 += 4u * cin, p2 += 4u * cin;
                 }
             }
+#if M7_CONV_ASM
+            /* nano's 2-channel layers: the ring's stride is 2, the block input's 4 (the 4-wide X) */
+            if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == s0 && s0 == 2u) {
+                for (; i + 2u <= run->m; i += 2u) {
+                    register float m0 __asm__("s12") = mr[0];
+                    register float m1 __asm__("s13") = mr[1];
+                    register float k0 __asm__("s14") = cc[0];
+                    register float k1 __asm__("s15") = cc[cs];
+                    __asm__ volatile(
+                        "vldr s16, [%[b], #0]\n"
+                        "vldr s17, [%[b], #4]\n"
+                        "vldr s18, [%[b], #0]\n"
+                        "vldr s19, [%[b], #4]\n"
+                        "vfma.f32 s16, s12, s14\n"
+                        "vldr s0, [%[p0], #0]\n"
+                        "vfma.f32 s17, s13, s14\n"
+                        "vldr s1, [%[p0], #8]\n"
+                        "vfma.f32 s18, s12, s15\n"
+                        "vldr s20, [%[w], #0]\n"
+                        "vfma.f32 s19, s13, s15\n"
+                        "vldr s21, [%[w], #24]\n"
+                        "vfma.f32 s16, s20, s0\n"
+                        "vldr s2, [%[p0], #4]\n"
+                        "vfma.f32 s17, s21, s0\n"
+                        "vldr s3, [%[p0], #12]\n"
+                        "vfma.f32 s18, s20, s1\n"
+                        "vldr s22, [%[w], #4]\n"
+                        "vfma.f32 s19, s21, s1\n"
+                        "vldr s23, [%[w], #28]\n"
+                        "vfma.f32 s16, s22, s2\n"
+                        "vldr s4, [%[p1], #0]\n"
+                        "vfma.f32 s17, s23, s2\n"
+                        "vldr s5, [%[p1], #8]\n"
+                        "vfma.f32 s18, s22, s3\n"
+                        "vldr s24, [%[w], #8]\n"
+                        "vfma.f32 s19, s23, s3\n"
+                        "vldr s25, [%[w], #32]\n"
+                        "vfma.f32 s16, s24, s4\n"
+                        "vldr s6, [%[p1], #4]\n"
+                        "vfma.f32 s17, s25, s4\n"
+                        "vldr s7, [%[p1], #12]\n"
+                        "vfma.f32 s18, s24, s5\n"
+                        "vldr s26, [%[w], #12]\n"
+                        "vfma.f32 s19, s25, s5\n"
+                        "vldr s27, [%[w], #36]\n"
+                        "vfma.f32 s16, s26, s6\n"
+                        "vldr s8, [%[p2], #0]\n"
+                        "vfma.f32 s17, s27, s6\n"
+                        "vldr s9, [%[p2], #16]\n"
+                        "vfma.f32 s18, s26, s7\n"
+                        "vldr s28, [%[w], #16]\n"
+                        "vfma.f32 s19, s27, s7\n"
+                        "vldr s29, [%[w], #40]\n"
+                        "vfma.f32 s16, s28, s8\n"
+                        "vldr s10, [%[p2], #4]\n"
+                        "vfma.f32 s17, s29, s8\n"
+                        "vldr s11, [%[p2], #20]\n"
+                        "vfma.f32 s18, s28, s9\n"
+                        "vldr s30, [%[w], #20]\n"
+                        "vfma.f32 s19, s29, s9\n"
+                        "vldr s31, [%[w], #44]\n"
+                        "vfma.f32 s16, s30, s10\n"
+                        "vfma.f32 s17, s31, s10\n"
+                        "vfma.f32 s18, s30, s11\n"
+                        "vfma.f32 s19, s31, s11\n"
+                        "vstr s16, [%[a], #0]\n"
+                        "vstr s17, [%[a], #4]\n"
+                        "vstr s18, [%[a], #8]\n"
+                        "vstr s19, [%[a], #12]\n"
+                        :
+                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
+                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
+                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
+                          "s29", "s30", "s31", "memory");
+                    cc += 2u * cs;
+                    ar += 2u * cp;
+                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+                }
+            } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 4u) {
+                for (; i + 2u <= run->m; i += 2u) {
+                    register float m0 __asm__("s12") = mr[0];
+                    register float m1 __asm__("s13") = mr[1];
+                    register float k0 __asm__("s14") = cc[0];
+                    register float k1 __asm__("s15") = cc[cs];
+                    __asm__ volatile(
+                        "vldr s16, [%[b], #0]\n"
+                        "vldr s17, [%[b], #4]\n"
+                        "vldr s18, [%[b], #0]\n"
+                        "vldr s19, [%[b], #4]\n"
+                        "vfma.f32 s16, s12, s14\n"
+                        "vldr s0, [%[p0], #0]\n"
+                        "vfma.f32 s17, s13, s14\n"
+                        "vldr s1, [%[p0], #16]\n"
+                        "vfma.f32 s18, s12, s15\n"
+                        "vldr s20, [%[w], #0]\n"
+                        "vfma.f32 s19, s13, s15\n"
+                        "vldr s21, [%[w], #24]\n"
+                        "vfma.f32 s16, s20, s0\n"
+                        "vldr s2, [%[p0], #4]\n"
+                        "vfma.f32 s17, s21, s0\n"
+                        "vldr s3, [%[p0], #20]\n"
+                        "vfma.f32 s18, s20, s1\n"
+                        "vldr s22, [%[w], #4]\n"
+                        "vfma.f32 s19, s21, s1\n"
+                        "vldr s23, [%[w], #28]\n"
+                        "vfma.f32 s16, s22, s2\n"
+                        "vldr s4, [%[p1], #0]\n"
+                        "vfma.f32 s17, s23, s2\n"
+                        "vldr s5, [%[p1], #16]\n"
+                        "vfma.f32 s18, s22, s3\n"
+                        "vldr s24, [%[w], #8]\n"
+                        "vfma.f32 s19, s23, s3\n"
+                        "vldr s25, [%[w], #32]\n"
+                        "vfma.f32 s16, s24, s4\n"
+                        "vldr s6, [%[p1], #4]\n"
+                        "vfma.f32 s17, s25, s4\n"
+                        "vldr s7, [%[p1], #20]\n"
+                        "vfma.f32 s18, s24, s5\n"
+                        "vldr s26, [%[w], #12]\n"
+                        "vfma.f32 s19, s25, s5\n"
+                        "vldr s27, [%[w], #36]\n"
+                        "vfma.f32 s16, s26, s6\n"
+                        "vldr s8, [%[p2], #0]\n"
+                        "vfma.f32 s17, s27, s6\n"
+                        "vldr s9, [%[p2], #16]\n"
+                        "vfma.f32 s18, s26, s7\n"
+                        "vldr s28, [%[w], #16]\n"
+                        "vfma.f32 s19, s27, s7\n"
+                        "vldr s29, [%[w], #40]\n"
+                        "vfma.f32 s16, s28, s8\n"
+                        "vldr s10, [%[p2], #4]\n"
+                        "vfma.f32 s17, s29, s8\n"
+                        "vldr s11, [%[p2], #20]\n"
+                        "vfma.f32 s18, s28, s9\n"
+                        "vldr s30, [%[w], #20]\n"
+                        "vfma.f32 s19, s29, s9\n"
+                        "vldr s31, [%[w], #44]\n"
+                        "vfma.f32 s16, s30, s10\n"
+                        "vfma.f32 s17, s31, s10\n"
+                        "vfma.f32 s18, s30, s11\n"
+                        "vfma.f32 s19, s31, s11\n"
+                        "vstr s16, [%[a], #0]\n"
+                        "vstr s17, [%[a], #4]\n"
+                        "vstr s18, [%[a], #8]\n"
+                        "vstr s19, [%[a], #12]\n"
+                        :
+                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
+                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
+                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
+                          "s29", "s30", "s31", "memory");
+                    cc += 2u * cs;
+                    ar += 2u * cp;
+                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
+                }
+            }
+#endif
             const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             for (; i + 2u <= run->m; i += 2u) {
                 float acc[2][4];
@@ -281,7 +827,7 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
 M7_CONV3(2, 2, M7E_HOT)
 M7_CONV3(2, 4, __attribute__((noinline)))
 M7_CONV3(4, 4, M7E_HOT)
-M7_CONV3(8, 4, M7E_HOT)
+M7_CONV3(8, 4, __attribute__((noinline)))
 #undef M7_CONV3
 
 /* Other channel counts (e.g. 6, 12, 16), or a mixer that is not one channel (then a holds it and mix is
@@ -412,48 +958,113 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
 
 /*
  * dst[i][o] = (x[i][o] + res_b[o]) + sum_c res_w[o][c] * z[i][c] for o < C, and head[i][o] += z[i][o]
- * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each frame
- * is read fully before it is written. Inlined per C (2, 4: weights in registers; 8: weights loaded
- * beside the VFMAs).
+ * (NAM), with res_w, res_b and head all set. z: n frames of C values, dense. dst may be x: each pass
+ * reads its frames fully before it writes them. Inlined per C (2, 4: weights in registers; 8: weights
+ * loaded beside the VFMAs). NF frames per pass (C = 2: 4), written stage by stage (loads, x + b, the
+ * VFMAs q by q, head sums, stores), so that the NF * C chains are independent and each block of the
+ * loop keeps the FP pipe busy; the remaining frames take one frame per pass, in the same order per value.
  */
+static inline __attribute__((always_inline)) void res_frames(float *di, size_t ds, const float *xi, size_t xs,
+                                                             const float *z, float *hi, size_t hs, size_t c,
+                                                             size_t nf, const float *wr, const float *br)
+{
+    float acc[4][8], zv[4][8], hv[4][8];
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            zv[f][o] = z[f * c + o];
+            acc[f][o] = xi[f * xs + o];
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            acc[f][o] = acc[f][o] + br[o];
+        }
+    }
+#pragma GCC unroll 8
+    for (size_t q = 0; q < c; q++) {
+#pragma GCC unroll 4
+        for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+            for (size_t o = 0; o < c; o++) {
+                acc[f][o] = fmaf(wr[o * c + q], zv[f][q], acc[f][o]);
+            }
+        }
+    }
+    /* the head loaded last (fewer live registers during the VFMAs) */
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            hv[f][o] = hi[f * hs + o] + zv[f][o];
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t f = 0; f < nf; f++) {
+#pragma GCC unroll 8
+        for (size_t o = 0; o < c; o++) {
+            di[f * ds + o] = acc[f][o];
+            hi[f * hs + o] = hv[f][o];
+        }
+    }
+}
+
+/* The C * C weights and C biases copied to registers (C <= 4). */
+static inline __attribute__((always_inline)) void res_load_w(float *wr, float *br, const float *res_w,
+                                                             const float *res_b, size_t c)
+{
+#pragma GCC unroll 16
+    for (size_t q = 0; q < c * c; q++) {
+        wr[q] = res_w[q];
+    }
+#pragma GCC unroll 4
+    for (size_t o = 0; o < c; o++) {
+        br[o] = res_b[o];
+    }
+}
+
 static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m7_view_f32_t x, const float *z,
                                                             size_t n, size_t c_, const float *res_w,
                                                             const float *res_b, m7_view_f32_t head)
 {
     const size_t c = c_;
-    const int in_regs = c <= 4u;
+    const size_t nf = c == 2u ? 4u : c == 4u ? 2u : 1u; /* frames per pass */
     float wr[4 * 4], br[4];
-    if (in_regs) {
-#pragma GCC unroll 16
-        for (size_t q = 0; q < c * c; q++) {
-            wr[q] = res_w[q];
-        }
-#pragma GCC unroll 4
-        for (size_t o = 0; o < c; o++) {
-            br[o] = res_b[o];
-        }
-    }
     const float *xi = x.p;
     float *di = dst.p, *hi = head.p;
-    for (size_t i = 0; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
-        float acc[8], zv[8], hv[8];
-#pragma GCC unroll 8
-        for (size_t o = 0; o < c; o++) {
-            zv[o] = z[o];
-            acc[o] = xi[o] + (in_regs ? br[o] : res_b[o]);
-            hv[o] = hi[o];
+    size_t i = 0;
+    /* several frames per pass only with compile-time strides (x, dst and head 4 wide: nano's X and
+     * HEAD), else every frame offset takes a register */
+    const size_t st = 4u;
+    if (nf > 1u && x.stride == st && dst.stride == st && head.stride == st) {
+        const float *wp = res_w, *bp = res_b;
+        if (c == 2u) { /* 6 values in registers */
+            res_load_w(wr, br, res_w, res_b, c);
+            wp = wr;
+            bp = br;
         }
-#pragma GCC unroll 8
-        for (size_t q = 0; q < c; q++) {
-#pragma GCC unroll 8
-            for (size_t o = 0; o < c; o++) {
-                acc[o] = fmaf(in_regs ? wr[o * c + q] : res_w[o * c + q], zv[q], acc[o]);
+        for (; i + nf <= n; i += nf, z += nf * c, xi += nf * st, di += nf * st, hi += nf * st) {
+#if defined(__GNUC__)
+            /* C = 4: 20 weights and biases do not fit in registers beside 2 frames' 16 chains: they
+             * are loaded every pass (beside the VFMAs); hoisted by GCC, they would spill */
+            if (c == 4u) {
+                __asm__("" : "+r"(wp), "+r"(bp));
             }
+#endif
+            res_frames(di, st, xi, st, z, hi, st, c, nf, wp, bp);
         }
-#pragma GCC unroll 8
-        for (size_t o = 0; o < c; o++) {
-            di[o] = acc[o];
-            hi[o] = hv[o] + zv[o];
+    }
+    if (i < n) {
+        const int in_regs = c <= 4u;
+        if (in_regs) {
+            res_load_w(wr, br, res_w, res_b, c);
+        }
+        const float *wk = in_regs ? wr : res_w, *bk = in_regs ? br : res_b;
+        for (; i < n; i++, z += c, xi += x.stride, di += dst.stride, hi += head.stride) {
+            res_frames(di, dst.stride, xi, x.stride, z, hi, head.stride, c, 1u, wk, bk);
         }
     }
 }
@@ -501,6 +1112,13 @@ static __attribute__((noinline)) void m7_1x1_res_wide_f32(m7_view_f32_t dst, m7_
     }
 }
 
+/* C = 8 (feather) in flash: ITCM is full; its weights stream from flash (D-cache) anyway */
+static __attribute__((noinline)) void m7_1x1_res_c8_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n,
+                                                        const float *res_w, const float *res_b, m7_view_f32_t head)
+{
+    res_block(dst, x, z, n, 8u, res_w, res_b, head);
+}
+
 M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
                                    const float *res_w, const float *res_b, m7_view_f32_t head)
 {
@@ -513,7 +1131,7 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
         return;
     }
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 8u) {
-        res_block(dst, x, z, n, 8u, res_w, res_b, head);
+        m7_1x1_res_c8_f32(dst, x, z, n, res_w, res_b, head);
         return;
     }
     if (M7E_SPECIALISED && res_w && res_b && c >= 4u) {

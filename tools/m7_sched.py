@@ -1,0 +1,197 @@
+"""List-schedule straight-line Cortex-M7 code for the simulator's cycle model; print f32 kernel listings.
+
+The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass)
+was produced by this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
+scheduling (with the stages prioritised by hand, two groups of four values). The instructions of one pass
+are written in a correct sequential order; dependencies (RAW with the model's latencies and early/late
+operand reads, WAR, WAW, and stores against loads of the same address or of possibly aliased bases) are
+derived from the operands; the order is then re-chosen greedily by critical path, two instructions per
+cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
+Check a listing with m7amp.sim.cycles.CycleModel.
+
+Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444   (prints the listing, asm operand names)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+LAT = {"vldr": 2, "ldr": 2, "vfma": 5, "vmul": 3, "vadd": 3, "vminnm": 3, "vmaxnm": 3, "vmov": 3, "add": 1,
+       "sub": 1, "lsr": 1, "vstr": 1, "str": 1, "adds": 1}
+FP = {"vfma", "vmul", "vadd", "vminnm", "vmaxnm"}
+
+def parse(line: str):
+    m = re.match(r"\s*([a-z.0-9]+)\s+(.*)", line)
+    op = m.group(1).split(".")[0]
+    args = m.group(2)
+    regs = re.findall(r"(%\[\w+\]|\b[rs]\d+\b|\bip\b|\blr\b|\bsp\b)", args)
+    if op in ("vstr", "str"):
+        dst, src = [], regs
+    elif op == "vfma":
+        dst, src = [regs[0]], regs  # accumulator read too
+    else:
+        dst, src = regs[:1], regs[1:]
+    mem, off = None, 0
+    mm = re.search(r"\[([^,\]]+)(?:,\s*#(-?\w+))?", args)
+    if mm:
+        mem = mm.group(1)
+        off = int(mm.group(2), 0) if mm.group(2) else 0
+    return op, dst, src, mem, off
+
+ALIAS: dict[str, set[str]] = {}
+
+
+def schedule(lines: list[str], by_order: bool = False) -> list[str]:
+    ins = [parse(line) for line in lines]
+    n = len(ins)
+    preds = [dict() for _ in range(n)]  # j -> min distance
+    last_w, reads = {}, {}
+    stores: list[int] = []
+    loads: list[int] = []
+    def conflict(j: int, i: int) -> bool:
+        """Whether memory accesses j and i may overlap: same base and offset, or aliased bases."""
+        mj, oj, mi, oi = ins[j][3], ins[j][4], ins[i][3], ins[i][4]
+        if mj == mi:
+            return oj == oi
+        return not ALIAS or mj in ALIAS.get(mi, {mi})
+
+    for i, (op, dst, src, mem, _off) in enumerate(ins):
+        for r in src:
+            if r in last_w:
+                j = last_w[r]
+                lat = LAT.get(ins[j][0], 1)
+                if op == "vfma" and r == dst[0]:
+                    lat = max(lat - 2, 1)  # accumulator read late
+                if op in ("vstr", "str") and r == src[0]:
+                    lat = max(lat - 2, 0)  # store data read late
+                if mem and r == mem:
+                    lat += 1  # address read early
+                if op in ("lsr", "add") and "lsl" in lines[i] and r == src[-1]:
+                    lat += 1  # shifted operand read early
+                preds[i][j] = max(preds[i].get(j, 0), lat)
+        for r in dst:
+            for j in reads.get(r, []):
+                preds[i][j] = max(preds[i].get(j, 0), 0)
+            if r in last_w:
+                preds[i][last_w[r]] = max(preds[i].get(last_w[r], 0), 1)
+        if op in ("vstr", "str"):
+            for j in loads + stores:
+                if conflict(j, i):
+                    preds[i][j] = max(preds[i].get(j, 0), 0)
+            stores.append(i)
+        elif op in ("vldr", "ldr"):
+            for j in stores:
+                if conflict(j, i):
+                    preds[i][j] = max(preds[i].get(j, 0), 1)
+            loads.append(i)
+        for r in src:
+            reads.setdefault(r, []).append(i)
+        for r in dst:
+            last_w[r] = i
+            reads[r] = []
+    succ = [[] for _ in range(n)]
+    for i in range(n):
+        for j, d in preds[i].items():
+            succ[j].append((i, d))
+    prio = [0] * n
+    for i in range(n - 1, -1, -1):
+        prio[i] = max([d + prio[k] for k, d in succ[i]] + [LAT.get(ins[i][0], 1)])
+    issued = {}
+    out = []
+    t = 0
+    remaining = set(range(n))
+    while remaining:
+        used, cnt, nl = set(), 0, 0
+        ready = sorted((i for i in remaining
+                        if all(j in issued and issued[j] + d <= t for j, d in preds[i].items())),
+                       key=lambda i: (i,) if by_order else (-prio[i], i))
+        for i in ready:
+            if cnt == 2:
+                break
+            op = ins[i][0]
+            shifted = "lsl" in lines[i] or op == "lsr"
+            unit = "F" if op in FP else "St" if op in ("vstr", "str") else "S" if shifted else None
+            isl = op in ("vldr", "ldr")
+            if (unit and unit in used) or (isl and nl == 2):
+                continue
+            # same-cycle dependency not allowed
+            if any(j in issued and issued[j] == t for j in preds[i]):
+                continue
+            issued[i] = t
+            out.append(lines[i])
+            remaining.discard(i)
+            cnt += 1
+            if unit:
+                used.add(unit)
+            if isl:
+                nl += 1
+        t += 1
+    return out
+
+
+def conv4() -> list[str]:
+    """The 4-channel, 4-output conv pass over 4 dense frames, mixer fused (conv3_block, M7_CONV_ASM)."""
+    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "wp", "bp", "mp", "cc", "cs", "ar", "tmp")}
+    lines = []
+
+    def acc(f: int, u: int) -> str:
+        return f"s{16 + f * 4 + u}"
+
+    lines += [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(4)]
+    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
+    lines += [f"vldr {acc(f, u)}, [{n['bp']}, #{4 * u}]" for f in range(4) for u in range(4)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(4)]
+    step = 0
+    for j in range(3):
+        for c in range(4):
+            xb, wb = (8, 12) if step % 2 == 0 else (0, 4)
+            step += 1
+            lines += [f"vldr s{xb + f}, [{n[f'p{j}']}, #{f * 16 + c * 4}]" for f in range(4)]
+            lines += [f"vldr s{wb + u}, [{n['wp']}, #{(u * 12 + j * 4 + c) * 4}]" for u in range(4)]
+            lines += [f"vfma.f32 {acc(f, u)}, s{wb + u}, s{xb + f}" for f in range(4) for u in range(4)]
+    lines += [f"vstr {acc(f, u)}, [{n['ar']}, #{f * 16 + u * 4}]" for f in range(4) for u in range(4)]
+    return schedule(lines)
+
+
+def conv2(s0: int, s1: int, s2: int) -> list[str]:
+    """The 2-channel, 2-output conv pass over 2 frames whose taps have the strides s0, s1, s2 (floats):
+    frame 1 of tap j at offset 4 * s_j. The mixer weights and the two frames' conditioning are in s12-s15."""
+    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "w", "b", "a")}
+    st = (s0, s1, s2)
+    lines = []
+
+    def acc(f: int, u: int) -> str:
+        return f"s{16 + f * 2 + u}"
+
+    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(2) for u in range(2)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{12 + u}, s{14 + f}" for f in range(2) for u in range(2)]
+    k = 0
+    for j in range(3):
+        for c in range(2):
+            lines += [f"vldr s{k + f}, [{n[f'p{j}']}, #{4 * (f * st[j] + c)}]" for f in range(2)]
+            w = 20 + 2 * (j * 2 + c)
+            lines += [f"vldr s{w + u}, [{n['w']}, #{(u * 6 + j * 2 + c) * 4}]" for u in range(2)]
+            lines += [f"vfma.f32 {acc(f, u)}, s{w + u}, s{k + f}" for f in range(2) for u in range(2)]
+            k += 2
+    lines += [f"vstr {acc(f, u)}, [{n['a']}, #{(f * 2 + u) * 4}]" for f in range(2) for u in range(2)]
+    ALIAS.clear()
+    ALIAS[n["a"]] = {n["a"]}
+    out = schedule(lines)
+    ALIAS.clear()
+    return out
+
+
+def main() -> int:
+    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4)}
+    if len(sys.argv) != 2 or sys.argv[1] not in kernels:
+        print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
+        return 2
+    print("\n".join(kernels[sys.argv[1]]()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
