@@ -142,6 +142,22 @@ def test_simulator_output_equals_host_output_feather_q15(tmp_path: Path) -> None
     assert f"0x{fnv1a(out.tobytes()):08x}" == target
 
 
+@requires_arm_gcc
+@requires_host_cc
+def test_standard_q15_runs_from_dtcm(tmp_path: Path) -> None:
+    """Issue 13: standard q15's rings (96 KB) and scratch fit the apps' DTCM budget (m7_app_sizes.h), and
+    the 12- and 16-channel q15 kernels give the host's bits there."""
+    from m7amp.preset_package import preset_package
+
+    pkg = preset_package("standard", progress=lambda _: None)
+    elf = build_bench(pkg / "c", "standard", "q15", block=BLOCK, blocks=BLOCKS)
+    fields = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)
+    assert fields["ram"] == "dtcm"
+    out = host_bench_output("q15", tmp_path, pkg, "standard")
+    assert np.any(out != 0)
+    assert f"0x{fnv1a(out.tobytes()):08x}" == fields["checksum"]
+
+
 def test_fnv1a_reference() -> None:
     # Published FNV-1a 32-bit test vectors.
     assert fnv1a(b"") == 0x811C9DC5
