@@ -87,30 +87,30 @@ def fnv1a(data: bytes) -> int:
 
 
 def host_bench_output(precision: str, out_dir: Path, package: Path = DEFAULT_PACKAGE,
-                      name: str = META["name"]) -> np.ndarray:
+                      name: str = META["name"], block: int = BLOCK) -> np.ndarray:
     """The bench's run on the host: the same signal source (bench_signal.c) and engine sources built as a
     shared library, the same block size and number of blocks."""
     glue = f'#include "m7_engine.h"\nconst unsigned long glue_size = sizeof(m7_engine_{precision}_t);\n'
     sources = [f"{name}_{precision}.c", str(BENCH_SIGNAL)]
     lib = build_engine(package / "c", sources, glue, out_dir / f"bench_{precision}.so", precision)
     dtype = np.float32 if precision == "f32" else np.int16
-    n = BLOCK * BLOCKS
+    n = block * BLOCKS
     signal = np.zeros(n, dtype)
     getattr(lib, f"bench_signal_{precision}")(ctypes.c_void_p(signal.ctypes.data), ctypes.c_uint32(n))
     api = {k: getattr(lib, f"m7_engine_{k}_{precision}") for k in ("state_bytes", "scratch_bytes", "init",
                                                                     "process")}
     model = ctypes.addressof(ctypes.c_char.in_dll(lib, f"{name}_{precision}"))
-    state_bytes, scratch_bytes = api["state_bytes"](model), api["scratch_bytes"](model, BLOCK)
+    state_bytes, scratch_bytes = api["state_bytes"](model), api["scratch_bytes"](model, block)
     state = np.zeros(state_bytes // 8 + 1, np.uint64)  # 8-byte aligned, as the firmware's
     scratch = np.zeros(scratch_bytes // 8 + 1, np.uint64)
     eng = ctypes.create_string_buffer(ctypes.c_ulong.in_dll(lib, "glue_size").value)
     buffers = (state.ctypes.data, state_bytes, scratch.ctypes.data, scratch_bytes)
-    status = api["init"](eng, model, *buffers, BLOCK)
+    status = api["init"](eng, model, *buffers, block)
     assert status == 0
     out = np.zeros(n, dtype)
     for b in range(BLOCKS):
-        s = b * BLOCK
-        assert api["process"](eng, signal[s:].ctypes.data, None, out[s:].ctypes.data, BLOCK) == 0
+        s = b * block
+        assert api["process"](eng, signal[s:].ctypes.data, None, out[s:].ctypes.data, block) == 0
     return out
 
 
@@ -129,15 +129,18 @@ def test_simulator_output_equals_host_output(precision: str, tmp_path: Path) -> 
 
 @requires_arm_gcc
 @requires_host_cc
-def test_simulator_output_equals_host_output_feather_q15(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [BLOCK, 7])
+def test_simulator_output_equals_host_output_feather_q15(block: int, tmp_path: Path) -> None:
     """Issue 13: the hand-scheduled 8- and 4-channel q15 kernels (asm on the M7, C on the host) give the same
-    bits on the feather preset (exported on demand, as the bench does)."""
+    bits on the feather preset (exported on demand, as the bench does); an odd block takes the two-frame
+    kernels' odd-frame paths."""
     from m7amp.preset_package import preset_package
 
     pkg = preset_package("feather", progress=lambda _: None)
-    elf = build_bench(pkg / "c", "feather", "q15", block=BLOCK, blocks=BLOCKS)
+    build_dir = None if block == BLOCK else tmp_path / "fw"  # keep build/bench/feather_q15 at the usual block
+    elf = build_bench(pkg / "c", "feather", "q15", block=block, blocks=BLOCKS, build_dir=build_dir)
     target = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)["checksum"]
-    out = host_bench_output("q15", tmp_path, pkg, "feather")
+    out = host_bench_output("q15", tmp_path, pkg, "feather", block)
     assert np.any(out != 0)
     assert f"0x{fnv1a(out.tobytes()):08x}" == target
 

@@ -194,7 +194,7 @@ M7_INLINE uint32_t res_pair(int16_t x0, int16_t x1, const uint32_t *zp, const in
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-/* the residual outputs of one frame for C = 2 / 4 / 8 on the M7 (res_pair's integers, outputs two at a time,
+/* the residual outputs of one frame for C = 2 / 4 on the M7 (res_pair's integers, outputs two at a time,
  * two chains interleaved, each weight load ahead of its SMLAD), written by hand as one asm block: GCC
  * spilled the row pointers and serialised the chains. x[0..C-1] is read, then overwritten. */
 M7_INLINE void res_c2(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
@@ -273,133 +273,244 @@ M7_INLINE void res_c4(int16_t *x, const uint32_t *zp, const int16_t *w, const in
             : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]), [z1] "r"(zp[1]),
               "m"(*(const int16_t(*)[16])w), "m"(*(const int32_t(*)[4])b));
 }
-M7_INLINE void res_c8(int16_t *x, const uint32_t *zp, const int16_t *w, const int32_t *b, int32_t kmul, int s1)
-{
-    uint32_t r0, r1, t0, t1;
-    __asm__("ldrsh %[t0], [%[x]]\n\t"
-            "ldrsh %[t1], [%[x], #2]\n\t"
-            "ldr %[r0], [%[b]]\n\t"
-            "ldr %[r1], [%[b], #4]\n\t"
-            "mla %[r0], %[t0], %[k], %[r0]\n\t"
-            "ldr %[t0], [%[w]]\n\t"
-            "mla %[r1], %[t1], %[k], %[r1]\n\t"
-            "ldr %[t1], [%[w], #16]\n\t"
-            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #4]\n\t"
-            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #20]\n\t"
-            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #8]\n\t"
-            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #24]\n\t"
-            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #12]\n\t"
-            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #28]\n\t"
-            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
-            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
-            "asr %[r0], %[r0], %[s]\n\t"
-            "ldrsh %[t0], [%[x], #4]\n\t"
-            "asr %[r1], %[r1], %[s]\n\t"
-            "ldrsh %[t1], [%[x], #6]\n\t"
-            "add %[r0], %[r0], #1\n\t"
-            "add %[r1], %[r1], #1\n\t"
-            "ssat %[r0], #16, %[r0], asr #1\n\t"
-            "ssat %[r1], #16, %[r1], asr #1\n\t"
-            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
-            "ldr %[r1], [%[b], #12]\n\t"
-            "str %[r0], [%[x]]\n\t"
-            "ldr %[r0], [%[b], #8]\n\t"
-            "mla %[r0], %[t0], %[k], %[r0]\n\t"
-            "ldr %[t0], [%[w], #32]\n\t"
-            "mla %[r1], %[t1], %[k], %[r1]\n\t"
-            "ldr %[t1], [%[w], #48]\n\t"
-            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #36]\n\t"
-            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #52]\n\t"
-            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #40]\n\t"
-            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #56]\n\t"
-            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #44]\n\t"
-            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #60]\n\t"
-            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
-            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
-            "asr %[r0], %[r0], %[s]\n\t"
-            "ldrsh %[t0], [%[x], #8]\n\t"
-            "asr %[r1], %[r1], %[s]\n\t"
-            "ldrsh %[t1], [%[x], #10]\n\t"
-            "add %[r0], %[r0], #1\n\t"
-            "add %[r1], %[r1], #1\n\t"
-            "ssat %[r0], #16, %[r0], asr #1\n\t"
-            "ssat %[r1], #16, %[r1], asr #1\n\t"
-            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
-            "ldr %[r1], [%[b], #20]\n\t"
-            "str %[r0], [%[x], #4]\n\t"
-            "ldr %[r0], [%[b], #16]\n\t"
-            "mla %[r0], %[t0], %[k], %[r0]\n\t"
-            "ldr %[t0], [%[w], #64]\n\t"
-            "mla %[r1], %[t1], %[k], %[r1]\n\t"
-            "ldr %[t1], [%[w], #80]\n\t"
-            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #68]\n\t"
-            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #84]\n\t"
-            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #72]\n\t"
-            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #88]\n\t"
-            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #76]\n\t"
-            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #92]\n\t"
-            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
-            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
-            "asr %[r0], %[r0], %[s]\n\t"
-            "ldrsh %[t0], [%[x], #12]\n\t"
-            "asr %[r1], %[r1], %[s]\n\t"
-            "ldrsh %[t1], [%[x], #14]\n\t"
-            "add %[r0], %[r0], #1\n\t"
-            "add %[r1], %[r1], #1\n\t"
-            "ssat %[r0], #16, %[r0], asr #1\n\t"
-            "ssat %[r1], #16, %[r1], asr #1\n\t"
-            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
-            "ldr %[r1], [%[b], #28]\n\t"
-            "str %[r0], [%[x], #8]\n\t"
-            "ldr %[r0], [%[b], #24]\n\t"
-            "mla %[r0], %[t0], %[k], %[r0]\n\t"
-            "ldr %[t0], [%[w], #96]\n\t"
-            "mla %[r1], %[t1], %[k], %[r1]\n\t"
-            "ldr %[t1], [%[w], #112]\n\t"
-            "smlad %[r0], %[z0], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #100]\n\t"
-            "smlad %[r1], %[z0], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #116]\n\t"
-            "smlad %[r0], %[z1], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #104]\n\t"
-            "smlad %[r1], %[z1], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #120]\n\t"
-            "smlad %[r0], %[z2], %[t0], %[r0]\n\t"
-            "ldr %[t0], [%[w], #108]\n\t"
-            "smlad %[r1], %[z2], %[t1], %[r1]\n\t"
-            "ldr %[t1], [%[w], #124]\n\t"
-            "smlad %[r0], %[z3], %[t0], %[r0]\n\t"
-            "smlad %[r1], %[z3], %[t1], %[r1]\n\t"
-            "asr %[r0], %[r0], %[s]\n\t"
-            "asr %[r1], %[r1], %[s]\n\t"
-            "add %[r0], %[r0], #1\n\t"
-            "add %[r1], %[r1], #1\n\t"
-            "ssat %[r0], #16, %[r0], asr #1\n\t"
-            "ssat %[r1], #16, %[r1], asr #1\n\t"
-            "pkhbt %[r0], %[r0], %[r1], lsl #16\n\t"
-            "str %[r0], [%[x], #12]"
-            : [r0] "=&r"(r0), [r1] "=&r"(r1), [t0] "=&r"(t0), [t1] "=&r"(t1), "+m"(*(int16_t(*)[8])x)
-            : [x] "r"(x), [w] "r"(w), [b] "r"(b), [k] "r"(kmul), [s] "r"(s1), [z0] "r"(zp[0]), [z1] "r"(zp[1]), [z2] "r"(zp[2]), [z3] "r"(zp[3]),
-              "m"(*(const int16_t(*)[64])w), "m"(*(const int32_t(*)[8])b));
-}
+
+/* The residual of two frames at once for C = 8 on the M7 (printed by tools/gen_res_asm_q15.py; edit that):
+ * x[i][o] = sat16(round((b[o] + x[i][o]·k + sum_c w[o][c]·z[i][c]) · 2^-s)) for the frame pairs from x to
+ * end (x and z dense, 8 values per frame), each weight pair loaded once for both frames, one SMLAD beside
+ * one load per cycle; k = 2^res_left (MLA), the rounding one SMMULR by m = 2^(32-s) (2 <= s <= 31). */
+void m7_res2_c8_q15(int16_t *x, const int16_t *z, const int16_t *w, const int32_t *b, const int16_t *end,
+                    int32_t k, int32_t m);
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_res2_c8_q15\n"
+        ".hidden m7_res2_c8_q15\n"
+        ".type m7_res2_c8_q15, %function\n"
+        "m7_res2_c8_q15:\n"
+        "push {r4-r11, lr}\n"
+        "ldr r12, [sp, #40]\n"
+        "ldr lr, [sp, #44]\n"
+        "1:\n"
+        "ldrsh r10, [r0, #16]\n"
+        "ldrsh r11, [r0, #18]\n"
+        "ldrsh r8, [r0, #0]\n"
+        "ldrsh r9, [r0, #2]\n"
+        "ldrd r4, r5, [r3, #0]\n"
+        "mla r6, r10, r12, r4\n"
+        "ldr r10, [r1, #0]\n"
+        "mla r7, r11, r12, r5\n"
+        "ldr r11, [r2, #0]\n"
+        "mla r4, r8, r12, r4\n"
+        "ldr r8, [r1, #16]\n"
+        "mla r5, r9, r12, r5\n"
+        "smlad r4, r10, r11, r4\n"
+        "ldr r9, [r2, #16]\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldr r11, [r1, #4]\n"
+        "smlad r5, r10, r9, r5\n"
+        "ldr r10, [r2, #4]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #20]\n"
+        "smlad r4, r11, r10, r4\n"
+        "ldr r9, [r2, #20]\n"
+        "smlad r6, r8, r10, r6\n"
+        "ldr r10, [r1, #8]\n"
+        "smlad r5, r11, r9, r5\n"
+        "ldr r11, [r2, #8]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #24]\n"
+        "smlad r4, r10, r11, r4\n"
+        "ldr r9, [r2, #24]\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldr r11, [r1, #12]\n"
+        "smlad r5, r10, r9, r5\n"
+        "ldr r10, [r2, #12]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #28]\n"
+        "smlad r4, r11, r10, r4\n"
+        "ldr r9, [r2, #28]\n"
+        "smlad r6, r8, r10, r6\n"
+        "ldrsh r10, [r0, #4]\n"
+        "smlad r5, r11, r9, r5\n"
+        "ldrsh r11, [r0, #6]\n"
+        "smlad r7, r8, r9, r7\n"
+        "smmulr r4, r4, lr\n"
+        "ldrsh r8, [r0, #20]\n"
+        "smmulr r5, r5, lr\n"
+        "ldrsh r9, [r0, #22]\n"
+        "smmulr r6, r6, lr\n"
+        "smmulr r7, r7, lr\n"
+        "ssat r4, #16, r4\n"
+        "ssat r5, #16, r5\n"
+        "ssat r6, #16, r6\n"
+        "pkhbt r4, r4, r5, lsl #16\n"
+        "ssat r7, #16, r7\n"
+        "str r4, [r0, #0]\n"
+        "pkhbt r6, r6, r7, lsl #16\n"
+        "str r6, [r0, #16]\n"
+        "ldrd r4, r5, [r3, #8]\n"
+        "mla r6, r8, r12, r4\n"
+        "ldr r8, [r1, #0]\n"
+        "mla r7, r9, r12, r5\n"
+        "ldr r9, [r2, #32]\n"
+        "mla r4, r10, r12, r4\n"
+        "ldr r10, [r1, #16]\n"
+        "mla r5, r11, r12, r5\n"
+        "smlad r4, r8, r9, r4\n"
+        "ldr r11, [r2, #48]\n"
+        "smlad r6, r10, r9, r6\n"
+        "ldr r9, [r1, #4]\n"
+        "smlad r5, r8, r11, r5\n"
+        "ldr r8, [r2, #36]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #20]\n"
+        "smlad r4, r9, r8, r4\n"
+        "ldr r11, [r2, #52]\n"
+        "smlad r6, r10, r8, r6\n"
+        "ldr r8, [r1, #8]\n"
+        "smlad r5, r9, r11, r5\n"
+        "ldr r9, [r2, #40]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #24]\n"
+        "smlad r4, r8, r9, r4\n"
+        "ldr r11, [r2, #56]\n"
+        "smlad r6, r10, r9, r6\n"
+        "ldr r9, [r1, #12]\n"
+        "smlad r5, r8, r11, r5\n"
+        "ldr r8, [r2, #44]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #28]\n"
+        "smlad r4, r9, r8, r4\n"
+        "ldr r11, [r2, #60]\n"
+        "smlad r6, r10, r8, r6\n"
+        "ldrsh r8, [r0, #8]\n"
+        "smlad r5, r9, r11, r5\n"
+        "ldrsh r9, [r0, #10]\n"
+        "smlad r7, r10, r11, r7\n"
+        "smmulr r4, r4, lr\n"
+        "ldrsh r10, [r0, #24]\n"
+        "smmulr r5, r5, lr\n"
+        "ldrsh r11, [r0, #26]\n"
+        "smmulr r6, r6, lr\n"
+        "smmulr r7, r7, lr\n"
+        "ssat r4, #16, r4\n"
+        "ssat r5, #16, r5\n"
+        "ssat r6, #16, r6\n"
+        "pkhbt r4, r4, r5, lsl #16\n"
+        "ssat r7, #16, r7\n"
+        "str r4, [r0, #4]\n"
+        "pkhbt r6, r6, r7, lsl #16\n"
+        "str r6, [r0, #20]\n"
+        "ldrd r4, r5, [r3, #16]\n"
+        "mla r6, r10, r12, r4\n"
+        "ldr r10, [r1, #0]\n"
+        "mla r7, r11, r12, r5\n"
+        "ldr r11, [r2, #64]\n"
+        "mla r4, r8, r12, r4\n"
+        "ldr r8, [r1, #16]\n"
+        "mla r5, r9, r12, r5\n"
+        "smlad r4, r10, r11, r4\n"
+        "ldr r9, [r2, #80]\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldr r11, [r1, #4]\n"
+        "smlad r5, r10, r9, r5\n"
+        "ldr r10, [r2, #68]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #20]\n"
+        "smlad r4, r11, r10, r4\n"
+        "ldr r9, [r2, #84]\n"
+        "smlad r6, r8, r10, r6\n"
+        "ldr r10, [r1, #8]\n"
+        "smlad r5, r11, r9, r5\n"
+        "ldr r11, [r2, #72]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #24]\n"
+        "smlad r4, r10, r11, r4\n"
+        "ldr r9, [r2, #88]\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldr r11, [r1, #12]\n"
+        "smlad r5, r10, r9, r5\n"
+        "ldr r10, [r2, #76]\n"
+        "smlad r7, r8, r9, r7\n"
+        "ldr r8, [r1, #28]\n"
+        "smlad r4, r11, r10, r4\n"
+        "ldr r9, [r2, #92]\n"
+        "smlad r6, r8, r10, r6\n"
+        "ldrsh r10, [r0, #12]\n"
+        "smlad r5, r11, r9, r5\n"
+        "ldrsh r11, [r0, #14]\n"
+        "smlad r7, r8, r9, r7\n"
+        "smmulr r4, r4, lr\n"
+        "ldrsh r8, [r0, #28]\n"
+        "smmulr r5, r5, lr\n"
+        "ldrsh r9, [r0, #30]\n"
+        "smmulr r6, r6, lr\n"
+        "smmulr r7, r7, lr\n"
+        "ssat r4, #16, r4\n"
+        "ssat r5, #16, r5\n"
+        "ssat r6, #16, r6\n"
+        "pkhbt r4, r4, r5, lsl #16\n"
+        "ssat r7, #16, r7\n"
+        "str r4, [r0, #8]\n"
+        "pkhbt r6, r6, r7, lsl #16\n"
+        "str r6, [r0, #24]\n"
+        "ldrd r4, r5, [r3, #24]\n"
+        "mla r6, r8, r12, r4\n"
+        "ldr r8, [r1, #0]\n"
+        "mla r7, r9, r12, r5\n"
+        "ldr r9, [r2, #96]\n"
+        "mla r4, r10, r12, r4\n"
+        "ldr r10, [r1, #16]\n"
+        "mla r5, r11, r12, r5\n"
+        "smlad r4, r8, r9, r4\n"
+        "ldr r11, [r2, #112]\n"
+        "smlad r6, r10, r9, r6\n"
+        "ldr r9, [r1, #4]\n"
+        "smlad r5, r8, r11, r5\n"
+        "ldr r8, [r2, #100]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #20]\n"
+        "smlad r4, r9, r8, r4\n"
+        "ldr r11, [r2, #116]\n"
+        "smlad r6, r10, r8, r6\n"
+        "ldr r8, [r1, #8]\n"
+        "smlad r5, r9, r11, r5\n"
+        "ldr r9, [r2, #104]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #24]\n"
+        "smlad r4, r8, r9, r4\n"
+        "ldr r11, [r2, #120]\n"
+        "smlad r6, r10, r9, r6\n"
+        "ldr r9, [r1, #12]\n"
+        "smlad r5, r8, r11, r5\n"
+        "ldr r8, [r2, #108]\n"
+        "smlad r7, r10, r11, r7\n"
+        "ldr r10, [r1, #28]\n"
+        "smlad r4, r9, r8, r4\n"
+        "ldr r11, [r2, #124]\n"
+        "smlad r6, r10, r8, r6\n"
+        "smlad r5, r9, r11, r5\n"
+        "smlad r7, r10, r11, r7\n"
+        "smmulr r4, r4, lr\n"
+        "smmulr r5, r5, lr\n"
+        "smmulr r6, r6, lr\n"
+        "smmulr r7, r7, lr\n"
+        "ssat r4, #16, r4\n"
+        "ssat r5, #16, r5\n"
+        "ssat r6, #16, r6\n"
+        "pkhbt r4, r4, r5, lsl #16\n"
+        "ssat r7, #16, r7\n"
+        "str r4, [r0, #12]\n"
+        "pkhbt r6, r6, r7, lsl #16\n"
+        "str r6, [r0, #28]\n"
+        "add r0, r0, #32\n"
+        "add r1, r1, #32\n"
+        "ldr r8, [sp, #36]\n"
+        "cmp r0, r8\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_res2_c8_q15, . - m7_res2_c8_q15\n");
 #endif /* __ARM_FEATURE_DSP */
 
 /* the kernel for C channels; acc and x are dense (frames C apart: the specialised layer path) */
@@ -430,6 +541,32 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
         }
         return; /* n is even (the caller checks) */
     }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (C == 8u) { /* m7_act_res_q15 checked z != NULL and shift >= 2 */
+        /* two passes: the tanh and head sums of every frame into z, then the residual two frames at a time */
+        int16_t *z = q->z;
+        for (; x != xend; a += C, head += hs, x += C, z += C) {
+            uint32_t zp[4];
+            tanh4_head(a, head, sa1, &zp[0], &zp[1]);
+            tanh4_head(a + 4, head + 4, sa1, &zp[2], &zp[3]);
+            memcpy(z, zp, sizeof zp);
+        }
+        x = q->x;
+        int16_t *const x2 = x + (n & ~(size_t)1u) * C;
+        if (x2 != x) {
+            m7_res2_c8_q15(x, q->z, w, b, x2, sk, (int32_t)(1u << (32 - q->shift)));
+        }
+        if (n % 2u) {
+            uint32_t zp[4];
+            memcpy(zp, q->z + (n - 1u) * C, sizeof zp);
+            for (size_t o = 0; o < C; o += 2u) { /* an odd block's last frame (once per block): plain C */
+                const uint32_t y = res_pair(x2[o], x2[o + 1u], zp, w + o * C, b + o, C, sk, s1);
+                memcpy(x2 + o, &y, sizeof y);
+            }
+        }
+        return;
+    }
+#endif /* __ARM_FEATURE_DSP */
     for (; x != xend; a += C, head += hs, x += C) {
         uint32_t zp[8];
 #pragma GCC unroll 4
@@ -448,10 +585,6 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
         if (C == 4u) {
             res_c4(x, zp, w, b, sk, s1);
-            continue;
-        }
-        if (C == 8u) {
-            res_c8(x, zp, w, b, sk, s1);
             continue;
         }
 #endif /* __ARM_FEATURE_DSP */
@@ -483,6 +616,11 @@ M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
         q->as != q->c || q->xs != q->c || (q->c == 2u && n % 2u)) {
         return 0;
     }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (q->c == 8u && (!q->z || q->shift < 2)) { /* the M7's C = 8 kernel needs both (m7_res2_c8_q15) */
+        return 0;
+    }
+#endif /* __ARM_FEATURE_DSP */
     switch (q->c) {
     case 2u: m7_act_res_c2_q15(q, n); return 1;
     case 4u: m7_act_res_c4_q15(q, n); return 1;

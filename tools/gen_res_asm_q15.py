@@ -1,0 +1,108 @@
+"""Print the hand-scheduled two-frame residual 1x1 of the q15 NAM layer (m7_res2_c8_q15 in
+firmware/engines/cmsis/src/m7_act_res_q15.c): for two frames A, B at once and outputs two at a time,
+per channel pair one SMLAD beside one load every cycle (each weight pair feeds both frames, each z pair
+both outputs; the four operands rotate through four registers as in tools/gen_conv3_asm_q15.py). The
+sums start as b + x·2^k (MLA: 2^k may exceed 16 bits) and are rounded by SMMULR with
+m = 2^(32-s): (r·2^(32-s) + 2^31) >> 32 = floor(r/2^s + 1/2), the reference's round half up, for
+2 <= s <= 31. The C file holds the output; rerun this after changing the scheme and paste the function
+over the old one.
+
+    python3 tools/gen_res_asm_q15.py
+"""
+
+from __future__ import annotations
+
+
+def body(C: int) -> list[str]:
+    """m7_res2_c<C>_q15(x, z, w, b, end, k, m): r0 x (frame A; B at +2C bytes), r1 z (dense int16 pairs,
+    frame A then B), r2 w [C][C], r3 b [C]; on the stack after the push: end (x after the last frame
+    pair), k, m."""
+    fb = 2 * C  # frame stride in bytes (x and z: C int16)
+    L: list[str] = []
+    ins = L.append
+    # r4 aA0, r5 aA1, r6 aB0, r7 aB1 (frame A/B, output o/o+1); r8-r11 operands; r12 k; lr m
+    ins("push {r4-r11, lr}")
+    ins("ldr r12, [sp, #40]")
+    ins("ldr lr, [sp, #44]")
+    ins("1:")
+    # at the start of each output pair the four x values (A o, A o+1, B o, B o+1) are loaded: the first
+    # pair's here, the others' in the previous pair's last group and tail
+    XA0, XA1, XB0, XB1 = "r8", "r9", "r10", "r11"
+    ins(f"ldrsh {XB0}, [r0, #{fb}]")
+    ins(f"ldrsh {XB1}, [r0, #{fb + 2}]")
+    ins(f"ldrsh {XA0}, [r0, #0]")
+    ins(f"ldrsh {XA1}, [r0, #2]")
+    groups = C // 2
+    for o in range(0, C, 2):
+        last = o + 2 >= C
+
+        def addr_u(g: int, f: int) -> str:
+            return f"[r1, #{4 * g + f * fb}]"
+
+        def addr_v(g: int, d: int, o: int = o) -> str:
+            return f"[r2, #{2 * (o + d) * C + 4 * g}]"
+
+        ins(f"ldrd r4, r5, [r3, #{4 * o}]")
+        ins(f"mla r6, {XB0}, r12, r4")
+        ins(f"ldr {XB0}, {addr_u(0, 0)}")
+        ins(f"mla r7, {XB1}, r12, r5")
+        ins(f"ldr {XB1}, {addr_v(0, 0)}")
+        ins(f"mla r4, {XA0}, r12, r4")
+        ins(f"ldr {XA0}, {addr_u(0, 1)}")
+        ins(f"mla r5, {XA1}, r12, r5")
+        U0, V0, U1, V1 = XB0, XB1, XA0, XA1
+        for g in range(groups):
+            lastg = g == groups - 1
+            ins(f"smlad r4, {U0}, {V0}, r4")
+            ins(f"ldr {V1}, {addr_v(g, 1)}")
+            ins(f"smlad r6, {U1}, {V0}, r6")
+            if not lastg:
+                ins(f"ldr {V0}, {addr_u(g + 1, 0)}")
+            elif not last:
+                ins(f"ldrsh {V0}, [r0, #{2 * (o + 2)}]")  # the next pair's x: A o+2
+            ins(f"smlad r5, {U0}, {V1}, r5")
+            if not lastg:
+                ins(f"ldr {U0}, {addr_v(g + 1, 0)}")
+            elif not last:
+                ins(f"ldrsh {U0}, [r0, #{2 * (o + 3)}]")  # A o+3
+            ins(f"smlad r7, {U1}, {V1}, r7")
+            if not lastg:
+                ins(f"ldr {U1}, {addr_u(g + 1, 1)}")
+                U0, V0 = V0, U0
+        ins("smmulr r4, r4, lr")
+        if not last:
+            ins(f"ldrsh {U1}, [r0, #{fb + 2 * (o + 2)}]")  # B o+2
+        ins("smmulr r5, r5, lr")
+        if not last:
+            ins(f"ldrsh {V1}, [r0, #{fb + 2 * (o + 3)}]")  # B o+3
+        ins("smmulr r6, r6, lr")
+        ins("smmulr r7, r7, lr")
+        ins("ssat r4, #16, r4")
+        ins("ssat r5, #16, r5")
+        ins("ssat r6, #16, r6")
+        ins("pkhbt r4, r4, r5, lsl #16")
+        ins("ssat r7, #16, r7")
+        ins(f"str r4, [r0, #{2 * o}]")
+        ins("pkhbt r6, r6, r7, lsl #16")
+        ins(f"str r6, [r0, #{fb + 2 * o}]")
+        XA0, XA1, XB0, XB1 = V0, U0, U1, V1
+    ins(f"add r0, r0, #{2 * fb}")
+    ins(f"add r1, r1, #{2 * fb}")
+    ins("ldr r8, [sp, #36]")
+    ins("cmp r0, r8")
+    ins("bne 1b")
+    ins("pop {r4-r11, pc}")
+    return L
+
+
+def function(C: int) -> str:
+    """A top-level asm block defining m7_res2_c<C>_q15 (an ordinary AAPCS function)."""
+    name = f"m7_res2_c{C}_q15"
+    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
+             f".type {name}, %function", f"{name}:", *body(C), f".size {name}, . - {name}"]
+    text = "\n        ".join(f'"{t}\\n"' for t in lines)
+    return f"__asm__({text});\n"
+
+
+if __name__ == "__main__":
+    print(function(8), end="")
