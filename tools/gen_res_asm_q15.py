@@ -1,11 +1,15 @@
-"""Print the hand-scheduled two-frame residual 1x1 of the q15 NAM layer (m7_res2_c8_q15 in
-firmware/engines/cmsis/src/m7_act_res_q15.c): for two frames A, B at once and outputs two at a time,
-per channel pair one SMLAD beside one load every cycle (each weight pair feeds both frames, each z pair
-both outputs; the four operands rotate through four registers as in tools/gen_conv3_asm_q15.py). The
-sums start as b + x·2^k (MLA: 2^k may exceed 16 bits) and are rounded by SMMULR with
-m = 2^(32-s): (r·2^(32-s) + 2^31) >> 32 = floor(r/2^s + 1/2), the reference's round half up, for
-2 <= s <= 31. The C file holds the output; rerun this after changing the scheme and paste the function
-over the old one.
+"""Print the hand-scheduled asm of the q15 NAM layer's tanh + residual at 8 channels on the M7
+(m7_tanh_head8_q15 and m7_res2_c8_q15 in firmware/engines/cmsis/src/m7_act_res_q15.c), two passes:
+
+- m7_tanh_head8_q15: tanh4_head's instructions (the table tanh, docs/engine.md "q15 path"; same table
+  constants) twice per step over dense values, head += t, the z pairs stored for the second pass;
+- m7_res2_c8_q15: the residual 1x1 for two frames A, B at once, outputs two at a time: per channel pair
+  one SMLAD beside one load every cycle (each weight pair feeds both frames, each z pair both outputs; the
+  four operands rotate through four registers as in tools/gen_conv3_asm_q15.py). The sums start as
+  b + x·2^k (MLA: 2^k may exceed 16 bits) and are rounded by SMMULR with m = 2^(32-s):
+  (r·2^(32-s) + 2^31) >> 32 = floor(r/2^s + 1/2), the reference's round half up, for 2 <= s <= 31.
+
+The C file holds the output; rerun this after changing the scheme and paste it over the old functions.
 
     python3 tools/gen_res_asm_q15.py
 """
@@ -42,7 +46,8 @@ def body(C: int) -> list[str]:
         def addr_v(g: int, d: int, o: int = o) -> str:
             return f"[r2, #{2 * (o + d) * C + 4 * g}]"
 
-        ins(f"ldrd r4, r5, [r3, #{4 * o}]")
+        if o == 0:
+            ins("ldrd r4, r5, [r3]")
         ins(f"mla r6, {XB0}, r12, r4")
         ins(f"ldr {XB0}, {addr_u(0, 0)}")
         ins(f"mla r7, {XB1}, r12, r5")
@@ -69,6 +74,7 @@ def body(C: int) -> list[str]:
             if not lastg:
                 ins(f"ldr {U1}, {addr_u(g + 1, 1)}")
                 U0, V0 = V0, U0
+        # the tail: each SSAT (slot 0 only) the older of a pair, SMMULR r7 beside SSAT r4
         ins("smmulr r4, r4, lr")
         if not last:
             ins(f"ldrsh {U1}, [r0, #{fb + 2 * (o + 2)}]")  # B o+2
@@ -76,13 +82,15 @@ def body(C: int) -> list[str]:
         if not last:
             ins(f"ldrsh {V1}, [r0, #{fb + 2 * (o + 3)}]")  # B o+3
         ins("smmulr r6, r6, lr")
-        ins("smmulr r7, r7, lr")
         ins("ssat r4, #16, r4")
+        ins("smmulr r7, r7, lr")
         ins("ssat r5, #16, r5")
         ins("ssat r6, #16, r6")
-        ins("pkhbt r4, r4, r5, lsl #16")
         ins("ssat r7, #16, r7")
+        ins("pkhbt r4, r4, r5, lsl #16")
         ins(f"str r4, [r0, #{2 * o}]")
+        if not last:
+            ins(f"ldrd r4, r5, [r3, #{4 * (o + 2)}]")  # the next pair's biases
         ins("pkhbt r6, r6, r7, lsl #16")
         ins(f"str r6, [r0, #{fb + 2 * o}]")
         XA0, XA1, XB0, XB1 = V0, U0, U1, V1
@@ -95,14 +103,43 @@ def body(C: int) -> list[str]:
     return L
 
 
-def function(C: int) -> str:
-    """A top-level asm block defining m7_res2_c<C>_q15 (an ordinary AAPCS function)."""
-    name = f"m7_res2_c{C}_q15"
+def tanh_body() -> list[str]:
+    """m7_tanh_head8_q15(a, head, z, s, end): for the values from a to end (8 per iteration, int32) t = the
+    table tanh of (v >> s) rounded as tanh4_head's asm in m7_act_res_q15.c does (same instructions, same
+    table constants), head += t (int32, dense), z = t (int16, dense). r0 a, r1 head, r2 z, r3 s; r4-r7
+    values, r8-r11 indices and table words, r12 the table's middle, lr 2^8; end on the stack."""
+    L: list[str] = ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
+                    "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:"]
+    for q in range(2):
+        ab, hb, zb = 16 * q, 16 * q, 8 * q
+        L += [f"ldr r4, [r0, #{ab}]", f"ldr r5, [r0, #{ab + 4}]", f"ldr r6, [r0, #{ab + 8}]",
+              f"ldr r7, [r0, #{ab + 12}]",
+              "asr r4, r4, r3", "asr r5, r5, r3", "add r4, r4, #1", "asr r6, r6, r3", "add r5, r5, #1",
+              "ssat r8, #11, r4, asr #10", "asr r7, r7, r3", "ssat r9, #11, r5, asr #10", "add r6, r6, #1",
+              "ubfx r4, r4, #1, #9", "add r7, r7, #1", "ssat r10, #11, r6, asr #10",
+              "ldr r8, [r12, r8, lsl #2]", "ssat r11, #11, r7, asr #10", "ldr r9, [r12, r9, lsl #2]",
+              "ubfx r5, r5, #1, #9", "ldr r10, [r12, r10, lsl #2]", "ubfx r6, r6, #1, #9",
+              "smlatb r4, r8, r4, lr", "ubfx r7, r7, #1, #9", "ldr r11, [r12, r11, lsl #2]",
+              "sxth r8, r8", "smlatb r5, r9, r5, lr", "sxth r9, r9", "smlatb r6, r10, r6, lr",
+              "sxth r10, r10", "add r8, r8, r4, asr #9", "smlatb r7, r11, r7, lr", f"ldr r4, [r1, #{hb}]",
+              "sxth r11, r11", "add r9, r9, r5, asr #9", f"ldr r5, [r1, #{hb + 4}]",
+              "add r10, r10, r6, asr #9", f"ldr r6, [r1, #{hb + 8}]", "add r11, r11, r7, asr #9",
+              f"ldr r7, [r1, #{hb + 12}]", "add r4, r4, r8", "add r5, r5, r9", f"str r4, [r1, #{hb}]",
+              "add r6, r6, r10", f"str r5, [r1, #{hb + 4}]", "pkhbt r8, r8, r9, lsl #16", "add r7, r7, r11",
+              f"str r6, [r1, #{hb + 8}]", "pkhbt r10, r10, r11, lsl #16", f"str r7, [r1, #{hb + 12}]",
+              f"str r8, [r2, #{zb}]", f"str r10, [r2, #{zb + 4}]"]
+    L += ["adds r0, r0, #32", "adds r1, r1, #32", "adds r2, r2, #16", "ldr r4, [sp, #36]", "cmp r0, r4",
+          "bne 1b", "pop {r4-r11, pc}"]
+    return L
+
+
+def asm_function(name: str, lines: list[str]) -> str:
+    """A top-level asm block defining the AAPCS function `name` with the instructions `lines`."""
     lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
-             f".type {name}, %function", f"{name}:", *body(C), f".size {name}, . - {name}"]
+             f".type {name}, %function", f"{name}:", *lines, f".size {name}, . - {name}"]
     text = "\n        ".join(f'"{t}\\n"' for t in lines)
     return f"__asm__({text});\n"
 
 
 if __name__ == "__main__":
-    print(function(8), end="")
+    print(asm_function("m7_tanh_head8_q15", tanh_body()) + asm_function("m7_res2_c8_q15", body(8)), end="")
