@@ -1,9 +1,9 @@
 """Print the hand-scheduled asm of the q15 NAM layer's tanh + residual at 8 channels on the M7
-(m7_tanh_head8_q15 and m7_res2_c8_q15 in firmware/engines/cmsis/src/m7_act_res_q15.c), two passes:
+(m7_act_tanh8_q15 and m7_act_res2_c8_q15 in firmware/engines/cmsis/src/m7_act_res_q15.c), two passes:
 
-- m7_tanh_head8_q15: tanh4_head's instructions (the table tanh, docs/engine.md "q15 path"; same table
+- m7_act_tanh8_q15: tanh4_head's instructions (the table tanh, docs/engine.md "q15 path"; same table
   constants) twice per step over dense values, head += t, the z pairs stored for the second pass;
-- m7_res2_c8_q15: the residual 1x1 for two frames A, B at once, outputs two at a time: per channel pair
+- m7_act_res2_c8_q15: the residual 1x1 for two frames A, B at once, outputs two at a time: per channel pair
   one SMLAD beside one load every cycle (each weight pair feeds both frames, each z pair both outputs; the
   four operands rotate through four registers as in tools/gen_conv3_asm_q15.py). The sums start as
   b + x·2^k (MLA: 2^k may exceed 16 bits) and are rounded by SMMULR with m = 2^(32-s):
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 
 def body(C: int) -> list[str]:
-    """m7_res2_c<C>_q15(x, z, w, b, end, k, m): r0 x (frame A; B at +2C bytes), r1 z (dense int16 pairs,
+    """m7_act_res2_c<C>_q15(x, z, w, b, end, k, m): r0 x (frame A; B at +2C bytes), r1 z (dense int16 pairs,
     frame A then B), r2 w [C][C], r3 b [C]; on the stack after the push: end (x after the last frame
     pair), k, m."""
     fb = 2 * C  # frame stride in bytes (x and z: C int16)
@@ -104,7 +104,7 @@ def body(C: int) -> list[str]:
 
 
 def tanh_body() -> list[str]:
-    """m7_tanh_head8_q15(a, head, z, s, end): for the values from a to end (8 per iteration, int32) t = the
+    """m7_act_tanh8_q15(a, head, z, s, end): for the values from a to end (8 per iteration, int32) t = the
     table tanh of (v >> s) rounded as tanh4_head's asm in m7_act_res_q15.c does (same instructions, same
     table constants), head += t (int32, dense), z = t (int16, dense). r0 a, r1 head, r2 z, r3 s; r4-r7
     values, r8-r11 indices and table words, r12 the table's middle, lr 2^8; end on the stack."""
@@ -142,4 +142,4 @@ def asm_function(name: str, lines: list[str]) -> str:
 
 
 if __name__ == "__main__":
-    print(asm_function("m7_tanh_head8_q15", tanh_body()) + asm_function("m7_res2_c8_q15", body(8)), end="")
+    print(asm_function("m7_act_tanh8_q15", tanh_body()) + asm_function("m7_act_res2_c8_q15", body(8)), end="")

@@ -278,19 +278,19 @@ M7_INLINE void res_c4(int16_t *x, const uint32_t *zp, const int16_t *w, const in
  * x[i][o] = sat16(round((b[o] + x[i][o]·k + sum_c w[o][c]·z[i][c]) · 2^-s)) for the frame pairs from x to
  * end (x and z dense, 8 values per frame), each weight pair loaded once for both frames, one SMLAD beside
  * one load per cycle; k = 2^res_left (MLA), the rounding one SMMULR by m = 2^(32-s) (2 <= s <= 31). */
-void m7_res2_c8_q15(int16_t *x, const int16_t *z, const int16_t *w, const int32_t *b, const int16_t *end,
+void m7_act_res2_c8_q15(int16_t *x, const int16_t *z, const int16_t *w, const int32_t *b, const int16_t *end,
                     int32_t k, int32_t m);
 /* The tanh pass of C = 8 on the M7 (same generator): t = tanh4_head's integers for the int32 values from a
  * to end (8 per step), head += t (dense, int32), z = t (dense, int16 pairs); s = act_shift - 1. */
-void m7_tanh_head8_q15(const int32_t *a, int32_t *head, int16_t *z, int s, const int32_t *end);
+void m7_act_tanh8_q15(const int32_t *a, int32_t *head, int16_t *z, int s, const int32_t *end);
 __asm__(".text\n"
         ".p2align 2\n"
         ".thumb\n"
         ".thumb_func\n"
-        ".global m7_tanh_head8_q15\n"
-        ".hidden m7_tanh_head8_q15\n"
-        ".type m7_tanh_head8_q15, %function\n"
-        "m7_tanh_head8_q15:\n"
+        ".global m7_act_tanh8_q15\n"
+        ".hidden m7_act_tanh8_q15\n"
+        ".type m7_act_tanh8_q15, %function\n"
+        "m7_act_tanh8_q15:\n"
         "push {r4-r11, lr}\n"
         "movw r12, #:lower16:m7_tanh_table_q15+4096\n"
         "movt r12, #:upper16:m7_tanh_table_q15+4096\n"
@@ -407,15 +407,15 @@ __asm__(".text\n"
         "cmp r0, r4\n"
         "bne 1b\n"
         "pop {r4-r11, pc}\n"
-        ".size m7_tanh_head8_q15, . - m7_tanh_head8_q15\n");
+        ".size m7_act_tanh8_q15, . - m7_act_tanh8_q15\n");
 __asm__(".text\n"
         ".p2align 2\n"
         ".thumb\n"
         ".thumb_func\n"
-        ".global m7_res2_c8_q15\n"
-        ".hidden m7_res2_c8_q15\n"
-        ".type m7_res2_c8_q15, %function\n"
-        "m7_res2_c8_q15:\n"
+        ".global m7_act_res2_c8_q15\n"
+        ".hidden m7_act_res2_c8_q15\n"
+        ".type m7_act_res2_c8_q15, %function\n"
+        "m7_act_res2_c8_q15:\n"
         "push {r4-r11, lr}\n"
         "ldr r12, [sp, #40]\n"
         "ldr lr, [sp, #44]\n"
@@ -638,7 +638,7 @@ __asm__(".text\n"
         "cmp r0, r8\n"
         "bne 1b\n"
         "pop {r4-r11, pc}\n"
-        ".size m7_res2_c8_q15, . - m7_res2_c8_q15\n");
+        ".size m7_act_res2_c8_q15, . - m7_act_res2_c8_q15\n");
 #endif /* __ARM_FEATURE_DSP */
 
 /* the kernel for C channels; acc and x are dense (frames C apart: the specialised layer path) */
@@ -674,7 +674,7 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
         /* two passes: the tanh and head sums of every frame into z, then the residual two frames at a time */
         int16_t *z = q->z;
         if (hs == C) { /* head dense too: one flat pass */
-            m7_tanh_head8_q15(a, head, z, sa1, a + n * C);
+            m7_act_tanh8_q15(a, head, z, sa1, a + n * C);
         } else {
             for (; x != xend; a += C, head += hs, x += C, z += C) {
                 uint32_t zp[4];
@@ -686,7 +686,7 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
         x = q->x;
         int16_t *const x2 = x + (n & ~(size_t)1u) * C;
         if (x2 != x) {
-            m7_res2_c8_q15(x, q->z, w, b, x2, sk, (int32_t)(1u << (32 - q->shift)));
+            m7_act_res2_c8_q15(x, q->z, w, b, x2, sk, (int32_t)(1u << (32 - q->shift)));
         }
         if (n % 2u) {
             uint32_t zp[4];
@@ -749,7 +749,7 @@ M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
         return 0;
     }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if (q->c == 8u && (!q->z || q->shift < 2)) { /* the M7's C = 8 kernel needs both (m7_res2_c8_q15) */
+    if (q->c == 8u && (!q->z || q->shift < 2)) { /* the M7's C = 8 kernel needs both (m7_act_res2_c8_q15) */
         return 0;
     }
 #endif /* __ARM_FEATURE_DSP */
