@@ -133,6 +133,53 @@ def tanh_body() -> list[str]:
     return L
 
 
+def mix_body(C: int) -> list[str]:
+    """m7_mix4_c<C>_q15(y, end, cond, w, b): y[i][o] = b[o] + w[o]·cond[i] (dense y, C int32 per frame; cond
+    int16 with stride 1) four frames per step, SMLA<x><y> picking the weight and audio halves; each result
+    stored the cycle after its MAC, beside the next MAC. r0 y, r1 end (y after the last 4 frames), r2 cond,
+    r3 w then b (on the stack); weight pairs in registers (and the biases, for C = 4)."""
+    wregs = ["r4", "r5", "r6", "r7"][: C // 2]
+    L = ["push {r4-r11, lr}", *[f"ldr {r}, [r3, #{4 * k}]" for k, r in enumerate(wregs)], "ldr r3, [sp, #36]"]
+    bregs = ["r6", "r7", "r10", "r11"] if C == 4 else []
+    if C == 4:
+        L += ["ldrd r6, r7, [r3]", "ldrd r10, r11, [r3, #8]"]
+    L.append("1:")
+    L += ["ldr r8, [r2]", "ldr r9, [r2, #4]"]
+    temps = ["r12", "lr"]
+    t = 0
+    body: list[str] = []
+    for k in range(C // 2):
+        if C == 4:
+            b0, b1 = bregs[2 * k], bregs[2 * k + 1]
+        else:
+            b0, b1 = "r10", "r11"
+            body += [f"ldr r10, [r3, #{8 * k}]", f"ldr r11, [r3, #{8 * k + 4}]"]
+        for f in range(4):
+            cw, yh = ("r8" if f < 2 else "r9"), ("b" if f % 2 == 0 else "t")
+            for h, bb in (("b", b0), ("t", b1)):
+                o = 2 * k + (0 if h == "b" else 1)
+                tr = temps[t % 2]
+                t += 1
+                body.append(f"smla{h}{yh} {tr}, {wregs[k]}, {cw}, {bb}")
+                body.append(f"str {tr}, [r0, #{4 * (f * C + o)}]")
+    # each STR after the next MAC (pairs MAC + STR), the loop tail beside the last ones
+    out: list[str] = []
+    pending = None
+    for ins_ in body:
+        if ins_.startswith("str"):
+            pending = ins_
+            continue
+        out.append(ins_)
+        if pending and ins_.startswith("smla"):
+            out.append(pending)
+            pending = None
+    if pending:
+        out.append(pending)
+    L += out
+    L += ["adds r2, r2, #8", f"add r0, r0, #{16 * C}", "cmp r0, r1", "bne 1b", "pop {r4-r11, pc}"]
+    return L
+
+
 def asm_function(name: str, lines: list[str]) -> str:
     """A top-level asm block defining the AAPCS function `name` with the instructions `lines`."""
     lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
@@ -143,3 +190,4 @@ def asm_function(name: str, lines: list[str]) -> str:
 
 if __name__ == "__main__":
     print(asm_function("m7_act_tanh8_q15", tanh_body()) + asm_function("m7_act_res2_c8_q15", body(8)), end="")
+    print(asm_function("m7_mix4_c4_q15", mix_body(4)) + asm_function("m7_mix4_c8_q15", mix_body(8)), end="")
