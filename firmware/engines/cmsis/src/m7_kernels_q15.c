@@ -470,6 +470,9 @@ M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *
                 m7_mix4_c8_q15(y, y + n4 * 8u, cond, w, b);
             }
             y += n4 * out, cond += n4, n -= n4; /* the last 0-3 frames below */
+            if (n == 0u) {
+                return;
+            }
         }
 #endif /* __ARM_FEATURE_DSP */
         switch (out) {
