@@ -673,7 +673,7 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     if (C == 8u) { /* m7_act_res_q15 checked z != NULL and shift >= 2 */
         /* two passes: the tanh and head sums of every frame into z, then the residual two frames at a time */
         int16_t *z = q->z;
-        if (hs == C) { /* head dense too: one flat pass */
+        if (hs == C && n) { /* head dense too: one flat pass (the asm loop runs at least once) */
             m7_act_tanh8_q15(a, head, z, sa1, a + n * C);
         } else {
             for (; x != xend; a += C, head += hs, x += C, z += C) {
