@@ -26,9 +26,16 @@ def steps(C: int) -> list[str]:
     def addr_v(g: int, o: int) -> str:
         j, c = groups[g]
         return f"[r5, #{2 * (j * C + c) + o * wo1}]"
+    # C = 8: the pointer adds issue beside the last group's SMLADs (which have no load beside them), so
+    # the epilogue is the two STRDs (single-issue) and CMP + BNE; C = 4 keeps its first schedule
+    early = C == 8
     ins("push {r4-r11, lr}")
     ins("ldr r4, [sp, #36]")
     ins("ldr r5, [sp, #40]")
+    if early:  # C = 8: every output pair of the run in one call; y, end - 1 step, p0-p2, w end on the stack
+        ins(f"sub r1, r1, #{2 * ys}")
+        ins(f"add r6, r5, #{C // 2 * 2 * wo1}")
+        ins("push {r0-r4, r6}")
     ins("1:")
     ins(f"ldr {U0}, {addr_u(0, 0)}")
     ins(f"ldr {V0}, {addr_v(0, 0)}")
@@ -43,21 +50,45 @@ def steps(C: int) -> list[str]:
         ins(f"smlad r8, {U1}, {V0}, r8")
         if not last:
             ins(f"ldr {V0}, {addr_u(g + 1, 0)}")      # next u0 into V0's register
+        elif early:
+            ins(f"add r2, r2, #{2 * fs}")
         ins(f"smlad r7, {U0}, {V1}, r7")
         if not last:
             ins(f"ldr {U0}, {addr_v(g + 1, 0)}")      # next v0 into U0's register
+        elif early:
+            ins(f"add r3, r3, #{2 * fs}")
         ins(f"smlad r9, {U1}, {V1}, r9")
         if not last:
             ins(f"ldr {U1}, {addr_u(g + 1, 1)}")
             U0, V0 = V0, U0
-    ins(f"add r2, r2, #{2 * fs}")
-    ins(f"add r3, r3, #{2 * fs}")
-    ins("strd r6, r7, [r0]")
-    ins(f"add r4, r4, #{2 * fs}")
-    ins(f"strd r8, r9, [r0, #{ys}]")
-    ins(f"add r0, r0, #{2 * ys}")
-    ins("cmp r0, r1")
+        elif early:
+            ins(f"add r4, r4, #{2 * fs}")
+    if early:  # r1 = end - one step (set at entry): compare before the add, so CMP and ADD pair
+        ins("strd r6, r7, [r0]")
+        ins(f"strd r8, r9, [r0, #{ys}]")
+        ins("cmp r0, r1")
+        ins(f"add r0, r0, #{2 * ys}")
+    else:
+        ins(f"add r2, r2, #{2 * fs}")
+        ins(f"add r3, r3, #{2 * fs}")
+        ins("strd r6, r7, [r0]")
+        ins(f"add r4, r4, #{2 * fs}")
+        ins(f"strd r8, r9, [r0, #{ys}]")
+        ins(f"add r0, r0, #{2 * ys}")
+    if not early:
+        ins("cmp r0, r1")
     ins("bne 1b")
+    if early:  # the next output pair: y and end 2 outputs on, the taps back at the run's start
+        ins("ldrd r0, r1, [sp]")
+        ins(f"add r5, r5, #{2 * wo1}")
+        ins("ldrd r2, r3, [sp, #8]")
+        ins("add r0, r0, #8")
+        ins("add r1, r1, #8")
+        ins("ldrd r4, r6, [sp, #16]")
+        ins("strd r0, r1, [sp]")
+        ins("cmp r5, r6")
+        ins("bne 1b")
+        ins("add sp, sp, #24")
     ins("pop {r4-r11, pc}")
     # every step reloads group 0 into r10-r12 at its start: the roles swapped inside a step do not carry
     return L
@@ -66,7 +97,7 @@ def steps(C: int) -> list[str]:
 def function(C: int) -> str:
     """A top-level asm block defining m7_conv3_steps_c<C>_q15 (an ordinary AAPCS function: GCC sees only its
     prototype, so it assumes every caller-saved register clobbered, which a naked C function did not get)."""
-    name = f"m7_conv3_steps_c{C}_q15"
+    name = f"m7_conv3_steps_c{C}_q15" if C == 4 else f"m7_conv3_run_c{C}_q15"
     lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
              f".type {name}, %function", f"{name}:", *steps(C), f".size {name}, . - {name}"]
     body = "\n        ".join(f'"{t}\\n"' for t in lines)

@@ -129,15 +129,18 @@ def test_simulator_output_equals_host_output(precision: str, tmp_path: Path) -> 
 
 @requires_arm_gcc
 @requires_host_cc
-def test_simulator_output_equals_host_output_feather_q15(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [BLOCK, 7])
+def test_simulator_output_equals_host_output_feather_q15(block: int, tmp_path: Path) -> None:
     """Issue 13: the hand-scheduled 8- and 4-channel q15 kernels (asm on the M7, C on the host) give the same
-    bits on the feather preset (exported on demand, as the bench does)."""
+    bits on the feather preset (exported on demand, as the bench does); an odd block takes the two-frame
+    kernels' odd-frame paths."""
     from m7amp.preset_package import preset_package
 
     pkg = preset_package("feather", progress=lambda _: None)
-    elf = build_bench(pkg / "c", "feather", "q15", block=BLOCK, blocks=BLOCKS)
+    build_dir = None if block == BLOCK else tmp_path / "fw"  # keep build/bench/feather_q15 at the usual block
+    elf = build_bench(pkg / "c", "feather", "q15", block=block, blocks=BLOCKS, build_dir=build_dir)
     target = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)["checksum"]
-    out = host_bench_output("q15", tmp_path, pkg, "feather")
+    out = host_bench_output("q15", tmp_path, pkg, "feather", block)
     assert np.any(out != 0)
     assert f"0x{fnv1a(out.tobytes()):08x}" == target
 
@@ -154,6 +157,22 @@ def test_simulator_output_equals_host_output_odd_block_q15(tmp_path: Path) -> No
     out = host_bench_output("q15", tmp_path, block=block, blocks=blocks)
     assert np.any(out != 0)
     assert f"0x{fnv1a(out.tobytes()):08x}" == target
+
+
+@requires_arm_gcc
+@requires_host_cc
+def test_standard_q15_runs_from_dtcm(tmp_path: Path) -> None:
+    """Issue 13: standard q15's rings (96 KB) and scratch fit the apps' DTCM budget (m7_app_sizes.h), and
+    the 12- and 16-channel q15 kernels give the host's bits there."""
+    from m7amp.preset_package import preset_package
+
+    pkg = preset_package("standard", progress=lambda _: None)
+    elf = build_bench(pkg / "c", "standard", "q15", block=BLOCK, blocks=BLOCKS)
+    fields = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)
+    assert fields["ram"] == "dtcm"
+    out = host_bench_output("q15", tmp_path, pkg, "standard")
+    assert np.any(out != 0)
+    assert f"0x{fnv1a(out.tobytes()):08x}" == fields["checksum"]
 
 
 def test_fnv1a_reference() -> None:

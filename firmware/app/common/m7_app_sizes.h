@@ -38,10 +38,12 @@
 #endif
 #define WORDS64(bytes) (((bytes) + 7u) / 8u)
 
-/* DTCM (no wait states, not cached) when state and scratch fit in what the 16 KB stack and the apps'
- * own DTCM data (a few KB: audio counters, host-link ring) leave of its 128 KB; else SRAM1. */
+/* DTCM (no wait states, not cached) when state and scratch fit in what the 16 KB stack leaves of its
+ * 128 KB (112 KB) less 2 KB for the apps' own DTCM data (the audio app's counters, < 100 bytes; the
+ * linker fails with "region DTCM overflowed" if that is ever not enough); else SRAM1. 110 KB holds
+ * standard q15 (96 KB of rings + 9 KB of scratch at 32-sample blocks). */
 #ifndef M7AMP_APP_DTCM_BUDGET
-#define M7AMP_APP_DTCM_BUDGET (104u * 1024u)
+#define M7AMP_APP_DTCM_BUDGET (110u * 1024u)
 #endif
 #define ENGINE_BYTES (8u * (WORDS64(STATE_BYTES) + WORDS64(SCRATCH_BYTES)))
 #if defined(M7_DTCM_BSS) && ENGINE_BYTES <= M7AMP_APP_DTCM_BUDGET

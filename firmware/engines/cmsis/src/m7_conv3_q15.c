@@ -29,8 +29,10 @@
  * of an even number (>= 2) of frames, taps p0..p2 and weights w as in conv3_pair. */
 void m7_conv3_steps_c4_q15(int32_t *y, int32_t *end, const int16_t *p0, const int16_t *p1, const int16_t *p2,
                            const int16_t *w);
-void m7_conv3_steps_c8_q15(int32_t *y, int32_t *end, const int16_t *p0, const int16_t *p1, const int16_t *p2,
-                           const int16_t *w);
+/* C = 8: every output pair of a run in one call (m7_conv3_run_c8_q15: y, end at output 0, w the layer's
+ * weights; the taps restart for each pair) */
+void m7_conv3_run_c8_q15(int32_t *y, int32_t *end, const int16_t *p0, const int16_t *p1, const int16_t *p2,
+                         const int16_t *w);
 __asm__(".text\n"
         ".p2align 2\n"
         ".thumb\n"
@@ -107,13 +109,16 @@ __asm__(".text\n"
         ".p2align 2\n"
         ".thumb\n"
         ".thumb_func\n"
-        ".global m7_conv3_steps_c8_q15\n"
-        ".hidden m7_conv3_steps_c8_q15\n"
-        ".type m7_conv3_steps_c8_q15, %function\n"
-        "m7_conv3_steps_c8_q15:\n"
+        ".global m7_conv3_run_c8_q15\n"
+        ".hidden m7_conv3_run_c8_q15\n"
+        ".type m7_conv3_run_c8_q15, %function\n"
+        "m7_conv3_run_c8_q15:\n"
         "push {r4-r11, lr}\n"
         "ldr r4, [sp, #36]\n"
         "ldr r5, [sp, #40]\n"
+        "sub r1, r1, #64\n"
+        "add r6, r5, #384\n"
+        "push {r0-r4, r6}\n"
         "1:\n"
         "ldr r10, [r2, #0]\n"
         "ldr r11, [r5, #0]\n"
@@ -211,18 +216,28 @@ __asm__(".text\n"
         "smlad r6, r11, r10, r6\n"
         "ldr lr, [r5, #92]\n"
         "smlad r8, r12, r10, r8\n"
-        "smlad r7, r11, lr, r7\n"
-        "smlad r9, r12, lr, r9\n"
         "add r2, r2, #32\n"
+        "smlad r7, r11, lr, r7\n"
         "add r3, r3, #32\n"
-        "strd r6, r7, [r0]\n"
+        "smlad r9, r12, lr, r9\n"
         "add r4, r4, #32\n"
+        "strd r6, r7, [r0]\n"
         "strd r8, r9, [r0, #32]\n"
-        "add r0, r0, #64\n"
         "cmp r0, r1\n"
+        "add r0, r0, #64\n"
         "bne 1b\n"
+        "ldrd r0, r1, [sp]\n"
+        "add r5, r5, #96\n"
+        "ldrd r2, r3, [sp, #8]\n"
+        "add r0, r0, #8\n"
+        "add r1, r1, #8\n"
+        "ldrd r4, r6, [sp, #16]\n"
+        "strd r0, r1, [sp]\n"
+        "cmp r5, r6\n"
+        "bne 1b\n"
+        "add sp, sp, #24\n"
         "pop {r4-r11, pc}\n"
-        ".size m7_conv3_steps_c8_q15, . - m7_conv3_steps_c8_q15\n");
+        ".size m7_conv3_run_c8_q15, . - m7_conv3_run_c8_q15\n");
 #endif /* __ARM_FEATURE_DSP */
 
 /* frames 2 at a time of one run x outputs o, o+1 (y points at output o of the run's first frame);
@@ -236,13 +251,9 @@ M7_INLINE void conv3_pair(int32_t *y, size_t out_, const m7_conv3_run_q15_t *run
                  s2 = out == in ? in : run->st[2];
     int32_t *const end = y + (run->m & ~(size_t)1u) * out;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if (out == in && (in == 4u || in == 8u)) {
+    if (out == in && in == 4u) {
         if (end != y) {
-            if (in == 4u) {
-                m7_conv3_steps_c4_q15(y, end, p0, p1, p2, w0);
-            } else {
-                m7_conv3_steps_c8_q15(y, end, p0, p1, p2, w0);
-            }
+            m7_conv3_steps_c4_q15(y, end, p0, p1, p2, w0);
             const size_t adv = (run->m & ~(size_t)1u) * in;
             p0 += adv, p1 += adv, p2 += adv, y = end;
         }
@@ -298,6 +309,25 @@ M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs
                          const int16_t *w, size_t in_)
 {
     const size_t in = in_, out = out_;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (out == in && in == 8u) { /* one asm call per run for every output pair, then an odd run's last frame */
+        for (size_t r = 0; r < nruns; r++) {
+            const size_t m2 = runs[r].m & ~(size_t)1u;
+            if (m2) {
+                m7_conv3_run_c8_q15(y, y + m2 * out, runs[r].p[0], runs[r].p[1], runs[r].p[2], w);
+            }
+            if (runs[r].m % 2u) {
+                const m7_conv3_run_q15_t last = {.m = 1u, .p = {runs[r].p[0] + m2 * in, runs[r].p[1] + m2 * in,
+                                                               runs[r].p[2] + m2 * in}, .st = {in, in, in}};
+                for (size_t o = 0; o < out; o += 2u) {
+                    conv3_pair(y + m2 * out + o, out, &last, w + o * 3u * in, in);
+                }
+            }
+            y += runs[r].m * out;
+        }
+        return;
+    }
+#endif /* __ARM_FEATURE_DSP */
     for (size_t o = 0; o < out; o += 2u) {
         int32_t *yo = y + o;
         for (size_t r = 0; r < nruns; r++) {

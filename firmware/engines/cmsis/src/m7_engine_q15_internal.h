@@ -287,6 +287,7 @@ typedef struct {
     int32_t res_mul;    /* ... computed as x * res_mul, res_mul = 2^res_left (one MLA, not the shifter) */
     int shift;          /* res_acc_frac - out_frac */
     size_t c;
+    int16_t *z;         /* n * c int16 scratch (the tanh values between two passes), or NULL */
 } m7_act_res_q15_t;
 
 /**

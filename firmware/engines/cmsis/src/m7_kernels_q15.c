@@ -298,11 +298,183 @@ M7_INLINE void mix1_dense(int32_t *y, const int32_t *b, const int16_t *cond, siz
     }
 }
 
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* mix1_dense for C = 4 / 8, audio with frame stride 1, four frames per step on the M7 (printed by
+ * tools/gen_res_asm_q15.py; edit that): one audio word per two frames, SMLA<x><y> picking the weight and
+ * audio halves, each result stored beside the next MAC; the same sums as mix1. y..end: whole 4-frame steps. */
+void m7_mix4_c4_q15(int32_t *y, int32_t *end, const int16_t *cond, const int16_t *w, const int32_t *b);
+void m7_mix4_c8_q15(int32_t *y, int32_t *end, const int16_t *cond, const int16_t *w, const int32_t *b);
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_mix4_c4_q15\n"
+        ".hidden m7_mix4_c4_q15\n"
+        ".type m7_mix4_c4_q15, %function\n"
+        "m7_mix4_c4_q15:\n"
+        "push {r4-r11, lr}\n"
+        "ldr r4, [r3, #0]\n"
+        "ldr r5, [r3, #4]\n"
+        "ldr r3, [sp, #36]\n"
+        "ldrd r6, r7, [r3]\n"
+        "ldrd r10, r11, [r3, #8]\n"
+        "1:\n"
+        "ldr r8, [r2]\n"
+        "ldr r9, [r2, #4]\n"
+        "smlabb r12, r4, r8, r6\n"
+        "smlatb lr, r4, r8, r7\n"
+        "str r12, [r0, #0]\n"
+        "smlabt r12, r4, r8, r6\n"
+        "str lr, [r0, #4]\n"
+        "smlatt lr, r4, r8, r7\n"
+        "str r12, [r0, #16]\n"
+        "smlabb r12, r4, r9, r6\n"
+        "str lr, [r0, #20]\n"
+        "smlatb lr, r4, r9, r7\n"
+        "str r12, [r0, #32]\n"
+        "smlabt r12, r4, r9, r6\n"
+        "str lr, [r0, #36]\n"
+        "smlatt lr, r4, r9, r7\n"
+        "str r12, [r0, #48]\n"
+        "smlabb r12, r5, r8, r10\n"
+        "str lr, [r0, #52]\n"
+        "smlatb lr, r5, r8, r11\n"
+        "str r12, [r0, #8]\n"
+        "smlabt r12, r5, r8, r10\n"
+        "str lr, [r0, #12]\n"
+        "smlatt lr, r5, r8, r11\n"
+        "str r12, [r0, #24]\n"
+        "smlabb r12, r5, r9, r10\n"
+        "str lr, [r0, #28]\n"
+        "smlatb lr, r5, r9, r11\n"
+        "str r12, [r0, #40]\n"
+        "smlabt r12, r5, r9, r10\n"
+        "str lr, [r0, #44]\n"
+        "smlatt lr, r5, r9, r11\n"
+        "str r12, [r0, #56]\n"
+        "str lr, [r0, #60]\n"
+        "adds r2, r2, #8\n"
+        "add r0, r0, #64\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_mix4_c4_q15, . - m7_mix4_c4_q15\n");
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_mix4_c8_q15\n"
+        ".hidden m7_mix4_c8_q15\n"
+        ".type m7_mix4_c8_q15, %function\n"
+        "m7_mix4_c8_q15:\n"
+        "push {r4-r11, lr}\n"
+        "ldr r4, [r3, #0]\n"
+        "ldr r5, [r3, #4]\n"
+        "ldr r6, [r3, #8]\n"
+        "ldr r7, [r3, #12]\n"
+        "ldr r3, [sp, #36]\n"
+        "1:\n"
+        "ldr r8, [r2]\n"
+        "ldr r9, [r2, #4]\n"
+        "ldr r10, [r3, #0]\n"
+        "ldr r11, [r3, #4]\n"
+        "smlabb r12, r4, r8, r10\n"
+        "smlatb lr, r4, r8, r11\n"
+        "str r12, [r0, #0]\n"
+        "smlabt r12, r4, r8, r10\n"
+        "str lr, [r0, #4]\n"
+        "smlatt lr, r4, r8, r11\n"
+        "str r12, [r0, #32]\n"
+        "smlabb r12, r4, r9, r10\n"
+        "str lr, [r0, #36]\n"
+        "smlatb lr, r4, r9, r11\n"
+        "str r12, [r0, #64]\n"
+        "smlabt r12, r4, r9, r10\n"
+        "str lr, [r0, #68]\n"
+        "smlatt lr, r4, r9, r11\n"
+        "str r12, [r0, #96]\n"
+        "ldr r10, [r3, #8]\n"
+        "ldr r11, [r3, #12]\n"
+        "smlabb r12, r5, r8, r10\n"
+        "str lr, [r0, #100]\n"
+        "smlatb lr, r5, r8, r11\n"
+        "str r12, [r0, #8]\n"
+        "smlabt r12, r5, r8, r10\n"
+        "str lr, [r0, #12]\n"
+        "smlatt lr, r5, r8, r11\n"
+        "str r12, [r0, #40]\n"
+        "smlabb r12, r5, r9, r10\n"
+        "str lr, [r0, #44]\n"
+        "smlatb lr, r5, r9, r11\n"
+        "str r12, [r0, #72]\n"
+        "smlabt r12, r5, r9, r10\n"
+        "str lr, [r0, #76]\n"
+        "smlatt lr, r5, r9, r11\n"
+        "str r12, [r0, #104]\n"
+        "ldr r10, [r3, #16]\n"
+        "ldr r11, [r3, #20]\n"
+        "smlabb r12, r6, r8, r10\n"
+        "str lr, [r0, #108]\n"
+        "smlatb lr, r6, r8, r11\n"
+        "str r12, [r0, #16]\n"
+        "smlabt r12, r6, r8, r10\n"
+        "str lr, [r0, #20]\n"
+        "smlatt lr, r6, r8, r11\n"
+        "str r12, [r0, #48]\n"
+        "smlabb r12, r6, r9, r10\n"
+        "str lr, [r0, #52]\n"
+        "smlatb lr, r6, r9, r11\n"
+        "str r12, [r0, #80]\n"
+        "smlabt r12, r6, r9, r10\n"
+        "str lr, [r0, #84]\n"
+        "smlatt lr, r6, r9, r11\n"
+        "str r12, [r0, #112]\n"
+        "ldr r10, [r3, #24]\n"
+        "ldr r11, [r3, #28]\n"
+        "smlabb r12, r7, r8, r10\n"
+        "str lr, [r0, #116]\n"
+        "smlatb lr, r7, r8, r11\n"
+        "str r12, [r0, #24]\n"
+        "smlabt r12, r7, r8, r10\n"
+        "str lr, [r0, #28]\n"
+        "smlatt lr, r7, r8, r11\n"
+        "str r12, [r0, #56]\n"
+        "smlabb r12, r7, r9, r10\n"
+        "str lr, [r0, #60]\n"
+        "smlatb lr, r7, r9, r11\n"
+        "str r12, [r0, #88]\n"
+        "smlabt r12, r7, r9, r10\n"
+        "str lr, [r0, #92]\n"
+        "smlatt lr, r7, r9, r11\n"
+        "str r12, [r0, #120]\n"
+        "str lr, [r0, #124]\n"
+        "adds r2, r2, #8\n"
+        "add r0, r0, #128\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_mix4_c8_q15, . - m7_mix4_c8_q15\n");
+#endif /* __ARM_FEATURE_DSP */
+
 M7E_HOT void m7_mix_q15(int32_t *y, size_t ys, const int32_t *b, const int16_t *cond, size_t cs,
                         const int16_t *w, size_t n, size_t out, size_t in)
 {
 #if M7E_SPECIALISED
     if (in == 1u && b && w && ys == out) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+        if (cs == 1u && (out == 4u || out == 8u) && n >= 4u) {
+            const size_t n4 = n & ~(size_t)3u;
+            if (out == 4u) {
+                m7_mix4_c4_q15(y, y + n4 * 4u, cond, w, b);
+            } else {
+                m7_mix4_c8_q15(y, y + n4 * 8u, cond, w, b);
+            }
+            y += n4 * out, cond += n4, n -= n4; /* the last 0-3 frames below */
+            if (n == 0u) {
+                return;
+            }
+        }
+#endif /* __ARM_FEATURE_DSP */
         switch (out) {
         case 2u: mix1_dense(y, b, cond, cs, w, n, 2u); return;
         case 4u: mix1_dense(y, b, cond, cs, w, n, 4u); return;

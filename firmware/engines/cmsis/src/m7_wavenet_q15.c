@@ -257,7 +257,7 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
                                     .head = head.p32, .hs = head.stride, .x = dst.p16, .xs = dst.stride,
                                     .w = op->res_w, .b = op->res_b, .res_left = op->res_acc_frac - op->in_frac,
                                     .res_mul = (int32_t)(1u << ((op->res_acc_frac - op->in_frac) & 31)),
-                                    .shift = op->res_acc_frac - op->out_frac, .c = c};
+                                    .shift = op->res_acc_frac - op->out_frac, .c = c, .z = z};
         if (m7_act_res_q15(&q, n)) {
             return;
         }
