@@ -7,6 +7,9 @@ One definition of each, in numpy with float64 math:
   high-pass Wright et al. apply before the ESR so that quiet high frequencies count.
 * ``esr_pre`` — ESR after pre-emphasis of both signals.
 * ``dc_loss = mean(y − ŷ)² / mean(y²)`` — the DC term of Wright et al.
+* ``block_mean(x, n)`` — the mean of every non-overlapping block of ``n`` samples along the time axis
+  (a box-car low-pass, decimated by ``n``; ``lowband_window`` turns a cut-off in Hz into ``n``): the
+  low band of the training loss's optional low-band ESR term.
 * ``esr_verdict`` — the Neural Amp Modeler bands (<0.01 great, <0.035 not bad, <0.1 may sound ok).
 * ``format_esr`` — ESR printed as ``f"{esr:.4g}"``.
 
@@ -76,6 +79,23 @@ def dc_loss(target: np.ndarray, pred: np.ndarray) -> float:
     if power == 0.0:
         raise ValueError("DC loss undefined: the target is all zeros")
     return float(np.mean(y - yhat)) ** 2 / power
+
+
+def lowband_window(sample_rate: float, hz: float) -> int:
+    """Samples per block of :func:`block_mean` for a -3 dB point near ``hz``: a box-car of ``n`` samples
+    is 3 dB down at about 0.443·fs/n (at least 1 sample)."""
+    return max(1, round(0.443 * sample_rate / hz))
+
+
+def block_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of each non-overlapping block of ``window`` samples along the time axis (as
+    :func:`pre_emphasis`: the last axis, or the one before a trailing axis of size 1); a last partial
+    block is dropped. Returns float64."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.moveaxis(x, _time_axis(x), -1)
+    blocks = y.shape[-1] // window
+    out = y[..., : blocks * window].reshape(*y.shape[:-1], blocks, window).mean(axis=-1)
+    return np.moveaxis(out, -1, _time_axis(x))
 
 
 def esr_verdict(value: float) -> str:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from m7amp import metrics
 from m7amp.errors import M7Error
 
 LR_SCHEDULES = ("plateau", "cosine")
@@ -36,6 +37,9 @@ class TrainConfig:
     esr_weight: float = 0.75
     dc_weight: float = 0.25
     pre_emphasis: float = 0.85
+    plain_esr_weight: float = 0.0
+    lowband_esr_weight: float = 0.0
+    lowband_hz: float = 150.0
     jit_compile: bool = True
     rnn_segment_length: int = 2048
     rnn_warmup: int = 200
@@ -50,21 +54,31 @@ class TrainConfig:
             raise M7Error(f"train config: 'lr_schedule' must be one of {LR_SCHEDULES}, "
                           f"got {self.lr_schedule!r}")
         for name in ("warmup_epochs", "lr_patience", "patience", "rnn_warmup", "min_lr", "esr_weight",
-                     "dc_weight"):
+                     "dc_weight", "plain_esr_weight", "lowband_esr_weight"):
             if getattr(self, name) < 0:
                 raise M7Error(f"train config: '{name}' must be >= 0, got {getattr(self, name)!r}")
         if not 0 < self.lr_factor <= 1:
             raise M7Error(f"train config: 'lr_factor' must be in (0, 1], got {self.lr_factor!r}")
         if not 0 <= self.pre_emphasis < 1:
             raise M7Error(f"train config: 'pre_emphasis' must be in [0, 1), got {self.pre_emphasis!r}")
-        if self.esr_weight + self.dc_weight <= 0:
-            raise M7Error("train config: esr_weight + dc_weight must be > 0")
+        if not self.lowband_hz > 0:
+            raise M7Error(f"train config: 'lowband_hz' must be > 0, got {self.lowband_hz!r}")
+        if self.esr_weight + self.plain_esr_weight + self.lowband_esr_weight + self.dc_weight <= 0:
+            raise M7Error("train config: esr_weight + plain_esr_weight + lowband_esr_weight + dc_weight "
+                          "must be > 0")
 
     def to_toml_dict(self) -> dict[str, Any]:
         d = asdict(self)
         rnn = {"segment_length": d.pop("rnn_segment_length"), "warmup": d.pop("rnn_warmup"),
                "jit_compile": d.pop("rnn_jit_compile")}
         return {**d, "rnn": rnn}
+
+    def loss_terms(self, sample_rate: float) -> dict[str, Any]:
+        """The loss's weights and filters as keyword arguments of :class:`m7amp.training.AmpLoss` and
+        :func:`m7amp.training.score` (one place, so training and validation use the same loss)."""
+        return {"esr_weight": self.esr_weight, "dc_weight": self.dc_weight, "coeff": self.pre_emphasis,
+                "plain_weight": self.plain_esr_weight, "lowband_weight": self.lowband_esr_weight,
+                "lowband_window": metrics.lowband_window(sample_rate, self.lowband_hz)}
 
     def scheduled_lr(self, epoch: int) -> float | None:
         """The rate of ``epoch`` (1-based) set by the schedule alone: linear warm-up over

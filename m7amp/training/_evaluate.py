@@ -32,14 +32,21 @@ def predict_sequences(forward: Callable[[np.ndarray], Any], seqs: list[np.ndarra
 
 
 def score(targets: list[np.ndarray], preds: list[np.ndarray], warmup: int, esr_weight: float = 0.75,
-          dc_weight: float = 0.25, coeff: float = metrics.PRE_EMPHASIS_COEFF) -> dict[str, float]:
+          dc_weight: float = 0.25, coeff: float = metrics.PRE_EMPHASIS_COEFF, plain_weight: float = 0.0,
+          lowband_weight: float = 0.0, lowband_window: int = 1) -> dict[str, float]:
     """ESR, pre-emphasised ESR, DC term and loss over several signals, the first ``warmup`` samples of
-    each excluded (pre-emphasis is applied to the whole signal first, as in the training loss)."""
+    each excluded (pre-emphasis is applied to the whole signal first, block means to the samples after
+    the warm-up, as in the training loss :class:`m7amp.training.AmpLoss`)."""
     y = np.concatenate([t[warmup:] for t in targets])
     yhat = np.concatenate([p[warmup:] for p in preds])
     y_pre = np.concatenate([metrics.pre_emphasis(t, coeff)[warmup:] for t in targets])
     yhat_pre = np.concatenate([metrics.pre_emphasis(p, coeff)[warmup:] for p in preds])
     esr_pre = metrics.esr(y_pre, yhat_pre)
     dc = metrics.dc_loss(y, yhat)
-    return {"esr": metrics.esr(y, yhat), "esr_pre": esr_pre, "dc": dc,
-            "loss": esr_weight * esr_pre + dc_weight * dc}
+    esr = metrics.esr(y, yhat)
+    loss = esr_weight * esr_pre + dc_weight * dc + plain_weight * esr
+    low = [np.concatenate([metrics.block_mean(s[warmup:], lowband_window) for s in sig])
+           for sig in (targets, preds)] if lowband_weight else []
+    if low and low[0].size:  # regions shorter than one block add nothing (as in the Keras loss)
+        loss += lowband_weight * metrics.esr(*low)
+    return {"esr": esr, "esr_pre": esr_pre, "dc": dc, "loss": loss}

@@ -2,8 +2,10 @@
 
 Shapes are Keras's ``(batch, time, 1)``; sums and means run over batch and time together, exactly as the
 numpy metrics do over a whole array. The training loss is
-``esr_weight · ESR(pre-emphasised) + dc_weight · DC`` (Wright et al.: 0.75 / 0.25), computed on the
-whole segment's pre-emphasis and then restricted to the samples after the warm-up.
+``esr_weight · ESR(pre-emphasised) + plain_weight · ESR + lowband_weight · ESR(block means) +
+dc_weight · DC`` (Wright et al.: 0.75 · ESR_pre + 0.25 · DC, the other two weights 0), computed on the
+whole segment's pre-emphasis and then restricted to the samples after the warm-up; the block means
+(``lowband_window`` samples each, a box-car low-pass) are taken of the samples after the warm-up.
 
 Importing this module imports Keras (TensorFlow).
 """
@@ -40,23 +42,39 @@ def dc_loss_tf(y_true: Any, y_pred: Any) -> Any:
     return ops.square(ops.mean(y_true - y_pred)) / (ops.mean(ops.square(y_true)) + _EPS)
 
 
+def block_mean_tf(x: Any, window: int) -> Any:
+    """Mean of each non-overlapping block of ``window`` samples along time (a last partial block is
+    dropped), as :func:`m7amp.metrics.block_mean`."""
+    return ops.average_pool(x, pool_size=window, strides=window, padding="valid")
+
+
 @keras.saving.register_keras_serializable(package="m7amp")
 class AmpLoss(keras.losses.Loss):
     """The training loss; the first ``warmup`` samples of every segment are excluded."""
 
     def __init__(self, warmup: int = 0, esr_weight: float = 0.75, dc_weight: float = 0.25,
-                 coeff: float = PRE_EMPHASIS_COEFF, name: str = "amp_loss", **kwargs: Any) -> None:
+                 coeff: float = PRE_EMPHASIS_COEFF, plain_weight: float = 0.0, lowband_weight: float = 0.0,
+                 lowband_window: int = 1, name: str = "amp_loss", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.warmup, self.esr_weight, self.dc_weight, self.coeff = int(warmup), esr_weight, dc_weight, coeff
+        self.plain_weight, self.lowband_weight = plain_weight, lowband_weight
+        self.lowband_window = int(lowband_window)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         w = self.warmup
         y_true = ops.cast(y_true, y_pred.dtype)
         pre_t = pre_emphasis_tf(y_true, self.coeff)[:, w:]
         pre_p = pre_emphasis_tf(y_pred, self.coeff)[:, w:]
-        return (self.esr_weight * esr_tf(pre_t, pre_p)
-                + self.dc_weight * dc_loss_tf(y_true[:, w:], y_pred[:, w:]))
+        y_t, y_p = y_true[:, w:], y_pred[:, w:]
+        loss = self.esr_weight * esr_tf(pre_t, pre_p) + self.dc_weight * dc_loss_tf(y_t, y_p)
+        if self.plain_weight:
+            loss = loss + self.plain_weight * esr_tf(y_t, y_p)
+        if self.lowband_weight:
+            n = self.lowband_window
+            loss = loss + self.lowband_weight * esr_tf(block_mean_tf(y_t, n), block_mean_tf(y_p, n))
+        return loss
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "warmup": self.warmup, "esr_weight": self.esr_weight,
-                "dc_weight": self.dc_weight, "coeff": self.coeff}
+                "dc_weight": self.dc_weight, "coeff": self.coeff, "plain_weight": self.plain_weight,
+                "lowband_weight": self.lowband_weight, "lowband_window": self.lowband_window}

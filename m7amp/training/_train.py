@@ -176,7 +176,8 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     model = build_model(model_config, dataset.n_knobs)
     optimizer = keras.optimizers.Adam(learning_rate=cfg.learning_rate)
     optimizer.build(model.trainable_variables)
-    loss_fn = AmpLoss(warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
+    terms = cfg.loss_terms(dataset.sample_rate)
+    loss_fn = AmpLoss(warmup, **terms)
 
     state = _State(lr=cfg.learning_rate)
     if resume:
@@ -216,8 +217,7 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
             losses.append(loss)
             bar.step(loss)
         val_pred = predict(forward, x_val, cfg.batch_size)
-        val = score(list(y_val[..., 0]), list(val_pred), warmup, cfg.esr_weight, cfg.dc_weight,
-                    cfg.pre_emphasis)
+        val = score(list(y_val[..., 0]), list(val_pred), warmup, **terms)
         state.train_seconds += time.perf_counter() - t0
         record = {"epoch": epoch, "loss": float(np.mean(losses)), "val_loss": val["loss"],
                   "val_esr": val["esr"], "val_esr_pre": val["esr_pre"], "lr": lr_now,
@@ -253,7 +253,7 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
     model.save(run_dir / "model.keras")
     seqs = split_sequences(dataset, "test")
     test_pred = predict_sequences(forward, [x for x, _ in seqs], batch_size=8)
-    test = score([y for _, y in seqs], test_pred, warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
+    test = score([y for _, y in seqs], test_pred, warmup, **terms)
     return {"state": state, "test": test, "warmup": warmup, "segment_length": length,
             "test_sequences": seqs, "test_pred": test_pred, "model": model, "forward": forward,
             "train_segments": n, "val_segments": len(x_val), "distill": distill_info,
@@ -272,7 +272,7 @@ def per_file_scores(dataset: Dataset, forward: Any, warmup: int, cfg: TrainConfi
         for (pair, a, b), (_, y), p in zip(regions, seqs, preds, strict=True):
             if len(y) <= warmup:
                 continue
-            sc = score([y], [p], warmup, cfg.esr_weight, cfg.dc_weight, cfg.pre_emphasis)
+            sc = score([y], [p], warmup, **cfg.loss_terms(dataset.sample_rate))
             rows.append({"split": split, "pair": pair.name, "start_s": round(a / dataset.sample_rate, 3),
                          "seconds": round((b - a) / dataset.sample_rate, 3), "esr": sc["esr"],
                          "esr_pre": sc["esr_pre"]})

@@ -171,7 +171,11 @@ def test_bad_train_config_names_the_key(tmp_path: Path) -> None:
              ("jit_compile = 1", "'jit_compile' must be true or false"),
              ('lr_schedule = "step"', "'lr_schedule' must be one of"),
              ("lr_schedule = 1", "must be a string"),
-             ("warmup_epochs = -1", "'warmup_epochs' must be >= 0"))
+             ("warmup_epochs = -1", "'warmup_epochs' must be >= 0"),
+             ("plain_esr_weight = -0.5", "'plain_esr_weight' must be >= 0"),
+             ("lowband_esr_weight = -1", "'lowband_esr_weight' must be >= 0"),
+             ("lowband_hz = 0", "'lowband_hz' must be > 0"),
+             ("esr_weight = 0\ndc_weight = 0", "esr_weight \\+ plain_esr_weight"))
     for text, message in cases:
         (tmp_path / "t.toml").write_text(text)
         with pytest.raises(M7Error, match=message):
