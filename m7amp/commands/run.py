@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renode", metavar="PATH",
                         help="--target renode: the Renode executable (default $RENODE, else `renode` on "
                              "PATH)")
+    parser.add_argument("--mips", type=int, metavar="N",
+                        help="--target renode: Renode's PerformanceInMips (default 324: Renode counts "
+                             "instructions, not cycles; docs/renode.md, What Renode measures)")
     parser.add_argument("--memory-model", action=argparse.BooleanOptionalAction, default=True,
                         help="--target sim: model flash wait states, the ART and the L1 caches (default on); "
                              "--no-memory-model: every access hits, as in Renode (docs/cycle-model.md)")
@@ -93,11 +96,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.target == "renode" and args.gdb is not None:
         raise M7Error("--gdb works with --target sim only (Renode has its own: `machine StartGdbServer`)")
+    if args.mips is not None and args.target != "renode":
+        raise M7Error("--mips sets Renode's speed: it needs --target renode")
     backend = None
     if args.target == "renode":
         from m7amp.targets import get_target
 
-        backend = get_target("renode", renode=args.renode)  # first: one line if Renode cannot run here
+        options = {} if args.mips is None else {"mips": args.mips}
+        backend = get_target("renode", renode=args.renode, **options)  # first: one line if Renode cannot run
     package = load_package(args.package)
     x, rate = read_wav(args.input, notice)
     if args.seconds is not None:

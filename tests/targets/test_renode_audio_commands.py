@@ -68,6 +68,8 @@ def test_run_and_demo_say_in_one_line_when_renode_is_missing(capsys: pytest.Capt
     assert "Renode is not available" in err and "\n" not in err
     assert main(["run", "--target", "renode", "--gdb", "--in", str(wav)]) == 2
     assert "--gdb works with --target sim only" in capsys.readouterr().err
+    assert main(["run", "--mips", "400", "--in", str(wav)]) == 2
+    assert "--mips sets Renode's speed: it needs --target renode" in capsys.readouterr().err
 
 
 def test_startup_errors_are_one_line_within_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
