@@ -8,6 +8,8 @@ parameter markers); rerun this after changing the scheme and paste the functions
 
 from __future__ import annotations
 
+from thumb_asm import asm_function
+
 
 def steps(C: int) -> list[str]:
     fs = 2 * C          # frame stride in bytes (int16)
@@ -95,13 +97,8 @@ def steps(C: int) -> list[str]:
 
 
 def function(C: int) -> str:
-    """A top-level asm block defining m7_conv3_steps_c<C>_q15 (an ordinary AAPCS function: GCC sees only its
-    prototype, so it assumes every caller-saved register clobbered, which a naked C function did not get)."""
-    name = f"m7_conv3_steps_c{C}_q15" if C == 4 else f"m7_conv3_run_c{C}_q15"
-    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
-             f".type {name}, %function", f"{name}:", *steps(C), f".size {name}, . - {name}"]
-    body = "\n        ".join(f'"{t}\\n"' for t in lines)
-    return f"__asm__({body});\n"
+    """The top-level asm block defining m7_conv3_steps_c4_q15 / m7_conv3_run_c8_q15."""
+    return asm_function(f"m7_conv3_steps_c{C}_q15" if C == 4 else f"m7_conv3_run_c{C}_q15", steps(C))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ The run's other pointers and the constants live in the function's stack frame (S
 
 from __future__ import annotations
 
+from thumb_asm import asm_function, tanh4_lookup
+
 C = 4
 FS = 2 * C  # frame stride of x and of the output in bytes (compact X)
 # the packed weight block (m7_layer_c4_q15_t.w, filled by the C driver once per layer call), byte offsets
@@ -85,36 +87,10 @@ def tanh_head() -> list[str]:
     v = ["r4", "r5", "r6", "r7"]
     i = ["r0", "r1", "r2", "r3"]
     s, m, k, h = "r8", "r9", "r12", "lr"
+    lookup = "\n".join(tanh4_lookup(v, i, s, m, k))
     body = f"""ldr {h}, [sp, #{SP_HEAD}]
 mov {k}, #256
-asr {v[0]}, {v[0]}, {s}
-asr {v[1]}, {v[1]}, {s}
-add {v[0]}, {v[0]}, #1
-asr {v[2]}, {v[2]}, {s}
-add {v[1]}, {v[1]}, #1
-ssat {i[0]}, #11, {v[0]}, asr #10
-asr {v[3]}, {v[3]}, {s}
-ssat {i[1]}, #11, {v[1]}, asr #10
-add {v[2]}, {v[2]}, #1
-ubfx {v[0]}, {v[0]}, #1, #9
-add {v[3]}, {v[3]}, #1
-ssat {i[2]}, #11, {v[2]}, asr #10
-ldr {i[0]}, [{m}, {i[0]}, lsl #2]
-ssat {i[3]}, #11, {v[3]}, asr #10
-ldr {i[1]}, [{m}, {i[1]}, lsl #2]
-ubfx {v[1]}, {v[1]}, #1, #9
-ldr {i[2]}, [{m}, {i[2]}, lsl #2]
-ubfx {v[2]}, {v[2]}, #1, #9
-smlatb {v[0]}, {i[0]}, {v[0]}, {k}
-ubfx {v[3]}, {v[3]}, #1, #9
-ldr {i[3]}, [{m}, {i[3]}, lsl #2]
-sxth {i[0]}, {i[0]}
-smlatb {v[1]}, {i[1]}, {v[1]}, {k}
-sxth {i[1]}, {i[1]}
-smlatb {v[2]}, {i[2]}, {v[2]}, {k}
-sxth {i[2]}, {i[2]}
-add {i[0]}, {i[0]}, {v[0]}, asr #9
-smlatb {v[3]}, {i[3]}, {v[3]}, {k}
+{lookup}
 ldr {v[0]}, [{h}]
 sxth {i[3]}, {i[3]}
 add {i[1]}, {i[1]}, {v[1]}, asr #9
@@ -185,41 +161,6 @@ def residual() -> list[str]:
 W2_B, W2_MIX, W2_CONV, W2_RB, W2_RW = 0, 8, 12, 36, 44
 
 
-def tanh4_lookup(v: list[str], i: list[str], s: str, m: str) -> str:
-    """The first part of the table tanh of four accumulators v (shift s, table middle m), shared by both
-    tanh4 variants: it ends with i[0] = tanh(v[0]) done, i[1], i[2] sign-extended and i[3]'s SMLATB issued;
-    the callers interleave the rest with their head sums. s becomes 2^8 after its last use."""
-    return f"""asr {v[0]}, {v[0]}, {s}
-asr {v[1]}, {v[1]}, {s}
-add {v[0]}, {v[0]}, #1
-asr {v[2]}, {v[2]}, {s}
-add {v[1]}, {v[1]}, #1
-ssat {i[0]}, #11, {v[0]}, asr #10
-asr {v[3]}, {v[3]}, {s}
-ssat {i[1]}, #11, {v[1]}, asr #10
-add {v[2]}, {v[2]}, #1
-mov {s}, #256
-ubfx {v[0]}, {v[0]}, #1, #9
-add {v[3]}, {v[3]}, #1
-ssat {i[2]}, #11, {v[2]}, asr #10
-ldr {i[0]}, [{m}, {i[0]}, lsl #2]
-ssat {i[3]}, #11, {v[3]}, asr #10
-ldr {i[1]}, [{m}, {i[1]}, lsl #2]
-ubfx {v[1]}, {v[1]}, #1, #9
-ldr {i[2]}, [{m}, {i[2]}, lsl #2]
-ubfx {v[2]}, {v[2]}, #1, #9
-smlatb {v[0]}, {i[0]}, {v[0]}, {s}
-ubfx {v[3]}, {v[3]}, #1, #9
-ldr {i[3]}, [{m}, {i[3]}, lsl #2]
-sxth {i[0]}, {i[0]}
-smlatb {v[1]}, {i[1]}, {v[1]}, {s}
-sxth {i[1]}, {i[1]}
-smlatb {v[2]}, {i[2]}, {v[2]}, {s}
-sxth {i[2]}, {i[2]}
-add {i[0]}, {i[0]}, {v[0]}, asr #9
-smlatb {v[3]}, {i[3]}, {v[3]}, {s}"""
-
-
 def body_c2(res_on: bool = True) -> list[str]:
     """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
     twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
@@ -279,11 +220,12 @@ def body_c2(res_on: bool = True) -> list[str]:
     v = ["r4", "r5", "r6", "r7"]
     i = ["r0", "r1", "r2", "r3"]
     s, m, h, g = "r8", "r9", "r12", "lr"
+    lookup = "\n".join(tanh4_lookup(v, i, s, m))
     tanh = f"""ldr {s}, [sp, #{SP_SA}]
 ldr {h}, [sp, #{SP_HEAD}]
 ldr {g}, [sp, #{SP_HS}]
 ldr {m}, [sp, #{SP_MID}]
-{tanh4_lookup(v, i, s, m)}
+{lookup}
 add {g}, {h}, {g}
 sxth {i[3]}, {i[3]}
 ldr {v[0]}, [{h}]
@@ -376,10 +318,7 @@ def function(c: int = C, res_on: bool = True) -> str:
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
     body = prologue + (mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)) + epilogue
-    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
-             f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
-    text = "\n        ".join(f'"{t}\\n"' for t in lines)
-    return f"__asm__({text});\n"
+    return asm_function(name, body)
 
 
 # C = 4, two frames per pass (m7_conv3_act_res_c4x2_q15): the stack frame has three more words
@@ -390,7 +329,8 @@ FRAME2 = 64
 def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
     """tanh4_head2 of m7_act_res_q15.c on v (registers set): i[0..3] = tanh(v), head h[off..] += i[0..1],
     g[off..] += i[2..3]; s (the shift) becomes 2^8 after its last use; z pairs in i[0] and i[2]."""
-    return f"""{tanh4_lookup(v, i, s, m)}
+    lookup = "\n".join(tanh4_lookup(v, i, s, m))
+    return f"""{lookup}
 ldr {v[0]}, [{h}, #{off}]
 sxth {i[3]}, {i[3]}
 add {i[1]}, {i[1]}, {v[1]}, asr #9
@@ -591,10 +531,7 @@ def function_c4x2() -> str:
     ]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
     body = prologue + body_c4x2() + epilogue
-    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
-             f".type {name}, %function", f"{name}:", *body, f".size {name}, . - {name}"]
-    text = "\n        ".join(f'"{t}\\n"' for t in lines)
-    return f"__asm__({text});\n"
+    return asm_function(name, body)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ The C file holds the output; rerun this after changing the scheme and paste it o
 
 from __future__ import annotations
 
+from thumb_asm import asm_function, tanh4_lookup
+
 
 def body(C: int) -> list[str]:
     """m7_act_res2_c<C>_q15(x, z, w, b, end, k, m): r0 x (frame A; B at +2C bytes), r1 z (dense int16 pairs,
@@ -114,14 +116,8 @@ def tanh_body() -> list[str]:
         ab, hb, zb = 16 * q, 16 * q, 8 * q
         L += [f"ldr r4, [r0, #{ab}]", f"ldr r5, [r0, #{ab + 4}]", f"ldr r6, [r0, #{ab + 8}]",
               f"ldr r7, [r0, #{ab + 12}]",
-              "asr r4, r4, r3", "asr r5, r5, r3", "add r4, r4, #1", "asr r6, r6, r3", "add r5, r5, #1",
-              "ssat r8, #11, r4, asr #10", "asr r7, r7, r3", "ssat r9, #11, r5, asr #10", "add r6, r6, #1",
-              "ubfx r4, r4, #1, #9", "add r7, r7, #1", "ssat r10, #11, r6, asr #10",
-              "ldr r8, [r12, r8, lsl #2]", "ssat r11, #11, r7, asr #10", "ldr r9, [r12, r9, lsl #2]",
-              "ubfx r5, r5, #1, #9", "ldr r10, [r12, r10, lsl #2]", "ubfx r6, r6, #1, #9",
-              "smlatb r4, r8, r4, lr", "ubfx r7, r7, #1, #9", "ldr r11, [r12, r11, lsl #2]",
-              "sxth r8, r8", "smlatb r5, r9, r5, lr", "sxth r9, r9", "smlatb r6, r10, r6, lr",
-              "sxth r10, r10", "add r8, r8, r4, asr #9", "smlatb r7, r11, r7, lr", f"ldr r4, [r1, #{hb}]",
+              *tanh4_lookup(["r4", "r5", "r6", "r7"], ["r8", "r9", "r10", "r11"], "r3", "r12", "lr"),
+              f"ldr r4, [r1, #{hb}]",
               "sxth r11, r11", "add r9, r9, r5, asr #9", f"ldr r5, [r1, #{hb + 4}]",
               "add r10, r10, r6, asr #9", f"ldr r6, [r1, #{hb + 8}]", "add r11, r11, r7, asr #9",
               f"ldr r7, [r1, #{hb + 12}]", "add r4, r4, r8", "add r5, r5, r9", f"str r4, [r1, #{hb}]",
@@ -178,14 +174,6 @@ def mix_body(C: int) -> list[str]:
     L += out
     L += ["adds r2, r2, #8", f"add r0, r0, #{16 * C}", "cmp r0, r1", "bne 1b", "pop {r4-r11, pc}"]
     return L
-
-
-def asm_function(name: str, lines: list[str]) -> str:
-    """A top-level asm block defining the AAPCS function `name` with the instructions `lines`."""
-    lines = [".text", ".p2align 2", ".thumb", ".thumb_func", f".global {name}", f".hidden {name}",
-             f".type {name}, %function", f"{name}:", *lines, f".size {name}, . - {name}"]
-    text = "\n        ".join(f'"{t}\\n"' for t in lines)
-    return f"__asm__({text});\n"
 
 
 if __name__ == "__main__":

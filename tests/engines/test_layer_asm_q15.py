@@ -1,21 +1,36 @@
-"""The fused 2- and 4-channel q15 layers (firmware/engines/cmsis/src/m7_layer_q15.c) are the output of
-tools/gen_layer_asm_q15.py: the committed asm equals what the generator prints, and the generator's packed
-weight offsets equal the C driver's layout (b | mix | conv | res_b | res_w, M7_LAYER_WORDS words). Their
-bits are checked in the simulator against the host build by tests/engines/test_bench_firmware.py."""
+"""The q15 asm on the M7 is the output of its generators: the fused 2- and 4-channel layers
+(firmware/engines/cmsis/src/m7_layer_q15.c) of tools/gen_layer_asm_q15.py, the conv3 steps of
+tools/gen_conv3_asm_q15.py, the 8-channel tanh/residual passes and the 4-frame mixers of
+tools/gen_res_asm_q15.py (which share tools/thumb_asm.py): the committed asm equals what each generator
+prints, and the fused layers' packed weight offsets equal the C driver's layout (b | mix | conv | res_b |
+res_w, M7_LAYER_WORDS words). Their bits are checked in the simulator against the host build by
+tests/engines/test_bench_firmware.py."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import re
+import runpy
 from types import ModuleType
+
+import pytest
 
 from tests.engines._engine import ENGINE_DIR, REPO
 
 LAYER_C = ENGINE_DIR / "src" / "m7_layer_q15.c"
+TOOLS = REPO / "tools"
+
+
+@pytest.fixture(autouse=True)
+def _tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generators import tools/thumb_asm.py from their own folder, as when they run as scripts."""
+    monkeypatch.syspath_prepend(str(TOOLS))
 
 
 def _generator() -> ModuleType:
-    path = REPO / "tools" / "gen_layer_asm_q15.py"
+    path = TOOLS / "gen_layer_asm_q15.py"
     spec = importlib.util.spec_from_file_location("gen_layer_asm_q15", path)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
@@ -31,6 +46,23 @@ def test_committed_asm_is_the_generators_output() -> None:
         name = re.search(r"\.global (\w+)", block)
         assert name and block in text, f"{name.group(1) if name else block[:40]} differs from the generator"
     assert text.count("__asm__(") == len(blocks)
+
+
+@pytest.mark.parametrize(("tool", "sources"), [
+    ("gen_conv3_asm_q15.py", ["m7_conv3_q15.c"]),
+    ("gen_layer_asm_q15.py", ["m7_layer_q15.c"]),
+    ("gen_res_asm_q15.py", ["m7_act_res_q15.c", "m7_kernels_q15.c"]),
+])
+def test_every_printed_function_is_committed(tool: str, sources: list[str]) -> None:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        runpy.run_path(str(TOOLS / tool), run_name="__main__")
+    blocks = [b for b in re.split(r"(?=__asm__\()", printed.getvalue()) if b.strip()]
+    text = "".join((ENGINE_DIR / "src" / name).read_text() for name in sources)
+    assert blocks
+    for block in blocks:
+        name = re.search(r"\.global (\w+)", block)
+        assert name and block.strip() in text, f"{name.group(1) if name else block[:40]} differs from {tool}"
 
 
 def test_packed_weight_offsets() -> None:
