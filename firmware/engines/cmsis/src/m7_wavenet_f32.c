@@ -616,162 +616,92 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                 }
             }
 #if M7_CONV_ASM
-            /* nano's 2-channel layers: the ring's stride is 2, the block input's 4 (the 4-wide X) */
+            /* nano's 2-channel layers, two frames per pass: F1 (F1W) = the byte offset of the second frame's
+             * first (second) value in taps 0 and 1: 8 (12) in the ring (stride 2), 16 (20) in the block input
+             * (stride 4, the 4-wide X); tap 2 always reads the block input */
+#define M7_CONV2_PAIRS(F1, F1W) \
+                for (; i + 2u <= run->m; i += 2u) {                                                           \
+                    register float m0 __asm__("s12") = mr[0];                                                 \
+                    register float m1 __asm__("s13") = mr[1];                                                 \
+                    register float k0 __asm__("s14") = cc[0];                                                 \
+                    register float k1 __asm__("s15") = cc[cs];                                                \
+                    __asm__ volatile(                                                                         \
+                        "vldr s16, [%[b], #0]\n"                                                              \
+                        "vldr s17, [%[b], #4]\n"                                                              \
+                        "vldr s18, [%[b], #0]\n"                                                              \
+                        "vldr s19, [%[b], #4]\n"                                                              \
+                        "vfma.f32 s16, s12, s14\n"                                                            \
+                        "vldr s0, [%[p0], #0]\n"                                                              \
+                        "vfma.f32 s17, s13, s14\n"                                                            \
+                        "vldr s1, [%[p0], #" #F1 "]\n"                                                        \
+                        "vfma.f32 s18, s12, s15\n"                                                            \
+                        "vldr s20, [%[w], #0]\n"                                                              \
+                        "vfma.f32 s19, s13, s15\n"                                                            \
+                        "vldr s21, [%[w], #24]\n"                                                             \
+                        "vfma.f32 s16, s20, s0\n"                                                             \
+                        "vldr s2, [%[p0], #4]\n"                                                              \
+                        "vfma.f32 s17, s21, s0\n"                                                             \
+                        "vldr s3, [%[p0], #" #F1W "]\n"                                                       \
+                        "vfma.f32 s18, s20, s1\n"                                                             \
+                        "vldr s22, [%[w], #4]\n"                                                              \
+                        "vfma.f32 s19, s21, s1\n"                                                             \
+                        "vldr s23, [%[w], #28]\n"                                                             \
+                        "vfma.f32 s16, s22, s2\n"                                                             \
+                        "vldr s4, [%[p1], #0]\n"                                                              \
+                        "vfma.f32 s17, s23, s2\n"                                                             \
+                        "vldr s5, [%[p1], #" #F1 "]\n"                                                        \
+                        "vfma.f32 s18, s22, s3\n"                                                             \
+                        "vldr s24, [%[w], #8]\n"                                                              \
+                        "vfma.f32 s19, s23, s3\n"                                                             \
+                        "vldr s25, [%[w], #32]\n"                                                             \
+                        "vfma.f32 s16, s24, s4\n"                                                             \
+                        "vldr s6, [%[p1], #4]\n"                                                              \
+                        "vfma.f32 s17, s25, s4\n"                                                             \
+                        "vldr s7, [%[p1], #" #F1W "]\n"                                                       \
+                        "vfma.f32 s18, s24, s5\n"                                                             \
+                        "vldr s26, [%[w], #12]\n"                                                             \
+                        "vfma.f32 s19, s25, s5\n"                                                             \
+                        "vldr s27, [%[w], #36]\n"                                                             \
+                        "vfma.f32 s16, s26, s6\n"                                                             \
+                        "vldr s8, [%[p2], #0]\n"                                                              \
+                        "vfma.f32 s17, s27, s6\n"                                                             \
+                        "vldr s9, [%[p2], #16]\n"                                                             \
+                        "vfma.f32 s18, s26, s7\n"                                                             \
+                        "vldr s28, [%[w], #16]\n"                                                             \
+                        "vfma.f32 s19, s27, s7\n"                                                             \
+                        "vldr s29, [%[w], #40]\n"                                                             \
+                        "vfma.f32 s16, s28, s8\n"                                                             \
+                        "vldr s10, [%[p2], #4]\n"                                                             \
+                        "vfma.f32 s17, s29, s8\n"                                                             \
+                        "vldr s11, [%[p2], #20]\n"                                                            \
+                        "vfma.f32 s18, s28, s9\n"                                                             \
+                        "vldr s30, [%[w], #20]\n"                                                             \
+                        "vfma.f32 s19, s29, s9\n"                                                             \
+                        "vldr s31, [%[w], #44]\n"                                                             \
+                        "vfma.f32 s16, s30, s10\n"                                                            \
+                        "vfma.f32 s17, s31, s10\n"                                                            \
+                        "vfma.f32 s18, s30, s11\n"                                                            \
+                        "vfma.f32 s19, s31, s11\n"                                                            \
+                        "vstr s16, [%[a], #0]\n"                                                              \
+                        "vstr s17, [%[a], #4]\n"                                                              \
+                        "vstr s18, [%[a], #8]\n"                                                              \
+                        "vstr s19, [%[a], #12]\n"                                                             \
+                        :                                                                                     \
+                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),    \
+                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)                                                  \
+                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",    \
+                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28", \
+                          "s29", "s30", "s31", "memory");                                                     \
+                    cc += 2u * cs;                                                                            \
+                    ar += 2u * cp;                                                                            \
+                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;                                              \
+                }
             if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == s0 && s0 == 2u) {
-                for (; i + 2u <= run->m; i += 2u) {
-                    register float m0 __asm__("s12") = mr[0];
-                    register float m1 __asm__("s13") = mr[1];
-                    register float k0 __asm__("s14") = cc[0];
-                    register float k1 __asm__("s15") = cc[cs];
-                    __asm__ volatile(
-                        "vldr s16, [%[b], #0]\n"
-                        "vldr s17, [%[b], #4]\n"
-                        "vldr s18, [%[b], #0]\n"
-                        "vldr s19, [%[b], #4]\n"
-                        "vfma.f32 s16, s12, s14\n"
-                        "vldr s0, [%[p0], #0]\n"
-                        "vfma.f32 s17, s13, s14\n"
-                        "vldr s1, [%[p0], #8]\n"
-                        "vfma.f32 s18, s12, s15\n"
-                        "vldr s20, [%[w], #0]\n"
-                        "vfma.f32 s19, s13, s15\n"
-                        "vldr s21, [%[w], #24]\n"
-                        "vfma.f32 s16, s20, s0\n"
-                        "vldr s2, [%[p0], #4]\n"
-                        "vfma.f32 s17, s21, s0\n"
-                        "vldr s3, [%[p0], #12]\n"
-                        "vfma.f32 s18, s20, s1\n"
-                        "vldr s22, [%[w], #4]\n"
-                        "vfma.f32 s19, s21, s1\n"
-                        "vldr s23, [%[w], #28]\n"
-                        "vfma.f32 s16, s22, s2\n"
-                        "vldr s4, [%[p1], #0]\n"
-                        "vfma.f32 s17, s23, s2\n"
-                        "vldr s5, [%[p1], #8]\n"
-                        "vfma.f32 s18, s22, s3\n"
-                        "vldr s24, [%[w], #8]\n"
-                        "vfma.f32 s19, s23, s3\n"
-                        "vldr s25, [%[w], #32]\n"
-                        "vfma.f32 s16, s24, s4\n"
-                        "vldr s6, [%[p1], #4]\n"
-                        "vfma.f32 s17, s25, s4\n"
-                        "vldr s7, [%[p1], #12]\n"
-                        "vfma.f32 s18, s24, s5\n"
-                        "vldr s26, [%[w], #12]\n"
-                        "vfma.f32 s19, s25, s5\n"
-                        "vldr s27, [%[w], #36]\n"
-                        "vfma.f32 s16, s26, s6\n"
-                        "vldr s8, [%[p2], #0]\n"
-                        "vfma.f32 s17, s27, s6\n"
-                        "vldr s9, [%[p2], #16]\n"
-                        "vfma.f32 s18, s26, s7\n"
-                        "vldr s28, [%[w], #16]\n"
-                        "vfma.f32 s19, s27, s7\n"
-                        "vldr s29, [%[w], #40]\n"
-                        "vfma.f32 s16, s28, s8\n"
-                        "vldr s10, [%[p2], #4]\n"
-                        "vfma.f32 s17, s29, s8\n"
-                        "vldr s11, [%[p2], #20]\n"
-                        "vfma.f32 s18, s28, s9\n"
-                        "vldr s30, [%[w], #20]\n"
-                        "vfma.f32 s19, s29, s9\n"
-                        "vldr s31, [%[w], #44]\n"
-                        "vfma.f32 s16, s30, s10\n"
-                        "vfma.f32 s17, s31, s10\n"
-                        "vfma.f32 s18, s30, s11\n"
-                        "vfma.f32 s19, s31, s11\n"
-                        "vstr s16, [%[a], #0]\n"
-                        "vstr s17, [%[a], #4]\n"
-                        "vstr s18, [%[a], #8]\n"
-                        "vstr s19, [%[a], #12]\n"
-                        :
-                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
-                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
-                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
-                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
-                          "s29", "s30", "s31", "memory");
-                    cc += 2u * cs;
-                    ar += 2u * cp;
-                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
-                }
+                M7_CONV2_PAIRS(8, 12);
             } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 4u) {
-                for (; i + 2u <= run->m; i += 2u) {
-                    register float m0 __asm__("s12") = mr[0];
-                    register float m1 __asm__("s13") = mr[1];
-                    register float k0 __asm__("s14") = cc[0];
-                    register float k1 __asm__("s15") = cc[cs];
-                    __asm__ volatile(
-                        "vldr s16, [%[b], #0]\n"
-                        "vldr s17, [%[b], #4]\n"
-                        "vldr s18, [%[b], #0]\n"
-                        "vldr s19, [%[b], #4]\n"
-                        "vfma.f32 s16, s12, s14\n"
-                        "vldr s0, [%[p0], #0]\n"
-                        "vfma.f32 s17, s13, s14\n"
-                        "vldr s1, [%[p0], #16]\n"
-                        "vfma.f32 s18, s12, s15\n"
-                        "vldr s20, [%[w], #0]\n"
-                        "vfma.f32 s19, s13, s15\n"
-                        "vldr s21, [%[w], #24]\n"
-                        "vfma.f32 s16, s20, s0\n"
-                        "vldr s2, [%[p0], #4]\n"
-                        "vfma.f32 s17, s21, s0\n"
-                        "vldr s3, [%[p0], #20]\n"
-                        "vfma.f32 s18, s20, s1\n"
-                        "vldr s22, [%[w], #4]\n"
-                        "vfma.f32 s19, s21, s1\n"
-                        "vldr s23, [%[w], #28]\n"
-                        "vfma.f32 s16, s22, s2\n"
-                        "vldr s4, [%[p1], #0]\n"
-                        "vfma.f32 s17, s23, s2\n"
-                        "vldr s5, [%[p1], #16]\n"
-                        "vfma.f32 s18, s22, s3\n"
-                        "vldr s24, [%[w], #8]\n"
-                        "vfma.f32 s19, s23, s3\n"
-                        "vldr s25, [%[w], #32]\n"
-                        "vfma.f32 s16, s24, s4\n"
-                        "vldr s6, [%[p1], #4]\n"
-                        "vfma.f32 s17, s25, s4\n"
-                        "vldr s7, [%[p1], #20]\n"
-                        "vfma.f32 s18, s24, s5\n"
-                        "vldr s26, [%[w], #12]\n"
-                        "vfma.f32 s19, s25, s5\n"
-                        "vldr s27, [%[w], #36]\n"
-                        "vfma.f32 s16, s26, s6\n"
-                        "vldr s8, [%[p2], #0]\n"
-                        "vfma.f32 s17, s27, s6\n"
-                        "vldr s9, [%[p2], #16]\n"
-                        "vfma.f32 s18, s26, s7\n"
-                        "vldr s28, [%[w], #16]\n"
-                        "vfma.f32 s19, s27, s7\n"
-                        "vldr s29, [%[w], #40]\n"
-                        "vfma.f32 s16, s28, s8\n"
-                        "vldr s10, [%[p2], #4]\n"
-                        "vfma.f32 s17, s29, s8\n"
-                        "vldr s11, [%[p2], #20]\n"
-                        "vfma.f32 s18, s28, s9\n"
-                        "vldr s30, [%[w], #20]\n"
-                        "vfma.f32 s19, s29, s9\n"
-                        "vldr s31, [%[w], #44]\n"
-                        "vfma.f32 s16, s30, s10\n"
-                        "vfma.f32 s17, s31, s10\n"
-                        "vfma.f32 s18, s30, s11\n"
-                        "vfma.f32 s19, s31, s11\n"
-                        "vstr s16, [%[a], #0]\n"
-                        "vstr s17, [%[a], #4]\n"
-                        "vstr s18, [%[a], #8]\n"
-                        "vstr s19, [%[a], #12]\n"
-                        :
-                        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [w] "r"(wo), [b] "r"(br), [a] "r"(ar),
-                          "t"(m0), "t"(m1), "t"(k0), "t"(k1)
-                        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s16",
-                          "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28",
-                          "s29", "s30", "s31", "memory");
-                    cc += 2u * cs;
-                    ar += 2u * cp;
-                    p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;
-                }
+                M7_CONV2_PAIRS(16, 20);
             }
+#undef M7_CONV2_PAIRS
 #endif
             const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
             for (; i + 2u <= run->m; i += 2u) {
