@@ -830,11 +830,52 @@ static tap_src_t tap_source(size_t i0, size_t delay, size_t pos, size_t s, const
     return r;
 }
 
+/* The runs of a kernel-3 conv (delays 2d = s, d and 0): tap_source for the three taps with the delays
+ * known, the same runs (pointers, strides, lengths) in fewer instructions. Returns their count. */
+static size_t conv3_runs(conv_run_t *runs, size_t n, size_t d, size_t pos, const float *ring, size_t cin,
+                         m7_view_f32_t x)
+{
+    const size_t s = 2u * d, xs = x.stride;
+    size_t nr = 0;
+    for (size_t i0 = 0; i0 < n; nr++) {
+        conv_run_t *run = &runs[nr];
+        size_t m = n - i0;
+        if (i0 >= s) {
+            run->p[0] = x.p + (i0 - s) * xs;
+            run->st[0] = xs;
+        } else { /* ring slot pos + i0 (mod s), up to the ring's end or frame s */
+            size_t slot = pos + i0;
+            slot = slot >= s ? slot - s : slot;
+            run->p[0] = ring + slot * cin;
+            run->st[0] = cin;
+            const size_t lim = (s - slot) < (s - i0) ? (s - slot) : (s - i0);
+            m = lim < m ? lim : m;
+        }
+        if (i0 >= d) {
+            run->p[1] = x.p + (i0 - d) * xs;
+            run->st[1] = xs;
+        } else { /* ring slot pos + i0 + d (mod s), up to the ring's end or frame d */
+            size_t slot = pos + i0 + d;
+            slot = slot >= s ? slot - s : slot;
+            run->p[1] = ring + slot * cin;
+            run->st[1] = cin;
+            const size_t lim = (s - slot) < (d - i0) ? (s - slot) : (d - i0);
+            m = lim < m ? lim : m;
+        }
+        run->p[2] = x.p + i0 * xs;
+        run->st[2] = xs;
+        run->m = m;
+        i0 += m;
+    }
+    return nr;
+}
+
 /* a = mixer + conv_d(x) over the block's n frames (the conv cut into runs where every tap's input is
  * contiguous). The kernel-3 convs start from a one-channel mixer themselves; else m7_mix_f32 fills a. */
-M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, m7_view_f32_t x,
-                                const float *ring, size_t pos, m7_view_f32_t cond)
+M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, const m7_view_f32_t *xp,
+                                const float *ring, size_t pos, const m7_view_f32_t *condp)
 {
+    const m7_view_f32_t x = *xp, cond = *condp;
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
     const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u;
@@ -846,18 +887,7 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
      * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
     if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
         conv_run_t runs[CONV3_MAX_RUNS];
-        size_t nruns = 0;
-        for (size_t i0 = 0; i0 < n; nruns++) {
-            conv_run_t *run = &runs[nruns];
-            run->m = n - i0;
-            for (size_t j = 0; j < 3u; j++) {
-                const tap_src_t t = tap_source(i0, (2u - j) * d, pos, s, ring, cin, x);
-                run->p[j] = t.p;
-                run->st[j] = t.stride;
-                run->m = t.run < run->m ? t.run : run->m;
-            }
-            i0 += run->m;
-        }
+        const size_t nruns = conv3_runs(runs, n, d, pos, ring, cin, x);
         const int o4 = cp % 4u == 0u;
         if (fuse && cin == 2u) {
             (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w, &mix);
@@ -1049,9 +1079,10 @@ static __attribute__((noinline)) void m7_1x1_res_c8_f32(m7_view_f32_t dst, m7_vi
     res_block(dst, x, z, n, 8u, res_w, res_b, head);
 }
 
-M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
-                                   const float *res_w, const float *res_b, m7_view_f32_t head)
+M7E_HOT static void m7_1x1_res_f32(const m7_view_f32_t *dstp, const m7_view_f32_t *xp, const float *z, size_t n,
+                                   size_t c, const float *res_w, const float *res_b, const m7_view_f32_t *headp)
 {
+    const m7_view_f32_t dst = *dstp, x = *xp, head = *headp;
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 2u) {
         res_block(dst, x, z, n, 2u, res_w, res_b, head);
         return;
@@ -1092,11 +1123,11 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
 
 /* ---------------------------------------------------------------------------------- the layer */
 
-M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
-                                  m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
-                                  m7_view_f32_t tmp, float *ring)
+M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, size_t n, const m7_chunk_f32_t *k, float *ring)
 {
     const m7_op_geom_t *g = &op->g;
+    const uint64_t t = k->t;
+    const m7_view_f32_t x = m7_chunk_view_f32(k, g->src), skip = k->buf[M7_BUF_SKIP];
     const int gated = g->kind == M7_OP_GATED_LAYER;
     const int paired = g->act == M7_ACT_GATED;        /* gated layer, or a NAM layer with gating */
     const size_t cin = g->in_ch, c = g->out_ch;
@@ -1104,9 +1135,9 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const size_t s = (size_t)(g->kernel - 1u) * g->dilation; /* ring frames */
     /* ring slot of this block's first sample (a 32-bit divide for the first 2^32 samples) */
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
-    float *a = tmp.p;                                 /* n frames of cp values, dense */
+    float *a = k->tmp.p;                              /* n frames of cp values, dense */
 
-    m7_conv_f32(a, cp, n, op, x, ring, pos, cond);
+    m7_conv_f32(a, cp, n, op, &x, ring, pos, &k->buf[g->cond < M7_F32_NBUFS ? g->cond : M7_BUF_NONE]);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
@@ -1131,6 +1162,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
         m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
     }
     if (op->res_w || !gated) {
-        m7_1x1_res_f32(dst, x, a, n, c, op->res_w, op->res_b, gated ? no_head : head);
+        m7_1x1_res_f32(&k->buf[g->dst < M7_F32_NBUFS ? g->dst : M7_BUF_NONE], &x, a, n, c, op->res_w, op->res_b,
+                       gated ? &no_head : &k->buf[M7_BUF_HEAD]);
     }
 }
