@@ -9,7 +9,7 @@ derived from the operands; the order is then re-chosen greedily by critical path
 cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
 Check a listing with m7amp.sim.cycles.CycleModel.
 
-Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444   (prints the listing, asm operand names)
+Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444|res4   (prints the listing, asm operand names)
 """
 
 from __future__ import annotations
@@ -184,8 +184,54 @@ def conv2(s0: int, s1: int, s2: int) -> list[str]:
     return out
 
 
+def res4() -> list[str]:
+    """The 4-channel residual 1x1 with the NAM head over 4 frames (res_block, M7_RES_ASM): x, dst and
+    head 4 wide, z dense. d[f][o] = (x[f][o] + b[o]) + sum_q w[o][q] z[f][q] (q in order), h[f][q] += z[f][q].
+    Accumulators s16-s31; the biases (then the head values) in s4-s7; the weights of step q in s0-s3
+    (o = 0..3); z of step q in s8-s11 (even q) or s12-s15 (odd q), so that the next step's loads need not
+    wait for this step's last VFMA. Scheduled in program order (the critical-path order is 4 % slower
+    here: it puts all the loads first). dst may be x (in place)."""
+    n = {k: f"%[{k}]" for k in ("x", "d", "z", "h", "w", "b")}
+    lines = []
+
+    def acc(f: int, o: int) -> str:
+        return f"s{16 + f * 4 + o}"
+
+    def zr(q: int, f: int) -> str:
+        return f"s{(8 if q % 2 == 0 else 12) + f}"
+
+    for f in range(4):
+        for o in range(4):
+            if f == 0:
+                lines.append(f"vldr s{4 + o}, [{n['b']}, #{4 * o}]")
+            lines += [f"vldr {acc(f, o)}, [{n['x']}, #{(f * 4 + o) * 4}]",
+                      f"vadd.f32 {acc(f, o)}, {acc(f, o)}, s{4 + o}"]
+            if f == 3:
+                lines += [f"vldr {zr(0, o)}, [{n['z']}, #{o * 16}]", f"vldr s{o}, [{n['w']}, #{o * 16}]"]
+    for q in range(4):
+        if q:
+            lines += [f"vldr {zr(q, f)}, [{n['z']}, #{(f * 4 + q) * 4}]" for f in range(4)]
+        for o in range(4):
+            if q:
+                lines.append(f"vldr s{o}, [{n['w']}, #{(o * 4 + q) * 4}]")
+            lines += [f"vfma.f32 {acc(f, o)}, s{o}, {zr(q, f)}" for f in range(4)]
+            f = o  # the head of frame f, step q, beside the VFMAs of output o
+            lines += [f"vldr s{4 + f}, [{n['h']}, #{(f * 4 + q) * 4}]", f"vadd.f32 s{4 + f}, s{4 + f}, {zr(q, f)}",
+                      f"vstr s{4 + f}, [{n['h']}, #{(f * 4 + q) * 4}]"]
+            if q == 3:
+                lines += [f"vstr {acc(f, o)}, [{n['d']}, #{(f * 4 + o) * 4}]" for f in range(4)]
+    lines += [f"add {n[k]}, {n[k]}, #64" for k in ("x", "d", "z", "h")]
+    ALIAS.clear()
+    ALIAS.update({n["x"]: {n["x"], n["d"]}, n["d"]: {n["d"], n["x"]}, n["z"]: {n["z"]}, n["h"]: {n["h"]},
+                  n["w"]: {n["w"]}, n["b"]: {n["b"]}})
+    out = schedule(lines, by_order=True)
+    ALIAS.clear()
+    return out
+
+
 def main() -> int:
-    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4)}
+    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4),
+               "res4": res4}
     if len(sys.argv) != 2 or sys.argv[1] not in kernels:
         print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
         return 2
