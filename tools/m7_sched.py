@@ -184,6 +184,43 @@ def conv2(s0: int, s1: int, s2: int) -> list[str]:
     return out
 
 
+def conv2x4(s0: int, s1: int, s2: int) -> list[str]:
+    """The 2-channel, 2-output conv pass over 4 frames whose taps have the strides s0, s1, s2 (floats), mixer
+    fused (conv3_block, M7_CONV2_QUADS): frame f of tap j at byte offset 4 * (f * s_j + c). Accumulators
+    s16-s23 (start: the bias, then the mixer VFMA with the mixer weights in s4-s5 and the four frames'
+    conditioning in s0-s3, read through tmp with the byte stride cs); inputs of step (j, c) in s8-s11 or
+    s12-s15, its two weights in s24-s25 or s26-s27, alternately. Ends with the pointer updates."""
+    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "w", "b", "mp", "cc", "cs", "a", "tmp")}
+    st = (s0, s1, s2)
+    lines = []
+
+    def acc(f: int, u: int) -> str:
+        return f"s{16 + f * 2 + u}"
+
+    lines += [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(2)]
+    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
+    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(4) for u in range(2)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(2)]
+    k = 0
+    for j in range(3):
+        for c in range(2):
+            xb, wb = (8, 24) if k % 2 == 0 else (12, 26)
+            k += 1
+            lines += [f"vldr s{xb + f}, [{n[f'p{j}']}, #{4 * (f * st[j] + c)}]" for f in range(4)]
+            lines += [f"vldr s{wb + u}, [{n['w']}, #{(u * 6 + j * 2 + c) * 4}]" for u in range(2)]
+            lines += [f"vfma.f32 {acc(f, u)}, s{wb + u}, s{xb + f}" for f in range(4) for u in range(2)]
+    lines += [f"vstr {acc(f, u)}, [{n['a']}, #{(f * 2 + u) * 4}]" for f in range(4) for u in range(2)]
+    lines += [f"add {n[f'p{j}']}, {n[f'p{j}']}, #{16 * st[j]}" for j in range(3)]
+    lines += [f"add {n['a']}, {n['a']}, #32", f"add {n['cc']}, {n['cc']}, {n['cs']}, lsl #2"]
+    ALIAS.clear()
+    ALIAS[n["a"]] = {n["a"]}
+    out = schedule(lines)
+    ALIAS.clear()
+    return out
+
+
 def res4() -> list[str]:
     """The 4-channel residual 1x1 with the NAM head over 4 frames (res_block, M7_RES_ASM): x, dst and
     head 4 wide, z dense. d[f][o] = (x[f][o] + b[o]) + sum_q w[o][q] z[f][q] (q in order), h[f][q] += z[f][q].
@@ -231,7 +268,9 @@ def res4() -> list[str]:
 
 def main() -> int:
     kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4),
-               "res4": res4}
+               "res4": res4,
+               "conv2x4_224": lambda: conv2x4(2, 2, 4), "conv2x4_244": lambda: conv2x4(2, 4, 4),
+               "conv2x4_444": lambda: conv2x4(4, 4, 4)}
     if len(sys.argv) != 2 or sys.argv[1] not in kernels:
         print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
         return 2

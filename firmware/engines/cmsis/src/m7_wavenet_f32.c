@@ -41,6 +41,382 @@
 #define M7_CONV_ASM 0
 #endif
 
+#if M7_CONV_ASM
+/* The 2-channel, 2-output conv's 4-frame passes (nano's second layer array), one per tap-stride set (ring
+ * 2, block input 4): `tools/m7_sched.py conv2x4_224` (both ring taps), `conv2x4_244` (tap 0 in the ring),
+ * `conv2x4_444` (all in the block input). 71 cycles per 4 frames in the cycle model, against 2 x 44 for the
+ * 2-frame pass in place; the same loads and fmaf chains. Operands: see M7_CONV2_QUADS. */
+#define M7_CONV2X4_224 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #8]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #16]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #24]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #12]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #20]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #28]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #8]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #24]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #12]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #32\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #20]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #28]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #32\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#define M7_CONV2X4_244 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #8]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #16]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #24]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #12]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #20]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #28]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #16]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #32]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #32\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #64\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#define M7_CONV2X4_444 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #16]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #32]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #48]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #20]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #52]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #16]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #32]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #64\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #64\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#endif
+
 /* ------------------------------------------------------------------------------------- mixer */
 
 /* The mixer with one conditioning channel (NAM: the audio; gated: a single knob), G outputs (2 or 4, dividing cp) by two frames per
@@ -696,11 +1072,31 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                     ar += 2u * cp;                                                                            \
                     p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;                                              \
                 }
+            /* four frames per pass first (the run's quads in one asm loop), then the pairs above */
+#define M7_CONV2_QUADS(LISTING)                                                                               \
+                if (i + 4u <= run->m) {                                                                       \
+                    uint32_t tmp, cnt = (uint32_t)((run->m - i) / 4u);                                        \
+                    i += 4u * cnt;                                                                            \
+                    __asm__ volatile("1:\n" LISTING "subs %[cnt], %[cnt], #1\n"                               \
+                                     "bne 1b\n"                                                               \
+                                     : [tmp] "=&r"(tmp), [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2),         \
+                                       [cc] "+r"(cc), [a] "+r"(ar), [cnt] "+r"(cnt)                           \
+                                     : [w] "r"(wo), [b] "r"(br), [mp] "r"(mp), [cs] "r"(cs4)                  \
+                                     : "s0", "s1", "s2", "s3", "s4", "s5", "s8", "s9", "s10", "s11", "s12",   \
+                                       "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22",  \
+                                       "s23", "s24", "s25", "s26", "s27", "cc", "memory");                    \
+                    (void)tmp;                                                                                \
+                }
             if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == s0 && s0 == 2u) {
+                M7_CONV2_QUADS(M7_CONV2X4_224);
                 M7_CONV2_PAIRS(8, 12);
+            } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 2u) {
+                M7_CONV2_QUADS(M7_CONV2X4_244);
             } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 4u) {
+                M7_CONV2_QUADS(M7_CONV2X4_444);
                 M7_CONV2_PAIRS(16, 20);
             }
+#undef M7_CONV2_QUADS
 #undef M7_CONV2_PAIRS
 #endif
             const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
