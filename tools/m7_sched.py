@@ -1,7 +1,8 @@
 """List-schedule straight-line Cortex-M7 code for the simulator's cycle model; print f32 kernel listings.
 
-The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass)
-was produced by this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
+The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass,
+the 2-channel conv's 2- and 4-frame passes, the 4-channel residual 1x1's 4-frame pass) was produced by
+this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
 scheduling (with the stages prioritised by hand, two groups of four values). The instructions of one pass
 are written in a correct sequential order; dependencies (RAW with the model's latencies and early/late
 operand reads, WAR, WAW, and stores against loads of the same address or of possibly aliased bases) are
@@ -9,7 +10,8 @@ derived from the operands; the order is then re-chosen greedily by critical path
 cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
 Check a listing with m7amp.sim.cycles.CycleModel.
 
-Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444|res4   (prints the listing, asm operand names)
+Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444|conv2x4_224|conv2x4_244|conv2x4_444|res4
+(prints the listing, asm operand names)
 """
 
 from __future__ import annotations
@@ -253,8 +255,9 @@ def res4() -> list[str]:
                 lines.append(f"vldr s{o}, [{n['w']}, #{(o * 4 + q) * 4}]")
             lines += [f"vfma.f32 {acc(f, o)}, s{o}, {zr(q, f)}" for f in range(4)]
             f = o  # the head of frame f, step q, beside the VFMAs of output o
-            lines += [f"vldr s{4 + f}, [{n['h']}, #{(f * 4 + q) * 4}]", f"vadd.f32 s{4 + f}, s{4 + f}, {zr(q, f)}",
-                      f"vstr s{4 + f}, [{n['h']}, #{(f * 4 + q) * 4}]"]
+            hq = f"[{n['h']}, #{(f * 4 + q) * 4}]"
+            hv = f"s{4 + f}"
+            lines += [f"vldr {hv}, {hq}", f"vadd.f32 {hv}, {hv}, {zr(q, f)}", f"vstr {hv}, {hq}"]
             if q == 3:
                 lines += [f"vstr {acc(f, o)}, [{n['d']}, #{(f * 4 + o) * 4}]" for f in range(4)]
     lines += [f"add {n[k]}, {n[k]}, #64" for k in ("x", "d", "z", "h")]
