@@ -1,7 +1,8 @@
 """List-schedule straight-line Cortex-M7 code for the simulator's cycle model; print f32 kernel listings.
 
-The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass)
-was produced by this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
+The inline assembly in firmware/engines/cmsis/src/m7_wavenet_f32.c (the 4-channel conv's 4-frame pass,
+the 2-channel conv's 2- and 4-frame passes, the 4-channel residual 1x1's 4-frame pass) was produced by
+this scheduler, and m7_act_f32.c's 8-value tanh pass by the same kind of greedy list
 scheduling (with the stages prioritised by hand, two groups of four values). The instructions of one pass
 are written in a correct sequential order; dependencies (RAW with the model's latencies and early/late
 operand reads, WAR, WAW, and stores against loads of the same address or of possibly aliased bases) are
@@ -9,7 +10,8 @@ derived from the operands; the order is then re-chosen greedily by critical path
 cycle under the model's unit rules (one FP operation, one store, one shifted operand per cycle, two loads).
 Check a listing with m7amp.sim.cycles.CycleModel.
 
-Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444   (prints the listing, asm operand names)
+Usage: .venv/bin/python tools/m7_sched.py conv4|conv2_224|conv2_444|conv2x4_224|conv2x4_244|conv2x4_444|res4
+(prints the listing, asm operand names)
 """
 
 from __future__ import annotations
@@ -184,8 +186,94 @@ def conv2(s0: int, s1: int, s2: int) -> list[str]:
     return out
 
 
+def conv2x4(s0: int, s1: int, s2: int) -> list[str]:
+    """The 2-channel, 2-output conv pass over 4 frames whose taps have the strides s0, s1, s2 (floats), mixer
+    fused (conv3_block, M7_CONV2_QUADS): frame f of tap j at byte offset 4 * (f * s_j + c). Accumulators
+    s16-s23 (start: the bias, then the mixer VFMA with the mixer weights in s4-s5 and the four frames'
+    conditioning in s0-s3, read through tmp with the byte stride cs); inputs of step (j, c) in s8-s11 or
+    s12-s15, its two weights in s24-s25 or s26-s27, alternately. Ends with the pointer updates."""
+    n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "w", "b", "mp", "cc", "cs", "a", "tmp")}
+    st = (s0, s1, s2)
+    lines = []
+
+    def acc(f: int, u: int) -> str:
+        return f"s{16 + f * 2 + u}"
+
+    lines += [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(2)]
+    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
+    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(4) for u in range(2)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(2)]
+    k = 0
+    for j in range(3):
+        for c in range(2):
+            xb, wb = (8, 24) if k % 2 == 0 else (12, 26)
+            k += 1
+            lines += [f"vldr s{xb + f}, [{n[f'p{j}']}, #{4 * (f * st[j] + c)}]" for f in range(4)]
+            lines += [f"vldr s{wb + u}, [{n['w']}, #{(u * 6 + j * 2 + c) * 4}]" for u in range(2)]
+            lines += [f"vfma.f32 {acc(f, u)}, s{wb + u}, s{xb + f}" for f in range(4) for u in range(2)]
+    lines += [f"vstr {acc(f, u)}, [{n['a']}, #{(f * 2 + u) * 4}]" for f in range(4) for u in range(2)]
+    lines += [f"add {n[f'p{j}']}, {n[f'p{j}']}, #{16 * st[j]}" for j in range(3)]
+    lines += [f"add {n['a']}, {n['a']}, #32", f"add {n['cc']}, {n['cc']}, {n['cs']}, lsl #2"]
+    ALIAS.clear()
+    ALIAS[n["a"]] = {n["a"]}
+    out = schedule(lines)
+    ALIAS.clear()
+    return out
+
+
+def res4() -> list[str]:
+    """The 4-channel residual 1x1 with the NAM head over 4 frames (res_block, M7_RES_ASM): x, dst and
+    head 4 wide, z dense. d[f][o] = (x[f][o] + b[o]) + sum_q w[o][q] z[f][q] (q in order), h[f][q] += z[f][q].
+    Accumulators s16-s31; the biases (then the head values) in s4-s7; the weights of step q in s0-s3
+    (o = 0..3); z of step q in s8-s11 (even q) or s12-s15 (odd q), so that the next step's loads need not
+    wait for this step's last VFMA. Scheduled in program order (the critical-path order is 4 % slower
+    here: it puts all the loads first). dst may be x (in place)."""
+    n = {k: f"%[{k}]" for k in ("x", "d", "z", "h", "w", "b")}
+    lines = []
+
+    def acc(f: int, o: int) -> str:
+        return f"s{16 + f * 4 + o}"
+
+    def zr(q: int, f: int) -> str:
+        return f"s{(8 if q % 2 == 0 else 12) + f}"
+
+    for f in range(4):
+        for o in range(4):
+            if f == 0:
+                lines.append(f"vldr s{4 + o}, [{n['b']}, #{4 * o}]")
+            lines += [f"vldr {acc(f, o)}, [{n['x']}, #{(f * 4 + o) * 4}]",
+                      f"vadd.f32 {acc(f, o)}, {acc(f, o)}, s{4 + o}"]
+            if f == 3:
+                lines += [f"vldr {zr(0, o)}, [{n['z']}, #{o * 16}]", f"vldr s{o}, [{n['w']}, #{o * 16}]"]
+    for q in range(4):
+        if q:
+            lines += [f"vldr {zr(q, f)}, [{n['z']}, #{(f * 4 + q) * 4}]" for f in range(4)]
+        for o in range(4):
+            if q:
+                lines.append(f"vldr s{o}, [{n['w']}, #{(o * 4 + q) * 4}]")
+            lines += [f"vfma.f32 {acc(f, o)}, s{o}, {zr(q, f)}" for f in range(4)]
+            f = o  # the head of frame f, step q, beside the VFMAs of output o
+            hq = f"[{n['h']}, #{(f * 4 + q) * 4}]"
+            hv = f"s{4 + f}"
+            lines += [f"vldr {hv}, {hq}", f"vadd.f32 {hv}, {hv}, {zr(q, f)}", f"vstr {hv}, {hq}"]
+            if q == 3:
+                lines += [f"vstr {acc(f, o)}, [{n['d']}, #{(f * 4 + o) * 4}]" for f in range(4)]
+    lines += [f"add {n[k]}, {n[k]}, #64" for k in ("x", "d", "z", "h")]
+    ALIAS.clear()
+    ALIAS.update({n["x"]: {n["x"], n["d"]}, n["d"]: {n["d"], n["x"]}, n["z"]: {n["z"]}, n["h"]: {n["h"]},
+                  n["w"]: {n["w"]}, n["b"]: {n["b"]}})
+    out = schedule(lines, by_order=True)
+    ALIAS.clear()
+    return out
+
+
 def main() -> int:
-    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4)}
+    kernels = {"conv4": conv4, "conv2_224": lambda: conv2(2, 2, 4), "conv2_444": lambda: conv2(4, 4, 4),
+               "res4": res4,
+               "conv2x4_224": lambda: conv2x4(2, 2, 4), "conv2x4_244": lambda: conv2x4(2, 4, 4),
+               "conv2x4_444": lambda: conv2x4(4, 4, 4)}
     if len(sys.argv) != 2 or sys.argv[1] not in kernels:
         print(f"usage: m7_sched.py {'|'.join(kernels)}", file=sys.stderr)
         return 2

@@ -161,6 +161,22 @@ def test_simulator_output_equals_host_output_odd_block_q15(tmp_path: Path) -> No
 
 @requires_arm_gcc
 @requires_host_cc
+def test_simulator_output_equals_host_output_odd_block_f32(tmp_path: Path) -> None:
+    """Issue 13: nano's f32 asm passes (the 4-channel conv and residual four frames at a time, the
+    2-channel conv four then two frames at a time, the LDRD ring copies) and their C remainders give the
+    host's bits with an odd block (conv runs of every length mod 4, n mod 4 = 1), over more samples than
+    nano's longest dilation reaches back (1 024)."""
+    block, blocks = 37, 30
+    elf = build_bench(DEFAULT_PACKAGE / "c", META["name"], "f32", block=block, blocks=blocks,
+                      build_dir=tmp_path / "fw")
+    target = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)["checksum"]
+    out = host_bench_output("f32", tmp_path, block=block, blocks=blocks)
+    assert np.any(out != 0) and np.all(np.isfinite(out))
+    assert f"0x{fnv1a(out.tobytes()):08x}" == target
+
+
+@requires_arm_gcc
+@requires_host_cc
 def test_standard_q15_runs_from_dtcm(tmp_path: Path) -> None:
     """Issue 13: standard q15's rings (96 KB) and scratch fit the apps' DTCM budget (m7_app_sizes.h), and
     the 12- and 16-channel q15 kernels give the host's bits there."""

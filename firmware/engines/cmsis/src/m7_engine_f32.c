@@ -208,36 +208,36 @@ m7_status_t m7_engine_set_knobs_f32(m7_engine_f32_t *e, const float *knobs)
     return M7_OK;
 }
 
-/* Runs every op over one chunk of n <= max_block frames whose INPUT is filled. */
-M7E_HOT static void run_chunk(m7_engine_f32_t *e, const regions_t *r, size_t n, float *out)
+/* Runs every op over one chunk of n <= max_block frames whose INPUT is filled (k: its buffers). */
+M7E_HOT static void run_chunk(m7_engine_f32_t *e, const m7_chunk_f32_t *k, size_t n, float *out)
 {
     const m7_model_t *m = e->model;
-    const m7_view_f32_t tmp = {r->tmp, m->scratch_len};
-    const m7_view_f32_t audio = view(m, r, M7_BUF_AUDIO);
-    memset(r->head, 0, n * m->head_len * sizeof(float)); /* HEAD is zeroed at every sample */
-    for (size_t k = 0; k < m->n_ops; k++) {
-        const m7_op_f32_t *op = &m->ops_f32[k];
+    const m7_view_f32_t audio = k->buf[M7_BUF_AUDIO], head = k->buf[M7_BUF_HEAD];
+    memset(head.p, 0, n * head.stride * sizeof(float)); /* HEAD is zeroed at every sample */
+    for (size_t i = 0; i < m->n_ops; i++) {
+        const m7_op_f32_t *op = &m->ops_f32[i];
         const m7_op_geom_t *g = &op->g;
-        const m7_view_f32_t src = view(m, r, g->src);
-        const m7_view_f32_t dst = view(m, r, g->dst);
         switch (g->kind) {
         case M7_OP_CONV1X1:
-            m7_1x1_f32(dst, src, op->w, op->b, n, g->out_ch, g->in_ch, tmp.p);
+            m7_1x1_f32(m7_chunk_view_f32(k, g->dst), m7_chunk_view_f32(k, g->src), op->w, op->b, n, g->out_ch,
+                       g->in_ch, k->tmp.p);
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            m7_wavenet_layer_f32(op, e->t, n, src, dst, view(m, r, g->cond), view(m, r, M7_BUF_HEAD),
-                                 view(m, r, M7_BUF_SKIP), tmp, e->state + g->state_offset);
+            m7_wavenet_layer_f32(op, n, k, e->state + g->state_offset);
             break;
         case M7_OP_LSTM:
         case M7_OP_GRU:
-            m7_rnn_f32(op, n, src, dst, tmp, e->state + g->state_offset);
+            m7_rnn_f32(op, n, m7_chunk_view_f32(k, g->src), m7_chunk_view_f32(k, g->dst), k->tmp,
+                       e->state + g->state_offset);
             break;
-        case M7_OP_OUTPUT:
-            for (size_t i = 0; i < n; i++) {
-                out[i] = op->scale * src.p[i * src.stride] + (g->input_skip ? audio.p[i * audio.stride] : 0.0f);
+        case M7_OP_OUTPUT: {
+            const m7_view_f32_t src = m7_chunk_view_f32(k, g->src);
+            for (size_t f = 0; f < n; f++) {
+                out[f] = op->scale * src.p[f * src.stride] + (g->input_skip ? audio.p[f * audio.stride] : 0.0f);
             }
             break;
+        }
         default: /* rejected by init */
             break;
         }
@@ -256,6 +256,12 @@ m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const flo
     const m7_model_t *m = e->model;
     const size_t ni = m->n_inputs, nk = ni - 1u;
     const regions_t r = regions(m, e->scratch, e->max_block);
+    m7_chunk_f32_t k;
+    for (uint8_t b = 0; b < M7_F32_NBUFS; b++) {
+        k.buf[b] = view(m, &r, b);
+    }
+    k.tmp.p = r.tmp;
+    k.tmp.stride = m->scratch_len;
     for (size_t done = 0; done < n;) {
         const size_t b = (n - done) < e->max_block ? (n - done) : e->max_block;
         for (size_t i = 0; i < b; i++) {
@@ -268,7 +274,8 @@ m7_status_t m7_engine_process_f32(m7_engine_f32_t *e, const float *in, const flo
         if (knobs && nk) { /* the last frame given becomes the held value */
             memcpy(e->knobs, knobs + (done + b - 1u) * nk, nk * sizeof(float));
         }
-        run_chunk(e, &r, b, out + done);
+        k.t = e->t;
+        run_chunk(e, &k, b, out + done);
         e->t += b;
         done += b;
     }

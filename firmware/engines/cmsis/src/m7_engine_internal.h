@@ -73,14 +73,33 @@ void m7_act_sigmoid_f32(float *v, size_t n);
  */
 void m7_act_gated_f32(float *z, const float *a, size_t n, size_t c);
 
+/** The number of buffer ids (m7_buf_t: M7_BUF_NONE .. M7_BUF_OUT). */
+#define M7_F32_NBUFS 9u
+
 /**
- * One NAM or gated WaveNet layer over a block of n frames starting at sample time t.
- * x: the layer input/residual stream, cond: the mixer input, head/skip: where z goes,
- * tmp: n frames of model scratch_len floats (used densely: n frames of C or 2C), ring: the op's state.
+ * One chunk's block buffers, built once per process() call: buf[b] is the view of buffer id b
+ * ({NULL, 0} for M7_BUF_NONE), tmp n frames of the model's scratch_len floats, t the sample time of
+ * the chunk's first frame. The layers take a pointer to it (views passed by value cost stack copies
+ * at every call).
  */
-void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
-                          m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
-                          m7_view_f32_t tmp, float *ring);
+typedef struct {
+    m7_view_f32_t buf[M7_F32_NBUFS];
+    m7_view_f32_t tmp;
+    uint64_t t;
+} m7_chunk_f32_t;
+
+/** The view of buffer id b in chunk k ({NULL, 0} for an id outside m7_buf_t). */
+static inline m7_view_f32_t m7_chunk_view_f32(const m7_chunk_f32_t *k, uint8_t b)
+{
+    return k->buf[b < M7_F32_NBUFS ? b : M7_BUF_NONE];
+}
+
+/**
+ * One NAM or gated WaveNet layer over a block of n frames starting at sample time k->t.
+ * x = buffer g.src: the layer input/residual stream, dst: where the residual goes, cond: the mixer
+ * input, HEAD/SKIP: where z goes, k->tmp: used densely (n frames of C or 2C), ring: the op's state.
+ */
+void m7_wavenet_layer_f32(const m7_op_f32_t *op, size_t n, const m7_chunk_f32_t *k, float *ring);
 
 /**
  * An LSTM or GRU op over a block of n frames: reads src (the model input), writes h to dst,

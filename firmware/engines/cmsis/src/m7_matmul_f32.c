@@ -80,10 +80,51 @@ __attribute__((noinline)) void m7_matvec_acc_f32(float *y, const float *w, const
     }
 }
 
-/* dst[k] = src[k] for k < n: four loads, then four stores, per step (they pair on the M7). */
+/* On the M7, LDRD/STRD move two words per cycle (one STR per cycle otherwise: the store port).
+ * M7_COPY_LDRD copies 8 words, four LDRD at the source byte offsets SO0..SO3, then four STRD at DO0..DO3
+ * (8 dense words: 0, 8, 16, 24 both sides; four 2-value frames from a stride-4 source to a stride-2
+ * destination, nano's 2-channel rings from the 4-wide X: 0, 16, 32, 48 to 0, 8, 16, 24). */
+#if defined(__arm__)
+#define M7_COPY_LDRD(SO0, SO1, SO2, SO3, DO0, DO1, DO2, DO3, dst, src)                              \
+    do {                                                                                       \
+        uint32_t r0_, r1_, r2_, r3_, r4_, r5_, r6_, r7_;                                         \
+        __asm__ volatile("ldrd %0, %1, [%[s], #" #SO0 "]\n"                                      \
+                         "ldrd %2, %3, [%[s], #" #SO1 "]\n"                                      \
+                         "ldrd %4, %5, [%[s], #" #SO2 "]\n"                                      \
+                         "ldrd %6, %7, [%[s], #" #SO3 "]\n"                                      \
+                         "strd %0, %1, [%[d], #" #DO0 "]\n"                                      \
+                         "strd %2, %3, [%[d], #" #DO1 "]\n"                                      \
+                         "strd %4, %5, [%[d], #" #DO2 "]\n"                                      \
+                         "strd %6, %7, [%[d], #" #DO3 "]\n"                                      \
+                         : "=&r"(r0_), "=&r"(r1_), "=&r"(r2_), "=&r"(r3_), "=&r"(r4_), "=&r"(r5_), \
+                           "=&r"(r6_), "=&r"(r7_)                                                \
+                         : [s] "r"(src), [d] "r"(dst)                                           \
+                         : "memory");                                                          \
+    } while (0)
+
+/* One 4-value frame: two LDRD, two STRD. */
+#define M7_COPY4_LDRD(dst, src)                                                                  \
+    do {                                                                                       \
+        uint32_t r0_, r1_, r2_, r3_;                                                           \
+        __asm__ volatile("ldrd %0, %1, [%[s]]\n"                                                \
+                         "ldrd %2, %3, [%[s], #8]\n"                                            \
+                         "strd %0, %1, [%[d]]\n"                                                \
+                         "strd %2, %3, [%[d], #8]\n"                                            \
+                         : "=&r"(r0_), "=&r"(r1_), "=&r"(r2_), "=&r"(r3_)                        \
+                         : [s] "r"(src), [d] "r"(dst)                                           \
+                         : "memory");                                                          \
+    } while (0)
+#endif
+
+/* dst[k] = src[k] for k < n: eight values per step (LDRD/STRD on the M7), then four, then one. */
 static inline void copy_run(float *dst, const float *src, size_t n)
 {
     size_t k = 0;
+#if defined(__arm__)
+    for (; k + 8u <= n; k += 8u) {
+        M7_COPY_LDRD(0, 8, 16, 24, 0, 8, 16, 24, dst + k, src + k);
+    }
+#endif
     for (; k + 4u <= n; k += 4u) {
         const float v0 = src[k], v1 = src[k + 1u], v2 = src[k + 2u], v3 = src[k + 3u];
         dst[k] = v0;
@@ -103,6 +144,17 @@ M7E_HOT void m7_copy_frames_f32(float *dst, size_t ds, const float *src, size_t 
         return;
     }
     size_t i = 0;
+#if defined(__arm__)
+    if (c == 2u && ds == 2u && ss == 4u) { /* four frames per step */
+        for (; i + 4u <= n; i += 4u, dst += 8, src += 16) {
+            M7_COPY_LDRD(0, 16, 32, 48, 0, 8, 16, 24, dst, src);
+        }
+    } else if (c == 4u) { /* feather's 4-channel rings from the 8-wide X */
+        for (; i < n; i++, dst += ds, src += ss) {
+            M7_COPY4_LDRD(dst, src);
+        }
+    }
+#endif
     if (c == 2u) { /* two frames per step */
         for (; i + 2u <= n; i += 2u, dst += 2u * ds, src += 2u * ss) {
             const float v0 = src[0], v1 = src[1], v2 = src[ss], v3 = src[ss + 1u];

@@ -11,8 +11,10 @@
 
 #include "m7_engine_internal.h"
 
-M7E_HOT void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src, m7_view_f32_t dst,
-                m7_view_f32_t tmp, float *state)
+/* In flash (plain noinline): ITCM is full with the WaveNet kernels (issue 13); the cell's loop stays in
+ * the I-cache. */
+__attribute__((noinline)) void m7_rnn_f32(const m7_op_f32_t *op, size_t n, m7_view_f32_t src,
+                                          m7_view_f32_t dst, m7_view_f32_t tmp, float *state)
 {
     const m7_op_geom_t *g = &op->g;
     const int lstm = g->kind == M7_OP_LSTM;

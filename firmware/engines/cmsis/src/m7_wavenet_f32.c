@@ -41,6 +41,382 @@
 #define M7_CONV_ASM 0
 #endif
 
+#if M7_CONV_ASM
+/* The 2-channel, 2-output conv's 4-frame passes (nano's second layer array), one per tap-stride set (ring
+ * 2, block input 4): `tools/m7_sched.py conv2x4_224` (both ring taps), `conv2x4_244` (tap 0 in the ring),
+ * `conv2x4_444` (all in the block input). 71 cycles per 4 frames in the cycle model, against 2 x 44 for the
+ * 2-frame pass in place; the same loads and fmaf chains. Operands: see M7_CONV2_QUADS. */
+#define M7_CONV2X4_224 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #8]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #16]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #24]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #12]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #20]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #28]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #8]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #24]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #12]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #32\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #20]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #28]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #32\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#define M7_CONV2X4_244 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #8]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #16]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #24]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #12]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #20]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #28]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #16]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #32]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #32\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #64\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#define M7_CONV2X4_444 \
+    "add %[tmp], %[cc], %[cs]\n" \
+    "vldr s4, [%[mp], #0]\n" \
+    "vldr s1, [%[tmp]]\n" \
+    "vldr s5, [%[mp], #4]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s0, [%[cc]]\n" \
+    "vldr s2, [%[tmp]]\n" \
+    "vldr s16, [%[b], #0]\n" \
+    "add %[tmp], %[tmp], %[cs]\n" \
+    "vldr s17, [%[b], #4]\n" \
+    "vldr s3, [%[tmp]]\n" \
+    "vldr s18, [%[b], #0]\n" \
+    "vldr s19, [%[b], #4]\n" \
+    "vldr s20, [%[b], #0]\n" \
+    "vldr s21, [%[b], #4]\n" \
+    "vldr s22, [%[b], #0]\n" \
+    "vldr s23, [%[b], #4]\n" \
+    "vfma.f32 s16, s4, s0\n" \
+    "vfma.f32 s17, s5, s0\n" \
+    "vldr s8, [%[p0], #0]\n" \
+    "vfma.f32 s18, s4, s1\n" \
+    "vldr s9, [%[p0], #16]\n" \
+    "vfma.f32 s19, s5, s1\n" \
+    "vldr s10, [%[p0], #32]\n" \
+    "vfma.f32 s20, s4, s2\n" \
+    "vldr s11, [%[p0], #48]\n" \
+    "vfma.f32 s21, s5, s2\n" \
+    "vldr s24, [%[w], #0]\n" \
+    "vfma.f32 s22, s4, s3\n" \
+    "vldr s25, [%[w], #24]\n" \
+    "vfma.f32 s23, s5, s3\n" \
+    "vldr s12, [%[p0], #4]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s13, [%[p0], #20]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s14, [%[p0], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s15, [%[p0], #52]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vldr s26, [%[w], #4]\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s27, [%[w], #28]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vldr s8, [%[p1], #0]\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s9, [%[p1], #16]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s10, [%[p1], #32]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p1], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s24, [%[w], #8]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s25, [%[w], #32]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vldr s12, [%[p1], #4]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p1], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "add %[p0], %[p0], #64\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p1], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #12]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p1], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #36]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "vldr s8, [%[p2], #0]\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "add %[p1], %[p1], #64\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vldr s9, [%[p2], #16]\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "add %[cc], %[cc], %[cs], lsl #2\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vldr s10, [%[p2], #32]\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vldr s24, [%[w], #16]\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vldr s11, [%[p2], #48]\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vldr s25, [%[w], #40]\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vldr s12, [%[p2], #4]\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vldr s13, [%[p2], #20]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vldr s14, [%[p2], #36]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vldr s26, [%[w], #20]\n" \
+    "vfma.f32 s16, s24, s8\n" \
+    "vldr s15, [%[p2], #52]\n" \
+    "vfma.f32 s17, s25, s8\n" \
+    "vldr s27, [%[w], #44]\n" \
+    "vfma.f32 s18, s24, s9\n" \
+    "add %[p2], %[p2], #64\n" \
+    "vfma.f32 s19, s25, s9\n" \
+    "vfma.f32 s20, s24, s10\n" \
+    "vfma.f32 s21, s25, s10\n" \
+    "vfma.f32 s22, s24, s11\n" \
+    "vfma.f32 s23, s25, s11\n" \
+    "vfma.f32 s16, s26, s12\n" \
+    "vfma.f32 s17, s27, s12\n" \
+    "vfma.f32 s18, s26, s13\n" \
+    "vfma.f32 s19, s27, s13\n" \
+    "vstr s16, [%[a], #0]\n" \
+    "vfma.f32 s20, s26, s14\n" \
+    "vstr s17, [%[a], #4]\n" \
+    "vfma.f32 s21, s27, s14\n" \
+    "vstr s18, [%[a], #8]\n" \
+    "vfma.f32 s22, s26, s15\n" \
+    "vstr s19, [%[a], #12]\n" \
+    "vfma.f32 s23, s27, s15\n" \
+    "vstr s20, [%[a], #16]\n" \
+    "vstr s21, [%[a], #20]\n" \
+    "vstr s22, [%[a], #24]\n" \
+    "vstr s23, [%[a], #28]\n" \
+    "add %[a], %[a], #32\n"
+#endif
+
 /* ------------------------------------------------------------------------------------- mixer */
 
 /* The mixer with one conditioning channel (NAM: the audio; gated: a single knob), G outputs (2 or 4, dividing cp) by two frames per
@@ -696,11 +1072,31 @@ static inline __attribute__((always_inline)) void conv3_block(float *a, size_t c
                     ar += 2u * cp;                                                                            \
                     p0 += 2u * s0, p1 += 2u * s1, p2 += 2u * s2;                                              \
                 }
+            /* four frames per pass first (the run's quads in one asm loop), then the pairs above */
+#define M7_CONV2_QUADS(LISTING)                                                                               \
+                if (i + 4u <= run->m) {                                                                       \
+                    uint32_t tmp, cnt = (uint32_t)((run->m - i) / 4u);                                        \
+                    i += 4u * cnt;                                                                            \
+                    __asm__ volatile("1:\n" LISTING "subs %[cnt], %[cnt], #1\n"                               \
+                                     "bne 1b\n"                                                               \
+                                     : [tmp] "=&r"(tmp), [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2),         \
+                                       [cc] "+r"(cc), [a] "+r"(ar), [cnt] "+r"(cnt)                           \
+                                     : [w] "r"(wo), [b] "r"(br), [mp] "r"(mp), [cs] "r"(cs4)                  \
+                                     : "s0", "s1", "s2", "s3", "s4", "s5", "s8", "s9", "s10", "s11", "s12",   \
+                                       "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22",  \
+                                       "s23", "s24", "s25", "s26", "s27", "cc", "memory");                    \
+                    (void)tmp;                                                                                \
+                }
             if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == s0 && s0 == 2u) {
+                M7_CONV2_QUADS(M7_CONV2X4_224);
                 M7_CONV2_PAIRS(8, 12);
+            } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 2u) {
+                M7_CONV2_QUADS(M7_CONV2X4_244);
             } else if (cin == 2u && outs == 2u && cp == 2u && mix && s2 == 4u && s1 == 4u && s0 == 4u) {
+                M7_CONV2_QUADS(M7_CONV2X4_444);
                 M7_CONV2_PAIRS(16, 20);
             }
+#undef M7_CONV2_QUADS
 #undef M7_CONV2_PAIRS
 #endif
             const float *q0 = p0 + s0, *q1 = p1 + s1, *q2 = p2 + s2; /* the next frame's */
@@ -830,11 +1226,52 @@ static tap_src_t tap_source(size_t i0, size_t delay, size_t pos, size_t s, const
     return r;
 }
 
+/* The runs of a kernel-3 conv (delays 2d = s, d and 0): tap_source for the three taps with the delays
+ * known, the same runs (pointers, strides, lengths) in fewer instructions. Returns their count. */
+static size_t conv3_runs(conv_run_t *runs, size_t n, size_t d, size_t pos, const float *ring, size_t cin,
+                         m7_view_f32_t x)
+{
+    const size_t s = 2u * d, xs = x.stride;
+    size_t nr = 0;
+    for (size_t i0 = 0; i0 < n; nr++) {
+        conv_run_t *run = &runs[nr];
+        size_t m = n - i0;
+        if (i0 >= s) {
+            run->p[0] = x.p + (i0 - s) * xs;
+            run->st[0] = xs;
+        } else { /* ring slot pos + i0 (mod s), up to the ring's end or frame s */
+            size_t slot = pos + i0;
+            slot = slot >= s ? slot - s : slot;
+            run->p[0] = ring + slot * cin;
+            run->st[0] = cin;
+            const size_t lim = (s - slot) < (s - i0) ? (s - slot) : (s - i0);
+            m = lim < m ? lim : m;
+        }
+        if (i0 >= d) {
+            run->p[1] = x.p + (i0 - d) * xs;
+            run->st[1] = xs;
+        } else { /* ring slot pos + i0 + d (mod s), up to the ring's end or frame d */
+            size_t slot = pos + i0 + d;
+            slot = slot >= s ? slot - s : slot;
+            run->p[1] = ring + slot * cin;
+            run->st[1] = cin;
+            const size_t lim = (s - slot) < (d - i0) ? (s - slot) : (d - i0);
+            m = lim < m ? lim : m;
+        }
+        run->p[2] = x.p + i0 * xs;
+        run->st[2] = xs;
+        run->m = m;
+        i0 += m;
+    }
+    return nr;
+}
+
 /* a = mixer + conv_d(x) over the block's n frames (the conv cut into runs where every tap's input is
  * contiguous). The kernel-3 convs start from a one-channel mixer themselves; else m7_mix_f32 fills a. */
-M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, m7_view_f32_t x,
-                                const float *ring, size_t pos, m7_view_f32_t cond)
+M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t *op, const m7_view_f32_t *xp,
+                                const float *ring, size_t pos, const m7_view_f32_t *condp)
 {
+    const m7_view_f32_t x = *xp, cond = *condp;
     const m7_op_geom_t *g = &op->g;
     const size_t cin = g->in_ch, k = g->kernel, d = g->dilation, s = (k - 1u) * d;
     const int fuse = M7E_SPECIALISED && k == 3u && cp % 2u == 0u && op->b && op->mix_w && g->cond_ch == 1u;
@@ -846,18 +1283,7 @@ M7E_HOT static void m7_conv_f32(float *a, size_t cp, size_t n, const m7_op_f32_t
      * cp allows, else 2; compile-time channel loops for 2, 4 and 8 channels */
     if (M7E_SPECIALISED && k == 3u && cp % 2u == 0u) {
         conv_run_t runs[CONV3_MAX_RUNS];
-        size_t nruns = 0;
-        for (size_t i0 = 0; i0 < n; nruns++) {
-            conv_run_t *run = &runs[nruns];
-            run->m = n - i0;
-            for (size_t j = 0; j < 3u; j++) {
-                const tap_src_t t = tap_source(i0, (2u - j) * d, pos, s, ring, cin, x);
-                run->p[j] = t.p;
-                run->st[j] = t.stride;
-                run->m = t.run < run->m ? t.run : run->m;
-            }
-            i0 += run->m;
-        }
+        const size_t nruns = conv3_runs(runs, n, d, pos, ring, cin, x);
         const int o4 = cp % 4u == 0u;
         if (fuse && cin == 2u) {
             (o4 ? m7_conv3_c2_o4_f32 : m7_conv3_c2_o2_f32)(a, cp, runs, nruns, op->w, &mix);
@@ -970,6 +1396,221 @@ static inline __attribute__((always_inline)) void res_block(m7_view_f32_t dst, m
      * HEAD), else every frame offset takes a register */
     const size_t st = 4u;
     if (nf > 1u && x.stride == st && dst.stride == st && head.stride == st) {
+#if M7_CONV_ASM
+        if (c == 4u && n >= 4u) { /* nano's 4-channel layers: 4 frames per pass, scheduled (M7_RES_ASM) */
+            uint32_t cnt = (uint32_t)(n / 4u);
+            i = 4u * (size_t)cnt;
+            __asm__ volatile(
+                "1:\n"
+                "vldr s4, [%[b], #0]\n"
+                "vldr s16, [%[x], #0]\n"
+                "vldr s5, [%[b], #4]\n"
+                "vldr s17, [%[x], #4]\n"
+                "vadd.f32 s16, s16, s4\n"
+                "vldr s6, [%[b], #8]\n"
+                "vadd.f32 s17, s17, s5\n"
+                "vldr s18, [%[x], #8]\n"
+                "vldr s7, [%[b], #12]\n"
+                "vldr s19, [%[x], #12]\n"
+                "vadd.f32 s18, s18, s6\n"
+                "vldr s20, [%[x], #16]\n"
+                "vadd.f32 s19, s19, s7\n"
+                "vldr s21, [%[x], #20]\n"
+                "vadd.f32 s20, s20, s4\n"
+                "vldr s22, [%[x], #24]\n"
+                "vadd.f32 s21, s21, s5\n"
+                "vldr s23, [%[x], #28]\n"
+                "vadd.f32 s22, s22, s6\n"
+                "vldr s24, [%[x], #32]\n"
+                "vadd.f32 s23, s23, s7\n"
+                "vldr s25, [%[x], #36]\n"
+                "vadd.f32 s24, s24, s4\n"
+                "vldr s26, [%[x], #40]\n"
+                "vadd.f32 s25, s25, s5\n"
+                "vldr s27, [%[x], #44]\n"
+                "vadd.f32 s26, s26, s6\n"
+                "vldr s28, [%[x], #48]\n"
+                "vadd.f32 s27, s27, s7\n"
+                "vldr s8, [%[z], #0]\n"
+                "vadd.f32 s28, s28, s4\n"
+                "vldr s0, [%[w], #0]\n"
+                "vldr s29, [%[x], #52]\n"
+                "vldr s9, [%[z], #16]\n"
+                "vldr s1, [%[w], #16]\n"
+                "vldr s30, [%[x], #56]\n"
+                "vadd.f32 s29, s29, s5\n"
+                "vldr s10, [%[z], #32]\n"
+                "vadd.f32 s30, s30, s6\n"
+                "vldr s2, [%[w], #32]\n"
+                "vldr s31, [%[x], #60]\n"
+                "vldr s11, [%[z], #48]\n"
+                "vldr s3, [%[w], #48]\n"
+                "vfma.f32 s16, s0, s8\n"
+                "vadd.f32 s31, s31, s7\n"
+                "vldr s4, [%[h], #0]\n"
+                "vfma.f32 s20, s0, s9\n"
+                "vldr s12, [%[z], #4]\n"
+                "vfma.f32 s24, s0, s10\n"
+                "vldr s13, [%[z], #20]\n"
+                "vfma.f32 s28, s0, s11\n"
+                "vldr s14, [%[z], #36]\n"
+                "vadd.f32 s4, s4, s8\n"
+                "vldr s15, [%[z], #52]\n"
+                "vstr s4, [%[h], #0]\n"
+                "vfma.f32 s17, s1, s8\n"
+                "vfma.f32 s21, s1, s9\n"
+                "vldr s5, [%[h], #16]\n"
+                "vfma.f32 s25, s1, s10\n"
+                "vldr s0, [%[w], #4]\n"
+                "vfma.f32 s29, s1, s11\n"
+                "add %[x], %[x], #64\n"
+                "vadd.f32 s5, s5, s9\n"
+                "vldr s1, [%[w], #20]\n"
+                "vstr s5, [%[h], #16]\n"
+                "vfma.f32 s18, s2, s8\n"
+                "vfma.f32 s22, s2, s9\n"
+                "vldr s6, [%[h], #32]\n"
+                "vfma.f32 s26, s2, s10\n"
+                "vfma.f32 s30, s2, s11\n"
+                "vadd.f32 s6, s6, s10\n"
+                "vldr s2, [%[w], #36]\n"
+                "vstr s6, [%[h], #32]\n"
+                "vfma.f32 s19, s3, s8\n"
+                "vfma.f32 s23, s3, s9\n"
+                "vldr s7, [%[h], #48]\n"
+                "vfma.f32 s27, s3, s10\n"
+                "vldr s8, [%[z], #8]\n"
+                "vfma.f32 s31, s3, s11\n"
+                "vldr s9, [%[z], #24]\n"
+                "vadd.f32 s7, s7, s11\n"
+                "vldr s3, [%[w], #52]\n"
+                "vstr s7, [%[h], #48]\n"
+                "vfma.f32 s16, s0, s12\n"
+                "vfma.f32 s20, s0, s13\n"
+                "vldr s4, [%[h], #4]\n"
+                "vfma.f32 s24, s0, s14\n"
+                "vldr s10, [%[z], #40]\n"
+                "vfma.f32 s28, s0, s15\n"
+                "vldr s11, [%[z], #56]\n"
+                "vadd.f32 s4, s4, s12\n"
+                "vldr s0, [%[w], #8]\n"
+                "vstr s4, [%[h], #4]\n"
+                "vfma.f32 s17, s1, s12\n"
+                "vfma.f32 s21, s1, s13\n"
+                "vldr s5, [%[h], #20]\n"
+                "vfma.f32 s25, s1, s14\n"
+                "vfma.f32 s29, s1, s15\n"
+                "vadd.f32 s5, s5, s13\n"
+                "vldr s1, [%[w], #24]\n"
+                "vstr s5, [%[h], #20]\n"
+                "vfma.f32 s18, s2, s12\n"
+                "vfma.f32 s22, s2, s13\n"
+                "vldr s6, [%[h], #36]\n"
+                "vfma.f32 s26, s2, s14\n"
+                "vfma.f32 s30, s2, s15\n"
+                "vadd.f32 s6, s6, s14\n"
+                "vldr s2, [%[w], #40]\n"
+                "vstr s6, [%[h], #36]\n"
+                "vfma.f32 s19, s3, s12\n"
+                "vfma.f32 s23, s3, s13\n"
+                "vldr s7, [%[h], #52]\n"
+                "vfma.f32 s27, s3, s14\n"
+                "vldr s12, [%[z], #12]\n"
+                "vfma.f32 s31, s3, s15\n"
+                "vldr s13, [%[z], #28]\n"
+                "vadd.f32 s7, s7, s15\n"
+                "vldr s3, [%[w], #56]\n"
+                "vstr s7, [%[h], #52]\n"
+                "vfma.f32 s16, s0, s8\n"
+                "vfma.f32 s20, s0, s9\n"
+                "vldr s4, [%[h], #8]\n"
+                "vfma.f32 s24, s0, s10\n"
+                "vldr s14, [%[z], #44]\n"
+                "vfma.f32 s28, s0, s11\n"
+                "vldr s15, [%[z], #60]\n"
+                "vadd.f32 s4, s4, s8\n"
+                "vldr s0, [%[w], #12]\n"
+                "vstr s4, [%[h], #8]\n"
+                "vfma.f32 s17, s1, s8\n"
+                "vfma.f32 s21, s1, s9\n"
+                "vldr s5, [%[h], #24]\n"
+                "vfma.f32 s25, s1, s10\n"
+                "add %[z], %[z], #64\n"
+                "vfma.f32 s29, s1, s11\n"
+                "vadd.f32 s5, s5, s9\n"
+                "vldr s1, [%[w], #28]\n"
+                "vstr s5, [%[h], #24]\n"
+                "vfma.f32 s18, s2, s8\n"
+                "vfma.f32 s22, s2, s9\n"
+                "vldr s6, [%[h], #40]\n"
+                "vfma.f32 s26, s2, s10\n"
+                "vfma.f32 s30, s2, s11\n"
+                "vadd.f32 s6, s6, s10\n"
+                "vldr s2, [%[w], #44]\n"
+                "vstr s6, [%[h], #40]\n"
+                "vfma.f32 s19, s3, s8\n"
+                "vfma.f32 s23, s3, s9\n"
+                "vldr s7, [%[h], #56]\n"
+                "vfma.f32 s27, s3, s10\n"
+                "vfma.f32 s31, s3, s11\n"
+                "vadd.f32 s7, s7, s11\n"
+                "vldr s3, [%[w], #60]\n"
+                "vstr s7, [%[h], #56]\n"
+                "vfma.f32 s16, s0, s12\n"
+                "vfma.f32 s20, s0, s13\n"
+                "vldr s4, [%[h], #12]\n"
+                "vfma.f32 s24, s0, s14\n"
+                "vfma.f32 s28, s0, s15\n"
+                "vstr s16, [%[d], #0]\n"
+                "vadd.f32 s4, s4, s12\n"
+                "vstr s20, [%[d], #16]\n"
+                "vstr s4, [%[h], #12]\n"
+                "vfma.f32 s17, s1, s12\n"
+                "vstr s24, [%[d], #32]\n"
+                "vfma.f32 s21, s1, s13\n"
+                "vstr s28, [%[d], #48]\n"
+                "vfma.f32 s25, s1, s14\n"
+                "vfma.f32 s29, s1, s15\n"
+                "vldr s5, [%[h], #28]\n"
+                "vstr s17, [%[d], #4]\n"
+                "vfma.f32 s18, s2, s12\n"
+                "vadd.f32 s5, s5, s13\n"
+                "vstr s21, [%[d], #20]\n"
+                "vstr s5, [%[h], #28]\n"
+                "vfma.f32 s22, s2, s13\n"
+                "vstr s25, [%[d], #36]\n"
+                "vfma.f32 s26, s2, s14\n"
+                "vstr s29, [%[d], #52]\n"
+                "vfma.f32 s30, s2, s15\n"
+                "vldr s6, [%[h], #44]\n"
+                "vstr s18, [%[d], #8]\n"
+                "vstr s22, [%[d], #24]\n"
+                "vfma.f32 s19, s3, s12\n"
+                "vadd.f32 s6, s6, s14\n"
+                "vstr s26, [%[d], #40]\n"
+                "vstr s6, [%[h], #44]\n"
+                "vfma.f32 s23, s3, s13\n"
+                "vstr s30, [%[d], #56]\n"
+                "vfma.f32 s27, s3, s14\n"
+                "vfma.f32 s31, s3, s15\n"
+                "vldr s7, [%[h], #60]\n"
+                "vstr s19, [%[d], #12]\n"
+                "vadd.f32 s7, s7, s15\n"
+                "vstr s23, [%[d], #28]\n"
+                "vstr s7, [%[h], #60]\n"
+                "vstr s27, [%[d], #44]\n"
+                "add %[h], %[h], #64\n"
+                "vstr s31, [%[d], #60]\n"
+                "add %[d], %[d], #64\n"
+                "subs %[cnt], %[cnt], #1\n"
+                "bne 1b\n"
+                : [x] "+r"(xi), [d] "+r"(di), [z] "+r"(z), [h] "+r"(hi), [cnt] "+r"(cnt)
+                : [w] "r"(res_w), [b] "r"(res_b)
+                : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14",
+                  "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27",
+                  "s28", "s29", "s30", "s31", "cc", "memory");
+        }
+#endif
         const float *wp = res_w, *bp = res_b;
         if (c == 2u) { /* 6 values in registers */
             res_load_w(wr, br, res_w, res_b, c);
@@ -1049,9 +1690,10 @@ static __attribute__((noinline)) void m7_1x1_res_c8_f32(m7_view_f32_t dst, m7_vi
     res_block(dst, x, z, n, 8u, res_w, res_b, head);
 }
 
-M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const float *z, size_t n, size_t c,
-                                   const float *res_w, const float *res_b, m7_view_f32_t head)
+M7E_HOT static void m7_1x1_res_f32(const m7_view_f32_t *dstp, const m7_view_f32_t *xp, const float *z, size_t n,
+                                   size_t c, const float *res_w, const float *res_b, const m7_view_f32_t *headp)
 {
+    const m7_view_f32_t dst = *dstp, x = *xp, head = *headp;
     if (M7E_SPECIALISED && res_w && res_b && head.p && c == 2u) {
         res_block(dst, x, z, n, 2u, res_w, res_b, head);
         return;
@@ -1092,11 +1734,11 @@ M7E_HOT static void m7_1x1_res_f32(m7_view_f32_t dst, m7_view_f32_t x, const flo
 
 /* ---------------------------------------------------------------------------------- the layer */
 
-M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m7_view_f32_t x,
-                                  m7_view_f32_t dst, m7_view_f32_t cond, m7_view_f32_t head, m7_view_f32_t skip,
-                                  m7_view_f32_t tmp, float *ring)
+M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, size_t n, const m7_chunk_f32_t *k, float *ring)
 {
     const m7_op_geom_t *g = &op->g;
+    const uint64_t t = k->t;
+    const m7_view_f32_t x = m7_chunk_view_f32(k, g->src), skip = k->buf[M7_BUF_SKIP];
     const int gated = g->kind == M7_OP_GATED_LAYER;
     const int paired = g->act == M7_ACT_GATED;        /* gated layer, or a NAM layer with gating */
     const size_t cin = g->in_ch, c = g->out_ch;
@@ -1104,9 +1746,9 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
     const size_t s = (size_t)(g->kernel - 1u) * g->dilation; /* ring frames */
     /* ring slot of this block's first sample (a 32-bit divide for the first 2^32 samples) */
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
-    float *a = tmp.p;                                 /* n frames of cp values, dense */
+    float *a = k->tmp.p;                              /* n frames of cp values, dense */
 
-    m7_conv_f32(a, cp, n, op, x, ring, pos, cond);
+    m7_conv_f32(a, cp, n, op, &x, ring, pos, &k->buf[g->cond < M7_F32_NBUFS ? g->cond : M7_BUF_NONE]);
 
     /* keep the block's last S input frames (before the residual overwrites x) */
     if (s) {
@@ -1131,6 +1773,7 @@ M7E_HOT void m7_wavenet_layer_f32(const m7_op_f32_t *op, uint64_t t, size_t n, m
         m7_copy_frames_f32(skip.p + g->skip_offset, skip.stride, a, c, n, c);
     }
     if (op->res_w || !gated) {
-        m7_1x1_res_f32(dst, x, a, n, c, op->res_w, op->res_b, gated ? no_head : head);
+        m7_1x1_res_f32(&k->buf[g->dst < M7_F32_NBUFS ? g->dst : M7_BUF_NONE], &x, a, n, c, op->res_w, op->res_b,
+                       gated ? &no_head : &k->buf[M7_BUF_HEAD]);
     }
 }
