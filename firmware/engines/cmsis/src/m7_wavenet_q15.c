@@ -116,7 +116,7 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
         v[o] = v[o + 2u] = acc;
     }
     int32_t t[4];
-    tanh4(v, a->sa1, t);
+    tanh4(v, 31 - __builtin_ctz((uint32_t)a->ma), t); /* act_shift - 1 */
     a->head[0] += t[0];
     a->head[1] += t[1];
     if (!res) {
@@ -128,7 +128,7 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
     for (size_t o = 0; o < 2u; o++) {
         const int32_t acc = (int32_t)((uint32_t)a->w[9u + o] + (uint32_t)a->p2[o] * (uint32_t)a->kmul);
         r[o] = smlad(z, pair(w + 22u + 2u * o), acc);
-        r[o] = sat16_32(((r[o] >> a->s1) + 1) >> 1);
+        r[o] = sat16_32(((r[o] >> (31 - __builtin_ctz((uint32_t)a->mr))) + 1) >> 1);
     }
     const uint32_t y = pack(r[0], r[1]);
     memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame, then the output */
@@ -147,10 +147,10 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
     const int shift = op->res_acc_frac - op->out_frac;
     if (g->kernel != 3u || g->in_ch != C || g->cond_ch != 1u || x.stride != C || s == 0u || !op->b ||
-        !op->mix_w || sa <= 0 || sa > 31) {
+        !op->mix_w || sa < 2 || sa > 31) { /* 2^(32 - sa) must be a positive int32 (SMMULR) */
         return 0;
     }
-    if (res ? (!op->res_b || left < 0 || left > 30 || shift <= 0 || shift > 31) : (C != 2u || g->dilation < n)) {
+    if (res ? (!op->res_b || left < 0 || left > 30 || shift < 2 || shift > 31) : (C != 2u || g->dilation < n)) {
         return 0;
     }
     int32_t w[M7_LAYER_WORDS(4u)]; /* b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] (the asm's offsets) */
@@ -172,8 +172,8 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
      * ring update and no frame reads x after its own: the output overwrites x in place */
     const int inplace = g->dilation >= n;
     m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
-    a.sa1 = sa - 1;
-    a.s1 = shift - 1;
+    a.ma = (int32_t)1 << ((32 - sa) & 31);
+    a.mr = (int32_t)1 << ((32 - shift) & 31);
     a.kmul = (int32_t)1 << (left & 31);
     a.cs = (int32_t)(cond.stride * sizeof(int16_t));
     a.hs = (int32_t)(head.stride * sizeof(int32_t));
