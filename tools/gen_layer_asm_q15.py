@@ -324,7 +324,8 @@ def function(c: int = C, res_on: bool = True) -> str:
 
 # C = 4, two frames per pass (m7_conv3_act_res_c4x2_q15): the stack frame has three more words
 SP_P2, SP_W, SP_CAB = 48, 52, 56
-FRAME2 = 64
+SP_RES = 64  # res_b[C] | res_w[C][C] (3C words), copied from the packed weights by the prologue
+FRAME2 = SP_RES + 4 * 3 * C
 
 
 def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
@@ -463,44 +464,48 @@ def body_c4x2() -> list[str]:
         f"str r4, [sp, #{SP_HEAD}]",
     ]
     # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
-    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, 2^(32 - shift) r9,
-    # x (p2 - 16) r10, out r1
+    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), 2^k r8, 2^(32 - shift) r9, x (p2 - 16) r10,
+    # out r1; res_b and res_w from the stack frame (SP_RES, copied by the prologue), so r11 is free: the
+    # operands x[A], x[B], res_b rotate through r6 r7 r3 (one output later each moves on), res_w's first
+    # pair in r11, and each output's MACs run back to back with the next output's loads beside them
+    def rb(o: int) -> str:
+        return f"[sp, #{SP_RES + 4 * o}]"
+
+    def rw(o: int, k: int) -> str:
+        return f"[sp, #{SP_RES + 4 * C + 2 * C * o + 4 * k}]"
+
     L += [
         f"ldr r10, [sp, #{SP_P2}]",
         f"ldr r8, [sp, #{SP_K}]",
-        f"ldr r11, [sp, #{SP_W}]",
         f"ldr r9, [sp, #{SP_MR}]",
         f"ldr r1, [sp, #{SP_OUT}]",
         f"ldrsh r6, [r10, #{-2 * FS}]",
         f"ldrsh r7, [r10, #{-FS}]",
-        f"ldr r3, [r11, #{W_RB}]",
+        f"ldr r3, {rb(0)}",
+        f"ldr r11, {rw(0, 0)}",
     ]
+    a, b, c = "r6", "r7", "r3"
     for o in range(C):
         last = o == C - 1
-        L += [
-            "mla r4, r6, r8, r3",
-            "mla r5, r7, r8, r3",
-            f"ldr r6, [r11, #{W_RW + 2 * C * o}]",
-            f"ldr r7, [r11, #{W_RW + 2 * C * o + 4}]",
-            "smlad r4, r12, r6, r4",
-            "smlad r5, lr, r6, r5",
-            "smlad r4, r0, r7, r4",
-            "smlad r5, r2, r7, r5",
-            "smmulr r4, r4, r9",
-        ]
-        L += [f"ldrsh r6, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else []
-        L += ["smmulr r5, r5, r9"]
-        L += [f"ldrsh r7, [r10, #{-FS + 2 * (o + 1)}]"] if not last else []
-        if last:  # the next pass's first operands (see the mixer)
-            L += [f"ldr r0, [sp, #{SP_COND}]", f"ldr r7, [sp, #{SP_CS}]", f"ldr r12, [r11, #{W_B}]",
-                  f"ldr lr, [r11, #{W_B + 4}]", f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]"]
-        L += [f"ldr r3, [r11, #{W_RB + 4 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
-        L += [
-            "ssat r4, #16, r4",
-            "ssat r5, #16, r5",
-            f"strh r4, [r1, #{2 * o}]",
-            f"strh r5, [r1, #{FS + 2 * o}]",
-        ]
+        prev = [f"strh r4, [r1, #{2 * (o - 1)}]", f"strh r5, [r1, #{FS + 2 * (o - 1)}]"] if o else ["", ""]
+        L += [prev[0], f"mla r4, {a}, r8, {c}", prev[1], f"mla r5, {b}, r8, {c}", f"ldr {a}, {rw(o, 1)}",
+              "smlad r4, r12, r11, r4"]
+        L += [f"ldrsh {b}, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
+        L += ["smlad r5, lr, r11, r5"]
+        L += [f"ldrsh {c}, [r10, #{-FS + 2 * (o + 1)}]"] if not last else [f"ldr r7, [sp, #{SP_CS}]"]
+        L += [f"smlad r4, r0, {a}, r4"]
+        L += [f"ldr r11, {rw(o + 1, 0)}"] if not last else [f"ldr r11, [sp, #{SP_W}]"]
+        L += [f"smlad r5, r2, {a}, r5"]
+        if not last:
+            L += [f"ldr {a}, {rb(o + 1)}", "smmulr r4, r4, r9", "smmulr r5, r5, r9", "ssat r4, #16, r4",
+                  "ssat r5, #16, r5"]
+        else:  # the next pass's first operands (see the mixer)
+            L += [f"ldr r0, [sp, #{SP_COND}]", "smmulr r4, r4, r9", f"ldr r12, [r11, #{W_B}]",
+                  "smmulr r5, r5, r9", f"ldr lr, [r11, #{W_B + 4}]", f"ldr r8, [sp, #{SP_P0}]",
+                  "ssat r4, #16, r4", f"ldr r9, [sp, #{SP_P1}]", "ssat r5, #16, r5",
+                  f"strh r4, [r1, #{2 * o}]", f"strh r5, [r1, #{FS + 2 * o}]"]
+        a, b, c = b, c, a
+    L = [x for x in L if x]
     L += [
         f"add r1, r1, #{2 * FS}",
         f"str r1, [sp, #{SP_OUT}]",
@@ -522,6 +527,12 @@ def function_c4x2() -> str:
         "stm lr, {r1-r3, r12}",
         f"str r10, [sp, #{SP_P2}]",
         f"str r11, [sp, #{SP_W}]",
+        f"add r0, r11, #{W_RB}",
+        "ldm r0!, {r1-r6}",
+        f"add lr, sp, #{SP_RES}",
+        "stm lr!, {r1-r6}",
+        "ldm r0, {r1-r6}",
+        "stm lr, {r1-r6}",
         f"ldr r0, [sp, #{SP_COND}]",
         f"ldr r7, [sp, #{SP_CS}]",
         f"ldr r8, [sp, #{SP_P0}]",
