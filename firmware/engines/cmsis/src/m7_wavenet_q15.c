@@ -153,18 +153,24 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     if (res ? (!op->res_b || left < 0 || left > 30 || shift < 2 || shift > 31) : (C != 2u || g->dilation < n)) {
         return 0;
     }
-    int32_t w[M7_LAYER_WORDS(4u)]; /* b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] (the asm's offsets) */
-    int16_t *w16 = (int16_t *)(w + C);
-    memcpy(w, op->b, C * sizeof(int32_t));
-    memcpy(w16, op->mix_w, C * sizeof(int16_t));
-#pragma GCC unroll 24
-    for (size_t k = 0; k < 3u * C * C / 2u; k++) { /* word by word: one call of memcpy cost more */
-        memcpy(w + C + C / 2u + k, op->w + 2u * k, 4u);
-    }
-    if (res) {
-        int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
-        memcpy(rb, op->res_b, C * sizeof(int32_t));
-        memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+    /* the kernels read b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] from one base (the asm's offsets):
+     * the exporter lays a q15 layer's arrays out so (one struct per layer, docs/model-package.md); a
+     * descriptor laid out otherwise gets them copied into one block here */
+    int32_t w[M7_LAYER_WORDS(4u)];
+    const int32_t *wp = op->b;
+    if ((const void *)op->mix_w != (const void *)(op->b + C) || (const void *)op->w != (const void *)(op->mix_w + C) ||
+        (res && ((const void *)op->res_b != (const void *)(op->w + 3u * C * C) ||
+                 (const void *)op->res_w != (const void *)(op->res_b + C)))) {
+        int16_t *w16 = (int16_t *)(w + C);
+        memcpy(w, op->b, C * sizeof(int32_t));
+        memcpy(w16, op->mix_w, C * sizeof(int16_t));
+        memcpy(w16 + C, op->w, 3u * C * C * sizeof(int16_t));
+        if (res) {
+            int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
+            memcpy(rb, op->res_b, C * sizeof(int32_t));
+            memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+        }
+        wp = w;
     }
     m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
     const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
@@ -177,7 +183,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     a.kmul = (int32_t)1 << (left & 31);
     a.cs = (int32_t)(cond.stride * sizeof(int16_t));
     a.hs = (int32_t)(head.stride * sizeof(int32_t));
-    a.w = w;
+    a.w = wp;
     a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
     size_t i0 = 0;
     for (size_t r = 0; r < nruns; r++) {
