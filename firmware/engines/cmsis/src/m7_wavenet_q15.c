@@ -172,8 +172,23 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         }
         wp = w;
     }
-    m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
-    const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
+    /* the runs (where every tap is contiguous, as conv3_runs finds them): a run ends where tap 1 (0) leaves
+     * the ring for x, at d (s = 2d), or where tap 0's ring slot pos + i wraps (s - pos) or tap 1's slot
+     * pos + d + i (d - pos, for pos < d); cut[] holds those inside the block, sorted, then n */
+    const size_t d = g->dilation;
+    size_t cut[5], nc = 0;
+    const size_t cand[4] = {d, s, pos ? s - pos : 0u, pos < d ? d - pos : 0u};
+    for (size_t k = 0; k < 4u; k++) {
+        const size_t v = cand[k];
+        if (v && v < n) {
+            size_t j = nc++;
+            for (; j && cut[j - 1u] > v; j--) {
+                cut[j] = cut[j - 1u];
+            }
+            cut[j] = v;
+        }
+    }
+    cut[nc++] = n;
     /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
      * ring update and no frame reads x after its own: the output overwrites x in place */
     const int inplace = g->dilation >= n;
@@ -186,15 +201,24 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     a.w = wp;
     a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
     size_t i0 = 0;
-    for (size_t r = 0; r < nruns; r++) {
-        const m7_conv3_run_q15_t *run = &runs[r];
-        a.p0 = (int16_t *)run->p[0]; /* the ring or x, both writable */
-        a.p1 = run->p[1];
-        a.p2 = run->p[2];
+    for (size_t r = 0; r < nc; r++) {
+        const size_t m = cut[r] - i0;
+        if (!m) {
+            continue;
+        }
+        size_t slot0 = pos + i0, slot1 = pos + d + i0; /* < 2s */
+        slot0 = slot0 >= s ? slot0 - s : slot0;
+        slot1 = slot1 >= s ? slot1 - s : slot1;
+        int16_t *const p0 = i0 >= s ? x.p16 + (i0 - s) * C : ring + slot0 * C; /* the ring or x, both writable */
+        const int16_t *const p1 = i0 >= d ? x.p16 + (i0 - d) * C : ring + slot1 * C;
+        const int16_t *const p2 = x.p16 + i0 * C;
+        a.p0 = p0;
+        a.p1 = p1;
+        a.p2 = p2;
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
         a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
-        const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
+        const size_t m2 = m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
             a.end = a.out + m2 * C;
             if (C == 4u) {
@@ -205,10 +229,10 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
                 m7_conv3_act_c2_q15(&a);
             }
         }
-        if (run->m & 1u) {
-            a.p0 = (int16_t *)run->p[0] + m2 * C;
-            a.p1 = run->p[1] + m2 * C;
-            a.p2 = run->p[2] + m2 * C;
+        if (m & 1u) {
+            a.p0 = p0 + m2 * C;
+            a.p1 = p1 + m2 * C;
+            a.p2 = p2 + m2 * C;
             a.cond = cond.p16 + (i0 + m2) * cond.stride;
             a.head = head.p32 + (i0 + m2) * head.stride;
             a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
@@ -219,7 +243,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
                 frame_c2(&a, res);
             }
         }
-        i0 += run->m;
+        i0 += m;
     }
     if (!inplace) {
         keep_ring(ring, pos, s, C, x, n);
