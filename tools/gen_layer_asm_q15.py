@@ -417,10 +417,9 @@ def body_c4x2() -> list[str]:
     L += ["smlabb r4, r6, r3, r12", conv[0], "smlatb r5, r6, r3, lr", conv[1], "smlatt r7, r6, r3, lr",
           conv[2], "smlabt r6, r6, r3, r12", f"str r3, [sp, #{SP_CAB}]"]
     L += conv[3:]
-    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), shift r0, table r2, heads r8 r9 (taps parked)
+    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), multiplier r0, table r2, heads r8 r9 (the taps
+    # p0, p1 are still those of the stack frame, which half 2 reloads)
     L += [
-        f"str r8, [sp, #{SP_P0}]",
-        f"str r9, [sp, #{SP_P1}]",
         f"ldr r0, [sp, #{SP_MA}]",
         f"ldr r8, [sp, #{SP_HEAD}]",
         f"ldr r9, [sp, #{SP_HS}]",
@@ -446,18 +445,18 @@ def body_c4x2() -> list[str]:
     L += [
         f"add r10, r10, #{2 * FS}",
         f"add r9, r9, #{2 * FS}",
-        f"add r8, r8, #{2 * FS}",
         f"str r10, [sp, #{SP_P2}]",
+        f"add r8, r8, #{2 * FS}",
         f"str r9, [sp, #{SP_P1}]",
-        f"str r8, [sp, #{SP_P0}]",
-        f"ldr r8, [sp, #{SP_MA}]",
         f"ldr r10, [sp, #{SP_HEAD}]",
+        f"str r8, [sp, #{SP_P0}]",
+        f"ldr r9, [sp, #{SP_MA}]",
         f"ldr r11, [sp, #{SP_HS}]",
-        f"ldr r9, [sp, #{SP_MID}]",
+        f"ldr r8, [sp, #{SP_MID}]",
         "add r11, r10, r11",
     ]
-    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), shift r8, table r9, heads r10 r11; then head += 2 hs
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r8", "r9", "r10", "r11", 8)
+    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), multiplier r9, table r8, heads r10 r11; then head += 2 hs
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
     L += [
         "sub r4, r11, r10",
         "add r4, r4, r11",
