@@ -136,12 +136,11 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
 }
 
 /* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
- * (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after the ring
- * update, or, for d >= n, overwrites x in place. res 0 (C = 2, d >= n only): a layer without residual
- * (m7_conv3_act_c2_q15), x unchanged. Returns 0 (nothing written) if the layer or its formats are not
- * covered. */
+ * (m7_conv3_act_res_c{2,4}_q15); its output overwrites x in place (for d < n the taps read a copy, see below;
+ * `tmp` holds n·ts int32). res 0 (C = 2, d >= n only): a layer without residual (m7_conv3_act_c2_q15), x
+ * unchanged. Returns 0 (nothing written) if the layer or its formats are not covered. */
 M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
-                          int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+                          int16_t *tmp, size_t ts, int16_t *ring, size_t pos, size_t s, size_t C, int res)
 {
     const m7_op_geom_t *g = &op->g;
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
@@ -151,6 +150,9 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         return 0;
     }
     if (res ? (!op->res_b || left < 0 || left > 30 || shift < 2 || shift > 31) : (C != 2u || g->dilation < n)) {
+        return 0;
+    }
+    if (g->dilation < n && (s + n) * C > 2u * n * ts) { /* lin does not fit tmp (exported models: ts >= 2C) */
         return 0;
     }
     /* the kernels read b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] from one base (the asm's offsets):
@@ -172,26 +174,35 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         }
         wp = w;
     }
-    /* the runs (where every tap is contiguous, as conv3_runs finds them): a run ends where tap 1 (0) leaves
-     * the ring for x, at d (s = 2d), or where tap 0's ring slot pos + i wraps (s - pos) or tap 1's slot
-     * pos + d + i (d - pos, for pos < d); cut[] holds those inside the block, sorted, then n */
+    /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
+     * ring update and no frame reads x after its own: the output overwrites x in place. d < n: the ring's s
+     * frames in time order, then x, are copied into lin (tmp), so that every tap reads lin contiguously (one
+     * run) and the output overwrites x in place; the ring update then reads the input from lin. */
     const size_t d = g->dilation;
+    const int inplace = d >= n;
+    int16_t *const lin = tmp; /* (s + n)·C int16, checked above */
+    /* the runs (where every tap is contiguous, as conv3_runs finds them; d < n: one): a run ends where tap 1
+     * (0) leaves the ring for x, at d (s = 2d), or where tap 0's ring slot pos + i wraps (s - pos) or tap 1's
+     * slot pos + d + i (d - pos, for pos < d); cut[] holds those inside the block, sorted, then n */
     size_t cut[5], nc = 0;
-    const size_t cand[4] = {d, s, pos ? s - pos : 0u, pos < d ? d - pos : 0u};
-    for (size_t k = 0; k < 4u; k++) {
-        const size_t v = cand[k];
-        if (v && v < n) {
-            size_t j = nc++;
-            for (; j && cut[j - 1u] > v; j--) {
-                cut[j] = cut[j - 1u];
+    if (inplace) {
+        const size_t cand[4] = {d, s, pos ? s - pos : 0u, pos < d ? d - pos : 0u};
+        for (size_t k = 0; k < 4u; k++) {
+            const size_t v = cand[k];
+            if (v && v < n) {
+                size_t j = nc++;
+                for (; j && cut[j - 1u] > v; j--) {
+                    cut[j] = cut[j - 1u];
+                }
+                cut[j] = v;
             }
-            cut[j] = v;
         }
+    } else {
+        copy16(lin, ring + pos * C, (s - pos) * C);
+        copy16(lin + (s - pos) * C, ring, pos * C);
+        copy16(lin + s * C, x.p16, n * C);
     }
     cut[nc++] = n;
-    /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
-     * ring update and no frame reads x after its own: the output overwrites x in place */
-    const int inplace = g->dilation >= n;
     m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
     a.ma = (int32_t)1 << ((32 - sa) & 31);
     a.mr = (int32_t)1 << ((32 - shift) & 31);
@@ -209,15 +220,16 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         size_t slot0 = pos + i0, slot1 = pos + d + i0; /* < 2s */
         slot0 = slot0 >= s ? slot0 - s : slot0;
         slot1 = slot1 >= s ? slot1 - s : slot1;
-        int16_t *const p0 = i0 >= s ? x.p16 + (i0 - s) * C : ring + slot0 * C; /* the ring or x, both writable */
-        const int16_t *const p1 = i0 >= d ? x.p16 + (i0 - d) * C : ring + slot1 * C;
-        const int16_t *const p2 = x.p16 + i0 * C;
+        /* tap 0 reads the ring, x or lin, all writable */
+        int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x.p16 + (i0 - s) * C : ring + slot0 * C;
+        const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x.p16 + (i0 - d) * C : ring + slot1 * C;
+        const int16_t *const p2 = !inplace ? lin + (s + i0) * C : x.p16 + i0 * C;
         a.p0 = p0;
         a.p1 = p1;
         a.p2 = p2;
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
-        a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
+        a.out = (res ? x.p16 : tmp) + i0 * C;
         const size_t m2 = m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
             a.end = a.out + m2 * C;
@@ -235,7 +247,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
             a.p2 = p2 + m2 * C;
             a.cond = cond.p16 + (i0 + m2) * cond.stride;
             a.head = head.p32 + (i0 + m2) * head.stride;
-            a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
+            a.out = (res ? x.p16 : tmp) + (i0 + m2) * C;
             if (C == 4u) {
                 a.end = a.out + 4u;
                 m7_conv3_act_res_c4_q15(&a);
@@ -246,8 +258,8 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         i0 += m;
     }
     if (!inplace) {
-        keep_ring(ring, pos, s, C, x, n);
-        copy16(x.p16, tmp, n * C);
+        const m7_view_q15_t in = {.p16 = lin + s * C, .p32 = NULL, .stride = C};
+        keep_ring(ring, pos, s, C, in, n);
     }
     return 1;
 }
@@ -331,9 +343,9 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
         (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
         int16_t *tmp = (int16_t *)acc;
-        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
-            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
-                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
+        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 1)
+                        : layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 0)) {
             return;
         }
     }
