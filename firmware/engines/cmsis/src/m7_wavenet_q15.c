@@ -337,7 +337,8 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
-    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    const size_t pos = s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
+                     : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     const size_t c = g->out_ch;
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
