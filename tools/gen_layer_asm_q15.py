@@ -6,9 +6,9 @@ The C file holds the output; rerun this after changing the scheme and paste the 
     python3 tools/gen_layer_asm_q15.py
 
 Registers in the frame loop: r4-r7 the four accumulators (then the tanh's inputs), r8/r9 the taps p0/p1
-(then the tanh's shift and table middle, then the residual's 2^k and shift), r10 the tap p2 (the frame's
-own x, which the residual reads again), r11 the packed weights (see W_* below), r0-r3, r12, lr temporaries.
-The run's other pointers and the constants live in the function's stack frame (SP_*).
+(then the tanh's multiplier and table middle, then the residual's 2^k and multiplier), r10 the tap p2 (the
+frame's own x, which the residual reads again), r11 the packed weights (see W_* below), r0-r3, r12, lr
+temporaries. The run's other pointers and the constants live in the function's stack frame (SP_*).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ FS = 2 * C  # frame stride of x and of the output in bytes (compact X)
 # the packed weight block (m7_layer_c4_q15_t.w, filled by the C driver once per layer call), byte offsets
 W_B, W_MIX, W_CONV, W_RB, W_RW = 0, 16, 24, 120, 136
 # the stack frame (the first 12 words of the argument struct, copied by the prologue)
-SP_P0, SP_P1, SP_COND, SP_HEAD, SP_OUT, SP_END, SP_SA, SP_S1, SP_K, SP_CS, SP_HS, SP_MID = range(0, 48, 4)
+SP_P0, SP_P1, SP_COND, SP_HEAD, SP_OUT, SP_END, SP_MA, SP_MR, SP_K, SP_CS, SP_HS, SP_MID = range(0, 48, 4)
 
 
 def conv() -> list[str]:
@@ -49,12 +49,12 @@ def conv() -> list[str]:
                 out.append(w(g + 1, o))
             elif o == 0:  # the frame's input x (r0, r1) into tap 0's slot, which no later frame reads
                 out += ["str r0, [r8]", "str r1, [r8, #4]"]
-            elif o == 1:  # the taps p0, p1 are free: advance and park them; load the tanh's shift and table
+            elif o == 1:  # the taps p0, p1 are free: advance and park them; load the tanh's multiplier, table
                 out += [f"add r8, r8, #{FS}", f"add r9, r9, #{FS}"]
             elif o == 2:
                 out += [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
             else:
-                out += [f"ldr r8, [sp, #{SP_SA}]", f"ldr r9, [sp, #{SP_MID}]"]
+                out += [f"ldr r8, [sp, #{SP_MA}]", f"ldr r9, [sp, #{SP_MID}]"]
         if g + 2 < n:
             out.append(u(g + 2))
     return out
@@ -82,12 +82,12 @@ def mix() -> list[str]:
 
 
 def tanh_head() -> list[str]:
-    """tanh4_head of m7_act_res_q15.c on r4-r7 (i0-i3 = r0-r3, shift r8, table middle r9, 2^8 r12, head lr),
-    then head += hs. z01 ends in r0, z23 in r2."""
+    """tanh4_head of m7_act_res_q15.c on r4-r7 (i0-i3 = r0-r3, 2^(32 - act_shift) r8, table middle r9, 2^8
+    r12, head lr), then head += hs. z01 ends in r0, z23 in r2."""
     v = ["r4", "r5", "r6", "r7"]
     i = ["r0", "r1", "r2", "r3"]
     s, m, k, h = "r8", "r9", "r12", "lr"
-    lookup = "\n".join(tanh4_lookup(v, i, s, m, k))
+    lookup = "\n".join(tanh4_lookup(v, i, s, m, k, mul=True))
     body = f"""ldr {h}, [sp, #{SP_HEAD}]
 mov {k}, #256
 {lookup}
@@ -117,9 +117,9 @@ str {h}, [sp, #{SP_HEAD}]"""
 
 def residual() -> list[str]:
     """res_c4 of m7_act_res_q15.c: out[o] = sat16(round((rb[o] + x[o]·2^k + rw[o]·z) · 2^-s)), two outputs
-    at a time (z01 r0, z23 r2; chains r4/r5, operands r6/r7, 2^k r8, shift-1 r9, out r12), x from the tap
-    p2 (r10), which then advances; the loop test on the output pointer."""
-    out = [f"ldr r8, [sp, #{SP_K}]", f"ldr r9, [sp, #{SP_S1}]", f"ldr r12, [sp, #{SP_OUT}]"]
+    at a time (z01 r0, z23 r2; chains r4/r5, operands r6/r7, 2^k r8, 2^(32 - shift) r9, out r12), x from the
+    tap p2 (r10), which then advances; the loop test on the output pointer."""
+    out = [f"ldr r8, [sp, #{SP_K}]", f"ldr r9, [sp, #{SP_MR}]", f"ldr r12, [sp, #{SP_OUT}]"]
     for half in range(2):
         o = 2 * half
         out += [
@@ -137,12 +137,10 @@ def residual() -> list[str]:
             f"ldr r7, [r11, #{W_RW + 2 * C * (o + 1) + 4}]",
             "smlad r4, r2, r6, r4",
             "smlad r5, r2, r7, r5",
-            "asr r4, r4, r9",
-            "asr r5, r5, r9",
-            "add r4, r4, #1",
-            "add r5, r5, #1",
-            "ssat r4, #16, r4, asr #1",
-            "ssat r5, #16, r5, asr #1",
+            "smmulr r4, r4, r9",
+            "smmulr r5, r5, r9",
+            "ssat r4, #16, r4",
+            "ssat r5, #16, r5",
             "pkhbt r4, r4, r5, lsl #16",
             f"str r4, [r12, #{2 * o}]",
         ]
@@ -161,33 +159,35 @@ def residual() -> list[str]:
 W2_B, W2_MIX, W2_CONV, W2_RB, W2_RW = 0, 8, 12, 36, 44
 
 
+# C = 2: what each pass's tail loads for the next pass's mixer (and the prologue for the first)
+NEXT_C2 = [f"ldr r0, [sp, #{SP_COND}]", f"ldr r1, [sp, #{SP_CS}]", f"ldr r3, [r11, #{W2_MIX}]",
+           f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]"]
+
+
 def body_c2(res_on: bool = True) -> list[str]:
     """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
     twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
     register whose last reader issued beside or before the load); tanh4_head2 of m7_act_res_q15.c on the
     four sums; the four residual outputs as four chains (res_on False: a layer without residual, whose z
     goes only to the head; nothing is stored to out)."""
+    # mixer: the cond pointer r0, cs r1, the mixer weights r3 and the taps r8 r9 were loaded by the previous
+    # pass's tail (or the prologue); the conv's first input loads go beside the mixer's MACs
     mix = [
-        f"ldr r0, [sp, #{SP_COND}]",
-        f"ldr r12, [sp, #{SP_CS}]",
+        "ldrsh r12, [r0]",
+        "ldrsh r2, [r0, r1]",
         f"ldrd r4, r5, [r11, #{W2_B}]",
-        "ldrsh r1, [r0]",
-        "ldrsh r2, [r0, r12]",
-        f"ldr r3, [r11, #{W2_MIX}]",
-        "add r0, r0, r12, lsl #1",
-        f"ldr r8, [sp, #{SP_P0}]",
-        "smlabb r6, r3, r2, r4",
-        f"ldr r9, [sp, #{SP_P1}]",
-        "smlatb r7, r3, r2, r5",
+        "add r0, r0, r1, lsl #1",
         f"str r0, [sp, #{SP_COND}]",
-        "smlabb r4, r3, r1, r4",
-        "smlatb r5, r3, r1, r5",
+        "smlabb r6, r3, r2, r4",
+        "ldr r0, [r8]",
+        "smlatb r7, r3, r2, r5",
+        "ldr r1, [r8, #4]",
+        "smlabb r4, r3, r12, r4",
+        "smlatb r5, r3, r12, r5",
     ]
     w = W2_CONV
     conv = [
-        "ldr r0, [r8]",
         f"ldr r2, [r11, #{w}]",
-        "ldr r1, [r8, #4]",
         f"ldr r3, [r11, #{w + 12}]",
         "ldr r12, [r9]",
         "smlad r4, r0, r2, r4",
@@ -216,12 +216,12 @@ def body_c2(res_on: bool = True) -> list[str]:
         f"str r8, [sp, #{SP_P0}]",
         f"str r9, [sp, #{SP_P1}]",
     ]
-    # tanh4_head2: v r4-r7, i r0-r3, shift r8 (then 2^8), table middle r9, head A r12, head B lr
+    # tanh4_head2: v r4-r7, i r0-r3, 2^(32 - act_shift) r8 (then 2^8), table middle r9, head A r12, head B lr
     v = ["r4", "r5", "r6", "r7"]
     i = ["r0", "r1", "r2", "r3"]
     s, m, h, g = "r8", "r9", "r12", "lr"
-    lookup = "\n".join(tanh4_lookup(v, i, s, m))
-    tanh = f"""ldr {s}, [sp, #{SP_SA}]
+    lookup = "\n".join(tanh4_lookup(v, i, s, m, mul=True))
+    tanh = f"""ldr {s}, [sp, #{SP_MA}]
 ldr {h}, [sp, #{SP_HEAD}]
 ldr {g}, [sp, #{SP_HS}]
 ldr {m}, [sp, #{SP_MID}]
@@ -248,7 +248,7 @@ str {v[3]}, [{g}, #4]
 pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
 add {g}, {g}, {h}
 str {g}, [sp, #{SP_HEAD}]""".splitlines()
-    # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, shift-1 r9, out r12
+    # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9, out r12
     res = [
         f"ldr r8, [sp, #{SP_K}]",
         "ldrsh lr, [r10, #4]",
@@ -260,7 +260,7 @@ str {g}, [sp, #{SP_HEAD}]""".splitlines()
         "mla r4, r1, r8, r4",
         f"ldr r1, [r11, #{W2_RW}]",
         "mla r7, lr, r8, r5",
-        f"ldr r9, [sp, #{SP_S1}]",
+        f"ldr r9, [sp, #{SP_MR}]",
         "mla r5, r3, r8, r5",
         f"ldr r3, [r11, #{W2_RW + 4}]",
         "smlad r4, r0, r1, r4",
@@ -269,23 +269,22 @@ str {g}, [sp, #{SP_HEAD}]""".splitlines()
         f"ldr lr, [sp, #{SP_END}]",
         "smlad r5, r0, r3, r5",
         "smlad r7, r2, r3, r7",
-        "asr r4, r4, r9",
-        "asr r6, r6, r9",
-        "add r4, r4, #1",
-        "asr r5, r5, r9",
-        "add r6, r6, #1",
-        "asr r7, r7, r9",
-        "add r5, r5, #1",
-        "ssat r4, #16, r4, asr #1",
-        "add r7, r7, #1",
-        "ssat r6, #16, r6, asr #1",
-        "ssat r5, #16, r5, asr #1",
+        "smmulr r4, r4, r9",
+        *NEXT_C2[:2],
+        "smmulr r6, r6, r9",
+        *NEXT_C2[2:4],
+        "smmulr r5, r5, r9",
+        "smmulr r7, r7, r9",
+        NEXT_C2[4],
+        "ssat r4, #16, r4",
         "add r10, r10, #8",
-        "ssat r7, #16, r7, asr #1",
-        "pkhbt r4, r4, r5, lsl #16",
-        "pkhbt r6, r6, r7, lsl #16",
-        "str r4, [r12]",
-        "str r6, [r12, #4]",
+        "ssat r6, #16, r6",
+        "strh r4, [r12]",
+        "ssat r5, #16, r5",
+        "strh r6, [r12, #4]",
+        "ssat r7, #16, r7",
+        "strh r5, [r12, #2]",
+        "strh r7, [r12, #6]",
         "add r12, r12, #8",
         f"str r12, [sp, #{SP_OUT}]",
         "cmp r12, lr",
@@ -293,6 +292,7 @@ str {g}, [sp, #{SP_HEAD}]""".splitlines()
     ]
     if not res_on:
         res = [
+            *NEXT_C2,
             f"ldr r12, [sp, #{SP_OUT}]",
             f"ldr lr, [sp, #{SP_END}]",
             "add r10, r10, #8",
@@ -314,6 +314,7 @@ def function(c: int = C, res_on: bool = True) -> str:
         "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
         f"add lr, sp, #{SP_K}",
         "stm lr, {r1-r3, r12}",
+        *(NEXT_C2 if c == 2 else []),
         "1:",
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
@@ -323,13 +324,15 @@ def function(c: int = C, res_on: bool = True) -> str:
 
 # C = 4, two frames per pass (m7_conv3_act_res_c4x2_q15): the stack frame has three more words
 SP_P2, SP_W, SP_CAB = 48, 52, 56
-FRAME2 = 64
+SP_RES = 64  # res_b[C] | res_w[C][C] (3C words), copied from the packed weights by the prologue
+FRAME2 = SP_RES + 4 * 3 * C
 
 
 def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
     """tanh4_head2 of m7_act_res_q15.c on v (registers set): i[0..3] = tanh(v), head h[off..] += i[0..1],
-    g[off..] += i[2..3]; s (the shift) becomes 2^8 after its last use; z pairs in i[0] and i[2]."""
-    lookup = "\n".join(tanh4_lookup(v, i, s, m))
+    g[off..] += i[2..3]; s (the multiplier 2^(32 - act_shift)) becomes 2^8 after its last use; z pairs in i[0]
+    and i[2]."""
+    lookup = "\n".join(tanh4_lookup(v, i, s, m, mul=True))
     return f"""{lookup}
 ldr {v[0]}, [{h}, #{off}]
 sxth {i[3]}, {i[3]}
@@ -351,11 +354,13 @@ pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
 str {v[3]}, [{g}, #{off + 4}]""".splitlines()
 
 
-def conv_2x2(o: int, ops: list[str]) -> list[str]:
+def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
     """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
     channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
     through four registers as in tools/gen_conv3_asm_q15.py (each load beside the SMLAD that last reads
-    its register, two cycles before its own first reader)."""
+    its register, two cycles before its own first reader). store_x: each input pair of tap 2 (the frames'
+    own x) is also stored into tap 0's frame (r8) once read, after every read of tap 0 and tap 1 of the
+    pass (the ring update, as in the one-frame kernel)."""
     taps = ["r8", "r9", "r10"]
     groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
     U0, V0, U1, V1 = ops
@@ -372,9 +377,14 @@ def conv_2x2(o: int, ops: list[str]) -> list[str]:
     n = len(groups)
     for g in range(n):
         last = g == n - 1
+        j, c = groups[g]
         out.append(f"smlad r4, {U0}, {V0}, r4")
+        if store_x and j == 2:
+            out.append(f"str {U0}, [r8, #{2 * c}]")
         out.append(f"ldr {V1}, {av(g, 1)}")
         out.append(f"smlad r6, {U1}, {V0}, r6")
+        if store_x and j == 2:
+            out.append(f"str {U1}, [r8, #{2 * c + FS}]")
         if not last:
             out.append(f"ldr {V0}, {au(g + 1, 0)}")
         out.append(f"smlad r5, {U0}, {V1}, r5")
@@ -393,32 +403,24 @@ def body_c4x2() -> list[str]:
     both frames. z of the first half (r12, lr) waits in registers through the second; then the residual
     of both frames, output by output (each weight and bias load feeds both frames)."""
     L = [
-        # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2)
-        f"ldr r0, [sp, #{SP_COND}]",
-        f"ldr r12, [sp, #{SP_CS}]",
-        f"ldr r8, [sp, #{SP_P0}]",
+        # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2);
+        # the cond pointer r0, cs r7, the taps r8 r9 r10 and the biases r12 lr were loaded by the previous
+        # pass's residual (or the prologue); the conv's first operand loads go beside the mixer's MACs
         "ldrsh r1, [r0]",
-        "ldrsh r2, [r0, r12]",
-        f"ldr r9, [sp, #{SP_P1}]",
-        "add r0, r0, r12, lsl #1",
-        f"ldr r12, [r11, #{W_B}]",
-        "pkhbt r3, r1, r2, lsl #16",
-        f"ldr lr, [r11, #{W_B + 4}]",
-        f"ldr r1, [r11, #{W_MIX}]",
+        "ldrsh r2, [r0, r7]",
+        f"ldr r6, [r11, #{W_MIX}]",
+        "add r0, r0, r7, lsl #1",
         f"str r0, [sp, #{SP_COND}]",
-        f"ldr r10, [sp, #{SP_P2}]",
-        "smlabb r4, r1, r3, r12",
-        f"str r3, [sp, #{SP_CAB}]",
-        "smlabt r6, r1, r3, r12",
-        "smlatb r5, r1, r3, lr",
-        "smlatt r7, r1, r3, lr",
+        "pkhbt r3, r1, r2, lsl #16",
     ]
-    L += conv_2x2(0, ["r0", "r1", "r2", "r3"])
-    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), shift r0, table r2, heads r8 r9 (taps parked)
+    conv = conv_2x2(0, ["r0", "r1", "r2", "r3"])
+    L += ["smlabb r4, r6, r3, r12", conv[0], "smlatb r5, r6, r3, lr", conv[1], "smlatt r7, r6, r3, lr",
+          conv[2], "smlabt r6, r6, r3, r12", f"str r3, [sp, #{SP_CAB}]"]
+    L += conv[3:]
+    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), multiplier r0, table r2, heads r8 r9 (the taps
+    # p0, p1 are still those of the stack frame, which half 2 reloads)
     L += [
-        f"str r8, [sp, #{SP_P0}]",
-        f"str r9, [sp, #{SP_P1}]",
-        f"ldr r0, [sp, #{SP_SA}]",
+        f"ldr r0, [sp, #{SP_MA}]",
         f"ldr r8, [sp, #{SP_HEAD}]",
         f"ldr r9, [sp, #{SP_HS}]",
         f"ldr r2, [sp, #{SP_MID}]",
@@ -438,74 +440,71 @@ def body_c4x2() -> list[str]:
         "smlatb r5, r2, r3, r1",
         "smlatt r7, r2, r3, r1",
     ]
-    L += conv_2x2(2, ["r0", "r1", "r2", "r3"])
-    # x of both frames into tap 0's frames; the taps advance and are parked
+    L += conv_2x2(2, ["r0", "r1", "r2", "r3"], store_x=True)
+    # the taps advance and are parked (x of both frames went into tap 0's frames inside the conv)
     L += [
-        "ldr r0, [r10]",
-        "ldr r1, [r10, #4]",
-        "ldr r2, [r10, #8]",
-        "ldr r3, [r10, #12]",
-        "str r0, [r8]",
         f"add r10, r10, #{2 * FS}",
-        "str r1, [r8, #4]",
         f"add r9, r9, #{2 * FS}",
-        "str r2, [r8, #8]",
         f"str r10, [sp, #{SP_P2}]",
-        "str r3, [r8, #12]",
         f"add r8, r8, #{2 * FS}",
         f"str r9, [sp, #{SP_P1}]",
-        f"str r8, [sp, #{SP_P0}]",
-        f"ldr r8, [sp, #{SP_SA}]",
         f"ldr r10, [sp, #{SP_HEAD}]",
+        f"str r8, [sp, #{SP_P0}]",
+        f"ldr r9, [sp, #{SP_MA}]",
         f"ldr r11, [sp, #{SP_HS}]",
-        f"ldr r9, [sp, #{SP_MID}]",
+        f"ldr r8, [sp, #{SP_MID}]",
         "add r11, r10, r11",
     ]
-    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), shift r8, table r9, heads r10 r11; then head += 2 hs
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r8", "r9", "r10", "r11", 8)
+    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), multiplier r9, table r8, heads r10 r11; then head += 2 hs
+    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
     L += [
         "sub r4, r11, r10",
         "add r4, r4, r11",
         f"str r4, [sp, #{SP_HEAD}]",
     ]
     # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
-    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), operands r6 r7 r3, 2^k r8, shift-1 r9,
-    # x (p2 - 16) r10, out r1
+    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), 2^k r8, 2^(32 - shift) r9, x (p2 - 16) r10,
+    # out r1; res_b and res_w from the stack frame (SP_RES, copied by the prologue), so r11 is free: the
+    # operands x[A], x[B], res_b rotate through r6 r7 r3 (one output later each moves on), res_w's first
+    # pair in r11, and each output's MACs run back to back with the next output's loads beside them
+    def rb(o: int) -> str:
+        return f"[sp, #{SP_RES + 4 * o}]"
+
+    def rw(o: int, k: int) -> str:
+        return f"[sp, #{SP_RES + 4 * C + 2 * C * o + 4 * k}]"
+
     L += [
         f"ldr r10, [sp, #{SP_P2}]",
         f"ldr r8, [sp, #{SP_K}]",
-        f"ldr r11, [sp, #{SP_W}]",
-        f"ldr r9, [sp, #{SP_S1}]",
+        f"ldr r9, [sp, #{SP_MR}]",
         f"ldr r1, [sp, #{SP_OUT}]",
         f"ldrsh r6, [r10, #{-2 * FS}]",
         f"ldrsh r7, [r10, #{-FS}]",
-        f"ldr r3, [r11, #{W_RB}]",
+        f"ldr r3, {rb(0)}",
+        f"ldr r11, {rw(0, 0)}",
     ]
+    a, b, c = "r6", "r7", "r3"
     for o in range(C):
         last = o == C - 1
-        L += [
-            "mla r4, r6, r8, r3",
-            "mla r5, r7, r8, r3",
-            f"ldr r6, [r11, #{W_RW + 2 * C * o}]",
-            f"ldr r7, [r11, #{W_RW + 2 * C * o + 4}]",
-            "smlad r4, r12, r6, r4",
-            "smlad r5, lr, r6, r5",
-            "smlad r4, r0, r7, r4",
-            "smlad r5, r2, r7, r5",
-            "asr r4, r4, r9",
-        ]
-        L += [f"ldrsh r6, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else []
-        L += ["asr r5, r5, r9"]
-        L += [f"ldrsh r7, [r10, #{-FS + 2 * (o + 1)}]"] if not last else []
-        L += ["add r4, r4, #1"]
-        L += [f"ldr r3, [r11, #{W_RB + 4 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
-        L += [
-            "add r5, r5, #1",
-            "ssat r4, #16, r4, asr #1",
-            "ssat r5, #16, r5, asr #1",
-            f"strh r4, [r1, #{2 * o}]",
-            f"strh r5, [r1, #{FS + 2 * o}]",
-        ]
+        prev = [f"strh r4, [r1, #{2 * (o - 1)}]", f"strh r5, [r1, #{FS + 2 * (o - 1)}]"] if o else ["", ""]
+        L += [prev[0], f"mla r4, {a}, r8, {c}", prev[1], f"mla r5, {b}, r8, {c}", f"ldr {a}, {rw(o, 1)}",
+              "smlad r4, r12, r11, r4"]
+        L += [f"ldrsh {b}, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
+        L += ["smlad r5, lr, r11, r5"]
+        L += [f"ldrsh {c}, [r10, #{-FS + 2 * (o + 1)}]"] if not last else [f"ldr r7, [sp, #{SP_CS}]"]
+        L += [f"smlad r4, r0, {a}, r4"]
+        L += [f"ldr r11, {rw(o + 1, 0)}"] if not last else [f"ldr r11, [sp, #{SP_W}]"]
+        L += [f"smlad r5, r2, {a}, r5"]
+        if not last:
+            L += [f"ldr {a}, {rb(o + 1)}", "smmulr r4, r4, r9", "smmulr r5, r5, r9", "ssat r4, #16, r4",
+                  "ssat r5, #16, r5"]
+        else:  # the next pass's first operands (see the mixer)
+            L += [f"ldr r0, [sp, #{SP_COND}]", "smmulr r4, r4, r9", f"ldr r12, [r11, #{W_B}]",
+                  "smmulr r5, r5, r9", f"ldr lr, [r11, #{W_B + 4}]", f"ldr r8, [sp, #{SP_P0}]",
+                  "ssat r4, #16, r4", f"ldr r9, [sp, #{SP_P1}]", "ssat r5, #16, r5",
+                  f"strh r4, [r1, #{2 * o}]", f"strh r5, [r1, #{FS + 2 * o}]"]
+        a, b, c = b, c, a
+    L = [x for x in L if x]
     L += [
         f"add r1, r1, #{2 * FS}",
         f"str r1, [sp, #{SP_OUT}]",
@@ -527,6 +526,18 @@ def function_c4x2() -> str:
         "stm lr, {r1-r3, r12}",
         f"str r10, [sp, #{SP_P2}]",
         f"str r11, [sp, #{SP_W}]",
+        f"add r0, r11, #{W_RB}",
+        "ldm r0!, {r1-r6}",
+        f"add lr, sp, #{SP_RES}",
+        "stm lr!, {r1-r6}",
+        "ldm r0, {r1-r6}",
+        "stm lr, {r1-r6}",
+        f"ldr r0, [sp, #{SP_COND}]",
+        f"ldr r7, [sp, #{SP_CS}]",
+        f"ldr r8, [sp, #{SP_P0}]",
+        f"ldr r9, [sp, #{SP_P1}]",
+        f"ldr r12, [r11, #{W_B}]",
+        f"ldr lr, [r11, #{W_B + 4}]",
         "1:",
     ]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]

@@ -37,6 +37,10 @@ _FIELDS = {
 _C_FIELDS = ("w", "b", "mix_w", "res_w", "res_b", "w_h", "b_h")
 _BIASES = ("b", "res_b", "b_h")  # int32 in q15; the other weights are int16
 _Q15_FRACS = ("in", "out", "acc", "res_acc", "acc_h")
+# q15 layers: the weight arrays are the members of one struct, in this order, so that they lie contiguous in
+# the order the fused small-layer kernels read them (b | mix_w | w | res_b | res_w; docs/model-package.md)
+_PACKED_KINDS = ("nam_layer", "gated_layer")
+_PACK_ORDER = ("b", "mix_w", "w", "res_b", "res_w")
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,16 @@ def _array(ctype: str, name: str, items: list[str], per_line: int) -> str:
     return f"static const {ctype} {name}[{len(items)}] M7_MODEL_ALIGN = {{\n    {body}\n}};\n"
 
 
+def _struct(name: str, members: list[tuple[str, str, list[str]]], per_line: int) -> str:
+    """One static const struct whose members (field, C type, values) are the arrays, in the given order."""
+    decl = "".join(f"    {ctype} {field}[{len(items)}];\n" for field, ctype, items in members)
+    inits = []
+    for field, _, items in members:
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        inits.append(f"    .{field} = {{\n        " + ",\n        ".join(lines) + "\n    }")
+    return f"static const struct {{\n{decl}}} {name} M7_MODEL_ALIGN = {{\n" + ",\n".join(inits) + "\n};\n"
+
+
 def _geom(op: LayerSpec, state_offset: int) -> str:
     f = {
         "kind": _KIND[op.kind],
@@ -195,6 +209,8 @@ def generate(
         for i, (op, qo) in enumerate(zip(ops, qops, strict=True)):
             fields = [f".g = {_geom(op, state_offset)}"]
             state_offset += op.state_values
+            packed = prec == "q15" and op.kind in _PACKED_KINDS
+            members: list[tuple[str, str, list[str]]] = []
             for cf in _C_FIELDS:
                 wname = _FIELDS[op.kind].get(cf)
                 if wname is None or wname not in op.weights:
@@ -206,9 +222,16 @@ def generate(
                 else:
                     ctype = "int32_t" if cf in _BIASES else "int16_t"
                     ints = [str(int(v)) for v in qo.q[wname].ravel()]
-                    src.append(_array(ctype, arr, ints, 12))
+                    if packed:
+                        members.append((cf, ctype, ints))
+                        arr = f"{sym}_op{i}.{cf}"
+                    else:
+                        src.append(_array(ctype, arr, ints, 12))
                     fields.append(f".{cf}_frac = {qo.frac[wname]}")
                 fields.append(f".{cf} = {arr}")
+            if members:
+                members.sort(key=lambda m: _PACK_ORDER.index(m[0]))
+                src.append(_struct(f"{sym}_op{i}", members, 12))
             if prec == "f32":
                 fields.append(f".scale = {_floats(np.array([op.scale]))[0]}")
             else:

@@ -138,3 +138,54 @@ def test_ctypes_mirror_matches_the_header_sizes(tmp_path) -> None:
     out = subprocess.run([str(tmp_path / "s")], capture_output=True, text=True, check=True).stdout.split()
     expected = [ctypes.sizeof(t) for t in (_cmodel.Geom, _cmodel.OpF32, _cmodel.OpQ15, _cmodel.Model)]
     assert [int(v) for v in out] == expected
+
+
+_PACKED_CHECK = r"""
+#include "{sym}.h"
+#include <stdio.h>
+/* each q15 NAM/gated layer's arrays lie contiguous as b | mix_w | w | res_b | res_w (those it has); only
+ * layers of even width are counted (with an odd one the struct may pad before res_b; the fused kernels
+ * take C = 2 and 4 only) */
+int main(void) {{
+    int packed = 0, layers = 0;
+    for (unsigned k = 0; k < {sym}.n_ops; k++) {{
+        const m7_op_q15_t *op = &{sym}.ops_q15[k];
+        if ((op->g.kind != M7_OP_NAM_LAYER && op->g.kind != M7_OP_GATED_LAYER) || op->g.out_ch % 2u) continue;
+        const unsigned c = op->g.out_ch * (op->g.act == M7_ACT_GATED ? 2u : 1u);
+        const char *p = (const char *)op->b + 4u * c;
+        int ok = op->mix_w ? (const char *)op->mix_w == p : 1;
+        p += op->mix_w ? 2u * c * op->g.cond_ch : 0u;
+        ok = ok && (const char *)op->w == p;
+        p += 2u * c * op->g.in_ch * op->g.kernel;
+        if (op->res_b) {{
+            ok = ok && (const char *)op->res_b == p && (const char *)op->res_w == p + 4u * op->g.out_ch;
+        }}
+        layers++;
+        packed += ok;
+    }}
+    printf("%d %d\n", layers, packed);
+    return 0;
+}}
+"""
+
+
+@requires_host_cc
+@pytest.mark.parametrize("family", ["nam", "default"])
+def test_q15_layer_weights_are_one_contiguous_block(family, c_packages, tmp_path) -> None:
+    """The fused small-layer kernels read a layer's weights from op->b (m7_wavenet_q15.c): the exporter lays
+    them out so (one struct per layer); else the driver falls back to copying them on every call."""
+    from m7amp.export._csrc import HEADER_PATH
+
+    if family == "default":
+        cdir, sym = HEADER_PATH.parents[4] / "training" / "default" / "c", "nano_q15"
+    else:
+        pkg, meta = c_packages[family]
+        cdir, sym = pkg / "c", meta["c"]["q15"]["symbol"]
+    prog = tmp_path / "packed.c"
+    prog.write_text(_PACKED_CHECK.format(sym=sym))
+    exe = tmp_path / "packed"
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(cdir), "-I",
+                    str(HEADER_PATH.parent), str(prog), str(cdir / f"{sym}.c"), "-o", str(exe)], check=True)
+    layers, packed = (int(v) for v in subprocess.run([str(exe)], capture_output=True, text=True,
+                                                     check=True).stdout.split())
+    assert layers > 0 and packed == layers

@@ -7,244 +7,284 @@ static const int16_t nano_q15_op0_w[4] M7_MODEL_ALIGN = {
     -1421, -9287, 13193, -17826
 };
 
-static const int16_t nano_q15_op1_w[48] M7_MODEL_ALIGN = {
-    -3018, 114, -1302, -3042, -5010, -4823, 1307, -6055, 2327, 1448, -1057, -1450,
-    -2500, -488, -2193, -2355, 2344, 4997, -1541, 3542, -3910, -2168, -2898, -398,
-    -1254, -2142, 3980, -3523, -2408, -4565, 987, -3486, 525, -3857, 4261, 1267,
-    1511, 30, -3959, 3477, 2075, 187, -2125, 5554, 575, -678, -3954, -3103
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op1 M7_MODEL_ALIGN = {
+    .b = {
+        6257782, -5299931, 2064162, -4232632
+    },
+    .mix_w = {
+        3843, -9131, 8620, 7747
+    },
+    .w = {
+        -3018, 114, -1302, -3042, -5010, -4823, 1307, -6055, 2327, 1448, -1057, -1450,
+        -2500, -488, -2193, -2355, 2344, 4997, -1541, 3542, -3910, -2168, -2898, -398,
+        -1254, -2142, 3980, -3523, -2408, -4565, 987, -3486, 525, -3857, 4261, 1267,
+        1511, 30, -3959, 3477, 2075, 187, -2125, 5554, 575, -678, -3954, -3103
+    },
+    .res_b = {
+        3351721, 12812658, -4613971, 362871
+    },
+    .res_w = {
+        -2048, 1854, 13420, -8744, 6065, -14642, -7580, -4548, -5117, 11331, -14125, 6218,
+        -7480, -95, -2828, 12861
+    }
 };
 
-static const int32_t nano_q15_op1_b[4] M7_MODEL_ALIGN = {
-    6257782, -5299931, 2064162, -4232632
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op2 M7_MODEL_ALIGN = {
+    .b = {
+        -892585, 5328136, -678089, -472859
+    },
+    .mix_w = {
+        -1748, -2399, 2837, 2509
+    },
+    .w = {
+        470, -190, -96, -3022, 2568, 1955, 4360, 3142, 1731, -1237, -3261, -3891,
+        -1253, 2311, -6021, -1082, 3744, 2684, -6041, -5985, 2733, 851, -1471, -2107,
+        2648, 2295, -380, -3879, -2707, -236, 5016, -2360, 679, 3951, 2939, -71,
+        -2454, 399, 591, -3263, 1068, -1647, -1270, -2376, 730, -1452, 2589, -2090
+    },
+    .res_b = {
+        -4466284, 1921837, -598526, 1307726
+    },
+    .res_w = {
+        -2047, 6012, 3429, -1100, -3881, -6962, -1779, -2222, 3649, -5991, 6576, -2379,
+        4816, 4311, -2332, -3746
+    }
 };
 
-static const int16_t nano_q15_op1_mix_w[4] M7_MODEL_ALIGN = {
-    3843, -9131, 8620, 7747
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op3 M7_MODEL_ALIGN = {
+    .b = {
+        1706380, -949549, -149661, 2424862
+    },
+    .mix_w = {
+        3172, 3026, -3192, -3404
+    },
+    .w = {
+        -5969, -7442, -2014, -1284, -5468, -242, 10769, -3606, 4548, 6017, -772, -4679,
+        -356, 26, 4546, 2792, 3317, 7953, -1671, -9792, -5754, -2522, -6178, -2093,
+        6155, 763, 4558, 1674, 6546, 5845, -1648, -3355, -238, -5039, -8185, -2892,
+        441, 2865, 6443, 1120, -4144, 1702, 3176, -2745, -4693, -7336, -5105, 4209
+    },
+    .res_b = {
+        -1052000, -2422928, -891861, -1189922
+    },
+    .res_w = {
+        5814, -1165, 3105, -16, -5152, -407, -5595, 4426, -4885, 3767, 3998, -4869,
+        2424, 4267, 4128, -2192
+    }
 };
 
-static const int16_t nano_q15_op1_res_w[16] M7_MODEL_ALIGN = {
-    -2048, 1854, 13420, -8744, 6065, -14642, -7580, -4548, -5117, 11331, -14125, 6218,
-    -7480, -95, -2828, 12861
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op4 M7_MODEL_ALIGN = {
+    .b = {
+        -655464, -223191, -1815963, 1092714
+    },
+    .mix_w = {
+        -2091, 2462, 2418, -1942
+    },
+    .w = {
+        1986, -705, -637, -204, -162, -1393, 3273, -2661, -9830, 1583, -6683, -9609,
+        -4233, 6869, 779, 1759, -5372, -650, 4697, -81, 3929, 2078, 3341, -1802,
+        6530, 1758, 5151, -926, -899, -424, 3714, 1307, 2863, -9230, -6579, 7692,
+        3484, -2838, -4737, 2354, -3667, 5827, -5733, 7383, 4651, -5814, -3465, 6214
+    },
+    .res_b = {
+        2932767, -4901906, 278941, 2297458
+    },
+    .res_w = {
+        -3225, 5271, -6620, 1647, -6579, -636, 4988, -586, 3348, -2587, -3051, -4345,
+        1534, -1924, 3837, 2339
+    }
 };
 
-static const int32_t nano_q15_op1_res_b[4] M7_MODEL_ALIGN = {
-    3351721, 12812658, -4613971, 362871
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op5 M7_MODEL_ALIGN = {
+    .b = {
+        227387, -196783, 467924, 691718
+    },
+    .mix_w = {
+        -1308, 1554, 1286, 976
+    },
+    .w = {
+        4788, -142, -7201, -4427, 1514, -5771, 5680, 1146, 5057, 1181, -5732, -3731,
+        5890, 2336, -1143, 3810, -1389, 5344, -4977, -5793, 5273, 5462, -699, -4214,
+        3246, 5641, -2742, 6456, 1572, -467, 2466, -136, 2275, -3279, 5860, -3282,
+        2047, 3858, 1645, -4217, -5203, -6554, 4813, 5376, 6108, 3081, -5283, 1093
+    },
+    .res_b = {
+        -235858, -816272, -1537716, 2944991
+    },
+    .res_w = {
+        -2488, 2709, -1032, 1213, 3390, -3029, -2920, -1670, -1742, -450, 2254, 453,
+        -182, -2213, 2069, 1441
+    }
 };
 
-static const int16_t nano_q15_op2_w[48] M7_MODEL_ALIGN = {
-    470, -190, -96, -3022, 2568, 1955, 4360, 3142, 1731, -1237, -3261, -3891,
-    -1253, 2311, -6021, -1082, 3744, 2684, -6041, -5985, 2733, 851, -1471, -2107,
-    2648, 2295, -380, -3879, -2707, -236, 5016, -2360, 679, 3951, 2939, -71,
-    -2454, 399, 591, -3263, 1068, -1647, -1270, -2376, 730, -1452, 2589, -2090
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op6 M7_MODEL_ALIGN = {
+    .b = {
+        1712799, 338718, 1341624, 2703300
+    },
+    .mix_w = {
+        1107, 566, -2016, 2648
+    },
+    .w = {
+        1172, 3110, 5996, -4255, -3826, -6049, -1762, -1804, 3480, -3256, -2255, -605,
+        -3983, -2654, -3201, -4699, 1058, -3190, -426, -1909, -112, 6582, -5394, 5990,
+        -670, -4976, -4449, 221, -5700, -1795, -2693, -3572, 2936, -9315, 3574, 4716,
+        -1236, -4080, -4687, -4892, -2481, -1102, -4941, -3456, 2001, 1494, -10893, 5363
+    },
+    .res_b = {
+        2949445, 7102842, 2834295, 5121888
+    },
+    .res_w = {
+        -3396, -3429, -2676, 1578, 1525, 53, 2176, -2647, 1791, -2305, 86, 1964,
+        773, -637, 1235, 608
+    }
 };
 
-static const int32_t nano_q15_op2_b[4] M7_MODEL_ALIGN = {
-    -892585, 5328136, -678089, -472859
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op7 M7_MODEL_ALIGN = {
+    .b = {
+        2388039, 627445, -2395746, 765354
+    },
+    .mix_w = {
+        -365, 920, 2149, -1029
+    },
+    .w = {
+        -6941, 2031, 1978, 4550, -5954, -1903, 5106, 166, -4916, -4460, 7971, -8805,
+        3620, 2658, -2004, 785, -3137, -4500, -212, 6588, -1157, 3993, 4321, -4681,
+        -798, 7833, -3224, -731, -1523, 3487, -1664, 5532, -9966, -4016, 4636, 1483,
+        3069, -1956, 2229, 560, 910, 1998, 2615, -1594, -4065, 1599, -1574, 7208
+    },
+    .res_b = {
+        6823532, 5213271, 1723448, 6693238
+    },
+    .res_w = {
+        492, -690, 3045, 1750, 1152, 3257, -1905, 1133, -362, 3247, -716, -2675,
+        474, -2150, 338, 132
+    }
 };
 
-static const int16_t nano_q15_op2_mix_w[4] M7_MODEL_ALIGN = {
-    -1748, -2399, 2837, 2509
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op8 M7_MODEL_ALIGN = {
+    .b = {
+        958539, -82154, -1087555, -2057833
+    },
+    .mix_w = {
+        1334, 1795, -1657, -752
+    },
+    .w = {
+        -2870, -1387, 1462, -838, 1005, -2851, -2908, -3833, 2073, 7278, 4635, -8045,
+        2723, -1662, -3663, -5992, 6463, 5756, -4519, -2517, -5342, -5781, -5134, -2300,
+        -4426, -2124, 1692, -147, 2419, -223, 1143, -3355, 4291, 5509, 8904, -5671,
+        5997, 5429, -1371, -3524, -7808, -780, -3020, -6066, -5724, -5653, -1129, 10571
+    },
+    .res_b = {
+        6830360, 3500408, 2030957, 17834070
+    },
+    .res_w = {
+        1240, -2271, -1550, -604, -2358, -423, 1817, 2877, 1103, -1200, -1238, 373,
+        1053, 1214, 158, -1316
+    }
 };
 
-static const int16_t nano_q15_op2_res_w[16] M7_MODEL_ALIGN = {
-    -2047, 6012, 3429, -1100, -3881, -6962, -1779, -2222, 3649, -5991, 6576, -2379,
-    4816, 4311, -2332, -3746
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op9 M7_MODEL_ALIGN = {
+    .b = {
+        3359298, 623024, -6487850, 103053
+    },
+    .mix_w = {
+        -1886, -2338, 1323, 310
+    },
+    .w = {
+        -4349, -1932, -2184, -4222, 7886, 8237, -1203, 402, 157, -2177, 3952, 302,
+        4817, 6884, -222, 2767, 2846, 2650, 14, -5262, 3684, 1514, -4679, 6279,
+        -7101, -7532, -2167, -7562, 4016, 1793, 100, 1055, -7458, -5581, 10989, 718,
+        -5262, -3961, -2337, -4489, 3826, 7610, 432, 1909, 5097, -6970, -5141, 8881
+    },
+    .res_b = {
+        2397238, -13241, 19357564, 11461911
+    },
+    .res_w = {
+        575, -2843, -786, -1341, 398, 1972, 2409, -2126, 560, -423, -3700, -1606,
+        1568, 1926, 851, -1812
+    }
 };
 
-static const int32_t nano_q15_op2_res_b[4] M7_MODEL_ALIGN = {
-    -4466284, 1921837, -598526, 1307726
-};
-
-static const int16_t nano_q15_op3_w[48] M7_MODEL_ALIGN = {
-    -5969, -7442, -2014, -1284, -5468, -242, 10769, -3606, 4548, 6017, -772, -4679,
-    -356, 26, 4546, 2792, 3317, 7953, -1671, -9792, -5754, -2522, -6178, -2093,
-    6155, 763, 4558, 1674, 6546, 5845, -1648, -3355, -238, -5039, -8185, -2892,
-    441, 2865, 6443, 1120, -4144, 1702, 3176, -2745, -4693, -7336, -5105, 4209
-};
-
-static const int32_t nano_q15_op3_b[4] M7_MODEL_ALIGN = {
-    1706380, -949549, -149661, 2424862
-};
-
-static const int16_t nano_q15_op3_mix_w[4] M7_MODEL_ALIGN = {
-    3172, 3026, -3192, -3404
-};
-
-static const int16_t nano_q15_op3_res_w[16] M7_MODEL_ALIGN = {
-    5814, -1165, 3105, -16, -5152, -407, -5595, 4426, -4885, 3767, 3998, -4869,
-    2424, 4267, 4128, -2192
-};
-
-static const int32_t nano_q15_op3_res_b[4] M7_MODEL_ALIGN = {
-    -1052000, -2422928, -891861, -1189922
-};
-
-static const int16_t nano_q15_op4_w[48] M7_MODEL_ALIGN = {
-    1986, -705, -637, -204, -162, -1393, 3273, -2661, -9830, 1583, -6683, -9609,
-    -4233, 6869, 779, 1759, -5372, -650, 4697, -81, 3929, 2078, 3341, -1802,
-    6530, 1758, 5151, -926, -899, -424, 3714, 1307, 2863, -9230, -6579, 7692,
-    3484, -2838, -4737, 2354, -3667, 5827, -5733, 7383, 4651, -5814, -3465, 6214
-};
-
-static const int32_t nano_q15_op4_b[4] M7_MODEL_ALIGN = {
-    -655464, -223191, -1815963, 1092714
-};
-
-static const int16_t nano_q15_op4_mix_w[4] M7_MODEL_ALIGN = {
-    -2091, 2462, 2418, -1942
-};
-
-static const int16_t nano_q15_op4_res_w[16] M7_MODEL_ALIGN = {
-    -3225, 5271, -6620, 1647, -6579, -636, 4988, -586, 3348, -2587, -3051, -4345,
-    1534, -1924, 3837, 2339
-};
-
-static const int32_t nano_q15_op4_res_b[4] M7_MODEL_ALIGN = {
-    2932767, -4901906, 278941, 2297458
-};
-
-static const int16_t nano_q15_op5_w[48] M7_MODEL_ALIGN = {
-    4788, -142, -7201, -4427, 1514, -5771, 5680, 1146, 5057, 1181, -5732, -3731,
-    5890, 2336, -1143, 3810, -1389, 5344, -4977, -5793, 5273, 5462, -699, -4214,
-    3246, 5641, -2742, 6456, 1572, -467, 2466, -136, 2275, -3279, 5860, -3282,
-    2047, 3858, 1645, -4217, -5203, -6554, 4813, 5376, 6108, 3081, -5283, 1093
-};
-
-static const int32_t nano_q15_op5_b[4] M7_MODEL_ALIGN = {
-    227387, -196783, 467924, 691718
-};
-
-static const int16_t nano_q15_op5_mix_w[4] M7_MODEL_ALIGN = {
-    -1308, 1554, 1286, 976
-};
-
-static const int16_t nano_q15_op5_res_w[16] M7_MODEL_ALIGN = {
-    -2488, 2709, -1032, 1213, 3390, -3029, -2920, -1670, -1742, -450, 2254, 453,
-    -182, -2213, 2069, 1441
-};
-
-static const int32_t nano_q15_op5_res_b[4] M7_MODEL_ALIGN = {
-    -235858, -816272, -1537716, 2944991
-};
-
-static const int16_t nano_q15_op6_w[48] M7_MODEL_ALIGN = {
-    1172, 3110, 5996, -4255, -3826, -6049, -1762, -1804, 3480, -3256, -2255, -605,
-    -3983, -2654, -3201, -4699, 1058, -3190, -426, -1909, -112, 6582, -5394, 5990,
-    -670, -4976, -4449, 221, -5700, -1795, -2693, -3572, 2936, -9315, 3574, 4716,
-    -1236, -4080, -4687, -4892, -2481, -1102, -4941, -3456, 2001, 1494, -10893, 5363
-};
-
-static const int32_t nano_q15_op6_b[4] M7_MODEL_ALIGN = {
-    1712799, 338718, 1341624, 2703300
-};
-
-static const int16_t nano_q15_op6_mix_w[4] M7_MODEL_ALIGN = {
-    1107, 566, -2016, 2648
-};
-
-static const int16_t nano_q15_op6_res_w[16] M7_MODEL_ALIGN = {
-    -3396, -3429, -2676, 1578, 1525, 53, 2176, -2647, 1791, -2305, 86, 1964,
-    773, -637, 1235, 608
-};
-
-static const int32_t nano_q15_op6_res_b[4] M7_MODEL_ALIGN = {
-    2949445, 7102842, 2834295, 5121888
-};
-
-static const int16_t nano_q15_op7_w[48] M7_MODEL_ALIGN = {
-    -6941, 2031, 1978, 4550, -5954, -1903, 5106, 166, -4916, -4460, 7971, -8805,
-    3620, 2658, -2004, 785, -3137, -4500, -212, 6588, -1157, 3993, 4321, -4681,
-    -798, 7833, -3224, -731, -1523, 3487, -1664, 5532, -9966, -4016, 4636, 1483,
-    3069, -1956, 2229, 560, 910, 1998, 2615, -1594, -4065, 1599, -1574, 7208
-};
-
-static const int32_t nano_q15_op7_b[4] M7_MODEL_ALIGN = {
-    2388039, 627445, -2395746, 765354
-};
-
-static const int16_t nano_q15_op7_mix_w[4] M7_MODEL_ALIGN = {
-    -365, 920, 2149, -1029
-};
-
-static const int16_t nano_q15_op7_res_w[16] M7_MODEL_ALIGN = {
-    492, -690, 3045, 1750, 1152, 3257, -1905, 1133, -362, 3247, -716, -2675,
-    474, -2150, 338, 132
-};
-
-static const int32_t nano_q15_op7_res_b[4] M7_MODEL_ALIGN = {
-    6823532, 5213271, 1723448, 6693238
-};
-
-static const int16_t nano_q15_op8_w[48] M7_MODEL_ALIGN = {
-    -2870, -1387, 1462, -838, 1005, -2851, -2908, -3833, 2073, 7278, 4635, -8045,
-    2723, -1662, -3663, -5992, 6463, 5756, -4519, -2517, -5342, -5781, -5134, -2300,
-    -4426, -2124, 1692, -147, 2419, -223, 1143, -3355, 4291, 5509, 8904, -5671,
-    5997, 5429, -1371, -3524, -7808, -780, -3020, -6066, -5724, -5653, -1129, 10571
-};
-
-static const int32_t nano_q15_op8_b[4] M7_MODEL_ALIGN = {
-    958539, -82154, -1087555, -2057833
-};
-
-static const int16_t nano_q15_op8_mix_w[4] M7_MODEL_ALIGN = {
-    1334, 1795, -1657, -752
-};
-
-static const int16_t nano_q15_op8_res_w[16] M7_MODEL_ALIGN = {
-    1240, -2271, -1550, -604, -2358, -423, 1817, 2877, 1103, -1200, -1238, 373,
-    1053, 1214, 158, -1316
-};
-
-static const int32_t nano_q15_op8_res_b[4] M7_MODEL_ALIGN = {
-    6830360, 3500408, 2030957, 17834070
-};
-
-static const int16_t nano_q15_op9_w[48] M7_MODEL_ALIGN = {
-    -4349, -1932, -2184, -4222, 7886, 8237, -1203, 402, 157, -2177, 3952, 302,
-    4817, 6884, -222, 2767, 2846, 2650, 14, -5262, 3684, 1514, -4679, 6279,
-    -7101, -7532, -2167, -7562, 4016, 1793, 100, 1055, -7458, -5581, 10989, 718,
-    -5262, -3961, -2337, -4489, 3826, 7610, 432, 1909, 5097, -6970, -5141, 8881
-};
-
-static const int32_t nano_q15_op9_b[4] M7_MODEL_ALIGN = {
-    3359298, 623024, -6487850, 103053
-};
-
-static const int16_t nano_q15_op9_mix_w[4] M7_MODEL_ALIGN = {
-    -1886, -2338, 1323, 310
-};
-
-static const int16_t nano_q15_op9_res_w[16] M7_MODEL_ALIGN = {
-    575, -2843, -786, -1341, 398, 1972, 2409, -2126, 560, -423, -3700, -1606,
-    1568, 1926, 851, -1812
-};
-
-static const int32_t nano_q15_op9_res_b[4] M7_MODEL_ALIGN = {
-    2397238, -13241, 19357564, 11461911
-};
-
-static const int16_t nano_q15_op10_w[48] M7_MODEL_ALIGN = {
-    -1507, -5590, 1846, 2002, -4749, 5473, 6482, 6284, -6662, 1767, 2913, 4207,
-    456, -590, 346, 3991, 1081, 1691, 1443, 9693, 2930, 3431, -771, 2053,
-    2616, -1200, 1159, -2279, 319, -5012, -2078, -538, -4216, 6246, 5044, 5514,
-    -4590, -4373, 5817, 3925, -4905, 1080, 2348, 1814, -2751, -8969, -6374, -2905
-};
-
-static const int32_t nano_q15_op10_b[4] M7_MODEL_ALIGN = {
-    2654502, 10893865, 1035339, 5767682
-};
-
-static const int16_t nano_q15_op10_mix_w[4] M7_MODEL_ALIGN = {
-    489, 58, -1833, 1247
-};
-
-static const int16_t nano_q15_op10_res_w[16] M7_MODEL_ALIGN = {
-    1145, 1585, 2525, 1236, 1153, 405, -1486, 972, 2999, -285, -125, 2483,
-    1309, 2304, -240, -3209
-};
-
-static const int32_t nano_q15_op10_res_b[4] M7_MODEL_ALIGN = {
-    8342465, 11758257, 4921014, 5196120
+static const struct {
+    int32_t b[4];
+    int16_t mix_w[4];
+    int16_t w[48];
+    int32_t res_b[4];
+    int16_t res_w[16];
+} nano_q15_op10 M7_MODEL_ALIGN = {
+    .b = {
+        2654502, 10893865, 1035339, 5767682
+    },
+    .mix_w = {
+        489, 58, -1833, 1247
+    },
+    .w = {
+        -1507, -5590, 1846, 2002, -4749, 5473, 6482, 6284, -6662, 1767, 2913, 4207,
+        456, -590, 346, 3991, 1081, 1691, 1443, 9693, 2930, 3431, -771, 2053,
+        2616, -1200, 1159, -2279, 319, -5012, -2078, -538, -4216, 6246, 5044, 5514,
+        -4590, -4373, 5817, 3925, -4905, 1080, 2348, 1814, -2751, -8969, -6374, -2905
+    },
+    .res_b = {
+        8342465, 11758257, 4921014, 5196120
+    },
+    .res_w = {
+        1145, 1585, 2525, 1236, 1153, 405, -1486, 972, 2999, -285, -125, 2483,
+        1309, 2304, -240, -3209
+    }
 };
 
 static const int16_t nano_q15_op11_w[8] M7_MODEL_ALIGN = {
@@ -255,196 +295,236 @@ static const int16_t nano_q15_op12_w[8] M7_MODEL_ALIGN = {
     -17105, -757, 8083, -14640, 12147, -395, -2316, 7304
 };
 
-static const int16_t nano_q15_op13_w[12] M7_MODEL_ALIGN = {
-    -3787, -8149, 1781, -2186, 7548, -8058, -3029, 177, 2044, 5778, -8087, -12463
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op13 M7_MODEL_ALIGN = {
+    .b = {
+        -15002458, -670856
+    },
+    .mix_w = {
+        1048, 845
+    },
+    .w = {
+        -3787, -8149, 1781, -2186, 7548, -8058, -3029, 177, 2044, 5778, -8087, -12463
+    },
+    .res_b = {
+        13431304, 1655067
+    },
+    .res_w = {
+        -3349, 3067, -799, 1105
+    }
 };
 
-static const int32_t nano_q15_op13_b[2] M7_MODEL_ALIGN = {
-    -15002458, -670856
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op14 M7_MODEL_ALIGN = {
+    .b = {
+        2113399, -7629942
+    },
+    .mix_w = {
+        64, -3876
+    },
+    .w = {
+        -169, 6883, -2455, 11072, 13637, 4305, 2240, 1233, 13081, 7510, -8789, 1493
+    },
+    .res_b = {
+        47193880, 9235218
+    },
+    .res_w = {
+        3052, 5653, 2495, -8986
+    }
 };
 
-static const int16_t nano_q15_op13_mix_w[2] M7_MODEL_ALIGN = {
-    1048, 845
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op15 M7_MODEL_ALIGN = {
+    .b = {
+        -5324504, -3526142
+    },
+    .mix_w = {
+        -1186, 115
+    },
+    .w = {
+        5744, 730, -5986, -2770, -8371, -7747, 635, -1793, -8656, 10000, 7709, -8982
+    },
+    .res_b = {
+        13579858, 4813726
+    },
+    .res_w = {
+        -171, -4175, 3698, 1962
+    }
 };
 
-static const int16_t nano_q15_op13_res_w[4] M7_MODEL_ALIGN = {
-    -3349, 3067, -799, 1105
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op16 M7_MODEL_ALIGN = {
+    .b = {
+        -21065508, 2327271
+    },
+    .mix_w = {
+        -2266, -3783
+    },
+    .w = {
+        -8230, 3254, -13604, -6639, -5226, -5805, 26, -4100, -3479, 6587, 6855, -13284
+    },
+    .res_b = {
+        4917656, 7145633
+    },
+    .res_w = {
+        -3620, -4815, -365, 3923
+    }
 };
 
-static const int32_t nano_q15_op13_res_b[2] M7_MODEL_ALIGN = {
-    13431304, 1655067
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op17 M7_MODEL_ALIGN = {
+    .b = {
+        12025820, -4004934
+    },
+    .mix_w = {
+        2500, -260
+    },
+    .w = {
+        -1542, -6377, 6643, 8296, 5401, 8161, -7243, 7779, 9233, -4163, -5942, -6295
+    },
+    .res_b = {
+        650136, 3798020
+    },
+    .res_w = {
+        -9819, 7872, 8202, -7487
+    }
 };
 
-static const int16_t nano_q15_op14_w[12] M7_MODEL_ALIGN = {
-    -169, 6883, -2455, 11072, 13637, 4305, 2240, 1233, 13081, 7510, -8789, 1493
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op18 M7_MODEL_ALIGN = {
+    .b = {
+        2804344, -1917613
+    },
+    .mix_w = {
+        -977, -1387
+    },
+    .w = {
+        8764, 392, 3956, 7097, 6304, 7939, 8949, -9427, -3070, -7909, -3943, -8119
+    },
+    .res_b = {
+        -5330113, -3072114
+    },
+    .res_w = {
+        4284, -1398, 2465, -2796
+    }
 };
 
-static const int32_t nano_q15_op14_b[2] M7_MODEL_ALIGN = {
-    2113399, -7629942
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op19 M7_MODEL_ALIGN = {
+    .b = {
+        2316552, -7464648
+    },
+    .mix_w = {
+        1505, 789
+    },
+    .w = {
+        5819, 5222, -6232, -7051, -562, 7361, -9234, -636, 1298, 2286, -2905, -12247
+    },
+    .res_b = {
+        -4862660, -6013160
+    },
+    .res_w = {
+        1344, 3746, -4669, -679
+    }
 };
 
-static const int16_t nano_q15_op14_mix_w[2] M7_MODEL_ALIGN = {
-    64, -3876
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op20 M7_MODEL_ALIGN = {
+    .b = {
+        8573458, 327988
+    },
+    .mix_w = {
+        2499, 112
+    },
+    .w = {
+        8150, 12707, -2348, -4820, 10653, 1090, -3160, -11505, 6676, -11, 6424, 9093
+    },
+    .res_b = {
+        -5997162, -9856406
+    },
+    .res_w = {
+        -3280, -418, 407, 2430
+    }
 };
 
-static const int16_t nano_q15_op14_res_w[4] M7_MODEL_ALIGN = {
-    3052, 5653, 2495, -8986
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+    int32_t res_b[2];
+    int16_t res_w[4];
+} nano_q15_op21 M7_MODEL_ALIGN = {
+    .b = {
+        -10863712, 5095978
+    },
+    .mix_w = {
+        1243, -3806
+    },
+    .w = {
+        -6377, 7278, 2903, -13856, 9564, -15200, -10477, 13608, -2637, 2897, -15467, -11849
+    },
+    .res_b = {
+        4846532, -9433198
+    },
+    .res_w = {
+        -3830, 200, 2891, -3535
+    }
 };
 
-static const int32_t nano_q15_op14_res_b[2] M7_MODEL_ALIGN = {
-    47193880, 9235218
-};
-
-static const int16_t nano_q15_op15_w[12] M7_MODEL_ALIGN = {
-    5744, 730, -5986, -2770, -8371, -7747, 635, -1793, -8656, 10000, 7709, -8982
-};
-
-static const int32_t nano_q15_op15_b[2] M7_MODEL_ALIGN = {
-    -5324504, -3526142
-};
-
-static const int16_t nano_q15_op15_mix_w[2] M7_MODEL_ALIGN = {
-    -1186, 115
-};
-
-static const int16_t nano_q15_op15_res_w[4] M7_MODEL_ALIGN = {
-    -171, -4175, 3698, 1962
-};
-
-static const int32_t nano_q15_op15_res_b[2] M7_MODEL_ALIGN = {
-    13579858, 4813726
-};
-
-static const int16_t nano_q15_op16_w[12] M7_MODEL_ALIGN = {
-    -8230, 3254, -13604, -6639, -5226, -5805, 26, -4100, -3479, 6587, 6855, -13284
-};
-
-static const int32_t nano_q15_op16_b[2] M7_MODEL_ALIGN = {
-    -21065508, 2327271
-};
-
-static const int16_t nano_q15_op16_mix_w[2] M7_MODEL_ALIGN = {
-    -2266, -3783
-};
-
-static const int16_t nano_q15_op16_res_w[4] M7_MODEL_ALIGN = {
-    -3620, -4815, -365, 3923
-};
-
-static const int32_t nano_q15_op16_res_b[2] M7_MODEL_ALIGN = {
-    4917656, 7145633
-};
-
-static const int16_t nano_q15_op17_w[12] M7_MODEL_ALIGN = {
-    -1542, -6377, 6643, 8296, 5401, 8161, -7243, 7779, 9233, -4163, -5942, -6295
-};
-
-static const int32_t nano_q15_op17_b[2] M7_MODEL_ALIGN = {
-    12025820, -4004934
-};
-
-static const int16_t nano_q15_op17_mix_w[2] M7_MODEL_ALIGN = {
-    2500, -260
-};
-
-static const int16_t nano_q15_op17_res_w[4] M7_MODEL_ALIGN = {
-    -9819, 7872, 8202, -7487
-};
-
-static const int32_t nano_q15_op17_res_b[2] M7_MODEL_ALIGN = {
-    650136, 3798020
-};
-
-static const int16_t nano_q15_op18_w[12] M7_MODEL_ALIGN = {
-    8764, 392, 3956, 7097, 6304, 7939, 8949, -9427, -3070, -7909, -3943, -8119
-};
-
-static const int32_t nano_q15_op18_b[2] M7_MODEL_ALIGN = {
-    2804344, -1917613
-};
-
-static const int16_t nano_q15_op18_mix_w[2] M7_MODEL_ALIGN = {
-    -977, -1387
-};
-
-static const int16_t nano_q15_op18_res_w[4] M7_MODEL_ALIGN = {
-    4284, -1398, 2465, -2796
-};
-
-static const int32_t nano_q15_op18_res_b[2] M7_MODEL_ALIGN = {
-    -5330113, -3072114
-};
-
-static const int16_t nano_q15_op19_w[12] M7_MODEL_ALIGN = {
-    5819, 5222, -6232, -7051, -562, 7361, -9234, -636, 1298, 2286, -2905, -12247
-};
-
-static const int32_t nano_q15_op19_b[2] M7_MODEL_ALIGN = {
-    2316552, -7464648
-};
-
-static const int16_t nano_q15_op19_mix_w[2] M7_MODEL_ALIGN = {
-    1505, 789
-};
-
-static const int16_t nano_q15_op19_res_w[4] M7_MODEL_ALIGN = {
-    1344, 3746, -4669, -679
-};
-
-static const int32_t nano_q15_op19_res_b[2] M7_MODEL_ALIGN = {
-    -4862660, -6013160
-};
-
-static const int16_t nano_q15_op20_w[12] M7_MODEL_ALIGN = {
-    8150, 12707, -2348, -4820, 10653, 1090, -3160, -11505, 6676, -11, 6424, 9093
-};
-
-static const int32_t nano_q15_op20_b[2] M7_MODEL_ALIGN = {
-    8573458, 327988
-};
-
-static const int16_t nano_q15_op20_mix_w[2] M7_MODEL_ALIGN = {
-    2499, 112
-};
-
-static const int16_t nano_q15_op20_res_w[4] M7_MODEL_ALIGN = {
-    -3280, -418, 407, 2430
-};
-
-static const int32_t nano_q15_op20_res_b[2] M7_MODEL_ALIGN = {
-    -5997162, -9856406
-};
-
-static const int16_t nano_q15_op21_w[12] M7_MODEL_ALIGN = {
-    -6377, 7278, 2903, -13856, 9564, -15200, -10477, 13608, -2637, 2897, -15467, -11849
-};
-
-static const int32_t nano_q15_op21_b[2] M7_MODEL_ALIGN = {
-    -10863712, 5095978
-};
-
-static const int16_t nano_q15_op21_mix_w[2] M7_MODEL_ALIGN = {
-    1243, -3806
-};
-
-static const int16_t nano_q15_op21_res_w[4] M7_MODEL_ALIGN = {
-    -3830, 200, 2891, -3535
-};
-
-static const int32_t nano_q15_op21_res_b[2] M7_MODEL_ALIGN = {
-    4846532, -9433198
-};
-
-static const int16_t nano_q15_op22_w[12] M7_MODEL_ALIGN = {
-    -845, -5032, -10756, 5647, 3774, 9178, 8345, -9152, 7608, 7211, -10729, -8814
-};
-
-static const int32_t nano_q15_op22_b[2] M7_MODEL_ALIGN = {
-    -8070716, -2338682
-};
-
-static const int16_t nano_q15_op22_mix_w[2] M7_MODEL_ALIGN = {
-    910, 301
+static const struct {
+    int32_t b[2];
+    int16_t mix_w[2];
+    int16_t w[12];
+} nano_q15_op22 M7_MODEL_ALIGN = {
+    .b = {
+        -8070716, -2338682
+    },
+    .mix_w = {
+        910, 301
+    },
+    .w = {
+        -845, -5032, -10756, 5647, 3774, 9178, 8345, -9152, 7608, 7211, -10729, -8814
+    }
 };
 
 static const int16_t nano_q15_op23_w[2] M7_MODEL_ALIGN = {
@@ -470,15 +550,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .acc_frac = 29},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 1, .skip_offset = 0, .state_offset = 0u, .state_len = 8u},
      .w_frac = 13,
-     .w = nano_q15_op1_w,
+     .w = nano_q15_op1.w,
      .b_frac = 28,
-     .b = nano_q15_op1_b,
+     .b = nano_q15_op1.b,
      .mix_w_frac = 13,
-     .mix_w = nano_q15_op1_mix_w,
+     .mix_w = nano_q15_op1.mix_w,
      .res_w_frac = 14,
-     .res_w = nano_q15_op1_res_w,
+     .res_w = nano_q15_op1.res_w,
      .res_b_frac = 29,
-     .res_b = nano_q15_op1_res_b,
+     .res_b = nano_q15_op1.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 15,
@@ -487,15 +567,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 29},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 2, .skip_offset = 0, .state_offset = 8u, .state_len = 16u},
      .w_frac = 13,
-     .w = nano_q15_op2_w,
+     .w = nano_q15_op2.w,
      .b_frac = 27,
-     .b = nano_q15_op2_b,
+     .b = nano_q15_op2.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op2_mix_w,
+     .mix_w = nano_q15_op2.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op2_res_w,
+     .res_w = nano_q15_op2.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op2_res_b,
+     .res_b = nano_q15_op2.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 14,
@@ -504,15 +584,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 4, .skip_offset = 0, .state_offset = 24u, .state_len = 32u},
      .w_frac = 14,
-     .w = nano_q15_op3_w,
+     .w = nano_q15_op3.w,
      .b_frac = 27,
-     .b = nano_q15_op3_b,
+     .b = nano_q15_op3.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op3_mix_w,
+     .mix_w = nano_q15_op3.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op3_res_w,
+     .res_w = nano_q15_op3.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op3_res_b,
+     .res_b = nano_q15_op3.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -521,15 +601,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 8, .skip_offset = 0, .state_offset = 56u, .state_len = 64u},
      .w_frac = 14,
-     .w = nano_q15_op4_w,
+     .w = nano_q15_op4.w,
      .b_frac = 27,
-     .b = nano_q15_op4_b,
+     .b = nano_q15_op4.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op4_mix_w,
+     .mix_w = nano_q15_op4.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op4_res_w,
+     .res_w = nano_q15_op4.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op4_res_b,
+     .res_b = nano_q15_op4.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -538,15 +618,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 16, .skip_offset = 0, .state_offset = 120u, .state_len = 128u},
      .w_frac = 14,
-     .w = nano_q15_op5_w,
+     .w = nano_q15_op5.w,
      .b_frac = 26,
-     .b = nano_q15_op5_b,
+     .b = nano_q15_op5.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op5_mix_w,
+     .mix_w = nano_q15_op5.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op5_res_w,
+     .res_w = nano_q15_op5.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op5_res_b,
+     .res_b = nano_q15_op5.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -555,15 +635,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 32, .skip_offset = 0, .state_offset = 248u, .state_len = 256u},
      .w_frac = 14,
-     .w = nano_q15_op6_w,
+     .w = nano_q15_op6.w,
      .b_frac = 26,
-     .b = nano_q15_op6_b,
+     .b = nano_q15_op6.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op6_mix_w,
+     .mix_w = nano_q15_op6.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op6_res_w,
+     .res_w = nano_q15_op6.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op6_res_b,
+     .res_b = nano_q15_op6.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -572,15 +652,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 64, .skip_offset = 0, .state_offset = 504u, .state_len = 512u},
      .w_frac = 14,
-     .w = nano_q15_op7_w,
+     .w = nano_q15_op7.w,
      .b_frac = 26,
-     .b = nano_q15_op7_b,
+     .b = nano_q15_op7.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op7_mix_w,
+     .mix_w = nano_q15_op7.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op7_res_w,
+     .res_w = nano_q15_op7.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op7_res_b,
+     .res_b = nano_q15_op7.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -589,15 +669,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 128, .skip_offset = 0, .state_offset = 1016u, .state_len = 1024u},
      .w_frac = 14,
-     .w = nano_q15_op8_w,
+     .w = nano_q15_op8.w,
      .b_frac = 26,
-     .b = nano_q15_op8_b,
+     .b = nano_q15_op8.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op8_mix_w,
+     .mix_w = nano_q15_op8.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op8_res_w,
+     .res_w = nano_q15_op8.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op8_res_b,
+     .res_b = nano_q15_op8.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -606,15 +686,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 256, .skip_offset = 0, .state_offset = 2040u, .state_len = 2048u},
      .w_frac = 14,
-     .w = nano_q15_op9_w,
+     .w = nano_q15_op9.w,
      .b_frac = 26,
-     .b = nano_q15_op9_b,
+     .b = nano_q15_op9.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op9_mix_w,
+     .mix_w = nano_q15_op9.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op9_res_w,
+     .res_w = nano_q15_op9.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op9_res_b,
+     .res_b = nano_q15_op9.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -623,15 +703,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 4, .out_ch = 4, .cond_ch = 1, .kernel = 3, .dilation = 512, .skip_offset = 0, .state_offset = 4088u, .state_len = 4096u},
      .w_frac = 14,
-     .w = nano_q15_op10_w,
+     .w = nano_q15_op10.w,
      .b_frac = 26,
-     .b = nano_q15_op10_b,
+     .b = nano_q15_op10.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op10_mix_w,
+     .mix_w = nano_q15_op10.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op10_res_w,
+     .res_w = nano_q15_op10.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op10_res_b,
+     .res_b = nano_q15_op10.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -664,15 +744,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .acc_frac = 26},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 1, .skip_offset = 0, .state_offset = 8184u, .state_len = 4u},
      .w_frac = 14,
-     .w = nano_q15_op13_w,
+     .w = nano_q15_op13.w,
      .b_frac = 26,
-     .b = nano_q15_op13_b,
+     .b = nano_q15_op13.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op13_mix_w,
+     .mix_w = nano_q15_op13.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op13_res_w,
+     .res_w = nano_q15_op13.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op13_res_b,
+     .res_b = nano_q15_op13.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -681,15 +761,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 2, .skip_offset = 0, .state_offset = 8188u, .state_len = 8u},
      .w_frac = 14,
-     .w = nano_q15_op14_w,
+     .w = nano_q15_op14.w,
      .b_frac = 27,
-     .b = nano_q15_op14_b,
+     .b = nano_q15_op14.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op14_mix_w,
+     .mix_w = nano_q15_op14.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op14_res_w,
+     .res_w = nano_q15_op14.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op14_res_b,
+     .res_b = nano_q15_op14.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -698,15 +778,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 4, .skip_offset = 0, .state_offset = 8196u, .state_len = 16u},
      .w_frac = 14,
-     .w = nano_q15_op15_w,
+     .w = nano_q15_op15.w,
      .b_frac = 27,
-     .b = nano_q15_op15_b,
+     .b = nano_q15_op15.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op15_mix_w,
+     .mix_w = nano_q15_op15.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op15_res_w,
+     .res_w = nano_q15_op15.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op15_res_b,
+     .res_b = nano_q15_op15.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -715,15 +795,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 8, .skip_offset = 0, .state_offset = 8212u, .state_len = 32u},
      .w_frac = 14,
-     .w = nano_q15_op16_w,
+     .w = nano_q15_op16.w,
      .b_frac = 27,
-     .b = nano_q15_op16_b,
+     .b = nano_q15_op16.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op16_mix_w,
+     .mix_w = nano_q15_op16.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op16_res_w,
+     .res_w = nano_q15_op16.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op16_res_b,
+     .res_b = nano_q15_op16.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -732,15 +812,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 16, .skip_offset = 0, .state_offset = 8244u, .state_len = 64u},
      .w_frac = 14,
-     .w = nano_q15_op17_w,
+     .w = nano_q15_op17.w,
      .b_frac = 27,
-     .b = nano_q15_op17_b,
+     .b = nano_q15_op17.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op17_mix_w,
+     .mix_w = nano_q15_op17.mix_w,
      .res_w_frac = 13,
-     .res_w = nano_q15_op17_res_w,
+     .res_w = nano_q15_op17.res_w,
      .res_b_frac = 28,
-     .res_b = nano_q15_op17_res_b,
+     .res_b = nano_q15_op17.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 13,
@@ -749,15 +829,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 28},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 32, .skip_offset = 0, .state_offset = 8308u, .state_len = 128u},
      .w_frac = 14,
-     .w = nano_q15_op18_w,
+     .w = nano_q15_op18.w,
      .b_frac = 26,
-     .b = nano_q15_op18_b,
+     .b = nano_q15_op18.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op18_mix_w,
+     .mix_w = nano_q15_op18.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op18_res_w,
+     .res_w = nano_q15_op18.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op18_res_b,
+     .res_b = nano_q15_op18.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -766,15 +846,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 64, .skip_offset = 0, .state_offset = 8436u, .state_len = 256u},
      .w_frac = 14,
-     .w = nano_q15_op19_w,
+     .w = nano_q15_op19.w,
      .b_frac = 26,
-     .b = nano_q15_op19_b,
+     .b = nano_q15_op19.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op19_mix_w,
+     .mix_w = nano_q15_op19.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op19_res_w,
+     .res_w = nano_q15_op19.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op19_res_b,
+     .res_b = nano_q15_op19.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -783,15 +863,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 128, .skip_offset = 0, .state_offset = 8692u, .state_len = 512u},
      .w_frac = 14,
-     .w = nano_q15_op20_w,
+     .w = nano_q15_op20.w,
      .b_frac = 26,
-     .b = nano_q15_op20_b,
+     .b = nano_q15_op20.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op20_mix_w,
+     .mix_w = nano_q15_op20.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op20_res_w,
+     .res_w = nano_q15_op20.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op20_res_b,
+     .res_b = nano_q15_op20.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -800,15 +880,15 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 256, .skip_offset = 0, .state_offset = 9204u, .state_len = 1024u},
      .w_frac = 15,
-     .w = nano_q15_op21_w,
+     .w = nano_q15_op21.w,
      .b_frac = 27,
-     .b = nano_q15_op21_b,
+     .b = nano_q15_op21.b,
      .mix_w_frac = 12,
-     .mix_w = nano_q15_op21_mix_w,
+     .mix_w = nano_q15_op21.mix_w,
      .res_w_frac = 12,
-     .res_w = nano_q15_op21_res_w,
+     .res_w = nano_q15_op21.res_w,
      .res_b_frac = 27,
-     .res_b = nano_q15_op21_res_b,
+     .res_b = nano_q15_op21.res_b,
      .w_h = NULL,
      .b_h = NULL,
      .in_frac = 12,
@@ -817,11 +897,11 @@ static const m7_op_q15_t nano_q15_ops[25] = {
      .res_acc_frac = 27},
     {.g = {.kind = M7_OP_NAM_LAYER, .src = M7_BUF_X, .dst = M7_BUF_X, .cond = M7_BUF_INPUT, .act = M7_ACT_TANH, .input_skip = 0, .in_ch = 2, .out_ch = 2, .cond_ch = 1, .kernel = 3, .dilation = 512, .skip_offset = 0, .state_offset = 10228u, .state_len = 2048u},
      .w_frac = 14,
-     .w = nano_q15_op22_w,
+     .w = nano_q15_op22.w,
      .b_frac = 26,
-     .b = nano_q15_op22_b,
+     .b = nano_q15_op22.b,
      .mix_w_frac = 11,
-     .mix_w = nano_q15_op22_mix_w,
+     .mix_w = nano_q15_op22.mix_w,
      .res_w = NULL,
      .res_b = NULL,
      .w_h = NULL,

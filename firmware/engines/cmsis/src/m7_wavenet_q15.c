@@ -116,7 +116,7 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
         v[o] = v[o + 2u] = acc;
     }
     int32_t t[4];
-    tanh4(v, a->sa1, t);
+    tanh4(v, 31 - __builtin_ctz((uint32_t)a->ma), t); /* act_shift - 1 */
     a->head[0] += t[0];
     a->head[1] += t[1];
     if (!res) {
@@ -128,7 +128,7 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
     for (size_t o = 0; o < 2u; o++) {
         const int32_t acc = (int32_t)((uint32_t)a->w[9u + o] + (uint32_t)a->p2[o] * (uint32_t)a->kmul);
         r[o] = smlad(z, pair(w + 22u + 2u * o), acc);
-        r[o] = sat16_32(((r[o] >> a->s1) + 1) >> 1);
+        r[o] = sat16_32(((r[o] >> (31 - __builtin_ctz((uint32_t)a->mr))) + 1) >> 1);
     }
     const uint32_t y = pack(r[0], r[1]);
     memcpy(a->p0, a->p2, 2u * sizeof(int16_t)); /* as the asm: x into tap 0's frame, then the output */
@@ -136,59 +136,101 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
 }
 
 /* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
- * (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after the ring
- * update, or, for d >= n, overwrites x in place. res 0 (C = 2, d >= n only): a layer without residual
- * (m7_conv3_act_c2_q15), x unchanged. Returns 0 (nothing written) if the layer or its formats are not
- * covered. */
+ * (m7_conv3_act_res_c{2,4}_q15); its output overwrites x in place (for d < n the taps read a copy, see below;
+ * `tmp` holds n·ts int32). res 0 (C = 2, d >= n only): a layer without residual (m7_conv3_act_c2_q15), x
+ * unchanged. Returns 0 (nothing written) if the layer or its formats are not covered. */
 M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
-                          int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+                          int16_t *tmp, size_t ts, int16_t *ring, size_t pos, size_t s, size_t C, int res)
 {
     const m7_op_geom_t *g = &op->g;
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
     const int shift = op->res_acc_frac - op->out_frac;
     if (g->kernel != 3u || g->in_ch != C || g->cond_ch != 1u || x.stride != C || s == 0u || !op->b ||
-        !op->mix_w || sa <= 0 || sa > 31) {
+        !op->mix_w || sa < 2 || sa > 31) { /* 2^(32 - sa) must be a positive int32 (SMMULR) */
         return 0;
     }
-    if (res ? (!op->res_b || left < 0 || left > 30 || shift <= 0 || shift > 31) : (C != 2u || g->dilation < n)) {
+    if (res ? (!op->res_b || left < 0 || left > 30 || shift < 2 || shift > 31) : (C != 2u || g->dilation < n)) {
         return 0;
     }
-    int32_t w[M7_LAYER_WORDS(4u)]; /* b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] (the asm's offsets) */
-    int16_t *w16 = (int16_t *)(w + C);
-    memcpy(w, op->b, C * sizeof(int32_t));
-    memcpy(w16, op->mix_w, C * sizeof(int16_t));
-#pragma GCC unroll 24
-    for (size_t k = 0; k < 3u * C * C / 2u; k++) { /* word by word: one call of memcpy cost more */
-        memcpy(w + C + C / 2u + k, op->w + 2u * k, 4u);
+    if (g->dilation < n && (s + n) * C > 2u * n * ts) { /* lin does not fit tmp (exported models: ts >= 2C) */
+        return 0;
     }
-    if (res) {
-        int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
-        memcpy(rb, op->res_b, C * sizeof(int32_t));
-        memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+    /* the kernels read b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] from one base (the asm's offsets):
+     * the exporter lays a q15 layer's arrays out so (one struct per layer, docs/model-package.md); a
+     * descriptor laid out otherwise gets them copied into one block here */
+    int32_t w[M7_LAYER_WORDS(4u)];
+    const int32_t *wp = op->b;
+    if ((const void *)op->mix_w != (const void *)(op->b + C) || (const void *)op->w != (const void *)(op->mix_w + C) ||
+        (res && ((const void *)op->res_b != (const void *)(op->w + 3u * C * C) ||
+                 (const void *)op->res_w != (const void *)(op->res_b + C)))) {
+        int16_t *w16 = (int16_t *)(w + C);
+        memcpy(w, op->b, C * sizeof(int32_t));
+        memcpy(w16, op->mix_w, C * sizeof(int16_t));
+        memcpy(w16 + C, op->w, 3u * C * C * sizeof(int16_t));
+        if (res) {
+            int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
+            memcpy(rb, op->res_b, C * sizeof(int32_t));
+            memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+        }
+        wp = w;
     }
-    m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
-    const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
     /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
-     * ring update and no frame reads x after its own: the output overwrites x in place */
-    const int inplace = g->dilation >= n;
+     * ring update and no frame reads x after its own: the output overwrites x in place. d < n: the ring's s
+     * frames in time order, then x, are copied into lin (tmp), so that every tap reads lin contiguously (one
+     * run) and the output overwrites x in place; the ring update then reads the input from lin. */
+    const size_t d = g->dilation;
+    const int inplace = d >= n;
+    int16_t *const lin = tmp; /* (s + n)·C int16, checked above */
+    /* the runs (where every tap is contiguous, as conv3_runs finds them; d < n: one): a run ends where tap 1
+     * (0) leaves the ring for x, at d (s = 2d), or where tap 0's ring slot pos + i wraps (s - pos) or tap 1's
+     * slot pos + d + i (d - pos, for pos < d); cut[] holds those inside the block, sorted, then n */
+    size_t cut[5], nc = 0;
+    if (inplace) {
+        const size_t cand[4] = {d, s, pos ? s - pos : 0u, pos < d ? d - pos : 0u};
+        for (size_t k = 0; k < 4u; k++) {
+            const size_t v = cand[k];
+            if (v && v < n) {
+                size_t j = nc++;
+                for (; j && cut[j - 1u] > v; j--) {
+                    cut[j] = cut[j - 1u];
+                }
+                cut[j] = v;
+            }
+        }
+    } else {
+        copy16(lin, ring + pos * C, (s - pos) * C);
+        copy16(lin + (s - pos) * C, ring, pos * C);
+        copy16(lin + s * C, x.p16, n * C);
+    }
+    cut[nc++] = n;
     m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
-    a.sa1 = sa - 1;
-    a.s1 = shift - 1;
+    a.ma = (int32_t)1 << ((32 - sa) & 31);
+    a.mr = (int32_t)1 << ((32 - shift) & 31);
     a.kmul = (int32_t)1 << (left & 31);
     a.cs = (int32_t)(cond.stride * sizeof(int16_t));
     a.hs = (int32_t)(head.stride * sizeof(int32_t));
-    a.w = w;
+    a.w = wp;
     a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
     size_t i0 = 0;
-    for (size_t r = 0; r < nruns; r++) {
-        const m7_conv3_run_q15_t *run = &runs[r];
-        a.p0 = (int16_t *)run->p[0]; /* the ring or x, both writable */
-        a.p1 = run->p[1];
-        a.p2 = run->p[2];
+    for (size_t r = 0; r < nc; r++) {
+        const size_t m = cut[r] - i0;
+        if (!m) {
+            continue;
+        }
+        size_t slot0 = pos + i0, slot1 = pos + d + i0; /* < 2s */
+        slot0 = slot0 >= s ? slot0 - s : slot0;
+        slot1 = slot1 >= s ? slot1 - s : slot1;
+        /* tap 0 reads the ring, x or lin, all writable */
+        int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x.p16 + (i0 - s) * C : ring + slot0 * C;
+        const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x.p16 + (i0 - d) * C : ring + slot1 * C;
+        const int16_t *const p2 = !inplace ? lin + (s + i0) * C : x.p16 + i0 * C;
+        a.p0 = p0;
+        a.p1 = p1;
+        a.p2 = p2;
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
-        a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
-        const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
+        a.out = (res ? x.p16 : tmp) + i0 * C;
+        const size_t m2 = m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
             a.end = a.out + m2 * C;
             if (C == 4u) {
@@ -199,13 +241,13 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
                 m7_conv3_act_c2_q15(&a);
             }
         }
-        if (run->m & 1u) {
-            a.p0 = (int16_t *)run->p[0] + m2 * C;
-            a.p1 = run->p[1] + m2 * C;
-            a.p2 = run->p[2] + m2 * C;
+        if (m & 1u) {
+            a.p0 = p0 + m2 * C;
+            a.p1 = p1 + m2 * C;
+            a.p2 = p2 + m2 * C;
             a.cond = cond.p16 + (i0 + m2) * cond.stride;
             a.head = head.p32 + (i0 + m2) * head.stride;
-            a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
+            a.out = (res ? x.p16 : tmp) + (i0 + m2) * C;
             if (C == 4u) {
                 a.end = a.out + 4u;
                 m7_conv3_act_res_c4_q15(&a);
@@ -213,11 +255,11 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
                 frame_c2(&a, res);
             }
         }
-        i0 += run->m;
+        i0 += m;
     }
     if (!inplace) {
-        keep_ring(ring, pos, s, C, x, n);
-        copy16(x.p16, tmp, n * C);
+        const m7_view_q15_t in = {.p16 = lin + s * C, .p32 = NULL, .stride = C};
+        keep_ring(ring, pos, s, C, in, n);
     }
     return 1;
 }
@@ -295,15 +337,16 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
-    const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    const size_t pos = s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
+                     : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     const size_t c = g->out_ch;
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
         (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
         int16_t *tmp = (int16_t *)acc;
-        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
-            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
-                        : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
+        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 1)
+                        : layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 0)) {
             return;
         }
     }
