@@ -728,6 +728,31 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     }
 }
 
+/* head += tanh(acc) for C = 4k dense values per frame, z not stored: a NAM layer without residual (a layer
+ * array's last), whose z nothing reads. tanh4_head per four values (one asm block on the M7; the general
+ * m7_act_nam_q15 ran tanh4's C: 64.8 cycles per frame on feather's last layer) */
+static __attribute__((noinline)) void m7_act_head_c4k_q15(const int32_t *a, size_t c, int sa1, int32_t *head, size_t hs,
+                                                          size_t n)
+{
+    const int32_t *const end = a + n * c;
+    for (; a != end; head += hs) {
+        for (size_t o = 0; o < c; o += 4u, a += 4) {
+            uint32_t z01, z23;
+            tanh4_head(a, head + o, sa1, &z01, &z23);
+        }
+    }
+}
+
+M7E_HOT int m7_act_head_q15(const int32_t *acc, size_t as, int act_shift, int32_t *head, size_t hs, size_t n,
+                            size_t c)
+{
+    if (act_shift <= 0 || act_shift > 31 || as != c || c % 4u != 0u || c == 0u) {
+        return 0;
+    }
+    m7_act_head_c4k_q15(acc, c, act_shift - 1, head, hs, n);
+    return 1;
+}
+
 /* one function per width so a profile names them */
 #define M7_ACT_RES_C(C)                                                                                    \
     static __attribute__((noinline)) void m7_act_res_c##C##_q15(const m7_act_res_q15_t *q, size_t n)        \

@@ -272,6 +272,13 @@ typedef struct {
  */
 int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
 
+/**
+ * head += tanh(acc) (the table tanh at act_shift = acc_frac - 16, head frames hs apart) over n frames of c dense
+ * values (frames `as` = c apart), z not stored: a NAM layer without residual. Returns 0 (nothing written) unless
+ * c is a multiple of 4, as == c and 0 < act_shift < 32: then the caller runs m7_act_nam_q15.
+ */
+int m7_act_head_q15(const int32_t *acc, size_t as, int act_shift, int32_t *head, size_t hs, size_t n, size_t c);
+
 /** A NAM layer's activation, head sum and residual 1x1 over a block (m7_act_res_q15). */
 typedef struct {
     const int32_t *acc; /* pre-activation sums at acc_frac, frames `as` apart */
