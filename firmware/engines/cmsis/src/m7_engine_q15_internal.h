@@ -245,10 +245,13 @@ typedef struct {
 
 /**
  * The kernel-3 dilated conv of a layer over runs (m7_conv3_q15.c): y[i][o] += sum_j sum_c w[o][j][c] *
- * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame).
+ * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame). With store set (only valid
+ * when every run's tap 0 reads the ring, i.e. the ring holds at least the block's frames) it may also
+ * store each frame's tap-2 input (x[i]) over its tap-0 frame once read, which is the whole ring update:
+ * returns 1 if it did (C = 8 on the M7), 0 if not (then the caller updates the ring).
  */
-void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
-                  size_t in);
+int m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                 size_t in, int store);
 
 /** A model 1x1 op without residual (m7_1x1_small_q15). */
 typedef struct {

@@ -238,6 +238,7 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
     const size_t cp = paired ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
     size_t as = ts; /* frame stride of acc */
+    int ring_done = 0; /* the conv updated the ring */
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
 #if M7E_SPECIALISED
@@ -247,7 +248,8 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
         const size_t nruns = conv3_runs(runs, x, ring, pos, s, d, cin, n);
         as = cp;
         m7_mix_q15(acc, as, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
-        m7_conv3_q15(acc, cp, runs, nruns, op->w, cin);
+        /* s >= n: every frame's tap 0 reads the ring, so x over tap 0's frame is the whole ring update */
+        ring_done = m7_conv3_q15(acc, cp, runs, nruns, op->w, cin, s >= n);
     } else
 #endif /* M7E_SPECIALISED */
     {
@@ -255,7 +257,7 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
         m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
     }
 
-    if (s) {
+    if (s && !ring_done) {
         keep_ring(ring, pos, s, cin, x, n);
     }
 
