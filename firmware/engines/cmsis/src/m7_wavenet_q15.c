@@ -216,7 +216,9 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         i0 += run->m;
     }
     if (!inplace) {
-        keep_ring(ring, pos, s, C, x, n);
+        if (s < n) { /* else every tap 0 read the ring: the kernel's stores of x were the whole update */
+            keep_ring(ring, pos, s, C, x, n);
+        }
         copy16(x.p16, tmp, n * C);
     }
     return 1;
