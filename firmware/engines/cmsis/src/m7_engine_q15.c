@@ -329,6 +329,7 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
     const int compact = M7E_SPECIALISED && x_compact(m);
     size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
+    int16_t *xcur = r->x; /* where X's frames are: r->x, or r->acc after a fused layer (m7_wavenet_layer_q15) */
     memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
@@ -342,6 +343,15 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
         if (compact && g->cond == M7_BUF_X) {
             cond.stride = xs;
         }
+        if (xcur != r->x) { /* only a residual layer reading X (not as cond) takes X from acc */
+            const int layer = g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER;
+            if (layer && op->res_w && g->src == M7_BUF_X && g->cond != M7_BUF_X) {
+                src.p16 = xcur;
+            } else {
+                memcpy(r->x, xcur, n * xs * sizeof(int16_t));
+                xcur = r->x;
+            }
+        }
         if (compact && g->dst == M7_BUF_X) {
             dst.stride = xs = g->out_ch; /* an in-place 1x1 stores only after all its products */
         }
@@ -351,9 +361,10 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
-                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
-                                 (int16_t *)e->state + g->state_offset);
+            xcur = m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
+                                        view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
+                                        (int16_t *)e->state + g->state_offset);
+            xcur = xcur == (int16_t *)r->acc ? xcur : r->x;
             break;
         case M7_OP_GRU:
             m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);

@@ -136,12 +136,12 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
 }
 
 /* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
- * (m7_conv3_act_res_c{2,4}_q15); its output goes to `tmp` (n·C int16) and is copied over x after the ring
- * update, or, for d >= n, overwrites x in place. res 0 (C = 2, d >= n only): a layer without residual
- * (m7_conv3_act_c2_q15), x unchanged. Returns 0 (nothing written) if the layer or its formats are not
- * covered. */
+ * (m7_conv3_act_res_c{2,4}_q15); its output goes to `out` (n·C int16): x itself only for d >= n (no frame
+ * reads x after its own), else the other buffer (no copy back: the caller takes X from there). res 0 (C = 2,
+ * d >= n only): a layer without residual (m7_conv3_act_c2_q15), x unchanged, `out` only bounds the loops.
+ * Returns 0 (nothing written) if the layer or its formats are not covered. */
 M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
-                          int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+                          int16_t *out, int16_t *ring, size_t pos, size_t s, size_t C, int res)
 {
     const m7_op_geom_t *g = &op->g;
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
@@ -168,9 +168,6 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     }
     m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
     const size_t nruns = conv3_runs(runs, x, ring, pos, s, g->dilation, C, n);
-    /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
-     * ring update and no frame reads x after its own: the output overwrites x in place */
-    const int inplace = g->dilation >= n;
     m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
     a.sa1 = sa - 1;
     a.s1 = shift - 1;
@@ -187,7 +184,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         a.p2 = run->p[2];
         a.cond = cond.p16 + i0 * cond.stride;
         a.head = head.p32 + i0 * head.stride;
-        a.out = (inplace && res ? x.p16 : tmp) + i0 * C;
+        a.out = out + i0 * C;
         const size_t m2 = run->m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
             a.end = a.out + m2 * C;
@@ -205,7 +202,7 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
             a.p2 = run->p[2] + m2 * C;
             a.cond = cond.p16 + (i0 + m2) * cond.stride;
             a.head = head.p32 + (i0 + m2) * head.stride;
-            a.out = (inplace && res ? x.p16 : tmp) + (i0 + m2) * C;
+            a.out = out + (i0 + m2) * C;
             if (C == 4u) {
                 a.end = a.out + 4u;
                 m7_conv3_act_res_c4_q15(&a);
@@ -215,11 +212,8 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         }
         i0 += run->m;
     }
-    if (!inplace) {
-        if (s < n) { /* else every tap 0 read the ring: the kernel's stores of x were the whole update */
-            keep_ring(ring, pos, s, C, x, n);
-        }
-        copy16(x.p16, tmp, n * C);
+    if (s < n) { /* else every tap 0 read the ring: the kernel's stores of x over them were the whole update */
+        keep_ring(ring, pos, s, C, x, n);
     }
     return 1;
 }
@@ -297,24 +291,32 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
     }
 }
 
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring)
+int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                              m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
+                              int16_t *z, size_t ts, int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
     const size_t pos = s == 0u ? 0u : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    int16_t *const tmp = (int16_t *)acc; /* the other X buffer (ping-pong with dst) */
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     const size_t c = g->out_ch;
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
-        (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
-        int16_t *tmp = (int16_t *)acc;
-        if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 4u, 1)
-            : op->res_w ? layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 1)
+        (op->res_w ? (x.p16 == dst.p16 || x.p16 == tmp) && x.stride == dst.stride : c == 2u)) {
+        /* x in dst: d >= n overwrites it in place (every tap 0 and 1 reads the ring), else the output goes to
+         * tmp; x in tmp (the previous layer's output): the output goes to dst */
+        int16_t *out = x.p16 == tmp ? dst.p16 : g->dilation >= n ? x.p16 : tmp;
+        if (c == 4u ? layer_small(op, n, x, cond, head, out, ring, pos, s, 4u, 1)
+            : op->res_w ? layer_small(op, n, x, cond, head, out, ring, pos, s, 2u, 1)
                         : layer_small(op, n, x, cond, head, tmp, ring, pos, s, 2u, 0)) {
-            return;
+            return op->res_w ? out : x.p16;
         }
     }
 #endif /* __ARM_FEATURE_DSP */
+    if (x.p16 == tmp) { /* the general kernels use acc: X back to dst first (same stride: in_ch == out_ch) */
+        copy16(dst.p16, x.p16, n * x.stride);
+        x.p16 = dst.p16;
+    }
     layer_kernels(op, pos, n, x, dst, cond, head, skip, acc, z, ts, ring);
+    return dst.p16;
 }
