@@ -322,6 +322,34 @@ static int x_compact(const m7_model_t *m)
     return 1;
 }
 
+/* out[i] = sat16(round(v[i]·scale·2^-f) (+ audio[i])) for 0 < f < 32 and |scale| <= 2^(f-1) (the usual
+ * output op): the rounded value then fits int32 (|v·scale| < 2^(30+f)), so it is the low word of the 64-bit
+ * sum shifted, (lo >> f) | (hi << (32 - f)), and adding the audio cannot overflow: no 64-bit shift or
+ * saturation (they took ~28 instructions per sample) */
+M7_INLINE void output_loop(int16_t *out, const int32_t *v, size_t vs, int32_t scale, int f, const int16_t *au,
+                           size_t as, size_t n, int skip)
+{
+    const uint32_t half = 1u << (f - 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t q = (uint64_t)((int64_t)v[i * vs] * scale) + half;
+        int32_t y = (int32_t)(((uint32_t)q >> f) | ((uint32_t)(q >> 32) << (32 - f)));
+        if (skip) {
+            y += au[i * as];
+        }
+        out[i] = (int16_t)sat16_32(y);
+    }
+}
+
+static void output_q15(int16_t *out, const int32_t *v, size_t vs, int32_t scale, int f, const int16_t *au,
+                       size_t as, size_t n)
+{
+    if (au) {
+        output_loop(out, v, vs, scale, f, au, as, n, 1);
+    } else {
+        output_loop(out, v, vs, scale, f, au, as, n, 0);
+    }
+}
+
 static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
@@ -373,7 +401,13 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
-            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT, the usual case */
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 32 &&
+                (op->scale < 0 ? -op->scale : op->scale) <= (1 << (op->scale_frac - 1))) {
+                output_q15(out, src.p32, src.stride, op->scale, op->scale_frac,
+                           g->input_skip ? audio.p16 : NULL, audio.stride, n);
+                break;
+            }
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT */
                 const int64_t half = (int64_t)1 << (op->scale_frac - 1);
                 const int64_t scale = op->scale;
                 for (size_t i = 0; i < n; i++) {
