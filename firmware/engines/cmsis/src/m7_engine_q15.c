@@ -358,7 +358,22 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     const int compact = M7E_SPECIALISED && x_compact(m);
     size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
     int16_t *xcur = r->x; /* where X's frames are: r->x, or r->acc after a fused layer (m7_wavenet_layer_q15) */
-    memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
+    /* HEAD is zeroed at every sample: by its first writer, when that is a NAM layer writing every channel
+     * (it stores instead of adding, m7_wavenet_layer_q15's head_fresh), else here */
+    size_t fresh = SIZE_MAX;
+    for (size_t k = 0; k < m->n_ops; k++) {
+        const m7_op_geom_t *g = &m->ops_q15[k].g;
+        if (g->kind == M7_OP_NAM_LAYER) {
+            fresh = g->out_ch == m->head_len ? k : SIZE_MAX;
+            break;
+        }
+        if (g->src == M7_BUF_HEAD || g->dst == M7_BUF_HEAD || g->cond == M7_BUF_HEAD) {
+            break;
+        }
+    }
+    if (fresh == SIZE_MAX) {
+        memset(r->head, 0, n * m->head_len * sizeof(int32_t));
+    }
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
@@ -389,7 +404,7 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            xcur = m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
+            xcur = m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD), k == fresh,
                                         view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
                                         (int16_t *)e->state + g->state_offset);
             xcur = xcur == (int16_t *)r->acc ? xcur : r->x;
