@@ -281,14 +281,19 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
             return;
         }
     }
+    if (!paired && !op->res_w) {
+        if (head_fresh) { /* m7_act_head_q15 adds to head */
+            zero_head(head, n, c);
+            head_fresh = 0;
+        }
+        if (m7_act_head_q15(acc, as, op->acc_frac - M7_TANH_Q15_IN_FRAC, head.p32, head.stride, n, c)) {
+            return; /* no residual: z is not needed */
+        }
+    }
+#endif /* M7E_SPECIALISED */
     if (head_fresh && !gated) { /* the kernels below add to head */
         zero_head(head, n, c);
     }
-    if (!paired && !op->res_w && m7_act_head_q15(acc, as, op->acc_frac - M7_TANH_Q15_IN_FRAC, head.p32, head.stride,
-                                                 n, c)) {
-        return; /* no residual: z is not needed */
-    }
-#endif /* M7E_SPECIALISED */
     if (gated) {
         m7_act_gated_q15(acc, as, op->acc_frac, z, c, skip.p16 + g->skip_offset, skip.stride, n, c);
     } else if (paired) {
