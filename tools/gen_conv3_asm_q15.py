@@ -45,7 +45,6 @@ def steps(C: int, store: bool = False) -> list[str]:
         n = len(groups)
         for g in range(n):
             last = g == n - 1
-            j, c = groups[g]
             # the tap-2 pair of frame f over the tap-0 frame (r2 already advanced in the last group)
             def put(reg: str, f: int, g: int = g, last: bool = last) -> None:
                 if st and groups[g][0] == 2:
