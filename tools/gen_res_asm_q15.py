@@ -120,7 +120,8 @@ def tanh_body(store: bool = False) -> list[str]:
               *tanh4_lookup(["r4", "r5", "r6", "r7"], ["r8", "r9", "r10", "r11"], "r3", "r12", "lr")]
         if store:
             L += ["sxth r11, r11", "add r9, r9, r5, asr #9", f"str r8, [r1, #{hb}]",
-                  "add r10, r10, r6, asr #9", f"str r9, [r1, #{hb + 4}]", "add r11, r11, r7, asr #9", f"str r10, [r1, #{hb + 8}]",
+                  "add r10, r10, r6, asr #9", f"str r9, [r1, #{hb + 4}]", "add r11, r11, r7, asr #9",
+                  f"str r10, [r1, #{hb + 8}]",
                   "pkhbt r8, r8, r9, lsl #16", f"str r11, [r1, #{hb + 12}]", "pkhbt r10, r10, r11, lsl #16",
                   f"str r8, [r2, #{zb}]", f"str r10, [r2, #{zb + 4}]"]
             continue
