@@ -105,19 +105,27 @@ def body(C: int) -> list[str]:
     return L
 
 
-def tanh_body() -> list[str]:
+def tanh_body(store: bool = False) -> list[str]:
     """m7_act_tanh8_q15(a, head, z, s, end): for the values from a to end (8 per iteration, int32) t = the
     table tanh of (v >> s) rounded as tanh4_head's asm in m7_act_res_q15.c does (same instructions, same
     table constants), head += t (int32, dense), z = t (int16, dense). r0 a, r1 head, r2 z, r3 s; r4-r7
-    values, r8-r11 indices and table words, r12 the table's middle, lr 2^8; end on the stack."""
+    values, r8-r11 indices and table words, r12 the table's middle, lr 2^8; end on the stack. With store
+    (m7_act_tanh8s_q15): head = t (the first layer writing a HEAD that was not zeroed)."""
     L: list[str] = ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
                     "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:"]
     for q in range(2):
         ab, hb, zb = 16 * q, 16 * q, 8 * q
         L += [f"ldr r4, [r0, #{ab}]", f"ldr r5, [r0, #{ab + 4}]", f"ldr r6, [r0, #{ab + 8}]",
               f"ldr r7, [r0, #{ab + 12}]",
-              *tanh4_lookup(["r4", "r5", "r6", "r7"], ["r8", "r9", "r10", "r11"], "r3", "r12", "lr"),
-              f"ldr r4, [r1, #{hb}]",
+              *tanh4_lookup(["r4", "r5", "r6", "r7"], ["r8", "r9", "r10", "r11"], "r3", "r12", "lr")]
+        if store:
+            L += ["sxth r11, r11", "add r9, r9, r5, asr #9", f"str r8, [r1, #{hb}]",
+                  "add r10, r10, r6, asr #9", f"str r9, [r1, #{hb + 4}]", "add r11, r11, r7, asr #9",
+                  f"str r10, [r1, #{hb + 8}]",
+                  "pkhbt r8, r8, r9, lsl #16", f"str r11, [r1, #{hb + 12}]", "pkhbt r10, r10, r11, lsl #16",
+                  f"str r8, [r2, #{zb}]", f"str r10, [r2, #{zb + 4}]"]
+            continue
+        L += [f"ldr r4, [r1, #{hb}]",
               "sxth r11, r11", "add r9, r9, r5, asr #9", f"ldr r5, [r1, #{hb + 4}]",
               "add r10, r10, r6, asr #9", f"ldr r6, [r1, #{hb + 8}]", "add r11, r11, r7, asr #9",
               f"ldr r7, [r1, #{hb + 12}]", "add r4, r4, r8", "add r5, r5, r9", f"str r4, [r1, #{hb}]",
@@ -178,4 +186,5 @@ def mix_body(C: int) -> list[str]:
 
 if __name__ == "__main__":
     print(asm_function("m7_act_tanh8_q15", tanh_body()) + asm_function("m7_act_res2_c8_q15", body(8)), end="")
+    print(asm_function("m7_act_tanh8s_q15", tanh_body(store=True)), end="")
     print(asm_function("m7_mix4_c4_q15", mix_body(4)) + asm_function("m7_mix4_c8_q15", mix_body(8)), end="")

@@ -14,13 +14,27 @@
 #pragma GCC optimize("no-schedule-insns", "rename-registers")
 #endif /* __GNUC__ */
 
+/* floor(v / 2^s + 1/2) for m = 2^(32 - s), 2 <= s <= 31: the reference's ((v >> (s - 1)) + 1) >> 1 (one SMMULR
+ * on the M7, (v·m + 2^31) >> 32, instead of ASR, ADD and ASR on the one shifter) */
+static inline int32_t round_mul(int32_t v, int32_t m)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(v), "r"(m));
+    return r;
+#else  /* !__ARM_FEATURE_DSP */
+    return (int32_t)(((int64_t)v * m + ((int64_t)1 << 31)) >> 32);
+#endif /* __ARM_FEATURE_DSP */
+}
+
 /* the frame loop; X32 (int32 input) and Y32 (int32 output) are constants after inlining */
 M7_INLINE void small_loop(const m7_1x1_small_q15_t *p, size_t n, size_t in_, size_t out_, const int32_t *br,
                           int x32_, int y32_)
 {
     const size_t in = in_, out = out_, xs = p->xs, ys = p->ys;
     const int x32 = x32_, y32 = y32_;
-    const int s1 = p->shift - 1, xs1 = p->x_shift - 1;
+    const int s1 = p->shift - 1;
+    const int32_t mx = x32 ? (int32_t)(1u << (32 - p->x_shift)) : 0; /* the int32 input's rounding */
     const int16_t *x = p->x;
     const int32_t *v = p->x32;
     int16_t *y16 = p->y16;
@@ -29,11 +43,15 @@ M7_INLINE void small_loop(const m7_1x1_small_q15_t *p, size_t n, size_t in_, siz
         uint32_t xp[8]; /* the frame's input as int16 pairs */
         int32_t x1 = 0; /* or its single value (in = 1) */
         if (x32) {
+            int32_t r[16];
+#pragma GCC unroll 16
+            for (size_t c = 0; c < in; c++) { /* the roundings first: SSAT waits for SMMULR's result */
+                r[c] = round_mul(v[c], mx);
+            }
 #pragma GCC unroll 16
             for (size_t c = 0; c < in; c += 2u) {
-                const int32_t lo = sat16_32(((v[c] >> xs1) + 1) >> 1);
-                const int32_t hi = c + 1u < in ? sat16_32(((v[c + 1u] >> xs1) + 1) >> 1) : 0;
-                xp[c / 2u] = pack(lo, hi);
+                const int32_t lo = sat16_32(r[c]);
+                xp[c / 2u] = pack(lo, c + 1u < in ? sat16_32(r[c + 1u]) : 0);
                 x1 = lo;
             }
             v += xs;
@@ -128,7 +146,7 @@ M7E_HOT int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n)
     const void *src = p->x32 ? (const void *)p->x32 : (const void *)p->x;
     const void *dst = p->y16 ? (const void *)p->y16 : (const void *)p->y32;
     const int same_type = (p->x32 != NULL) == (p->y32 != NULL);
-    if (p->shift <= 0 || p->shift > 31 || (p->x32 && (p->x_shift <= 0 || p->x_shift > 31)) ||
+    if (p->shift <= 0 || p->shift > 31 || (p->x32 && (p->x_shift < 2 || p->x_shift > 31)) /* round_mul */ ||
         (same_type && src == dst && (p->ys > p->xs || p->out > p->xs))) {
         return 0;
     }

@@ -639,7 +639,130 @@ __asm__(".text\n"
         "bne 1b\n"
         "pop {r4-r11, pc}\n"
         ".size m7_act_res2_c8_q15, . - m7_act_res2_c8_q15\n");
+/* m7_act_tanh8_q15 with head = t instead of head += t (the first layer writing a HEAD not zeroed; same generator) */
+void m7_act_tanh8s_q15(const int32_t *a, int32_t *head, int16_t *z, int s, const int32_t *end);
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_act_tanh8s_q15\n"
+        ".hidden m7_act_tanh8s_q15\n"
+        ".type m7_act_tanh8s_q15, %function\n"
+        "m7_act_tanh8s_q15:\n"
+        "push {r4-r11, lr}\n"
+        "movw r12, #:lower16:m7_tanh_table_q15+4096\n"
+        "movt r12, #:upper16:m7_tanh_table_q15+4096\n"
+        "mov lr, #256\n"
+        "1:\n"
+        "ldr r4, [r0, #0]\n"
+        "ldr r5, [r0, #4]\n"
+        "ldr r6, [r0, #8]\n"
+        "ldr r7, [r0, #12]\n"
+        "asr r4, r4, r3\n"
+        "asr r5, r5, r3\n"
+        "add r4, r4, #1\n"
+        "asr r6, r6, r3\n"
+        "add r5, r5, #1\n"
+        "ssat r8, #11, r4, asr #10\n"
+        "asr r7, r7, r3\n"
+        "ssat r9, #11, r5, asr #10\n"
+        "add r6, r6, #1\n"
+        "ubfx r4, r4, #1, #9\n"
+        "add r7, r7, #1\n"
+        "ssat r10, #11, r6, asr #10\n"
+        "ldr r8, [r12, r8, lsl #2]\n"
+        "ssat r11, #11, r7, asr #10\n"
+        "ldr r9, [r12, r9, lsl #2]\n"
+        "ubfx r5, r5, #1, #9\n"
+        "ldr r10, [r12, r10, lsl #2]\n"
+        "ubfx r6, r6, #1, #9\n"
+        "smlatb r4, r8, r4, lr\n"
+        "ubfx r7, r7, #1, #9\n"
+        "ldr r11, [r12, r11, lsl #2]\n"
+        "sxth r8, r8\n"
+        "smlatb r5, r9, r5, lr\n"
+        "sxth r9, r9\n"
+        "smlatb r6, r10, r6, lr\n"
+        "sxth r10, r10\n"
+        "add r8, r8, r4, asr #9\n"
+        "smlatb r7, r11, r7, lr\n"
+        "sxth r11, r11\n"
+        "add r9, r9, r5, asr #9\n"
+        "str r8, [r1, #0]\n"
+        "add r10, r10, r6, asr #9\n"
+        "str r9, [r1, #4]\n"
+        "add r11, r11, r7, asr #9\n"
+        "str r10, [r1, #8]\n"
+        "pkhbt r8, r8, r9, lsl #16\n"
+        "str r11, [r1, #12]\n"
+        "pkhbt r10, r10, r11, lsl #16\n"
+        "str r8, [r2, #0]\n"
+        "str r10, [r2, #4]\n"
+        "ldr r4, [r0, #16]\n"
+        "ldr r5, [r0, #20]\n"
+        "ldr r6, [r0, #24]\n"
+        "ldr r7, [r0, #28]\n"
+        "asr r4, r4, r3\n"
+        "asr r5, r5, r3\n"
+        "add r4, r4, #1\n"
+        "asr r6, r6, r3\n"
+        "add r5, r5, #1\n"
+        "ssat r8, #11, r4, asr #10\n"
+        "asr r7, r7, r3\n"
+        "ssat r9, #11, r5, asr #10\n"
+        "add r6, r6, #1\n"
+        "ubfx r4, r4, #1, #9\n"
+        "add r7, r7, #1\n"
+        "ssat r10, #11, r6, asr #10\n"
+        "ldr r8, [r12, r8, lsl #2]\n"
+        "ssat r11, #11, r7, asr #10\n"
+        "ldr r9, [r12, r9, lsl #2]\n"
+        "ubfx r5, r5, #1, #9\n"
+        "ldr r10, [r12, r10, lsl #2]\n"
+        "ubfx r6, r6, #1, #9\n"
+        "smlatb r4, r8, r4, lr\n"
+        "ubfx r7, r7, #1, #9\n"
+        "ldr r11, [r12, r11, lsl #2]\n"
+        "sxth r8, r8\n"
+        "smlatb r5, r9, r5, lr\n"
+        "sxth r9, r9\n"
+        "smlatb r6, r10, r6, lr\n"
+        "sxth r10, r10\n"
+        "add r8, r8, r4, asr #9\n"
+        "smlatb r7, r11, r7, lr\n"
+        "sxth r11, r11\n"
+        "add r9, r9, r5, asr #9\n"
+        "str r8, [r1, #16]\n"
+        "add r10, r10, r6, asr #9\n"
+        "str r9, [r1, #20]\n"
+        "add r11, r11, r7, asr #9\n"
+        "str r10, [r1, #24]\n"
+        "pkhbt r8, r8, r9, lsl #16\n"
+        "str r11, [r1, #28]\n"
+        "pkhbt r10, r10, r11, lsl #16\n"
+        "str r8, [r2, #8]\n"
+        "str r10, [r2, #12]\n"
+        "adds r0, r0, #32\n"
+        "adds r1, r1, #32\n"
+        "adds r2, r2, #16\n"
+        "ldr r4, [sp, #36]\n"
+        "cmp r0, r4\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_act_tanh8s_q15, . - m7_act_tanh8s_q15\n");
 #endif /* __ARM_FEATURE_DSP */
+
+/* head[i][0..c) = 0 for n frames hs apart */
+static void zero_head(int32_t *head, size_t hs, size_t n, size_t c)
+{
+    if (hs == c) {
+        memset(head, 0, n * c * sizeof(int32_t));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memset(head + i * hs, 0, c * sizeof(int32_t));
+    }
+}
 
 /* the kernel for C channels; acc and x are dense (frames C apart: the specialised layer path) */
 M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
@@ -674,8 +797,15 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
         /* two passes: the tanh and head sums of every frame into z, then the residual two frames at a time */
         int16_t *z = q->z;
         if (hs == C && n) { /* head dense too: one flat pass (the asm loop runs at least once) */
-            m7_act_tanh8_q15(a, head, z, sa1, a + n * C);
+            if (q->head_store) {
+                m7_act_tanh8s_q15(a, head, z, sa1, a + n * C);
+            } else {
+                m7_act_tanh8_q15(a, head, z, sa1, a + n * C);
+            }
         } else {
+            if (q->head_store) {
+                zero_head(head, hs, n, C);
+            }
             for (; x != xend; a += C, head += hs, x += C, z += C) {
                 uint32_t zp[4];
                 tanh4_head(a, head, sa1, &zp[0], &zp[1]);
@@ -728,6 +858,31 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
     }
 }
 
+/* head += tanh(acc) for C = 4k dense values per frame, z not stored: a NAM layer without residual (a layer
+ * array's last), whose z nothing reads. tanh4_head per four values (one asm block on the M7; the general
+ * m7_act_nam_q15 ran tanh4's C: 64.8 cycles per frame on feather's last layer) */
+static __attribute__((noinline)) void m7_act_head_c4k_q15(const int32_t *a, size_t c, int sa1, int32_t *head, size_t hs,
+                                                          size_t n)
+{
+    const int32_t *const end = a + n * c;
+    for (; a != end; head += hs) {
+        for (size_t o = 0; o < c; o += 4u, a += 4) {
+            uint32_t z01, z23;
+            tanh4_head(a, head + o, sa1, &z01, &z23);
+        }
+    }
+}
+
+M7E_HOT int m7_act_head_q15(const int32_t *acc, size_t as, int act_shift, int32_t *head, size_t hs, size_t n,
+                            size_t c)
+{
+    if (act_shift <= 0 || act_shift > 31 || as != c || c % 4u != 0u || c == 0u) {
+        return 0;
+    }
+    m7_act_head_c4k_q15(acc, c, act_shift - 1, head, hs, n);
+    return 1;
+}
+
 /* one function per width so a profile names them */
 #define M7_ACT_RES_C(C)                                                                                    \
     static __attribute__((noinline)) void m7_act_res_c##C##_q15(const m7_act_res_q15_t *q, size_t n)        \
@@ -753,6 +908,14 @@ M7E_HOT int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n)
         return 0;
     }
 #endif /* __ARM_FEATURE_DSP */
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const int stores = q->c == 8u; /* act_res's C = 8 path stores (or zeroes) head itself */
+#else
+    const int stores = 0;
+#endif /* __ARM_FEATURE_DSP */
+    if (q->head_store && !stores) {
+        zero_head(q->head, q->hs, n, q->c);
+    }
     switch (q->c) {
     case 2u: m7_act_res_c2_q15(q, n); return 1;
     case 4u: m7_act_res_c4_q15(q, n); return 1;

@@ -13,6 +13,8 @@
  * `in` (compact X, see m7_engine_q15.c) get a copy with constant sizes and strides; any other even
  * count or stride takes the same code with run-time values.
  */
+#include <string.h>
+
 #include "m7_engine_q15_internal.h"
 
 /* as in m7_wavenet_f32.c: GCC's first scheduling pass hoists loads and spills the accumulators */
@@ -33,6 +35,10 @@ void m7_conv3_steps_c4_q15(int32_t *y, int32_t *end, const int16_t *p0, const in
  * weights; the taps restart for each pair) */
 void m7_conv3_run_c8_q15(int32_t *y, int32_t *end, const int16_t *p0, const int16_t *p1, const int16_t *p2,
                          const int16_t *w);
+/* C = 8 with the ring update: as m7_conv3_run_c8_q15, and the last output pair's pass stores each frame's tap-2
+ * pairs (x[i]) over its tap-0 frame after reading it (p0 must not alias p1 or p2's frames of this run) */
+void m7_conv3_run_c8s_q15(int32_t *y, int32_t *end, int16_t *p0, const int16_t *p1, const int16_t *p2,
+                          const int16_t *w);
 __asm__(".text\n"
         ".p2align 2\n"
         ".thumb\n"
@@ -238,6 +244,254 @@ __asm__(".text\n"
         "add sp, sp, #24\n"
         "pop {r4-r11, pc}\n"
         ".size m7_conv3_run_c8_q15, . - m7_conv3_run_c8_q15\n");
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_conv3_run_c8s_q15\n"
+        ".hidden m7_conv3_run_c8s_q15\n"
+        ".type m7_conv3_run_c8s_q15, %function\n"
+        "m7_conv3_run_c8s_q15:\n"
+        "push {r4-r11, lr}\n"
+        "ldr r4, [sp, #36]\n"
+        "ldr r5, [sp, #40]\n"
+        "sub r1, r1, #64\n"
+        "add r6, r5, #288\n"
+        "push {r0-r4, r6}\n"
+        "1:\n"
+        "ldr r10, [r2, #0]\n"
+        "ldr r11, [r5, #0]\n"
+        "ldrd r6, r7, [r0]\n"
+        "ldr r12, [r2, #16]\n"
+        "ldrd r8, r9, [r0, #32]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #48]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r2, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #4]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #52]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r2, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #8]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #56]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r2, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #12]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #60]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r3, #0]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #16]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #16]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #64]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r3, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #20]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #68]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r3, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #24]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #72]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r3, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #28]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #76]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r4, #0]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #32]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r4, #16]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #80]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r4, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #36]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r4, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #84]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r4, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #40]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r4, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #88]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r4, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #44]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r4, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #92]\n"
+        "smlad r8, r12, r10, r8\n"
+        "add r2, r2, #32\n"
+        "smlad r7, r11, lr, r7\n"
+        "add r3, r3, #32\n"
+        "smlad r9, r12, lr, r9\n"
+        "add r4, r4, #32\n"
+        "strd r6, r7, [r0]\n"
+        "strd r8, r9, [r0, #32]\n"
+        "cmp r0, r1\n"
+        "add r0, r0, #64\n"
+        "bne 1b\n"
+        "ldrd r0, r1, [sp]\n"
+        "add r5, r5, #96\n"
+        "ldrd r2, r3, [sp, #8]\n"
+        "add r0, r0, #8\n"
+        "add r1, r1, #8\n"
+        "ldrd r4, r6, [sp, #16]\n"
+        "strd r0, r1, [sp]\n"
+        "cmp r5, r6\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr r10, [r2, #0]\n"
+        "ldr r11, [r5, #0]\n"
+        "ldrd r6, r7, [r0]\n"
+        "ldr r12, [r2, #16]\n"
+        "ldrd r8, r9, [r0, #32]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #48]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r2, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #4]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #52]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r2, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #8]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #56]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r2, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #12]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r2, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #60]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r3, #0]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #16]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #16]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #64]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r3, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #20]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #68]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r3, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #24]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #72]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r3, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "ldr r10, [r5, #28]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r3, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #76]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r4, #0]\n"
+        "smlad r7, r11, lr, r7\n"
+        "ldr r11, [r5, #32]\n"
+        "smlad r9, r12, lr, r9\n"
+        "ldr r12, [r4, #16]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #80]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r4, #4]\n"
+        "smlad r7, r10, lr, r7\n"
+        "str r10, [r2, #0]\n"
+        "ldr r10, [r5, #36]\n"
+        "smlad r9, r12, lr, r9\n"
+        "str r12, [r2, #16]\n"
+        "ldr r12, [r4, #20]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #84]\n"
+        "smlad r8, r12, r10, r8\n"
+        "ldr r10, [r4, #8]\n"
+        "smlad r7, r11, lr, r7\n"
+        "str r11, [r2, #4]\n"
+        "ldr r11, [r5, #40]\n"
+        "smlad r9, r12, lr, r9\n"
+        "str r12, [r2, #20]\n"
+        "ldr r12, [r4, #24]\n"
+        "smlad r6, r10, r11, r6\n"
+        "ldr lr, [r5, #88]\n"
+        "smlad r8, r12, r11, r8\n"
+        "ldr r11, [r4, #12]\n"
+        "smlad r7, r10, lr, r7\n"
+        "str r10, [r2, #8]\n"
+        "ldr r10, [r5, #44]\n"
+        "smlad r9, r12, lr, r9\n"
+        "str r12, [r2, #24]\n"
+        "ldr r12, [r4, #28]\n"
+        "smlad r6, r11, r10, r6\n"
+        "ldr lr, [r5, #92]\n"
+        "smlad r8, r12, r10, r8\n"
+        "add r2, r2, #32\n"
+        "smlad r7, r11, lr, r7\n"
+        "str r11, [r2, #-20]\n"
+        "add r3, r3, #32\n"
+        "smlad r9, r12, lr, r9\n"
+        "str r12, [r2, #-4]\n"
+        "add r4, r4, #32\n"
+        "strd r6, r7, [r0]\n"
+        "strd r8, r9, [r0, #32]\n"
+        "cmp r0, r1\n"
+        "add r0, r0, #64\n"
+        "bne 2b\n"
+        "add sp, sp, #24\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_conv3_run_c8s_q15, . - m7_conv3_run_c8s_q15\n");
 #endif /* __ARM_FEATURE_DSP */
 
 /* frames 2 at a time of one run x outputs o, o+1 (y points at output o of the run's first frame);
@@ -305,15 +559,17 @@ M7_INLINE void conv3_pair(int32_t *y, size_t out_, const m7_conv3_run_q15_t *run
 
 /* every output pair over every run; `in` is a constant after inlining (and, with out == in, the frame
  * stride of every tap) */
-M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs, size_t nruns,
-                         const int16_t *w, size_t in_)
+M7_INLINE int conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs, size_t nruns,
+                        const int16_t *w, size_t in_, int store)
 {
     const size_t in = in_, out = out_;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     if (out == in && in == 8u) { /* one asm call per run for every output pair, then an odd run's last frame */
         for (size_t r = 0; r < nruns; r++) {
             const size_t m2 = runs[r].m & ~(size_t)1u;
-            if (m2) {
+            if (m2 && store) {
+                m7_conv3_run_c8s_q15(y, y + m2 * out, (int16_t *)runs[r].p[0], runs[r].p[1], runs[r].p[2], w);
+            } else if (m2) {
                 m7_conv3_run_c8_q15(y, y + m2 * out, runs[r].p[0], runs[r].p[1], runs[r].p[2], w);
             }
             if (runs[r].m % 2u) {
@@ -322,12 +578,16 @@ M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs
                 for (size_t o = 0; o < out; o += 2u) {
                     conv3_pair(y + m2 * out + o, out, &last, w + o * 3u * in, in);
                 }
+                if (store) { /* as the asm: x over the tap-0 frame once read */
+                    memcpy((int16_t *)last.p[0], last.p[2], 8u * sizeof(int16_t));
+                }
             }
             y += runs[r].m * out;
         }
-        return;
+        return store;
     }
 #endif /* __ARM_FEATURE_DSP */
+    (void)store;
     for (size_t o = 0; o < out; o += 2u) {
         int32_t *yo = y + o;
         for (size_t r = 0; r < nruns; r++) {
@@ -335,20 +595,21 @@ M7_INLINE void conv3_all(int32_t *y, size_t out_, const m7_conv3_run_q15_t *runs
             yo += runs[r].m * out;
         }
     }
+    return 0;
 }
 
 /* NAM layers (out = in) of the presets' widths, one function each so a profile names them */
 #define M7_CONV3_C(C)                                                                                      \
-    static __attribute__((noinline)) void m7_conv3_c##C##_q15(int32_t *y, const m7_conv3_run_q15_t *runs,    \
-                                                            size_t nruns, const int16_t *w)                \
+    static __attribute__((noinline)) int m7_conv3_c##C##_q15(int32_t *y, const m7_conv3_run_q15_t *runs,     \
+                                                           size_t nruns, const int16_t *w, int store)      \
     {                                                                                                      \
-        conv3_all(y, C##u, runs, nruns, w, C##u);                                                          \
+        return conv3_all(y, C##u, runs, nruns, w, C##u, store);                                            \
     }
 /* any even channel count and stride (in flash: with its unrolled loops it is large) */
 static __attribute__((noinline)) void m7_conv3_cn_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs,
                                                       size_t nruns, const int16_t *w, size_t in)
 {
-    conv3_all(y, out, runs, nruns, w, in);
+    (void)conv3_all(y, out, runs, nruns, w, in, 0);
 }
 
 #if M7E_SPECIALISED
@@ -360,8 +621,8 @@ M7_CONV3_C(12)
 M7_CONV3_C(16)
 #endif /* M7E_SPECIALISED */
 
-M7E_HOT void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
-                          size_t in)
+M7E_HOT int m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                         size_t in, int store)
 {
 #if M7E_SPECIALISED
     int compact = out == in; /* and every tap's frame stride is `in` */
@@ -370,15 +631,17 @@ M7E_HOT void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs
     }
     if (compact) {
         switch (in) {
-        case 2u: m7_conv3_c2_q15(y, runs, nruns, w); return;
-        case 4u: m7_conv3_c4_q15(y, runs, nruns, w); return;
-        case 6u: m7_conv3_c6_q15(y, runs, nruns, w); return;
-        case 8u: m7_conv3_c8_q15(y, runs, nruns, w); return;
-        case 12u: m7_conv3_c12_q15(y, runs, nruns, w); return;
-        case 16u: m7_conv3_c16_q15(y, runs, nruns, w); return;
+        case 2u: return m7_conv3_c2_q15(y, runs, nruns, w, store);
+        case 4u: return m7_conv3_c4_q15(y, runs, nruns, w, store);
+        case 6u: return m7_conv3_c6_q15(y, runs, nruns, w, store);
+        case 8u: return m7_conv3_c8_q15(y, runs, nruns, w, store);
+        case 12u: return m7_conv3_c12_q15(y, runs, nruns, w, store);
+        case 16u: return m7_conv3_c16_q15(y, runs, nruns, w, store);
         default: break;
         }
     }
 #endif /* M7E_SPECIALISED */
+    (void)store;
     m7_conv3_cn_q15(y, out, runs, nruns, w, in); /* any even channel count and stride */
+    return 0;
 }

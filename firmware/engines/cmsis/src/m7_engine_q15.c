@@ -322,6 +322,34 @@ static int x_compact(const m7_model_t *m)
     return 1;
 }
 
+/* out[i] = sat16(round(v[i]·scale·2^-f) (+ audio[i])) for 0 < f < 32 and |scale| <= 2^(f-1) (the usual
+ * output op): the rounded value then fits int32 (|v·scale| < 2^(30+f)), so it is the low word of the 64-bit
+ * sum shifted, (lo >> f) | (hi << (32 - f)), and adding the audio cannot overflow: no 64-bit shift or
+ * saturation (they took ~28 instructions per sample) */
+M7_INLINE void output_loop(int16_t *out, const int32_t *v, size_t vs, int32_t scale, int f, const int16_t *au,
+                           size_t as, size_t n, int skip)
+{
+    const uint32_t half = 1u << (f - 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t q = (uint64_t)((int64_t)v[i * vs] * scale) + half;
+        int32_t y = (int32_t)(((uint32_t)q >> f) | ((uint32_t)(q >> 32) << (32 - f)));
+        if (skip) {
+            y += au[i * as];
+        }
+        out[i] = (int16_t)sat16_32(y);
+    }
+}
+
+static void output_q15(int16_t *out, const int32_t *v, size_t vs, int32_t scale, int f, const int16_t *au,
+                       size_t as, size_t n)
+{
+    if (au) {
+        output_loop(out, v, vs, scale, f, au, as, n, 1);
+    } else {
+        output_loop(out, v, vs, scale, f, au, as, n, 0);
+    }
+}
+
 static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
@@ -329,7 +357,23 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
     const int compact = M7E_SPECIALISED && x_compact(m);
     size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
-    memset(r->head, 0, n * m->head_len * sizeof(int32_t)); /* HEAD is zeroed at every sample */
+    int16_t *xcur = r->x; /* where X's frames are: r->x, or r->acc after a fused layer (m7_wavenet_layer_q15) */
+    /* HEAD is zeroed at every sample: by its first writer, when that is a NAM layer writing every channel
+     * (it stores instead of adding, m7_wavenet_layer_q15's head_fresh), else here */
+    size_t fresh = SIZE_MAX;
+    for (size_t k = 0; k < m->n_ops; k++) {
+        const m7_op_geom_t *g = &m->ops_q15[k].g;
+        if (g->kind == M7_OP_NAM_LAYER) {
+            fresh = g->out_ch == m->head_len ? k : SIZE_MAX;
+            break;
+        }
+        if (g->src == M7_BUF_HEAD || g->dst == M7_BUF_HEAD || g->cond == M7_BUF_HEAD) {
+            break;
+        }
+    }
+    if (fresh == SIZE_MAX) {
+        memset(r->head, 0, n * m->head_len * sizeof(int32_t));
+    }
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
@@ -342,6 +386,15 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
         if (compact && g->cond == M7_BUF_X) {
             cond.stride = xs;
         }
+        if (xcur != r->x) { /* only a residual layer reading X (not as cond) takes X from acc */
+            const int layer = g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER;
+            if (layer && op->res_w && g->src == M7_BUF_X && g->cond != M7_BUF_X) {
+                src.p16 = xcur;
+            } else {
+                memcpy(r->x, xcur, n * xs * sizeof(int16_t));
+                xcur = r->x;
+            }
+        }
         if (compact && g->dst == M7_BUF_X) {
             dst.stride = xs = g->out_ch; /* an in-place 1x1 stores only after all its products */
         }
@@ -351,9 +404,10 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD),
-                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
-                                 (int16_t *)e->state + g->state_offset);
+            xcur = m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD), k == fresh,
+                                        view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
+                                        (int16_t *)e->state + g->state_offset);
+            xcur = xcur == (int16_t *)r->acc ? xcur : r->x;
             break;
         case M7_OP_GRU:
             m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);
@@ -362,7 +416,13 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             m7_lstm_q15(op, n, src, dst, r->acc, ts, (int32_t *)((int16_t *)e->state + g->state_offset));
             break;
         case M7_OP_OUTPUT:
-            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT, the usual case */
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 32 &&
+                (op->scale < 0 ? -op->scale : op->scale) <= (1 << (op->scale_frac - 1))) {
+                output_q15(out, src.p32, src.stride, op->scale, op->scale_frac,
+                           g->input_skip ? audio.p16 : NULL, audio.stride, n);
+                break;
+            }
+            if (src.p32 && op->scale_frac > 0 && op->scale_frac < 63) { /* int32 OUT */
                 const int64_t half = (int64_t)1 << (op->scale_frac - 1);
                 const int64_t scale = op->scale;
                 for (size_t i = 0; i < n; i++) {

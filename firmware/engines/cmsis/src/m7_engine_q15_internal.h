@@ -245,10 +245,13 @@ typedef struct {
 
 /**
  * The kernel-3 dilated conv of a layer over runs (m7_conv3_q15.c): y[i][o] += sum_j sum_c w[o][j][c] *
- * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame).
+ * x_j[i][c] for o < out (even) and c < in (even), y dense (out int32 per frame). With store set (only valid
+ * when every run's tap 0 reads the ring, i.e. the ring holds at least the block's frames) it may also
+ * store each frame's tap-2 input (x[i]) over its tap-0 frame once read, which is the whole ring update:
+ * returns 1 if it did (C = 8 on the M7), 0 if not (then the caller updates the ring).
  */
-void m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
-                  size_t in);
+int m7_conv3_q15(int32_t *y, size_t out, const m7_conv3_run_q15_t *runs, size_t nruns, const int16_t *w,
+                 size_t in, int store);
 
 /** A model 1x1 op without residual (m7_1x1_small_q15). */
 typedef struct {
@@ -272,6 +275,13 @@ typedef struct {
  */
 int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
 
+/**
+ * head += tanh(acc) (the table tanh at act_shift = acc_frac - 16, head frames hs apart) over n frames of c dense
+ * values (frames `as` = c apart), z not stored: a NAM layer without residual. Returns 0 (nothing written) unless
+ * c is a multiple of 4, as == c and 0 < act_shift < 32: then the caller runs m7_act_nam_q15.
+ */
+int m7_act_head_q15(const int32_t *acc, size_t as, int act_shift, int32_t *head, size_t hs, size_t n, size_t c);
+
 /** A NAM layer's activation, head sum and residual 1x1 over a block (m7_act_res_q15). */
 typedef struct {
     const int32_t *acc; /* pre-activation sums at acc_frac, frames `as` apart */
@@ -288,6 +298,7 @@ typedef struct {
     int shift;          /* res_acc_frac - out_frac */
     size_t c;
     int16_t *z;         /* n * c int16 scratch (the tanh values between two passes), or NULL */
+    int head_store;     /* head[i][0..c) not zeroed: head = z instead of head += z */
 } m7_act_res_q15_t;
 
 /**
@@ -345,10 +356,15 @@ void m7_act_gated_head_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z
  * One NAM or gated WaveNet layer (q15) over a block of n frames starting at sample time t.
  * x: int16 input/residual stream, cond: int16 Q15 mixer input, head (int32) / skip (int16): where z
  * goes; acc: n frames of ts (= model scratch_len) int32; z: n frames of ts int16; ring: the op's state.
+ * A layer with residual may find x in acc (as int16, the previous layer's output) instead of dst, and may
+ * leave its output there (the fused 2- and 4-channel layers, ping-pong between dst and acc instead of a
+ * copy back): returns where the output X is, dst.p16 or (int16_t *)acc (a layer without residual: x.p16).
+ * head_fresh: head[i][0..out_ch) was not zeroed (the first layer writing HEAD): the layer stores its z
+ * there instead of adding (m7_act_tanh8s_q15), or zeroes it first.
  */
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring);
+int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                              m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip,
+                              int32_t *acc, int16_t *z, size_t ts, int16_t *ring);
 
 /**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,

@@ -79,6 +79,18 @@ static inline void copy16(int16_t *dst, const int16_t *src, size_t k)
     memcpy(dst, src, k * sizeof(int16_t));
 }
 
+/* head[i][0..c) = 0 for the n frames (HEAD not zeroed before its first writer, run_chunk) */
+static __attribute__((noinline)) void zero_head(m7_view_q15_t head, size_t n, size_t c)
+{
+    if (head.stride == c) {
+        memset(head.p32, 0, n * c * sizeof(int32_t));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memset(head.p32 + i * head.stride, 0, c * sizeof(int32_t));
+    }
+}
+
 /* keep the block's last S input frames in the ring (before the residual overwrites x) */
 static void keep_ring(int16_t *ring, size_t pos, size_t s, size_t cin, m7_view_q15_t x, size_t n)
 {
@@ -270,8 +282,8 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
  * paths into m7_wavenet_layer_q15 does not lengthen the code the wide layers run (their flash fetches) */
 static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_t pos, size_t n, m7_view_q15_t x,
                                                     m7_view_q15_t dst, m7_view_q15_t cond, m7_view_q15_t head,
-                                                    m7_view_q15_t skip, int32_t *acc, int16_t *z, size_t ts,
-                                                    int16_t *ring)
+                                                    int head_fresh, m7_view_q15_t skip, int32_t *acc, int16_t *z,
+                                                    size_t ts, int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const int gated = g->kind == M7_OP_GATED_LAYER;
@@ -280,6 +292,7 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
     const size_t cp = paired ? 2u * c : c; /* pre-activation channels */
     const size_t s = (k - 1u) * d;        /* ring frames */
     size_t as = ts; /* frame stride of acc */
+    int ring_done = 0; /* the conv updated the ring */
 
     /* acc = conv_b + mix_w·cond + conv_w * x */
 #if M7E_SPECIALISED
@@ -289,7 +302,8 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
         const size_t nruns = conv3_runs(runs, x, ring, pos, s, d, cin, n);
         as = cp;
         m7_mix_q15(acc, as, op->b, cond.p16, cond.stride, op->mix_w, n, cp, g->cond_ch);
-        m7_conv3_q15(acc, cp, runs, nruns, op->w, cin);
+        /* s >= n: every frame's tap 0 reads the ring, so x over tap 0's frame is the whole ring update */
+        ring_done = m7_conv3_q15(acc, cp, runs, nruns, op->w, cin, s >= n);
     } else
 #endif /* M7E_SPECIALISED */
     {
@@ -297,7 +311,7 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
         m7_conv_q15(acc, ts, x.p16, x.stride, ring, pos, op->w, n, cp, cin, k, d);
     }
 
-    if (s) {
+    if (s && !ring_done) {
         keep_ring(ring, pos, s, cin, x, n);
     }
 
@@ -307,12 +321,25 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
                                     .head = head.p32, .hs = head.stride, .x = dst.p16, .xs = dst.stride,
                                     .w = op->res_w, .b = op->res_b, .res_left = op->res_acc_frac - op->in_frac,
                                     .res_mul = (int32_t)(1u << ((op->res_acc_frac - op->in_frac) & 31)),
-                                    .shift = op->res_acc_frac - op->out_frac, .c = c, .z = z};
+                                    .shift = op->res_acc_frac - op->out_frac, .c = c, .z = z,
+                                    .head_store = head_fresh};
         if (m7_act_res_q15(&q, n)) {
             return;
         }
     }
+    if (!paired && !op->res_w) {
+        if (head_fresh) { /* m7_act_head_q15 adds to head */
+            zero_head(head, n, c);
+            head_fresh = 0;
+        }
+        if (m7_act_head_q15(acc, as, op->acc_frac - M7_TANH_Q15_IN_FRAC, head.p32, head.stride, n, c)) {
+            return; /* no residual: z is not needed */
+        }
+    }
 #endif /* M7E_SPECIALISED */
+    if (head_fresh && !gated) { /* the kernels below add to head */
+        zero_head(head, n, c);
+    }
     if (gated) {
         m7_act_gated_q15(acc, as, op->acc_frac, z, c, skip.p16 + g->skip_offset, skip.stride, n, c);
     } else if (paired) {
@@ -331,25 +358,34 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
     }
 }
 
-void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                          m7_view_q15_t cond, m7_view_q15_t head, m7_view_q15_t skip, int32_t *acc,
-                          int16_t *z, size_t ts, int16_t *ring)
+int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                              m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip,
+                              int32_t *acc, int16_t *z, size_t ts, int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
     const size_t pos = s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
                      : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    int16_t *const tmp = (int16_t *)acc; /* the other X buffer (ping-pong with dst) */
+    if (head_fresh && g->out_ch != 8u) { /* only the 8-channel tanh pass stores (m7_act_tanh8s_q15) */
+        zero_head(head, n, g->out_ch);
+        head_fresh = 0;
+    }
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     const size_t c = g->out_ch;
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
         (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
-        int16_t *tmp = (int16_t *)acc;
         if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 4u, 1)
             : op->res_w ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 1)
                         : layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 0)) {
-            return;
+            return x.p16;
         }
     }
 #endif /* __ARM_FEATURE_DSP */
-    layer_kernels(op, pos, n, x, dst, cond, head, skip, acc, z, ts, ring);
+    if (x.p16 == tmp) { /* the general kernels use acc: X back to dst first (same stride: in_ch == out_ch) */
+        copy16(dst.p16, x.p16, n * x.stride);
+        x.p16 = dst.p16;
+    }
+    layer_kernels(op, pos, n, x, dst, cond, head, head_fresh, skip, acc, z, ts, ring);
+    return dst.p16;
 }
