@@ -357,7 +357,6 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
     const int compact = M7E_SPECIALISED && x_compact(m);
     size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
-    int16_t *xcur = r->x; /* where X's frames are: r->x, or r->acc after a fused layer (m7_wavenet_layer_q15) */
     /* HEAD is zeroed at every sample: by its first writer, when that is a NAM layer writing every channel
      * (it stores instead of adding, m7_wavenet_layer_q15's head_fresh), else here */
     size_t fresh = SIZE_MAX;
@@ -386,15 +385,6 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
         if (compact && g->cond == M7_BUF_X) {
             cond.stride = xs;
         }
-        if (xcur != r->x) { /* only a residual layer reading X (not as cond) takes X from acc */
-            const int layer = g->kind == M7_OP_NAM_LAYER || g->kind == M7_OP_GATED_LAYER;
-            if (layer && op->res_w && g->src == M7_BUF_X && g->cond != M7_BUF_X) {
-                src.p16 = xcur;
-            } else {
-                memcpy(r->x, xcur, n * xs * sizeof(int16_t));
-                xcur = r->x;
-            }
-        }
         if (compact && g->dst == M7_BUF_X) {
             dst.stride = xs = g->out_ch; /* an in-place 1x1 stores only after all its products */
         }
@@ -404,10 +394,8 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             break;
         case M7_OP_NAM_LAYER:
         case M7_OP_GATED_LAYER:
-            xcur = m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD), k == fresh,
-                                        view(m, r, M7_BUF_SKIP), r->acc, r->z, ts,
-                                        (int16_t *)e->state + g->state_offset);
-            xcur = xcur == (int16_t *)r->acc ? xcur : r->x;
+            m7_wavenet_layer_q15(op, e->t, n, src, dst, cond, view(m, r, M7_BUF_HEAD), k == fresh,
+                                 view(m, r, M7_BUF_SKIP), r->acc, r->z, ts, (int16_t *)e->state + g->state_offset);
             break;
         case M7_OP_GRU:
             m7_gru_q15(op, n, src, dst, r->acc, ts, (int16_t *)e->state + g->state_offset);

@@ -356,15 +356,12 @@ void m7_act_gated_head_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z
  * One NAM or gated WaveNet layer (q15) over a block of n frames starting at sample time t.
  * x: int16 input/residual stream, cond: int16 Q15 mixer input, head (int32) / skip (int16): where z
  * goes; acc: n frames of ts (= model scratch_len) int32; z: n frames of ts int16; ring: the op's state.
- * A layer with residual may find x in acc (as int16, the previous layer's output) instead of dst, and may
- * leave its output there (the fused 2- and 4-channel layers, ping-pong between dst and acc instead of a
- * copy back): returns where the output X is, dst.p16 or (int16_t *)acc (a layer without residual: x.p16).
  * head_fresh: head[i][0..out_ch) was not zeroed (the first layer writing HEAD): the layer stores its z
  * there instead of adding (m7_act_tanh8s_q15), or zeroes it first.
  */
-int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                              m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip,
-                              int32_t *acc, int16_t *z, size_t ts, int16_t *ring);
+void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                          m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip, int32_t *acc,
+                          int16_t *z, size_t ts, int16_t *ring);
 
 /**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,

@@ -358,15 +358,14 @@ static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_
     }
 }
 
-int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
-                              m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip,
-                              int32_t *acc, int16_t *z, size_t ts, int16_t *ring)
+void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
+                          m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip, int32_t *acc,
+                          int16_t *z, size_t ts, int16_t *ring)
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
     const size_t pos = s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
                      : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
-    int16_t *const tmp = (int16_t *)acc; /* the other X buffer (ping-pong with dst) */
     if (head_fresh && g->out_ch != 8u) { /* only the 8-channel tanh pass stores (m7_act_tanh8s_q15) */
         zero_head(head, n, g->out_ch);
         head_fresh = 0;
@@ -375,17 +374,13 @@ int16_t *m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_vi
     const size_t c = g->out_ch;
     if ((c == 4u || c == 2u) && g->act != M7_ACT_GATED && g->kernel == 3u &&
         (op->res_w ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u)) {
+        int16_t *const tmp = (int16_t *)acc;
         if (c == 4u ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 4u, 1)
             : op->res_w ? layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 1)
                         : layer_small(op, n, x, cond, head, tmp, ts, ring, pos, s, 2u, 0)) {
-            return x.p16;
+            return;
         }
     }
 #endif /* __ARM_FEATURE_DSP */
-    if (x.p16 == tmp) { /* the general kernels use acc: X back to dst first (same stride: in_ch == out_ch) */
-        copy16(dst.p16, x.p16, n * x.stride);
-        x.p16 = dst.p16;
-    }
     layer_kernels(op, pos, n, x, dst, cond, head, head_fresh, skip, acc, z, ts, ring);
-    return dst.p16;
 }
