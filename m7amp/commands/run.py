@@ -22,6 +22,7 @@ from pathlib import Path
 from m7amp.errors import M7Error
 from m7amp.package import DEFAULT_PACKAGE
 
+SILENT_TARGET_DBFS = -50.0  # RMS below which a target is "nearly silent" (guitar takes: about -30 to -10)
 AUDIO_RATES = (48000, 44100, 16000, 8000, 4000)  # the audio app's clock plans (firmware/board/sai_clock.c)
 HELP = ("play a WAV through the audio firmware on the simulated board or in Renode (misses, cycles, latency, "
         "ESR)")
@@ -180,6 +181,9 @@ def run(args: argparse.Namespace) -> int:
         ref = quantize(apply_ir(model, cab.taps), result.io_bits)
     if target is not None:
         target = conform_rate(target, target_rate, result.sample_rate, "the target WAV", notice)[:len(y)]
+        note = silent_target_note(target, result.sample_rate)
+        if note:
+            notice(note)
     rec = RunRecord(input=x_played[:len(y)], result=result, reference=ref, target=target, elf=str(elf),
                     package=str(package.path), precision=args.precision if args.firmware is None else None,
                     memory=memory_report(elf).as_dict(),
@@ -202,6 +206,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_table(figures))
     return 0
+
+
+def silent_target_note(target, rate: int) -> str | None:
+    """A notice when the part of the target WAV compared is nearly silent (RMS below
+    ``SILENT_TARGET_DBFS``): ESR vs target then compares noise floors (e.g. the silent first 0.5 s of
+    the JVM clip 9 give ESR 131 for a model at 0.26 on the whole clip)."""
+    import numpy as np
+
+    t = np.asarray(target, np.float64)
+    with np.errstate(divide="ignore"):
+        rms = float(10 * np.log10(np.mean(t * t))) if len(t) else float("-inf")
+    if rms >= SILENT_TARGET_DBFS:
+        return None
+    return (f"the target WAV's {len(t) / rate:.3f} s compared are nearly silent (RMS {rms:.1f} dBFS): ESR vs "
+            "target measures the noise floor, not the model; play more of it (--seconds)")
 
 
 RUN_EXTRAS = ("frame_rate_hz", "firmware_overruns", "simulated_seconds", "host_seconds")
