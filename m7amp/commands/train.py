@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="a finished run whose model labels extra DI; the student trains on those "
                               "labels mixed with the real pairs (same rate and knobs as --data)")
     distill.add_argument("--distill-di", nargs="+", default=[], metavar="PATH",
-                         help="extra DI audio files or folders for the teacher to label (any rate)")
+                         help="extra DI audio files or folders for the teacher to label (any rate); a clip "
+                              "holding validation or test input audio is refused")
     distill.add_argument("--distill-synthetic", type=float, default=60.0, metavar="S",
                          help="seconds of the built-in synthetic guitar to label too (default 60; 0: none)")
     distill.add_argument("--distill-ratio", type=float, default=1.0, metavar="R",

@@ -109,14 +109,48 @@ def _di_files(paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
+LEAK_CORRELATION = 0.99  # normalised cross-correlation at which a DI clip counts as holding a region
+
+
+def _holds(long: np.ndarray, short: np.ndarray) -> bool:
+    """Whether ``short`` appears somewhere in ``long`` (at any gain): the normalised cross-correlation
+    reaches :data:`LEAK_CORRELATION` at some offset (FFT correlation, window energies by cumulative sum)."""
+    m, n = len(short), len(long)
+    e_short = float(np.dot(short.astype(np.float64), short))
+    if m == 0 or e_short < 1e-12 * m:
+        return False  # silence matches everything and leaks nothing
+    size = 1 << (n + m).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(long, size) * np.conj(np.fft.rfft(short, size)), size)[: n - m + 1]
+    c2 = np.concatenate([[0.0], np.cumsum(np.square(long, dtype=np.float64))])
+    window = np.maximum(c2[m:] - c2[:-m], 1e-3 * e_short)  # near-silent windows cannot match
+    return bool(np.max(corr / np.sqrt(window * e_short)) >= LEAK_CORRELATION)
+
+
+def load_di(spec: DistillSpec, dataset: Dataset) -> list[tuple[str, np.ndarray]]:
+    """The ``--distill-di`` clips at the dataset's rate (unscaled), after checking that none holds (or is
+    held in) the input of a validation or test region: the teacher's labels of it would leak that split
+    into training. Run before the run folder is made, so a bad file is a one-line error and no half run."""
+    clips = []
+    for f in _di_files(spec.di):
+        x, rate = load_audio(f)
+        clips.append((f.name, resample(x, rate, dataset.sample_rate)))
+    for name, x in clips:
+        for split in ("val", "test"):
+            for pair, a, b in dataset.regions(split):
+                r = pair.x[a:b]
+                if _holds(x, r) if len(x) >= len(r) else _holds(r, x):
+                    sr = dataset.sample_rate
+                    raise M7Error(f"--distill-di {name} holds the {split} input of {pair.name} "
+                                  f"({a / sr:.2f}-{b / sr:.2f} s): its teacher labels would leak the "
+                                  f"{split} split into training; cut that stretch out or leave the file out")
+    return clips
+
+
 def extra_di(spec: DistillSpec, dataset: Dataset) -> list[tuple[str, np.ndarray]]:
     """The extra DI clips at the dataset's rate, each scaled to the RMS of the training inputs."""
     train_x = np.concatenate([p.x[a:b] for p, a, b in dataset.regions("train")])
     level = float(np.sqrt(np.mean(np.square(train_x, dtype=np.float64))))
-    clips: list[tuple[str, np.ndarray]] = []
-    for f in _di_files(spec.di):
-        x, rate = load_audio(f)
-        clips.append((f.name, resample(x, rate, dataset.sample_rate)))
+    clips = load_di(spec, dataset)
     if spec.synthetic_seconds > 0:
         clips.append((f"synthetic guitar (seed {spec.synthetic_seed})",
                       synth_guitar(spec.synthetic_seconds, dataset.sample_rate, spec.synthetic_seed)))

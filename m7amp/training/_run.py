@@ -23,7 +23,7 @@ from m7amp.data import Dataset, load_dataset, load_manifest, synthetic_dataset
 from m7amp.errors import M7Error
 from m7amp.training import _toml
 from m7amp.training._config import TrainConfig, train_config_from_dict
-from m7amp.training._distill import DistillSpec, check_teacher
+from m7amp.training._distill import DistillSpec, check_teacher, load_di
 
 ARGS_FILE = "run_args.json"  # in checkpoint/: what a resume needs to rebuild data, model and config
 
@@ -95,6 +95,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
         dataset = dataset_from_spec(data_spec)  # data errors surface before any folder is made
         if distill is not None:
             check_teacher(distill.teacher, dataset)  # and teacher errors too
+            load_di(distill, dataset)  # and DI errors (missing, unreadable, holding val/test audio)
         run_dir = resolve_run_dir(out, model_config.name, resume=False)
         cfg = train_config.with_overrides(epochs=epochs)
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -89,16 +89,63 @@ def test_resume_reads_the_cache_not_the_teacher(files: Path, teacher: Path, tmp_
     (["--teacher", "{teacher}", "--distill-synthetic", "0"], "needs extra DI"),
     (["--teacher", "{teacher}", "--distill-ratio", "0"], "--distill-ratio must be > 0"),
     (["--distill-di", "{empty}"], "--distill-di needs --teacher"),
+    (["--teacher", "{teacher}", "--distill-di", "{missing}"], "no such file or folder"),
+    (["--teacher", "{teacher}", "--distill-di", "{test_clip}"], "test_clip.wav holds the test input of"),
+    (["--teacher", "{teacher}", "--distill-di", "{val_inside}"], "val_inside.wav holds the val input of"),
 ])
 def test_teacher_errors_are_one_line(files: Path, teacher: Path, tmp_path: Path, extra: list[str],
                                      message: str) -> None:
     (tmp_path / "empty").mkdir()
-    where = {"missing": tmp_path / "nothing", "empty": tmp_path / "empty", "teacher": teacher}
+    where = {"missing": tmp_path / "nothing", "empty": tmp_path / "empty", "teacher": teacher,
+             **_leaky_clips(tmp_path)}
     extra = [e.format(**where) for e in extra]
     with pytest.raises(M7Error, match=None) as exc:
         _train(files, tmp_path / "out", *extra)
     assert message in str(exc.value) and "\n" not in str(exc.value)
     assert not (tmp_path / "out").exists()  # refused before any run folder is made
+
+
+def _leaky_clips(d: Path) -> dict[str, Path]:
+    """DI files cut from the test data's own splits (``_train``'s synthetic 5 s): the test region as it
+    is; a validation region at -6 dB inside other audio, with 1-LSB noise; the training region alone."""
+    import soundfile as sf
+
+    from m7amp.data import synthetic_dataset
+
+    ds = synthetic_dataset(5.0)
+    (p, a, b), = ds.regions("test")
+    (v, c, e), = ds.regions("val")
+    (t, f, g), = ds.regions("train")
+    rng = np.random.default_rng(0)
+    inside = np.concatenate([t.x[f:g], 0.5 * v.x[c:e] + rng.uniform(-1, 1, e - c) / 32768, t.x[f:g]])
+    out = {"test_clip": d / "test_clip.wav", "val_inside": d / "val_inside.wav", "train": d / "train.wav"}
+    sf.write(out["test_clip"], p.x[a:b], ds.sample_rate)
+    sf.write(out["val_inside"], inside, ds.sample_rate)
+    sf.write(out["train"], t.x[f:g], ds.sample_rate, subtype="FLOAT")
+    return out
+
+
+def test_di_from_the_training_split_is_accepted(teacher: Path, tmp_path: Path) -> None:
+    from m7amp.data import synthetic_dataset
+    from m7amp.training._distill import DistillSpec, load_di
+
+    ds = synthetic_dataset(5.0)
+    clips = load_di(DistillSpec(str(teacher), di=(str(_leaky_clips(tmp_path)["train"]),)), ds)
+    (t, f, g), = ds.regions("train")
+    assert [n for n, _ in clips] == ["train.wav"]
+    np.testing.assert_array_equal(clips[0][1], t.x[f:g])  # the training region itself is fine
+
+
+def test_holds_finds_a_clip_at_any_offset_and_gain() -> None:
+    from m7amp.training._distill import _holds
+
+    rng = np.random.default_rng(1)
+    long = rng.standard_normal(20000).astype(np.float32)
+    assert _holds(long, 0.3 * long[12345:15345])
+    assert not _holds(long, rng.standard_normal(3000).astype(np.float32))  # other audio
+    half = np.concatenate([long[18500:], rng.standard_normal(1500).astype(np.float32)])
+    assert not _holds(long, half)  # only half of it is in there: not held
+    assert not _holds(long, np.zeros(3000, np.float32))  # silence leaks nothing
 
 
 def test_esr_by_setting_matches_the_runs_own_test_esr(teacher: Path) -> None:
