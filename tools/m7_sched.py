@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 
 LAT = {"vldr": 2, "ldr": 2, "vfma": 5, "vmul": 3, "vadd": 3, "vminnm": 3, "vmaxnm": 3, "vmov": 3, "add": 1,
        "sub": 1, "lsr": 1, "vstr": 1, "str": 1, "adds": 1}
@@ -132,6 +133,18 @@ def schedule(lines: list[str], by_order: bool = False) -> list[str]:
     return out
 
 
+def mixer4(n: dict[str, str], bias: str, outs: int, acc: Callable[[int, int], str]) -> list[str]:
+    """The start of a 4-frame conv pass with the mixer fused: the mixer weights into s4.., the four frames'
+    conditioning into s0-s3 (read through tmp, byte stride cs), each accumulator = bias + mixer·cond."""
+    lines = [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(outs)]
+    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
+              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
+    lines += [f"vldr {acc(f, u)}, [{bias}, #{4 * u}]" for f in range(4) for u in range(outs)]
+    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(outs)]
+    return lines
+
+
 def conv4() -> list[str]:
     """The 4-channel, 4-output conv pass over 4 dense frames, mixer fused (conv3_block, M7_CONV_ASM)."""
     n = {k: f"%[{k}]" for k in ("p0", "p1", "p2", "wp", "bp", "mp", "cc", "cs", "ar", "tmp")}
@@ -140,12 +153,7 @@ def conv4() -> list[str]:
     def acc(f: int, u: int) -> str:
         return f"s{16 + f * 4 + u}"
 
-    lines += [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(4)]
-    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
-              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
-              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
-    lines += [f"vldr {acc(f, u)}, [{n['bp']}, #{4 * u}]" for f in range(4) for u in range(4)]
-    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(4)]
+    lines += mixer4(n, n['bp'], 4, acc)
     step = 0
     for j in range(3):
         for c in range(4):
@@ -199,12 +207,7 @@ def conv2x4(s0: int, s1: int, s2: int) -> list[str]:
     def acc(f: int, u: int) -> str:
         return f"s{16 + f * 2 + u}"
 
-    lines += [f"vldr s{4 + u}, [{n['mp']}, #{4 * u}]" for u in range(2)]
-    lines += [f"vldr s0, [{n['cc']}]", f"add {n['tmp']}, {n['cc']}, {n['cs']}", f"vldr s1, [{n['tmp']}]",
-              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s2, [{n['tmp']}]",
-              f"add {n['tmp']}, {n['tmp']}, {n['cs']}", f"vldr s3, [{n['tmp']}]"]
-    lines += [f"vldr {acc(f, u)}, [{n['b']}, #{4 * u}]" for f in range(4) for u in range(2)]
-    lines += [f"vfma.f32 {acc(f, u)}, s{4 + u}, s{f}" for f in range(4) for u in range(2)]
+    lines += mixer4(n, n['b'], 2, acc)
     k = 0
     for j in range(3):
         for c in range(2):
