@@ -96,7 +96,6 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
     if resume:
         run_dir = resolve_run_dir(out, "", resume=True)
         saved = json.loads((run_dir / "checkpoint" / ARGS_FILE).read_text())
-        data_spec = _resume_data(run_dir, saved, data_spec)
         model_config = config_from_dict(saved["model"])
         cfg = train_config_from_dict(saved["train"], f"{run_dir}/train.toml")
         cfg = cfg.with_overrides(epochs=epochs)
@@ -106,6 +105,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
             why = "stopped early" if state["stopped_early"] else f"trained {state['epoch']} epochs"
             hint = "start a new run" if state["stopped_early"] else "give a larger --epochs to continue it"
             raise M7Error(f"{run_dir} is a finished run ({why}): {hint}")
+        data_spec = _resume_data(run_dir, saved, data_spec)
         dataset = dataset_from_spec(data_spec)
         if data_spec != saved["data"]:  # --data named the moved manifest: later resumes find it there
             saved["data"] = data_spec
