@@ -44,7 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s = sub.add_parser("esr", help="test ESR of trained runs per knob setting and averaged (a manifest's "
                                    "split; settings the runs never saw check interpolation)")
     s.add_argument("runs", nargs="+", metavar="RUN_DIR", help="finished `m7amp train` run folders")
-    s.add_argument("--data", required=True, metavar="MANIFEST", help="dataset manifest (docs/data.md)")
+    s.add_argument("--data", required=True, metavar="MANIFEST",
+                   help="dataset manifest (docs/data.md); the runs' own manifests need not exist any more "
+                        "(the 'trained' column reads each run's data.toml copy)")
     s.add_argument("--data-root", metavar="DIR", help="replaces the manifest's 'root'")
     s.add_argument("--split", default="test", choices=("train", "val", "test"), help="default: test")
     s.set_defaults(_bench=_bench_esr)

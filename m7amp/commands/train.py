@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, metavar="N", help="training seed (overrides the config)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint (data, model and "
-                             "config come from the run folder)")
+                             "config come from the run folder; --data MANIFEST: where its manifest is now, "
+                             "if moved, with the same contents as the run's data.toml)")
     distill = parser.add_argument_group("distillation (docs/training.md)")
     distill.add_argument("--teacher", metavar="RUN_DIR",
                          help="a finished run whose model labels extra DI; the student trains on those "
@@ -97,12 +98,13 @@ def run(args: argparse.Namespace) -> int:
     command = "m7amp train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else ""
     progress = False if args.no_progress else None
     if args.resume:
-        given = [f"--{k.replace('_', '-')}" for k in ("data", "synthetic", "preset", "config", "train_config",
+        given = [f"--{k.replace('_', '-')}" for k in ("synthetic", "preset", "config", "train_config",
                                                        "seed", "teacher") if getattr(args, k)]
         if given:
             logging.getLogger("m7amp").warning(
                 "--resume takes the data, model and config from %s; ignoring %s", args.out, " ".join(given))
-        run_training(None, None, None, args.out, resume=True, epochs=args.epochs, progress=progress,
+        moved = _data_spec(args) if args.data else None  # where the run's manifest is now
+        run_training(moved, None, None, args.out, resume=True, epochs=args.epochs, progress=progress,
                      command=command)
         return 0
 

@@ -10,6 +10,7 @@ interpolation: the ``trained`` column says whether the run's own training data h
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,30 @@ def setting_label(dataset: Dataset, knobs: tuple[float, ...]) -> str:
 
 
 def _trained_settings(run_dir: Path) -> set[tuple[float, ...]] | None:
-    """Knob values (user scale) of the pairs the run trained on, from its run_args.json (None: unknown)."""
+    """Knob values (user scale) of the pairs the run trained on (None: unknown).
+
+    Read from the run's own copy of its manifest (``data.toml``), or the manifest path it recorded when
+    that copy is absent; only the TOML is read, so neither the manifest's location nor its audio is needed.
+    """
     args = run_dir / "checkpoint" / "run_args.json"
     if not args.is_file():
         return None
     spec = json.loads(args.read_text())["data"]
     if "manifest" not in spec:
         return None
-    m = load_manifest(spec["manifest"], spec.get("data_root"))
-    return {tuple(float(v) for v in p.knobs) for p in m.pairs if p.split in (None, "train")}
+    source = next((p for p in (run_dir / "data.toml", Path(spec["manifest"])) if p.is_file()), None)
+    if source is None:
+        return None
+    doc = tomllib.loads(source.read_text(encoding="utf-8"))
+    names = [k["name"] for k in doc.get("knobs", [])]
+    default_train = doc.get("split", {}).get("train", 0.7) > 0
+    out = set()
+    for pair in doc.get("pairs", []):
+        split = pair.get("split")
+        if split == "train" or (split is None and default_train) or (isinstance(split, dict)
+                                                                     and split.get("train", 0) > 0):
+            out.add(tuple(float(pair["knobs"][n]) for n in names))
+    return out
 
 
 def esr_by_setting(run_dir: str | Path, dataset: Dataset, split: str = "test") -> list[dict[str, Any]]:

@@ -61,6 +61,23 @@ def dataset_from_spec(spec: dict[str, Any]) -> Dataset:
     return load_dataset(load_manifest(spec["manifest"], spec.get("data_root")))
 
 
+def _resume_data(run_dir: Path, saved: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
+    """The data spec a resume uses: the recorded one, or ``given`` (``--data``) when it names a manifest
+    with the same contents as the run's copy (``data.toml``): a moved manifest."""
+    recorded = saved["data"]
+    if given is None or "manifest" not in given:
+        if "manifest" in recorded and not Path(recorded["manifest"]).is_file():
+            raise M7Error(f"{run_dir}: its training manifest {recorded['manifest']} is missing (moved or "
+                          f"deleted); resume with --data MANIFEST (the same contents as {run_dir}/data.toml)")
+        return recorded
+    copy = run_dir / "data.toml"
+    if copy.is_file() and Path(given["manifest"]).read_bytes() != copy.read_bytes():
+        raise M7Error(f"--data {given['manifest']} differs from the manifest {run_dir} trained on "
+                      f"({run_dir}/data.toml): a resume must use the same data")
+    return _absolute({"manifest": given["manifest"],
+                      "data_root": given.get("data_root") or recorded.get("data_root")})
+
+
 def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_config: TrainConfig | None,
                  out: str | Path, *, resume: bool = False, epochs: int | None = None,
                  config_text: str | None = None, progress: bool | None = None, command: str = "",
@@ -69,16 +86,16 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
 
     ``data_spec`` is ``{"synthetic": {"seconds", "knob_values", "seed", "sample_rate"}}`` or
     ``{"manifest": path, "data_root": path | None}``. With ``resume``, the data, model and learning
-    config come from the run folder (the arguments are ignored) and ``epochs``, if given, replaces the
-    maximum number of epochs. ``distill`` (a teacher run and extra DI) adds distilled segments to the
-    training data (:mod:`m7amp.training._distill`); a resumed run takes it from its folder.
+    config come from the run folder (the arguments are ignored, except a ``data_spec`` manifest with the
+    same contents as the run's ``data.toml``: where a moved manifest now is) and ``epochs``, if given,
+    replaces the maximum number of epochs. ``distill`` (a teacher run and extra DI) adds distilled
+    segments to the training data (:mod:`m7amp.training._distill`); a resumed run takes it from its folder.
     """
     from m7amp.models import config_from_dict, config_to_dict
 
     if resume:
         run_dir = resolve_run_dir(out, "", resume=True)
         saved = json.loads((run_dir / "checkpoint" / ARGS_FILE).read_text())
-        data_spec = saved["data"]
         model_config = config_from_dict(saved["model"])
         cfg = train_config_from_dict(saved["train"], f"{run_dir}/train.toml")
         cfg = cfg.with_overrides(epochs=epochs)
@@ -88,7 +105,11 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
             why = "stopped early" if state["stopped_early"] else f"trained {state['epoch']} epochs"
             hint = "start a new run" if state["stopped_early"] else "give a larger --epochs to continue it"
             raise M7Error(f"{run_dir} is a finished run ({why}): {hint}")
+        data_spec = _resume_data(run_dir, saved, data_spec)
         dataset = dataset_from_spec(data_spec)
+        if data_spec != saved["data"]:  # --data named the moved manifest: later resumes find it there
+            saved["data"] = data_spec
+            (run_dir / "checkpoint" / ARGS_FILE).write_text(json.dumps(saved, indent=1))
     else:
         if data_spec is None or model_config is None or train_config is None:
             raise M7Error("a new run needs data, a model config and a train config")
