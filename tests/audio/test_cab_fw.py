@@ -69,8 +69,8 @@ def test_f32_firmware_matches_fftconvolve_of_the_reference(model_output, method:
 
 
 def test_bench_firmware_times_the_ir_after_a_q15_engine():
-    # nano q15 is not real time at 48 kHz even without an IR (docs/benchmarks.md), so the q15 path runs
-    # in the bench firmware (no deadlines): the engine's output converted to f32 and convolved
+    # the q15 path timed in the bench firmware (no deadlines, so any model): the engine's output
+    # converted to f32 and convolved
     from m7amp.bench import bench_engine_row
     from m7amp.package import DEFAULT_PACKAGE
 
