@@ -160,7 +160,8 @@ def _parse_knobs(items: Any, where: str) -> tuple[Knob, ...]:
     return tuple(knobs)
 
 
-def _parse_pair(i: int, item: Any, root: Path, knobs: tuple[Knob, ...], where: str) -> PairSpec:
+def _parse_pair(i: int, item: Any, root: Path, knobs: tuple[Knob, ...], where: str,
+                check_files: bool = True) -> PairSpec:
     w = f"{where}: pairs[{i}]"
     if not isinstance(item, dict):
         raise _err(w, "each pair must be a table with 'input' and 'target'")
@@ -173,7 +174,7 @@ def _parse_pair(i: int, item: Any, root: Path, knobs: tuple[Knob, ...], where: s
         if not isinstance(value, str) or not value:
             raise _err(w, f"missing '{key}' (a path relative to the root {root})")
         path = root / value
-        if not path.is_file():
+        if check_files and not path.is_file():
             raise _err(w, f"{key} file not found: {path}")
         paths.append(path)
     values = item.get("knobs", {})
@@ -201,8 +202,12 @@ def _parse_pair(i: int, item: Any, root: Path, knobs: tuple[Knob, ...], where: s
 
 
 def parse_manifest(doc: dict[str, Any], base: Path, where: str, data_root: str | Path | None = None,
-                   path: Path | None = None) -> Manifest:
-    """Validate a manifest already read into a dict; paths are resolved against ``base``."""
+                   path: Path | None = None, check_files: bool = True) -> Manifest:
+    """Validate a manifest already read into a dict; paths are resolved against ``base``.
+
+    ``check_files=False`` reads only the TOML (knobs, splits): the root and the audio need not exist, and
+    a ``${M7AMP_SHARED_DATA}`` root is left unexpanded.
+    """
     unknown = set(doc) - _TOP_KEYS
     if unknown:
         raise _err(where, f"unknown key '{sorted(unknown)[0]}'")
@@ -212,8 +217,8 @@ def parse_manifest(doc: dict[str, Any], base: Path, where: str, data_root: str |
         root_value = doc.get("root", ".")
         if not isinstance(root_value, str):
             raise _err(where, "'root' must be a string (a folder)")
-        root = base / _expand_root(root_value, where)
-    if not root.is_dir():
+        root = base / (_expand_root(root_value, where) if check_files else root_value)
+    if check_files and not root.is_dir():
         raise _err(where, f"data root folder not found: {root}")
     rate = doc.get("sample_rate")
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0):
@@ -236,7 +241,7 @@ def parse_manifest(doc: dict[str, Any], base: Path, where: str, data_root: str |
     channel = _channel(doc.get("channel"), where)
     pairs = []
     for i, item in enumerate(items):
-        pair = _parse_pair(i, item, root, knobs, where)
+        pair = _parse_pair(i, item, root, knobs, where, check_files)
         if pair.channel is None and "channel" not in item:
             pair = PairSpec(pair.name, pair.input, pair.target, pair.knobs, pair.split, channel)
         pairs.append(pair)

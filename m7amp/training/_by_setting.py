@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from m7amp import metrics
-from m7amp.data import Dataset, load_dataset, load_manifest, split_sequences
+from m7amp.data import Dataset, load_dataset, load_manifest, parse_manifest, split_sequences
 from m7amp.errors import M7Error
 from m7amp.training._distill import check_run, load_teacher, teacher_predict
 
@@ -45,16 +45,16 @@ def _trained_settings(run_dir: Path) -> set[tuple[float, ...]] | None:
     source = next((p for p in (run_dir / "data.toml", Path(spec["manifest"])) if p.is_file()), None)
     if source is None:
         return None
-    doc = tomllib.loads(source.read_text(encoding="utf-8"))
-    names = [k["name"] for k in doc.get("knobs", [])]
-    default_train = doc.get("split", {}).get("train", 0.7) > 0
-    out = set()
-    for pair in doc.get("pairs", []):
-        split = pair.get("split")
-        if split == "train" or (split is None and default_train) or (isinstance(split, dict)
-                                                                     and split.get("train", 0) > 0):
-            out.add(tuple(float(pair["knobs"][n]) for n in names))
-    return out
+    manifest = parse_manifest(tomllib.loads(source.read_text(encoding="utf-8")), source.parent, str(source),
+                              check_files=False)
+    return {pair.knobs for pair in manifest.pairs if _trains(pair.split, manifest.split)}
+
+
+def _trains(split: str | dict[str, float] | None, default: dict[str, float]) -> bool:
+    """Whether a pair with this ``split`` (its own, or None: the manifest's) has training audio."""
+    if isinstance(split, str):
+        return split == "train"
+    return (split or default)["train"] > 0
 
 
 def esr_by_setting(run_dir: str | Path, dataset: Dataset, split: str = "test") -> list[dict[str, Any]]:

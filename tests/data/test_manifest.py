@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from m7amp.data import load_dataset, load_manifest, reference_amp, synth_guitar
+from m7amp.data import load_dataset, load_manifest, parse_manifest, reference_amp, synth_guitar
 from m7amp.errors import M7Error
 
 RATE = 16000
@@ -130,6 +130,21 @@ def test_shared_root_unset_and_absent(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(tmp_path)  # ../shared/data does not exist from here
     with pytest.raises(M7Error, match="M7AMP_SHARED_DATA is not set"):
         load_manifest(_manifest(tmp_path, 'root = "${M7AMP_SHARED_DATA}/x"'))
+
+
+def test_toml_only_parse_needs_no_audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_files=False (bench esr's 'trained' column): knobs and splits without the root or the audio."""
+    monkeypatch.delenv("M7AMP_SHARED_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    doc = {"root": "${M7AMP_SHARED_DATA}/x", "knobs": [{"name": "gain", "min": 0, "max": 10}],
+           "pairs": [{"input": "a.wav", "target": "b.wav", "knobs": {"gain": 5}, "split": "test"}]}
+    manifest = parse_manifest(doc, tmp_path, "m.toml", check_files=False)
+    assert [(p.knobs, p.split) for p in manifest.pairs] == [((5.0,), "test")]
+    with pytest.raises(M7Error, match="M7AMP_SHARED_DATA is not set"):
+        parse_manifest(doc, tmp_path, "m.toml")
+    doc["pairs"][0]["knobs"] = {"gain": 11}  # still validated
+    with pytest.raises(M7Error, match="outside"):
+        parse_manifest(doc, tmp_path, "m.toml", check_files=False)
 
 
 def test_different_lengths_error_or_trim(audio: Path, caplog: pytest.LogCaptureFixture) -> None:
