@@ -225,12 +225,17 @@ def kernel(s: Shape) -> tuple[str, int]:
     return asm_function(s.name, pro + ["1:", *lines, "bne 1b", "pop {r4-r11, pc}"]), cyc
 
 
-# the shapes the presets run (feather: rechannel 1 -> 8, head 8 -> 4 on HEAD, rechannel 8 -> 4 on X, head 4 -> 1)
+# the shapes the presets run (feather: rechannel 1 -> 8, head 8 -> 4 on HEAD, rechannel 8 -> 4 on X, head 4 -> 1
+# on HEAD of stride 8; nano: 1 -> 4, 4 -> 2 on HEAD, 4 -> 2 on X, 2 -> 1 on HEAD of stride 4)
 SHAPES = [
     Shape(1, 8, False, False, False, 1, 8, 1),
     Shape(8, 4, True, True, False, 8, 8, 1),
     Shape(8, 4, False, False, False, 8, 4, 1),
     Shape(4, 1, True, True, True, 8, 1, 1),
+    Shape(1, 4, False, False, False, 1, 4, 1),
+    Shape(4, 2, True, True, False, 4, 4, 1),
+    Shape(4, 2, False, False, False, 4, 2, 1),
+    Shape(2, 1, True, True, True, 4, 1, 1),
 ]
 
 
@@ -242,6 +247,7 @@ def main() -> int:
             print(f"{s.name}: {cyc} cycles per pass of {s.fpi} frame(s)")
         else:
             print(f"/* {s.name}: {cyc} cycles per pass of {s.fpi} frame(s) (cycle model) */")
+            print(f"void {s.name}(const asm_args_t *a);")
             print(text)
     return 0
 
