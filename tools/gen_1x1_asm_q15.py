@@ -21,12 +21,10 @@ the strides are the generator's constants, checked by the C caller).
 
 from __future__ import annotations
 
-import copy
 import sys
 from dataclasses import dataclass
 
-from m7amp.sim.cycles import _describe, _Schedule
-from thumb_asm import asm_function
+from thumb_asm import asm_function, best_schedule, loop_cycles
 
 NACC = 2  # accumulators in rotation (in > 1)
 NREG = 0  # 1 -> C: weights held in registers (the rest loaded each frame)
@@ -56,64 +54,6 @@ class Shape:
         io = ("x32" if self.x32 else "x16") + ("y32" if self.y32 else "y16")
         ip = "_ip" if self.inplace else f"_ys{self.ys}"
         return f"m7_1x1_{self.i}x{self.o}_{io}{'_b' if self.bias else ''}{ip}_q15"
-
-
-def _insn(line: str):
-    op, _, rest = line.partition(" ")
-    return _describe(op, rest, 4, 0, False)
-
-
-def schedule(body: list[tuple[str, str]], by_order: bool = False) -> list[str]:
-    """Greedy list schedule of one loop pass: (line, memory tag) in a correct order; tags that may alias
-    ("x" and "y", in-place ops) keep their load/store order. Each step issues, of the instructions whose
-    predecessors are placed, the one the model can issue first (ties: longest path to the end, then order)."""
-    ins = [_insn(line) for line, _ in body]
-    n = len(ins)
-    preds: list[set[int]] = [set() for _ in range(n)]
-    lat: list[int] = [max([d for _, d in x.dsts] + [1]) for x in ins]
-    for i in range(n):
-        ri = {k for k, _ in ins[i].srcs}
-        wi = {k for k, _ in ins[i].dsts}
-        for j in range(i):
-            rj = {k for k, _ in ins[j].srcs}
-            wj = {k for k, _ in ins[j].dsts}
-            if wj & ri or rj & wi or wj & wi:
-                preds[i].add(j)
-            tj, ti = body[j][1], body[i][1]
-            if tj and ti and {tj, ti} <= {"x", "y"} and ("store" in ins[i].cls.name or "store" in ins[j].cls.name):
-                preds[i].add(j)
-    prio = [0] * n
-    for i in range(n - 1, -1, -1):
-        prio[i] = lat[i] + max([prio[k] for k in range(i + 1, n) if i in preds[k]] + [0])
-    state = _Schedule()
-    done: set[int] = set()
-    out: list[str] = []
-    while len(done) < n:
-        best = None
-        for i in range(n):
-            if i in done or not preds[i] <= done:
-                continue
-            trial = copy.copy(state)
-            trial.ready = list(state.ready)
-            times: list[int] = []
-            trial.run([ins[i]], times)
-            key = (times[0], i, 0) if by_order else (times[0], -prio[i], i)
-            if best is None or key < best[0]:
-                best = (key, i)
-        i = best[1]
-        state.run([ins[i]])
-        done.add(i)
-        out.append(body[i][0])
-    return out
-
-
-def loop_cycles(lines: list[str]) -> int:
-    """Cycles of one steady-state pass of the loop `lines` (+ the branch), as the model costs a self-loop."""
-    ins = [_insn(line) for line in lines] + [_insn("bne 1b")]
-    state = _Schedule()
-    first = state.run(ins)
-    state.used = 2
-    return state.run(ins) - first
 
 
 def frame(s: Shape, f: int, t: list[str], X: list[str], W: list[str]) -> list[tuple[str, str]]:
@@ -205,7 +145,7 @@ def kernel(s: Shape) -> tuple[str, int]:
         free = ["r3", "r4", "r5", "r7", "r8", "r9", "r10", "r11", "r12", "lr"]
         W = [free.pop(0) for _ in range(min(s.o, NREG))]
         W += [f"[r2, #{32 + 4 * g}]" for g in range(len(W), s.o)]
-        pro = pro[:2] + [f"ldr r6, [r0, #{ARGS['y_end']}]", "mov r2, r0"]
+        pro = [*pro[:2], f"ldr r6, [r0, #{ARGS['y_end']}]", "mov r2, r0"]
         pro += [f"ldr {W[g]}, [r2, #{32 + 4 * g}]" for g in range(min(s.o, NREG))]
         X = [free.pop(0) for _ in range(s.fpi)]
     else:
@@ -220,12 +160,13 @@ def kernel(s: Shape) -> tuple[str, int]:
     if not s.inplace:
         body.append((f"add r1, r1, #{s.fpi * s.ys * (4 if s.y32 else 2)}", ""))
     body.append((f"cmp {'r0' if s.inplace else 'r1'}, r6", ""))
-    lines = min((schedule(body, o) for o in (False, True)), key=loop_cycles)  # the better of two orders
+    lines = best_schedule(body)
     cyc = loop_cycles(lines)
-    return asm_function(s.name, pro + ["1:", *lines, "bne 1b", "pop {r4-r11, pc}"]), cyc
+    return asm_function(s.name, [*pro, "1:", *lines, "bne 1b", "pop {r4-r11, pc}"]), cyc
 
 
-# the shapes the presets run (feather: rechannel 1 -> 8, head 8 -> 4 on HEAD, rechannel 8 -> 4 on X, head 4 -> 1
+# the shapes the presets run (feather: rechannel 1 -> 8, head 8 -> 4 on HEAD, rechannel 8 -> 4 on X,
+# head 4 -> 1
 # on HEAD of stride 8; nano: 1 -> 4, 4 -> 2 on HEAD, 4 -> 2 on X, 2 -> 1 on HEAD of stride 4)
 SHAPES = [
     Shape(1, 8, False, False, False, 1, 8, 1),
