@@ -150,6 +150,33 @@ def tanh_body(store: bool = False) -> list[str]:
             "pop {r4-r11, pc}"]
 
 
+def head4_body() -> list[str]:
+    """m7_act_head4x2_q15(a, ha, hb, m, end, step): a layer without residual at C = 4 (z not stored), two
+    frames per pass: t = the table tanh of the dense int32 values from a to end (tanh4_lookup's SMMULR
+    variant, m = 2^(32 - act_shift)), head += t for frame A at ha and frame B at hb (both advanced by `step`
+    bytes per pass; end and step on the stack). r0 a, r1 ha, r2 hb, r3 m; r4-r7 values, r8-r11 indices and
+    table words, r12 the table's middle, lr 2^8."""
+    L: list[str] = []
+    for q, h in enumerate(("r1", "r2")):
+        L += [f"ldr r4, [r0, #{16 * q}]", f"ldr r5, [r0, #{16 * q + 4}]", f"ldr r6, [r0, #{16 * q + 8}]",
+              f"ldr r7, [r0, #{16 * q + 12}]",
+              *tanh4_lookup(["r4", "r5", "r6", "r7"], ["r8", "r9", "r10", "r11"], "r3", "r12", "lr",
+                            mul=True),
+              f"ldr r4, [{h}]", "sxth r11, r11", "add r9, r9, r5, asr #9", f"ldr r5, [{h}, #4]",
+              "add r10, r10, r6, asr #9", f"ldr r6, [{h}, #8]", "add r11, r11, r7, asr #9",
+              f"ldr r7, [{h}, #12]",
+              "add r4, r4, r8", "add r5, r5, r9", f"str r4, [{h}]", "add r6, r6, r10", f"str r5, [{h}, #4]",
+              "add r7, r7, r11", f"str r6, [{h}, #8]", f"str r7, [{h}, #12]"]
+    L += ["ldr r4, [sp, #40]", "adds r0, r0, #32", "add r1, r1, r4", "add r2, r2, r4", "ldr r4, [sp, #36]",
+          "cmp r0, r4"]
+    tags = {"r0": "a", "r1": "ha", "r2": "hb", "r12": "t", "sp": "sp"}
+    body = best_schedule([(ln, tags.get(m.group(1), "") if (m := re.search(r"\[(\w+)", ln)) else "")
+                          for ln in L])
+    return ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
+            "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:", *body, "bne 1b",
+            "pop {r4-r11, pc}"]
+
+
 def mix_body(C: int) -> list[str]:
     """m7_mix4_c<C>_q15(y, end, cond, w, b): y[i][o] = b[o] + w[o]·cond[i] (dense y, C int32 per frame; cond
     int16 with stride 1) four frames per step, SMLA<x><y> picking the weight and audio halves; each result
@@ -200,4 +227,5 @@ def mix_body(C: int) -> list[str]:
 if __name__ == "__main__":
     print(asm_function("m7_act_tanh8_q15", tanh_body()) + asm_function("m7_act_res2_c8_q15", body(8)), end="")
     print(asm_function("m7_act_tanh8s_q15", tanh_body(store=True)), end="")
+    print(asm_function("m7_act_head4x2_q15", head4_body()), end="")
     print(asm_function("m7_mix4_c4_q15", mix_body(4)) + asm_function("m7_mix4_c8_q15", mix_body(8)), end="")

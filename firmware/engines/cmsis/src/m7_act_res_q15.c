@@ -847,6 +847,123 @@ M7_INLINE void act_res(const m7_act_res_q15_t *q, size_t n, size_t C_)
 /* head += tanh(acc) for C = 4k dense values per frame, z not stored: a NAM layer without residual (a layer
  * array's last), whose z nothing reads. tanh4_head per four values (one asm block on the M7; the general
  * m7_act_nam_q15 ran tanh4's C: 64.8 cycles per frame on feather's last layer) */
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* A layer without residual at C = 4 on the M7 (tools/gen_res_asm_q15.py, head4_body): two frames per pass,
+ * tanh4_head's integers (the SMMULR rounding, m = 2^(32 - act_shift), 2 <= act_shift <= 31) for the dense
+ * values from a to end, head += t at ha (frame A) and hb (frame B), both `step` bytes on per pass. */
+void m7_act_head4x2_q15(const int32_t *a, int32_t *ha, int32_t *hb, int32_t m, const int32_t *end, size_t step);
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".global m7_act_head4x2_q15\n"
+        ".hidden m7_act_head4x2_q15\n"
+        ".type m7_act_head4x2_q15, %function\n"
+        "m7_act_head4x2_q15:\n"
+        "push {r4-r11, lr}\n"
+        "movw r12, #:lower16:m7_tanh_table_q15+4096\n"
+        "movt r12, #:upper16:m7_tanh_table_q15+4096\n"
+        "mov lr, #256\n"
+        "1:\n"
+        "ldr r4, [r0, #0]\n"
+        "ldr r5, [r0, #4]\n"
+        "ldr r6, [r0, #8]\n"
+        "ldr r7, [r0, #12]\n"
+        "smmulr r4, r4, r3\n"
+        "smmulr r5, r5, r3\n"
+        "smmulr r6, r6, r3\n"
+        "ssat r8, #11, r4, asr #9\n"
+        "smmulr r7, r7, r3\n"
+        "ssat r9, #11, r5, asr #9\n"
+        "ubfx r4, r4, #0, #9\n"
+        "ssat r10, #11, r6, asr #9\n"
+        "ldr r8, [r12, r8, lsl #2]\n"
+        "ssat r11, #11, r7, asr #9\n"
+        "ldr r9, [r12, r9, lsl #2]\n"
+        "ubfx r5, r5, #0, #9\n"
+        "smlatb r4, r8, r4, lr\n"
+        "ldr r10, [r12, r10, lsl #2]\n"
+        "smlatb r5, r9, r5, lr\n"
+        "ubfx r6, r6, #0, #9\n"
+        "ldr r11, [r12, r11, lsl #2]\n"
+        "ubfx r7, r7, #0, #9\n"
+        "smlatb r6, r10, r6, lr\n"
+        "sxth r8, r8\n"
+        "smlatb r7, r11, r7, lr\n"
+        "sxth r9, r9\n"
+        "add r8, r8, r4, asr #9\n"
+        "sxth r10, r10\n"
+        "ldr r4, [r1]\n"
+        "sxth r11, r11\n"
+        "add r9, r9, r5, asr #9\n"
+        "ldr r5, [r1, #4]\n"
+        "add r10, r10, r6, asr #9\n"
+        "ldr r6, [r1, #8]\n"
+        "add r11, r11, r7, asr #9\n"
+        "ldr r7, [r1, #12]\n"
+        "add r4, r4, r8\n"
+        "add r5, r5, r9\n"
+        "str r4, [r1]\n"
+        "add r6, r6, r10\n"
+        "str r5, [r1, #4]\n"
+        "add r7, r7, r11\n"
+        "str r6, [r1, #8]\n"
+        "str r7, [r1, #12]\n"
+        "ldr r4, [r0, #16]\n"
+        "ldr r5, [r0, #20]\n"
+        "ldr r6, [r0, #24]\n"
+        "ldr r7, [r0, #28]\n"
+        "smmulr r4, r4, r3\n"
+        "smmulr r5, r5, r3\n"
+        "adds r0, r0, #32\n"
+        "smmulr r6, r6, r3\n"
+        "ssat r8, #11, r4, asr #9\n"
+        "smmulr r7, r7, r3\n"
+        "ssat r9, #11, r5, asr #9\n"
+        "ubfx r4, r4, #0, #9\n"
+        "ssat r10, #11, r6, asr #9\n"
+        "ldr r8, [r12, r8, lsl #2]\n"
+        "ssat r11, #11, r7, asr #9\n"
+        "ldr r9, [r12, r9, lsl #2]\n"
+        "ubfx r5, r5, #0, #9\n"
+        "smlatb r4, r8, r4, lr\n"
+        "ldr r10, [r12, r10, lsl #2]\n"
+        "smlatb r5, r9, r5, lr\n"
+        "ubfx r6, r6, #0, #9\n"
+        "ldr r11, [r12, r11, lsl #2]\n"
+        "ubfx r7, r7, #0, #9\n"
+        "smlatb r6, r10, r6, lr\n"
+        "sxth r8, r8\n"
+        "smlatb r7, r11, r7, lr\n"
+        "sxth r9, r9\n"
+        "add r8, r8, r4, asr #9\n"
+        "sxth r10, r10\n"
+        "ldr r4, [r2]\n"
+        "sxth r11, r11\n"
+        "add r9, r9, r5, asr #9\n"
+        "ldr r5, [r2, #4]\n"
+        "add r10, r10, r6, asr #9\n"
+        "ldr r6, [r2, #8]\n"
+        "add r11, r11, r7, asr #9\n"
+        "ldr r7, [r2, #12]\n"
+        "add r4, r4, r8\n"
+        "add r5, r5, r9\n"
+        "str r4, [r2]\n"
+        "add r6, r6, r10\n"
+        "str r5, [r2, #4]\n"
+        "add r7, r7, r11\n"
+        "str r6, [r2, #8]\n"
+        "str r7, [r2, #12]\n"
+        "ldr r4, [sp, #40]\n"
+        "add r1, r1, r4\n"
+        "add r2, r2, r4\n"
+        "ldr r4, [sp, #36]\n"
+        "cmp r0, r4\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        ".size m7_act_head4x2_q15, . - m7_act_head4x2_q15\n");
+#endif /* __ARM_FEATURE_DSP */
+
 static __attribute__((noinline)) void m7_act_head_c4k_q15(const int32_t *a, size_t c, int sa1, int32_t *head, size_t hs,
                                                           size_t n)
 {
@@ -865,6 +982,17 @@ M7E_HOT int m7_act_head_q15(const int32_t *acc, size_t as, int act_shift, int32_
     if (act_shift <= 0 || act_shift > 31 || as != c || c % 4u != 0u || c == 0u) {
         return 0;
     }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (c == 4u && act_shift >= 2 && n >= 2u) { /* frame pairs in asm, an odd last frame in C */
+        const size_t n2 = n & ~(size_t)1u;
+        m7_act_head4x2_q15(acc, head, head + hs, (int32_t)(1u << (32 - act_shift)), acc + n2 * 4u,
+                           2u * hs * sizeof(int32_t));
+        acc += n2 * 4u, head += n2 * hs, n -= n2;
+        if (n == 0u) {
+            return 1;
+        }
+    }
+#endif /* __ARM_FEATURE_DSP */
     m7_act_head_c4k_q15(acc, c, act_shift - 1, head, hs, n);
     return 1;
 }
