@@ -484,7 +484,7 @@ static int apart(const void *y, size_t ybytes, const void *x, size_t xbytes)
 /* The asm loops for the shapes and strides they were generated for (feather's and nano's 1x1 ops); 0 if
  * none applies (then the C below). Same integers: SMMULR by 2^(32 - s) is the reference's round half up for
  * 2 <= s <= 31, and for 1 -> C, SMMULR(x·2^16, w·2^(16 - s)) = floor(x·w/2^s + 1/2) for 1 <= s <= 16. */
-static int small_asm(const m7_1x1_small_q15_t *p, size_t n)
+static __attribute__((noinline)) int m7_1x1_small_asm_q15(const m7_1x1_small_q15_t *p, size_t n)
 {
     const int s = p->shift;
     const size_t in = p->in, out = p->out, xs = p->xs, ys = p->ys;
@@ -658,7 +658,7 @@ M7E_HOT int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n)
         return 0;
     }
 #ifdef M7_1X1_ASM
-    if (small_asm(p, n)) {
+    if (m7_1x1_small_asm_q15(p, n)) {
         return 1;
     }
 #endif /* M7_1X1_ASM */
