@@ -1,8 +1,14 @@
 """Pieces shared by the q15 asm generators (tools/gen_conv3_asm_q15.py, gen_layer_asm_q15.py,
 gen_res_asm_q15.py), which import it from their own folder: the top-level asm block of an AAPCS function,
-and the start of the table tanh of four accumulators that every tanh pass begins with."""
+the start of the table tanh of four accumulators that every tanh pass begins with, and a greedy list scheduler
+of one loop pass against the simulator's cycle model (m7amp.sim.cycles: run with the repository on
+PYTHONPATH to use it)."""
 
 from __future__ import annotations
+
+import copy
+import random
+import re
 
 
 def asm_function(name: str, lines: list[str]) -> str:
@@ -50,3 +56,100 @@ def tanh4_lookup(v: list[str], i: list[str], s: str, m: str, k: str | None = Non
             f"smlatb {v[1]}, {i[1]}, {v[1]}, {k}", f"sxth {i[1]}, {i[1]}",
             f"smlatb {v[2]}, {i[2]}, {v[2]}, {k}", f"sxth {i[2]}, {i[2]}",
             f"add {i[0]}, {i[0]}, {v[0]}, asr #9", f"smlatb {v[3]}, {i[3]}, {v[3]}, {k}"]
+
+
+def _insn(line: str):
+    from m7amp.sim.cycles import _describe
+
+    op, _, rest = line.partition(" ")
+    return _describe(op, rest, 4, 0, False)
+
+
+_MEM = re.compile(r"\[(\w+)(?:, #(-?\d+))?\]")
+_SIZE = {"ldrd": 8, "strd": 8, "ldrh": 2, "ldrsh": 2, "strh": 2, "ldrb": 1, "strb": 1}
+
+
+def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two tagged memory accesses may touch the same bytes: the same tag (or "x" and "y", an
+    in-place op's input and output) through different base registers always may; through the same base
+    register, when their [base, #offset] byte ranges overlap."""
+    (la, ta), (lb, tb) = a, b
+    if not ta or not tb or not (ta == tb or {ta, tb} == {"x", "y"}):
+        return False
+    ma, mb = _MEM.search(la), _MEM.search(lb)
+    if not ma or not mb or ma.group(1) != mb.group(1) or "], #" in la or "], #" in lb:
+        return True
+    oa, ob = int(ma.group(2) or 0), int(mb.group(2) or 0)
+    sa, sb = _SIZE.get(la.split()[0], 4), _SIZE.get(lb.split()[0], 4)
+    return oa < ob + sb and ob < oa + sa
+
+
+def schedule(body: list[tuple[str, str]], by_order: bool = False, store_order: bool = False,
+             seed: int = 0) -> list[str]:
+    """Greedy list schedule of one loop pass: (line, memory tag) in a correct order; tags that may alias
+    ("x" and "y", in-place ops) keep their load/store order. Each step issues, of the instructions whose
+    predecessors are placed, the one the model can issue first (ties: longest path to the end, then order;
+    seed > 0 adds a deterministic random term of up to 3 cycles to each path length)."""
+    ins = [_insn(line) for line, _ in body]
+    n = len(ins)
+    preds: list[set[int]] = [set() for _ in range(n)]
+    lat: list[int] = [max([d for _, d in x.dsts] + [1]) for x in ins]
+    for i in range(n):
+        ri = {k for k, _ in ins[i].srcs}
+        wi = {k for k, _ in ins[i].dsts}
+        for j in range(i):
+            rj = {k for k, _ in ins[j].srcs}
+            wj = {k for k, _ in ins[j].dsts}
+            if wj & ri or rj & wi or wj & wi:
+                preds[i].add(j)
+            if ("store" in ins[i].cls.name or "store" in ins[j].cls.name) and _overlap(body[j], body[i]):
+                preds[i].add(j)
+            if store_order and "store" in ins[i].cls.name and "store" in ins[j].cls.name:
+                preds[i].add(j)
+    prio = [0] * n
+    for i in range(n - 1, -1, -1):
+        prio[i] = lat[i] + max([prio[k] for k in range(i + 1, n) if i in preds[k]] + [0])
+    if seed:
+        rnd = random.Random(seed)
+        prio = [p + 3 * rnd.random() for p in prio]
+    from m7amp.sim.cycles import _Schedule
+
+    state = _Schedule()
+    done: set[int] = set()
+    out: list[str] = []
+    while len(done) < n:
+        best = None
+        for i in range(n):
+            if i in done or not preds[i] <= done:
+                continue
+            trial = copy.copy(state)
+            trial.ready = list(state.ready)
+            times: list[int] = []
+            trial.run([ins[i]], times)
+            key = (times[0], i, 0) if by_order else (times[0], -prio[i], i)
+            if best is None or key < best[0]:
+                best = (key, i)
+        i = best[1]
+        state.run([ins[i]])
+        done.add(i)
+        out.append(body[i][0])
+    return out
+
+
+def best_schedule(body: list[tuple[str, str]], seeds: int = 24) -> list[str]:
+    """The fastest loop (the first found, in a fixed order) of the greedy schedules: tie-break by path length
+    or by order, stores free or kept in order, and `seeds` randomised path lengths."""
+    tries = [schedule(body, o, k) for o in (False, True) for k in (False, True)]
+    tries += [schedule(body, False, k, seed) for seed in range(1, seeds + 1) for k in (False, True)]
+    return min(tries, key=loop_cycles)
+
+
+def loop_cycles(lines: list[str]) -> int:
+    """Cycles of one steady-state pass of the loop `lines` (+ the branch), as the model costs a self-loop."""
+    from m7amp.sim.cycles import _Schedule
+
+    ins = [_insn(line) for line in lines] + [_insn("bne 1b")]
+    state = _Schedule()
+    first = state.run(ins)
+    state.used = 2
+    return state.run(ins) - first

@@ -1,7 +1,8 @@
 """The q15 asm on the M7 is the output of its generators: the fused 2- and 4-channel layers
 (firmware/engines/cmsis/src/m7_layer_q15.c) of tools/gen_layer_asm_q15.py, the conv3 steps of
 tools/gen_conv3_asm_q15.py, the 8-channel tanh/residual passes and the 4-frame mixers of
-tools/gen_res_asm_q15.py (which share tools/thumb_asm.py): the committed asm equals what each generator
+tools/gen_res_asm_q15.py, the 1x1 ops of tools/gen_1x1_asm_q15.py (which share tools/thumb_asm.py, and its
+list scheduler): the committed asm equals what each generator
 prints, and the fused layers' packed weight offsets equal the C driver's layout (b | mix | conv | res_b |
 res_w, M7_LAYER_WORDS words). Their bits are checked in the simulator against the host build by
 tests/engines/test_bench_firmware.py."""
@@ -52,6 +53,7 @@ def test_committed_asm_is_the_generators_output() -> None:
     ("gen_conv3_asm_q15.py", ["m7_conv3_q15.c"]),
     ("gen_layer_asm_q15.py", ["m7_layer_q15.c"]),
     ("gen_res_asm_q15.py", ["m7_act_res_q15.c", "m7_kernels_q15.c"]),
+    ("gen_1x1_asm_q15.py", ["m7_1x1_small_q15.c"]),
 ])
 def test_every_printed_function_is_committed(tool: str, sources: list[str]) -> None:
     printed = io.StringIO()
@@ -75,3 +77,22 @@ def test_packed_weight_offsets() -> None:
         assert rw + 2 * c * c == 4 * words
     header = (ENGINE_DIR / "src" / "m7_engine_q15_internal.h").read_text()
     assert "#define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)" in header
+
+
+def test_list_schedule_keeps_dependencies() -> None:
+    """thumb_asm.schedule may reorder only what is independent: register dependencies, and memory accesses
+    of one tag whose byte ranges overlap (a store and a later load of the same word stay in order)."""
+    import thumb_asm
+
+    body = [("ldr r4, [r0]", "x"), ("ldr r6, [r1, #4]", "w"), ("add r4, r4, #1", ""), ("str r4, [r0]", "x"),
+            ("ldr r5, [r0]", "x"), ("ldr r7, [r0, #8]", "x"), ("mul r6, r6, r6", "")]
+    for order in (False, True):
+        out = thumb_asm.schedule(body, by_order=order)
+        assert sorted(out) == sorted(line for line, _ in body)
+        pos = {line: k for k, line in enumerate(out)}
+        assert pos["ldr r4, [r0]"] < pos["add r4, r4, #1"] < pos["str r4, [r0]"] < pos["ldr r5, [r0]"]
+        assert pos["ldr r6, [r1, #4]"] < pos["mul r6, r6, r6"]
+    # the independent load of another word may move above the store: the greedy schedule issues it early
+    out = thumb_asm.best_schedule(body)
+    assert out.index("ldr r7, [r0, #8]") < out.index("str r4, [r0]")
+    assert thumb_asm.loop_cycles(out) <= thumb_asm.loop_cycles([line for line, _ in body])

@@ -266,10 +266,7 @@ static __attribute__((noinline)) void conv1x1(const m7_op_q15_t *op, size_t n, m
                     size_t ts)
 {
     const m7_op_geom_t *g = &op->g;
-    m7_1x1_q15_t p = {.acc = r->acc, .as = ts, .x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
-                      .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
-                      .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
-#if M7E_SPECIALISED
+#if M7E_SPECIALISED /* the small shapes first, before the general kernel's arguments are built */
     const m7_1x1_small_q15_t q = {.x = src.p16, .x32 = src.p32, .xs = src.stride, .x_shift = 15 - op->in_frac,
                                   .w = op->w, .b = op->b, .in = g->in_ch, .out = g->out_ch,
                                   .shift = op->acc_frac - op->out_frac, .y16 = dst.p16, .y32 = dst.p32,
@@ -278,6 +275,9 @@ static __attribute__((noinline)) void conv1x1(const m7_op_q15_t *op, size_t n, m
         return;
     }
 #endif /* M7E_SPECIALISED */
+    m7_1x1_q15_t p = {.acc = r->acc, .as = ts, .x = src.p16, .xs = src.stride, .w = op->w, .out = g->out_ch, .in = g->in_ch, .b = op->b,
+                      .res = NULL, .rs = 0u, .res_shift = 0, .shift = op->acc_frac - op->out_frac,
+                      .y16 = dst.p16, .y32 = dst.p32, .ys = dst.stride};
     if (!src.p16) { /* an int32 Q15 source (HEAD) is converted to int16 at in_frac first */
         const int s = 15 - op->in_frac;
         const size_t in = g->in_ch;
