@@ -186,7 +186,7 @@ def qat_finetune(
     batch_size: int = 16,
     seed: int = 0,
     batch_esr: bool = False,
-    progress: Callable[[str], None] = print,
+    progress: Callable[[str], None] = lambda s: print(s, flush=True),
 ) -> Any:
     """A copy of ``model`` fine-tuned ``epochs`` epochs with int8 fake quantisation (see module doc).
 
