@@ -364,6 +364,17 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
                           int16_t *z, size_t ts, int16_t *ring);
 
 /**
+ * Plan a fused 2- or 4-channel NAM layer (its views as run_chunk passes them): fills pl and returns 1, or
+ * sets pl->w = NULL and returns 0 if the layer does not take the fused kernels (then it runs unplanned).
+ */
+int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
+                      m7_view_q15_t cond, m7_view_q15_t head, size_t ts, int16_t *ring);
+
+/** Run a planned layer over n frames from sample time t (tmp: n·ts int32 of scratch); 0 if not (nothing
+ *  written: a layer without residual and d < n), then the caller runs m7_wavenet_layer_q15. */
+int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp);
+
+/**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,
  * keeps h[H] (int16) in state; acc: n frames of ts (>= 6H) int32 (u of every frame, v of the current).
  */
