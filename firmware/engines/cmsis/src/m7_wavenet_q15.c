@@ -360,8 +360,42 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
     a.hs = pl->hs;
     a.w = pl->w;
     a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    const size_t C = pl->c;
+    /* the usual case as one run without odd frame: d >= n with neither tap's ring slots wrapping inside the
+     * block, or d < n (the ring and x copied into lin, see small_runs) */
+    if (n % 2u == 0u && (d >= n ? s - pos >= n && (pos >= d || d - pos >= n) : pl->res)) {
+        int16_t *const x = pl->x;
+        if (d >= n) {
+            a.p0 = pl->ring + pos * C;
+            a.p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
+            a.p2 = x;
+        } else {
+            copy16(tmp, pl->ring + pos * C, (s - pos) * C);
+            copy16(tmp + (s - pos) * C, pl->ring, pos * C);
+            copy16(tmp + s * C, x, n * C);
+            a.p0 = tmp;
+            a.p1 = tmp + d * C;
+            a.p2 = tmp + s * C;
+        }
+        a.cond = pl->cond;
+        a.head = pl->head;
+        a.out = pl->res ? x : tmp;
+        a.end = a.out + n * C;
+        if (C == 4u) {
+            m7_conv3_act_res_c4x2_q15(&a);
+        } else if (pl->res) {
+            m7_conv3_act_res_c2_q15(&a);
+        } else {
+            m7_conv3_act_c2_q15(&a);
+        }
+        if (d < n) {
+            const m7_view_q15_t in = {.p16 = tmp + s * C, .p32 = NULL, .stride = C};
+            keep_ring(pl->ring, pos, s, C, in, n);
+        }
+        return 1;
+    }
     const size_t cst = (size_t)pl->cs / sizeof(int16_t), hst = (size_t)pl->hs / sizeof(int32_t);
-    if (pl->c == 4u) {
+    if (C == 4u) {
         small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 4u, 1);
     } else if (pl->res) {
         small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 2u, 1);
