@@ -405,6 +405,31 @@ static void plan_ops(m7_engine_q15_t *e)
     e->fresh = head_fresh_op(e);
 }
 
+/* p[0..k) = 0; on the M7 four words per STM (the library memset took ~190 cycles for nano's 512 bytes of HEAD
+ * per block) */
+static inline void zero32(int32_t *p, size_t k)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    size_t n4 = k / 4u;
+    if (n4) {
+        uint32_t a, b, c, d; /* four distinct registers (an STM list), zeroed in the asm */
+        __asm__ volatile("movs %[a], #0\n\t"
+                         "movs %[b], #0\n\t"
+                         "movs %[c], #0\n\t"
+                         "movs %[d], #0\n\t"
+                         "1:\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t"
+                         "bne 1b"
+                         : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [p] "+&r"(p), [n] "+&r"(n4)
+                         :
+                         : "cc", "memory");
+    }
+    k %= 4u;
+#endif /* __ARM_FEATURE_DSP */
+    memset(p, 0, k * sizeof(int32_t));
+}
+
 static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
 {
     const m7_model_t *m = e->model;
@@ -414,7 +439,7 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
     const size_t fresh = e->fresh;
     if (fresh >= m->n_ops) {
-        memset(r->head, 0, n * m->head_len * sizeof(int32_t));
+        zero32(r->head, n * m->head_len);
     }
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];

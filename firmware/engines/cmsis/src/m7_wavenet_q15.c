@@ -388,9 +388,13 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
         } else {
             m7_conv3_act_c2_q15(&a);
         }
-        if (d < n) {
-            const m7_view_q15_t in = {.p16 = tmp + s * C, .p32 = NULL, .stride = C};
-            keep_ring(pl->ring, pos, s, C, in, n);
+        if (d < n) { /* the ring takes the block's last s input frames (lin's last s), at most two copies */
+            const size_t first = n > s ? n - s : 0u;
+            size_t slot = pos + first;
+            slot = (s & (s - 1u)) == 0u ? slot & (s - 1u) : slot % s;
+            const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
+            copy16(pl->ring + slot * C, tmp + (s + first) * C, m1 * C);
+            copy16(pl->ring, tmp + (s + first + m1) * C, (n - first - m1) * C);
         }
         return 1;
     }
