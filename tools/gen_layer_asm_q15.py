@@ -220,34 +220,9 @@ def body_c2(res_on: bool = True) -> list[str]:
     v = ["r4", "r5", "r6", "r7"]
     i = ["r0", "r1", "r2", "r3"]
     s, m, h, g = "r8", "r9", "r12", "lr"
-    lookup = "\n".join(tanh4_lookup(v, i, s, m, mul=True))
-    tanh = f"""ldr {s}, [sp, #{SP_MA}]
-ldr {h}, [sp, #{SP_HEAD}]
-ldr {g}, [sp, #{SP_HS}]
-ldr {m}, [sp, #{SP_MID}]
-{lookup}
-add {g}, {h}, {g}
-sxth {i[3]}, {i[3]}
-ldr {v[0]}, [{h}]
-add {i[1]}, {i[1]}, {v[1]}, asr #9
-ldr {v[1]}, [{h}, #4]
-add {i[2]}, {i[2]}, {v[2]}, asr #9
-ldr {v[2]}, [{g}]
-add {i[3]}, {i[3]}, {v[3]}, asr #9
-ldr {v[3]}, [{g}, #4]
-add {v[0]}, {v[0]}, {i[0]}
-add {v[1]}, {v[1]}, {i[1]}
-str {v[0]}, [{h}]
-add {v[2]}, {v[2]}, {i[2]}
-str {v[1]}, [{h}, #4]
-pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
-add {v[3]}, {v[3]}, {i[3]}
-str {v[2]}, [{g}]
-sub {h}, {g}, {h}
-str {v[3]}, [{g}, #4]
-pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
-add {g}, {g}, {h}
-str {g}, [sp, #{SP_HEAD}]""".splitlines()
+    tanh = [f"ldr {s}, [sp, #{SP_MA}]", f"ldr {m}, [sp, #{SP_MID}]",
+            *tanh4_ic_heads(v, i, s, m, h, g, 0),
+            f"sub {h}, {g}, {h}", f"add {g}, {g}, {h}", f"str {g}, [sp, #{SP_HEAD}]"]
     # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9, out r12
     res = [
         f"ldr r8, [sp, #{SP_K}]",
@@ -354,6 +329,57 @@ pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
 str {v[3]}, [{g}, #{off + 4}]""".splitlines()
 
 
+def tanh4_ic_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
+    """The table tanh of the fused layers (m7_tanh_ic_q15, pairs T'' | dT 8 bytes apart from the middle m) on
+    v (accumulators): u = SMMULR(v, s) (s = 2^(32 - act_shift): the rounded Q16 input), index sat11(u >> 9),
+    tanh = (T'' + dT·u) >> 9 (one MLA: no fraction, no SXTH; the same integers as tanh4_lookup). h and g are
+    temporaries for the table reads, then the heads (from the stack frame: h = head, g = head + hs):
+    h[off..] += tanh(v[0..1]), g[off..] += tanh(v[2..3]); z pairs in i[0] (v0 | v1) and i[2] (v2 | v3); s
+    and m are used up."""
+    return [
+        f"smmulr {v[0]}, {v[0]}, {s}",
+        f"smmulr {v[1]}, {v[1]}, {s}",
+        f"smmulr {v[2]}, {v[2]}, {s}",
+        f"ssat {i[0]}, #11, {v[0]}, asr #9",
+        f"smmulr {v[3]}, {v[3]}, {s}",
+        f"ssat {i[1]}, #11, {v[1]}, asr #9",
+        f"add {s}, {m}, #4",
+        f"ssat {i[2]}, #11, {v[2]}, asr #9",
+        f"ldr {h}, [{m}, {i[0]}, lsl #3]",
+        f"ssat {i[3]}, #11, {v[3]}, asr #9",
+        f"ldr {i[0]}, [{s}, {i[0]}, lsl #3]",
+        f"ldr {g}, [{m}, {i[1]}, lsl #3]",
+        f"ldr {i[1]}, [{s}, {i[1]}, lsl #3]",
+        f"mla {v[0]}, {i[0]}, {v[0]}, {h}",
+        f"ldr {h}, [{m}, {i[2]}, lsl #3]",
+        f"mla {v[1]}, {i[1]}, {v[1]}, {g}",
+        f"ldr {i[2]}, [{s}, {i[2]}, lsl #3]",
+        f"ldr {g}, [{m}, {i[3]}, lsl #3]",
+        f"ldr {i[3]}, [{s}, {i[3]}, lsl #3]",
+        f"mla {v[2]}, {i[2]}, {v[2]}, {h}",
+        f"ldr {h}, [sp, #{SP_HEAD}]",
+        f"mla {v[3]}, {i[3]}, {v[3]}, {g}",
+        f"ldr {g}, [sp, #{SP_HS}]",
+        f"asr {i[0]}, {v[0]}, #9",
+        f"ldr {i[1]}, [{h}, #{off}]",
+        f"add {g}, {h}, {g}",
+        f"ldr {i[3]}, [{h}, #{off + 4}]",
+        f"asr {i[2]}, {v[2]}, #9",
+        f"ldr {s}, [{g}, #{off}]",
+        f"add {i[1]}, {i[1]}, {i[0]}",
+        f"ldr {m}, [{g}, #{off + 4}]",
+        f"add {i[3]}, {i[3]}, {v[1]}, asr #9",
+        f"str {i[1]}, [{h}, #{off}]",
+        f"add {s}, {s}, {i[2]}",
+        f"str {i[3]}, [{h}, #{off + 4}]",
+        f"add {m}, {m}, {v[3]}, asr #9",
+        f"str {s}, [{g}, #{off}]",
+        f"pkhbt {i[0]}, {i[0]}, {v[1]}, lsl #7",
+        f"str {m}, [{g}, #{off + 4}]",
+        f"pkhbt {i[2]}, {i[2]}, {v[3]}, lsl #7",
+    ]
+
+
 def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
     """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
     channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
@@ -419,14 +445,8 @@ def body_c4x2() -> list[str]:
     L += conv[3:]
     # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), multiplier r0, table r2, heads r8 r9 (the taps
     # p0, p1 are still those of the stack frame, which half 2 reloads)
-    L += [
-        f"ldr r0, [sp, #{SP_MA}]",
-        f"ldr r8, [sp, #{SP_HEAD}]",
-        f"ldr r9, [sp, #{SP_HS}]",
-        f"ldr r2, [sp, #{SP_MID}]",
-        "add r9, r8, r9",
-    ]
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
+    L += [f"ldr r0, [sp, #{SP_MA}]", f"ldr r2, [sp, #{SP_MID}]"]
+    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
     # mixer, outputs 2-3
     L += [
         f"ldr r3, [sp, #{SP_CAB}]",
@@ -448,15 +468,12 @@ def body_c4x2() -> list[str]:
         f"str r10, [sp, #{SP_P2}]",
         f"add r8, r8, #{2 * FS}",
         f"str r9, [sp, #{SP_P1}]",
-        f"ldr r10, [sp, #{SP_HEAD}]",
         f"str r8, [sp, #{SP_P0}]",
         f"ldr r9, [sp, #{SP_MA}]",
-        f"ldr r11, [sp, #{SP_HS}]",
         f"ldr r8, [sp, #{SP_MID}]",
-        "add r11, r10, r11",
     ]
     # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), multiplier r9, table r8, heads r10 r11; then head += 2 hs
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
+    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
     L += [
         "sub r4, r11, r10",
         "add r4, r4, r11",

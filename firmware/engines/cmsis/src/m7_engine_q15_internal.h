@@ -26,6 +26,9 @@
 #define M7_TANH_Q15_SHIFT 9    /* 128 points per unit */
 #define M7_TANH_Q15_POINTS (1 << (M7_TANH_Q15_IN_BITS - M7_TANH_Q15_SHIFT))
 extern const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS];
+/* The fused 2- and 4-channel layers' table (same file): pairs T''[k] = (T[k] - (k - 1024)·dT[k])·2^9 + 2^8,
+ * dT[k]: tanh(u) = (T''[i] + dT[i]·u) >> 9 at i = sat11(u >> 9) from the middle (no fraction, no SXTH) */
+extern const int32_t m7_tanh_ic_q15[2 * M7_TANH_Q15_POINTS];
 
 /* ------------------------------------------------------------------- DSP helpers (inlined) */
 
@@ -329,7 +332,7 @@ typedef struct {
     int32_t cs, hs;         /* strides in bytes */
     const int16_t *p2;      /* tap 2: the frame's own x */
     const int32_t *w;       /* the packed weights b | mix | conv | res_b | res_w (M7_LAYER_WORDS(C) words) */
-    const uint32_t *mid;    /* m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2 */
+    const uint32_t *mid;    /* m7_tanh_table_q15 + POINTS / 2 (one frame), m7_tanh_ic_q15 + POINTS (two) */
 } m7_layer_q15_t;
 #define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
 void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);

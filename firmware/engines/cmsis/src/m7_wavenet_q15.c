@@ -245,7 +245,9 @@ M7_INLINE void small_runs(m7_layer_q15_t *a, size_t n, int16_t *x, const int16_t
             a->out = (res ? x : tmp) + (i0 + m2) * C;
             if (C == 4u) {
                 a->end = a->out + 4u;
+                a->mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2; /* the one-frame kernel's table */
                 m7_conv3_act_res_c4_q15(a);
+                a->mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS);
             } else {
                 frame_c2(a, res);
             }
@@ -266,7 +268,7 @@ M7_INLINE void small_consts(m7_layer_q15_t *a, const m7_op_q15_t *op, size_t cst
     a->kmul = (int32_t)1 << ((op->res_acc_frac - op->in_frac) & 31);
     a->cs = (int32_t)(cst * sizeof(int16_t));
     a->hs = (int32_t)(hst * sizeof(int32_t));
-    a->mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    a->mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS); /* the two-frame kernels' table */
 }
 
 /* layer_small of one block, unplanned: returns 0 (nothing written) if the layer or its formats are not covered */
@@ -359,7 +361,7 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
     a.cs = pl->cs;
     a.hs = pl->hs;
     a.w = pl->w;
-    a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
+    a.mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS);
     const size_t C = pl->c;
     /* the usual case as one run without odd frame: d >= n with neither tap's ring slots wrapping inside the
      * block, or d < n (the ring and x copied into lin, see small_runs) */
