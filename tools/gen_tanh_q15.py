@@ -49,8 +49,8 @@ def text() -> str:
         f" * index = (u + 2^{TANH_IN_BITS - 1}) >> {TANH_SHIFT}. */\n"
         '#include "m7_engine_q15_internal.h"\n\n'
         f"const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS] = {{\n    {body}\n}};\n"
-        "\n/* Pairs T''[k] = (T[k] - (k - 1024)(T[k+1] - T[k])) 2^9 + 2^8, T[k+1] - T[k] (int32): the fused\n"
-        " * layers' tanh, (T'' + dT u) >> 9 at index sat11(u >> 9) from the middle (tools/gen_tanh_q15.py). */\n"
+        "\n/* Pairs T''[k] = (T[k] - (k - 1024)(T[k+1] - T[k])) 2^9 + 2^8, T[k+1] - T[k] (int32): the\n"
+        " * fused layers' tanh, (T'' + dT u) >> 9 at index sat11(u >> 9) from the middle. */\n"
         f"const int32_t m7_tanh_ic_q15[2 * M7_TANH_Q15_POINTS] = {{\n    {ic}\n}};\n"
     )
 

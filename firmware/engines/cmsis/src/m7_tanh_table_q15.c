@@ -263,8 +263,8 @@ const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS] = {
     0x00007fffu, 0x00007fffu, 0x00007fffu, 0x00007fffu, 0x00007fffu, 0x00007fffu, 0x00007fffu, 0x00007fffu
 };
 
-/* Pairs T''[k] = (T[k] - (k - 1024)(T[k+1] - T[k])) 2^9 + 2^8, T[k+1] - T[k] (int32): the fused
- * layers' tanh, (T'' + dT u) >> 9 at index sat11(u >> 9) from the middle (tools/gen_tanh_q15.py). */
+/* Pairs T''[k] = (T[k] - (k - 1024)(T[k+1] - T[k])) 2^9 + 2^8, T[k+1] - T[k] (int32): the
+ * fused layers' tanh, (T'' + dT u) >> 9 at index sat11(u >> 9) from the middle. */
 const int32_t m7_tanh_ic_q15[2 * M7_TANH_Q15_POINTS] = {
     -16776448, 0, -16776448, 0, -16776448, 0, -16776448, 0,
     -16776448, 0, -16776448, 0, -16776448, 0, -16776448, 0,
