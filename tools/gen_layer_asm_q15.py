@@ -479,55 +479,54 @@ def body_c4x2() -> list[str]:
         "add r4, r4, r11",
         f"str r4, [sp, #{SP_HEAD}]",
     ]
-    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
-    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), 2^k r8, 2^(32 - shift) r9, x (p2 - 16) r10,
-    # out r1; res_b and res_w from the stack frame (SP_RES, copied by the prologue), so r11 is free: the
-    # operands x[A], x[B], res_b rotate through r6 r7 r3 (one output later each moves on), res_w's first
-    # pair in r11, and each output's MACs run back to back with the next output's loads beside them
+    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B, stored over
+    # x (out = p2: the driver passes them equal); z[A] = r12 | r0, z[B] = lr | r2; 2^k r8, 2^(32 - shift) r9,
+    # x (p2 - 16) r10; res_b and res_w from the stack frame (SP_RES, copied by the prologue). Per output the
+    # A chain (MLA, two SMLADs) then the B chain, then both SMMULRs: eight MAC-unit instructions back to back;
+    # the A sum alternates between r4 and r1, so the next output's A chain starts while this output's SSAT
+    # and STRH still read r4 (r1), and the B chain (r5) starts three cycles later, after its store. Operands:
+    # x r6 (x[A], then x[B]), res_b r7, res_w pairs r11 r3, each reloaded after its last reader
     def rb(o: int) -> str:
         return f"[sp, #{SP_RES + 4 * o}]"
 
     def rw(o: int, k: int) -> str:
         return f"[sp, #{SP_RES + 4 * C + 2 * C * o + 4 * k}]"
 
+    def xa(o: int) -> str:
+        return f"[r10, #{-2 * FS + 2 * o}]"
+
+    def xb(o: int) -> str:
+        return f"[r10, #{-FS + 2 * o}]"
+
     L += [
         f"ldr r10, [sp, #{SP_P2}]",
         f"ldr r8, [sp, #{SP_K}]",
         f"ldr r9, [sp, #{SP_MR}]",
-        f"ldr r1, [sp, #{SP_OUT}]",
-        f"ldrsh r6, [r10, #{-2 * FS}]",
-        f"ldrsh r7, [r10, #{-FS}]",
-        f"ldr r3, {rb(0)}",
+        f"ldr r7, {rb(0)}",
+        f"ldrsh r6, {xa(0)}",
         f"ldr r11, {rw(0, 0)}",
+        f"ldr r3, {rw(0, 1)}",
     ]
-    a, b, c = "r6", "r7", "r3"
+    tail: list[str] = []  # the previous output's SSAT/STRH, issued beside this output's first MACs
     for o in range(C):
         last = o == C - 1
-        prev = [f"strh r4, [r1, #{2 * (o - 1)}]", f"strh r5, [r1, #{FS + 2 * (o - 1)}]"] if o else ["", ""]
-        L += [prev[0], f"mla r4, {a}, r8, {c}", prev[1], f"mla r5, {b}, r8, {c}", f"ldr {a}, {rw(o, 1)}",
-              "smlad r4, r12, r11, r4"]
-        L += [f"ldrsh {b}, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
-        L += ["smlad r5, lr, r11, r5"]
-        L += [f"ldrsh {c}, [r10, #{-FS + 2 * (o + 1)}]"] if not last else [f"ldr r7, [sp, #{SP_CS}]"]
-        L += [f"smlad r4, r0, {a}, r4"]
-        L += [f"ldr r11, {rw(o + 1, 0)}"] if not last else [f"ldr r11, [sp, #{SP_W}]"]
-        L += [f"smlad r5, r2, {a}, r5"]
+        acc = "r4" if o % 2 == 0 else "r1"
+        t = tail or ["", "", "", ""]
+        L += [t[0], f"mla {acc}, r6, r8, r7", t[1], f"ldrsh r6, {xb(o)}", f"smlad {acc}, r12, r11, {acc}",
+              t[2], f"smlad {acc}, r0, r3, {acc}", t[3], "mla r5, r6, r8, r7"]
         if not last:
-            L += [f"ldr {a}, {rb(o + 1)}", "smmulr r4, r4, r9", "smmulr r5, r5, r9", "ssat r4, #16, r4",
-                  "ssat r5, #16, r5"]
-        else:  # the next pass's first operands (see the mixer)
-            L += [f"ldr r0, [sp, #{SP_COND}]", "smmulr r4, r4, r9", f"ldr r12, [r11, #{W_B}]",
-                  "smmulr r5, r5, r9", f"ldr lr, [r11, #{W_B + 4}]", f"ldr r8, [sp, #{SP_P0}]",
-                  "ssat r4, #16, r4", f"ldr r9, [sp, #{SP_P1}]", "ssat r5, #16, r5",
-                  f"strh r4, [r1, #{2 * o}]", f"strh r5, [r1, #{FS + 2 * o}]"]
-        a, b, c = b, c, a
+            L += [f"ldrsh r6, {xa(o + 1)}", "smlad r5, lr, r11, r5", f"ldr r7, {rb(o + 1)}",
+                  "smlad r5, r2, r3, r5", f"ldr r11, {rw(o + 1, 0)}", f"smmulr {acc}, {acc}, r9",
+                  f"ldr r3, {rw(o + 1, 1)}", "smmulr r5, r5, r9"]
+        else:  # the next pass's first operands (see the mixer) and the loop test
+            L += [f"ldr r7, [sp, #{SP_CS}]", "smlad r5, lr, r11, r5", f"ldr r11, [sp, #{SP_W}]",
+                  "smlad r5, r2, r3, r5", f"ldr r3, [sp, #{SP_END}]", f"smmulr {acc}, {acc}, r9",
+                  f"ldr r0, [sp, #{SP_COND}]", "smmulr r5, r5, r9", f"ldr r12, [r11, #{W_B}]",
+                  f"ldr lr, [r11, #{W_B + 4}]", f"ssat {acc}, #16, {acc}", f"ldr r8, [sp, #{SP_P0}]",
+                  "ssat r5, #16, r5", f"ldr r9, [sp, #{SP_P1}]", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
+        tail = [f"ssat {acc}, #16, {acc}", "ssat r5, #16, r5", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
     L = [x for x in L if x]
-    L += [
-        f"add r1, r1, #{2 * FS}",
-        f"str r1, [sp, #{SP_OUT}]",
-        "cmp r1, r3",
-        "bne 1b",
-    ]
+    L += ["cmp r10, r3", "bne 1b"]
     return L
 
 

@@ -325,7 +325,7 @@ typedef struct {
     const int16_t *p1;      /* tap 1 (delay d) */
     const int16_t *cond;    /* one conditioning channel, cs bytes apart */
     int32_t *head;          /* head[o] += z, hs bytes apart */
-    int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even) */
+    int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even); c4x2: out = p2 */
     int32_t ma;             /* 2^(32 - act_shift): SMMULR by it rounds the accumulator to the tanh's Q16 input */
     int32_t mr;             /* 2^(32 - shift): SMMULR by it is the residual's round(r · 2^-shift) */
     int32_t kmul;           /* 2^res_left */

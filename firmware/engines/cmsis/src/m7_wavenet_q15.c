@@ -180,8 +180,9 @@ M7_INLINE void small_runs(m7_layer_q15_t *a, size_t n, int16_t *x, const int16_t
 {
     /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
      * ring update and no frame reads x after its own: the output overwrites x in place. d < n: the ring's s
-     * frames in time order, then x, are copied into lin (tmp), so that every tap reads lin contiguously (one
-     * run) and the output overwrites x in place; the ring update then reads the input from lin. */
+     * frames in time order, then x, are copied into lin (tmp), so that taps 0 and 1 read lin contiguously (one
+     * run); tap 2 reads x itself and the output overwrites it in place (m7_conv3_act_res_c4x2_q15 stores its
+     * output through p2); the ring update then reads the input from lin. */
     const int inplace = d >= n;
     int16_t *const lin = tmp;
     /* the runs (where every tap is contiguous, as conv3_runs finds them; d < n: one): a run ends where tap 1
@@ -218,7 +219,7 @@ M7_INLINE void small_runs(m7_layer_q15_t *a, size_t n, int16_t *x, const int16_t
         /* tap 0 reads the ring, x or lin, all writable */
         int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x + (i0 - s) * C : ring + slot0 * C;
         const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x + (i0 - d) * C : ring + slot1 * C;
-        const int16_t *const p2 = !inplace ? lin + (s + i0) * C : x + i0 * C;
+        const int16_t *const p2 = x + i0 * C; /* = out: the kernels read a frame's own x before storing over it */
         a->p0 = p0;
         a->p1 = p1;
         a->p2 = p2;
@@ -377,7 +378,7 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
             copy16(tmp + s * C, x, n * C);
             a.p0 = tmp;
             a.p1 = tmp + d * C;
-            a.p2 = tmp + s * C;
+            a.p2 = x;
         }
         a.cond = pl->cond;
         a.head = pl->head;
