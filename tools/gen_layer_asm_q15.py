@@ -222,7 +222,7 @@ def body_c2(res_on: bool = True) -> list[str]:
     s, m, h, g = "r8", "r9", "r12", "lr"
     tanh = [f"ldr {s}, [sp, #{SP_MA}]", f"ldr {m}, [sp, #{SP_MID}]",
             *tanh4_ic_heads(v, i, s, m, h, g, 0),
-            f"sub {h}, {g}, {h}", f"add {g}, {g}, {h}", f"str {g}, [sp, #{SP_HEAD}]"]
+            f"sub {h}, {s}, {m}", f"add {s}, {s}, {h}", f"str {s}, [sp, #{SP_HEAD}]"]
     # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9, out r12
     res = [
         f"ldr r8, [sp, #{SP_K}]",
@@ -333,9 +333,9 @@ def tanh4_ic_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, o
     """The table tanh of the fused layers (m7_tanh_ic_q15, pairs T'' | dT 8 bytes apart from the middle m) on
     v (accumulators): u = SMMULR(v, s) (s = 2^(32 - act_shift): the rounded Q16 input), index sat11(u >> 9),
     tanh = (T'' + dT·u) >> 9 (one MLA: no fraction, no SXTH; the same integers as tanh4_lookup). h and g are
-    temporaries for the table reads, then the heads (from the stack frame: h = head, g = head + hs):
-    h[off..] += tanh(v[0..1]), g[off..] += tanh(v[2..3]); z pairs in i[0] (v0 | v1) and i[2] (v2 | v3); s
-    and m are used up."""
+    temporaries; m and s end as the head pointers (from the stack frame: m = head, s = head + hs):
+    m[off..] += tanh(v[0..1]), s[off..] += tanh(v[2..3]); z pairs in i[0] (v0 | v1) and i[2] (v2 | v3). Each
+    SSAT (slot 0 only; its shifted operand is read a cycle early) is the older of a pair."""
     return [
         f"smmulr {v[0]}, {v[0]}, {s}",
         f"smmulr {v[1]}, {v[1]}, {s}",
@@ -356,37 +356,38 @@ def tanh4_ic_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, o
         f"ldr {i[2]}, [{s}, {i[2]}, lsl #3]",
         f"ldr {g}, [{m}, {i[3]}, lsl #3]",
         f"ldr {i[3]}, [{s}, {i[3]}, lsl #3]",
+        f"ldr {m}, [sp, #{SP_HEAD}]",
         f"mla {v[2]}, {i[2]}, {v[2]}, {h}",
-        f"ldr {h}, [sp, #{SP_HEAD}]",
+        f"ldr {s}, [sp, #{SP_HS}]",
         f"mla {v[3]}, {i[3]}, {v[3]}, {g}",
-        f"ldr {g}, [sp, #{SP_HS}]",
         f"asr {i[0]}, {v[0]}, #9",
-        f"ldr {i[1]}, [{h}, #{off}]",
-        f"add {g}, {h}, {g}",
-        f"ldr {i[3]}, [{h}, #{off + 4}]",
+        f"ldr {h}, [{m}, #{off}]",
+        f"add {s}, {m}, {s}",
+        f"ldr {g}, [{m}, #{off + 4}]",
         f"asr {i[2]}, {v[2]}, #9",
-        f"ldr {s}, [{g}, #{off}]",
-        f"add {i[1]}, {i[1]}, {i[0]}",
-        f"ldr {m}, [{g}, #{off + 4}]",
-        f"add {i[3]}, {i[3]}, {v[1]}, asr #9",
-        f"str {i[1]}, [{h}, #{off}]",
-        f"add {s}, {s}, {i[2]}",
-        f"str {i[3]}, [{h}, #{off + 4}]",
-        f"add {m}, {m}, {v[3]}, asr #9",
-        f"str {s}, [{g}, #{off}]",
+        f"ldr {i[1]}, [{s}, #{off}]",
+        f"add {h}, {h}, {i[0]}",
+        f"ldr {i[3]}, [{s}, #{off + 4}]",
+        f"add {g}, {g}, {v[1]}, asr #9",
+        f"str {h}, [{m}, #{off}]",
+        f"add {i[1]}, {i[1]}, {i[2]}",
+        f"str {g}, [{m}, #{off + 4}]",
+        f"add {i[3]}, {i[3]}, {v[3]}, asr #9",
+        f"str {i[1]}, [{s}, #{off}]",
         f"pkhbt {i[0]}, {i[0]}, {v[1]}, lsl #7",
-        f"str {m}, [{g}, #{off + 4}]",
+        f"str {i[3]}, [{s}, #{off + 4}]",
         f"pkhbt {i[2]}, {i[2]}, {v[3]}, lsl #7",
     ]
 
 
-def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
+def conv_2x2(o: int, ops: list[str], store_x: bool = False, tail: tuple[str, str] = ("", "")) -> list[str]:
     """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
     channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
     through four registers as in tools/gen_conv3_asm_q15.py (each load beside the SMLAD that last reads
     its register, two cycles before its own first reader). store_x: each input pair of tap 2 (the frames'
     own x) is also stored into tap 0's frame (r8) once read, after every read of tap 0 and tap 1 of the
-    pass (the ring update, as in the one-frame kernel)."""
+    pass (the ring update, as in the one-frame kernel). tail: two instructions for after the last group's
+    second SMLAD (ops[0] is then free) and third (ops[1] free)."""
     taps = ["r8", "r9", "r10"]
     groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
     U0, V0, U1, V1 = ops
@@ -411,16 +412,15 @@ def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
         out.append(f"smlad r6, {U1}, {V0}, r6")
         if store_x and j == 2:
             out.append(f"str {U1}, [r8, #{2 * c + FS}]")
-        if not last:
-            out.append(f"ldr {V0}, {au(g + 1, 0)}")
+        out.append(f"ldr {V0}, {au(g + 1, 0)}" if not last else tail[0])
         out.append(f"smlad r5, {U0}, {V1}, r5")
-        if not last:
-            out.append(f"ldr {U0}, {av(g + 1, 0)}")
+        out.append(f"ldr {U0}, {av(g + 1, 0)}" if not last else tail[1])
         out.append(f"smlad r7, {U1}, {V1}, r7")
         if not last:
             out.append(f"ldr {U1}, {au(g + 1, 1)}")
             U0, V0 = V0, U0
-    return out
+    assert ops[:2] == [V0, U0]  # the registers tail may load
+    return [x for x in out if x]
 
 
 def body_c4x2() -> list[str]:
@@ -439,14 +439,13 @@ def body_c4x2() -> list[str]:
         f"str r0, [sp, #{SP_COND}]",
         "pkhbt r3, r1, r2, lsl #16",
     ]
-    conv = conv_2x2(0, ["r0", "r1", "r2", "r3"])
+    conv = conv_2x2(0, ["r0", "r1", "r2", "r3"], tail=(f"ldr r0, [sp, #{SP_MA}]", f"ldr r1, [sp, #{SP_MID}]"))
     L += ["smlabb r4, r6, r3, r12", conv[0], "smlatb r5, r6, r3, lr", conv[1], "smlatt r7, r6, r3, lr",
           conv[2], "smlabt r6, r6, r3, r12", f"str r3, [sp, #{SP_CAB}]"]
     L += conv[3:]
-    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), multiplier r0, table r2, heads r8 r9 (the taps
-    # p0, p1 are still those of the stack frame, which half 2 reloads)
-    L += [f"ldr r0, [sp, #{SP_MA}]", f"ldr r2, [sp, #{SP_MID}]"]
-    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
+    # tanh, outputs 0-1: i = r12 r2 lr r3 (z: A r12, B lr), multiplier r0 and table r1 (loaded inside the
+    # conv), temporaries r8 r9 (the taps p0, p1 are still those of the stack frame, which half 2 reloads)
+    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r2", "lr", "r3"], "r0", "r1", "r8", "r9", 0)
     # mixer, outputs 2-3
     L += [
         f"ldr r3, [sp, #{SP_CAB}]",
@@ -460,32 +459,30 @@ def body_c4x2() -> list[str]:
         "smlatb r5, r2, r3, r1",
         "smlatt r7, r2, r3, r1",
     ]
-    L += conv_2x2(2, ["r0", "r1", "r2", "r3"], store_x=True)
-    # the taps advance and are parked (x of both frames went into tap 0's frames inside the conv)
+    L += conv_2x2(2, ["r0", "r1", "r2", "r3"], store_x=True,
+                  tail=(f"ldr r0, [sp, #{SP_MA}]", f"ldr r1, [sp, #{SP_MID}]"))
+    # tanh, outputs 2-3: i = r2 r3 r8 r9 (z: A r2, B r8), multiplier r0, table r1, temporaries r10 r11; the
+    # taps advance and are parked beside its first instructions (x of both frames went into tap 0's frames
+    # inside the conv); then head += 2 hs (the heads end in r1, r0)
+    park = [f"add r10, r10, #{2 * FS}", f"add r9, r9, #{2 * FS}", f"str r10, [sp, #{SP_P2}]",
+            f"add r8, r8, #{2 * FS}", f"str r9, [sp, #{SP_P1}]", f"str r8, [sp, #{SP_P0}]"]
+    tanh = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r2", "r3", "r8", "r9"], "r0", "r1", "r10", "r11", 8)
+    assert not any(r in x for x in tanh[:6] for r in ("r8", "r9", "r10"))
+    for k in range(6):
+        L += [tanh[k], park[k]]
+    L += tanh[6:]
     L += [
-        f"add r10, r10, #{2 * FS}",
-        f"add r9, r9, #{2 * FS}",
-        f"str r10, [sp, #{SP_P2}]",
-        f"add r8, r8, #{2 * FS}",
-        f"str r9, [sp, #{SP_P1}]",
-        f"str r8, [sp, #{SP_P0}]",
-        f"ldr r9, [sp, #{SP_MA}]",
-        f"ldr r8, [sp, #{SP_MID}]",
-    ]
-    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), multiplier r9, table r8, heads r10 r11; then head += 2 hs
-    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
-    L += [
-        "sub r4, r11, r10",
-        "add r4, r4, r11",
+        "sub r4, r0, r1",
+        "add r4, r4, r0",
         f"str r4, [sp, #{SP_HEAD}]",
     ]
     # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B, stored over
-    # x (out = p2: the driver passes them equal); z[A] = r12 | r0, z[B] = lr | r2; 2^k r8, 2^(32 - shift) r9,
+    # x (out = p2: the driver passes them equal); z[A] = r12 | r2, z[B] = lr | r8; 2^k r9, 2^(32 - shift) r3,
     # x (p2 - 16) r10; res_b and res_w from the stack frame (SP_RES, copied by the prologue). Per output the
     # A chain (MLA, two SMLADs) then the B chain, then both SMMULRs: eight MAC-unit instructions back to back;
     # the A sum alternates between r4 and r1, so the next output's A chain starts while this output's SSAT
     # and STRH still read r4 (r1), and the B chain (r5) starts three cycles later, after its store. Operands:
-    # x r6 (x[A], then x[B]), res_b r7, res_w pairs r11 r3, each reloaded after its last reader
+    # x r6 (x[A], then x[B]), res_b r7, res_w pairs r11 r0, each reloaded after its last reader
     def rb(o: int) -> str:
         return f"[sp, #{SP_RES + 4 * o}]"
 
@@ -500,33 +497,33 @@ def body_c4x2() -> list[str]:
 
     L += [
         f"ldr r10, [sp, #{SP_P2}]",
-        f"ldr r8, [sp, #{SP_K}]",
-        f"ldr r9, [sp, #{SP_MR}]",
+        f"ldr r9, [sp, #{SP_K}]",
+        f"ldr r3, [sp, #{SP_MR}]",
         f"ldr r7, {rb(0)}",
         f"ldrsh r6, {xa(0)}",
         f"ldr r11, {rw(0, 0)}",
-        f"ldr r3, {rw(0, 1)}",
+        f"ldr r0, {rw(0, 1)}",
     ]
     tail: list[str] = []  # the previous output's SSAT/STRH, issued beside this output's first MACs
     for o in range(C):
         last = o == C - 1
         acc = "r4" if o % 2 == 0 else "r1"
         t = tail or ["", "", "", ""]
-        L += [t[0], f"mla {acc}, r6, r8, r7", t[1], f"ldrsh r6, {xb(o)}", f"smlad {acc}, r12, r11, {acc}",
-              t[2], f"smlad {acc}, r0, r3, {acc}", t[3], "mla r5, r6, r8, r7"]
+        L += [t[0], f"mla {acc}, r6, r9, r7", t[1], f"ldrsh r6, {xb(o)}", f"smlad {acc}, r12, r11, {acc}",
+              t[2], f"smlad {acc}, r2, r0, {acc}", t[3], "mla r5, r6, r9, r7"]
         if not last:
             L += [f"ldrsh r6, {xa(o + 1)}", "smlad r5, lr, r11, r5", f"ldr r7, {rb(o + 1)}",
-                  "smlad r5, r2, r3, r5", f"ldr r11, {rw(o + 1, 0)}", f"smmulr {acc}, {acc}, r9",
-                  f"ldr r3, {rw(o + 1, 1)}", "smmulr r5, r5, r9"]
+                  "smlad r5, r8, r0, r5", f"ldr r11, {rw(o + 1, 0)}", f"smmulr {acc}, {acc}, r3",
+                  f"ldr r0, {rw(o + 1, 1)}", "smmulr r5, r5, r3"]
         else:  # the next pass's first operands (see the mixer) and the loop test
-            L += [f"ldr r7, [sp, #{SP_CS}]", "smlad r5, lr, r11, r5", f"ldr r11, [sp, #{SP_W}]",
-                  "smlad r5, r2, r3, r5", f"ldr r3, [sp, #{SP_END}]", f"smmulr {acc}, {acc}, r9",
-                  f"ldr r0, [sp, #{SP_COND}]", "smmulr r5, r5, r9", f"ldr r12, [r11, #{W_B}]",
+            L += [f"ldr r6, [sp, #{SP_END}]", "smlad r5, lr, r11, r5", f"ldr r7, [sp, #{SP_CS}]",
+                  "smlad r5, r8, r0, r5", f"ldr r11, [sp, #{SP_W}]", f"smmulr {acc}, {acc}, r3",
+                  f"ldr r0, [sp, #{SP_COND}]", "smmulr r5, r5, r3", f"ldr r12, [r11, #{W_B}]",
                   f"ldr lr, [r11, #{W_B + 4}]", f"ssat {acc}, #16, {acc}", f"ldr r8, [sp, #{SP_P0}]",
                   "ssat r5, #16, r5", f"ldr r9, [sp, #{SP_P1}]", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
         tail = [f"ssat {acc}, #16, {acc}", "ssat r5, #16, r5", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
     L = [x for x in L if x]
-    L += ["cmp r10, r3", "bne 1b"]
+    L += ["cmp r10, r6", "bne 1b"]
     return L
 
 
