@@ -209,41 +209,40 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smlad r4, r1, r3, r4",
         "str lr, [r8, #4]",
         "smlad r6, lr, r3, r6",
-        "add r8, r8, #8",
+        f"ldr r0, [sp, #{SP_MA}]",  # the tanh's multiplier and table, into registers the conv has done with
         "smlad r5, r1, r12, r5",
-        "add r9, r9, #8",
+        f"ldr r2, [sp, #{SP_MID}]",
         "smlad r7, lr, r12, r7",
-        f"str r8, [sp, #{SP_P0}]",
-        f"str r9, [sp, #{SP_P1}]",
     ]
-    # tanh4_head2: v r4-r7, i r0-r3, 2^(32 - act_shift) r8 (then 2^8), table middle r9, head A r12, head B lr
-    v = ["r4", "r5", "r6", "r7"]
-    i = ["r0", "r1", "r2", "r3"]
-    s, m, h, g = "r8", "r9", "r12", "lr"
-    tanh = [f"ldr {s}, [sp, #{SP_MA}]", f"ldr {m}, [sp, #{SP_MID}]",
-            *tanh4_ic_heads(v, i, s, m, h, g, 0),
-            f"sub {h}, {s}, {m}", f"add {s}, {s}, {h}", f"str {s}, [sp, #{SP_HEAD}]"]
-    # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9, out r12
+    # tanh: v r4-r7, i r1 r3 r12 lr (z: A r1, B r12), 2^(32 - act_shift) r0, table middle r2, temporaries r8
+    # r9; the taps advance and are parked beside its first instructions; the heads end in r2 (A), r0 (B)
+    park = ["add r8, r8, #8", "add r9, r9, #8", f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
+    t4 = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r1", "r3", "r12", "lr"], "r0", "r2", "r8", "r9", 0)
+    assert not any(r in x for x in t4[:4] for r in ("r8", "r9"))
+    tanh = [x for k in range(4) for x in (t4[k], park[k])]
+    tanh += [*t4[4:], "sub r9, r0, r2", "add r0, r0, r9", f"str r0, [sp, #{SP_HEAD}]"]
+    # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9; stored
+    # over x (out = p2: the driver passes them equal), so the loop test is on p2
     res = [
         f"ldr r8, [sp, #{SP_K}]",
         "ldrsh lr, [r10, #4]",
         f"ldrd r4, r5, [r11, #{W2_RB}]",
-        "ldrsh r1, [r10]",
+        "ldrsh r0, [r10]",
         "ldrsh r3, [r10, #2]",
         "mla r6, lr, r8, r4",
         "ldrsh lr, [r10, #6]",
-        "mla r4, r1, r8, r4",
-        f"ldr r1, [r11, #{W2_RW}]",
+        "mla r4, r0, r8, r4",
+        f"ldr r0, [r11, #{W2_RW}]",
         "mla r7, lr, r8, r5",
         f"ldr r9, [sp, #{SP_MR}]",
         "mla r5, r3, r8, r5",
         f"ldr r3, [r11, #{W2_RW + 4}]",
-        "smlad r4, r0, r1, r4",
-        f"ldr r12, [sp, #{SP_OUT}]",
-        "smlad r6, r2, r1, r6",
+        "smlad r4, r1, r0, r4",
         f"ldr lr, [sp, #{SP_END}]",
-        "smlad r5, r0, r3, r5",
-        "smlad r7, r2, r3, r7",
+        "smlad r6, r12, r0, r6",
+        "add r10, r10, #8",
+        "smlad r5, r1, r3, r5",
+        "smlad r7, r12, r3, r7",
         "smmulr r4, r4, r9",
         *NEXT_C2[:2],
         "smmulr r6, r6, r9",
@@ -252,17 +251,14 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smmulr r7, r7, r9",
         NEXT_C2[4],
         "ssat r4, #16, r4",
-        "add r10, r10, #8",
         "ssat r6, #16, r6",
-        "strh r4, [r12]",
+        "strh r4, [r10, #-8]",
         "ssat r5, #16, r5",
-        "strh r6, [r12, #4]",
+        "strh r6, [r10, #-4]",
         "ssat r7, #16, r7",
-        "strh r5, [r12, #2]",
-        "strh r7, [r12, #6]",
-        "add r12, r12, #8",
-        f"str r12, [sp, #{SP_OUT}]",
-        "cmp r12, lr",
+        "strh r5, [r10, #-6]",
+        "strh r7, [r10, #-2]",
+        "cmp r10, lr",
         "bne 1b",
     ]
     if not res_on:
