@@ -4,13 +4,15 @@
  *        asm loop (the M7 only).
  *
  * Per frame (C = 2: per two frames, so the tanh block has four values): the mixer (one conditioning channel), the kernel-3 conv, the four table tanh and their
- * head sums (tanh4_head of m7_act_res_q15.c), the residual 1x1 (res_c4), with the accumulators in
+ * head sums (the two-frame kernels from m7_tanh_ic_q15, the one-frame kernel as tanh4_head of
+ * m7_act_res_q15.c), the residual 1x1, with the accumulators in
  * registers from the bias to the tanh and z in registers from the tanh to the residual: no int32
  * accumulator goes through memory, and one loop replaces three kernels' loops. Each frame's input x is
  * also stored into the slot tap 0 has just read (no later frame reads it: a frame is read through the
- * ring only by delays reaching before the block), which is the ring update when d >= n; then the output
- * may overwrite x in place. Otherwise m7_wavenet_layer_q15 gives a separate output buffer (later frames'
- * taps read this layer's input from x) and copies it back after its ring update. Printed by tools/gen_layer_asm_q15.py (edit that); the same integers as
+ * ring only by delays reaching before the block), which is the ring update when d >= n; the output
+ * overwrites x in place (the two-frame kernels store it through the tap-2 pointer: out = p2). For d < n the
+ * driver copies the ring and x into one buffer that taps 0 and 1 read (m7_wavenet_q15.c) and updates the
+ * ring itself. Printed by tools/gen_layer_asm_q15.py (edit that); the same integers as
  * the separate kernels, so the host build (which runs those) gives the same bits. m7_conv3_act_c2_q15 is
  * the 2-channel pass without the residual (a layer array's last layer: z goes only to the head).
  */
