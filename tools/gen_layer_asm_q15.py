@@ -426,14 +426,13 @@ def body_c4x2() -> list[str]:
     of both frames, output by output (each weight and bias load feeds both frames)."""
     L = [
         # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2);
-        # the cond pointer r0, cs r7, the taps r8 r9 r10 and the biases r12 lr were loaded by the previous
-        # pass's residual (or the prologue); the conv's first operand loads go beside the mixer's MACs
-        "ldrsh r1, [r0]",
-        "ldrsh r2, [r0, r7]",
+        # the cond pointer r0, cs r7, the frames' cond values r3 (A) r2 (B), the taps r8 r9 r10 and the biases
+        # r12 lr were loaded by the previous pass's residual (or the prologue); the conv's first operand
+        # loads go beside the mixer's MACs
         f"ldr r6, [r11, #{W_MIX}]",
         "add r0, r0, r7, lsl #1",
+        "pkhbt r3, r3, r2, lsl #16",
         f"str r0, [sp, #{SP_COND}]",
-        "pkhbt r3, r1, r2, lsl #16",
     ]
     conv = conv_2x2(0, ["r0", "r1", "r2", "r3"], tail=(f"ldr r0, [sp, #{SP_MA}]", f"ldr r1, [sp, #{SP_MID}]"))
     L += ["smlabb r4, r6, r3, r12", conv[0], "smlatb r5, r6, r3, lr", conv[1], "smlatt r7, r6, r3, lr",
@@ -516,7 +515,9 @@ def body_c4x2() -> list[str]:
                   "smlad r5, r8, r0, r5", f"ldr r11, [sp, #{SP_W}]", f"smmulr {acc}, {acc}, r3",
                   f"ldr r0, [sp, #{SP_COND}]", "smmulr r5, r5, r3", f"ldr r12, [r11, #{W_B}]",
                   f"ldr lr, [r11, #{W_B + 4}]", f"ssat {acc}, #16, {acc}", f"ldr r8, [sp, #{SP_P0}]",
-                  "ssat r5, #16, r5", f"ldr r9, [sp, #{SP_P1}]", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
+                  "ssat r5, #16, r5", f"ldr r9, [sp, #{SP_P1}]", "ldrsh r2, [r0, r7]", "ldrsh r3, [r0]",
+                  f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]  # after the last pass the two LDRSH read
+                  # the next frames' slots of the cond buffer (in the scratch, which X follows), unused
         tail = [f"ssat {acc}, #16, {acc}", "ssat r5, #16, r5", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
     L = [x for x in L if x]
     L += ["cmp r10, r6", "bne 1b"]
@@ -547,6 +548,8 @@ def function_c4x2() -> str:
         f"ldr r9, [sp, #{SP_P1}]",
         f"ldr r12, [r11, #{W_B}]",
         f"ldr lr, [r11, #{W_B + 4}]",
+        "ldrsh r2, [r0, r7]",
+        "ldrsh r3, [r0]",
         "1:",
     ]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
