@@ -13,6 +13,8 @@ temporaries. The run's other pointers and the constants live in the function's s
 
 from __future__ import annotations
 
+import re
+
 from thumb_asm import asm_function, tanh4_lookup
 
 C = 4
@@ -419,6 +421,21 @@ def conv_2x2(o: int, ops: list[str], store_x: bool = False, tail: tuple[str, str
     return [x for x in out if x]
 
 
+def hoist(lines: list[str], loads: list[str]) -> list[str]:
+    """lines with each load inserted right after the last line that names its destination or base register
+    (and after the loads before it): each issues as soon as its register is free."""
+    out = list(lines)
+    at = 0
+    for ld in loads:
+        regs = re.findall(r"\b(r\d+|lr)\b", ld)
+        for k, line in enumerate(out):
+            if any(re.search(rf"\b{r}\b", line) for r in regs):
+                at = max(at, k + 1)
+        out.insert(at, ld)
+        at += 1
+    return out
+
+
 def body_c4x2() -> list[str]:
     """Two frames (A, B) of a 4-channel layer per pass, in two halves (outputs 0-1, then 2-3) of four sums
     each: mixer, conv (each weight load feeds two SMLADs), tanh4 over the half's four sums with the heads of
@@ -465,12 +482,7 @@ def body_c4x2() -> list[str]:
     assert not any(r in x for x in tanh[:6] for r in ("r8", "r9", "r10"))
     for k in range(6):
         L += [tanh[k], park[k]]
-    L += tanh[6:]
-    L += [
-        "sub r4, r0, r1",
-        "add r4, r4, r0",
-        f"str r4, [sp, #{SP_HEAD}]",
-    ]
+    tail = [*tanh[6:], "sub r4, r0, r1", "add r4, r4, r0", f"str r4, [sp, #{SP_HEAD}]"]
     # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B, stored over
     # x (out = p2: the driver passes them equal); z[A] = r12 | r2, z[B] = lr | r8; 2^k r9, 2^(32 - shift) r3,
     # x (p2 - 16) r10; res_b and res_w from the stack frame (SP_RES, copied by the prologue). Per output the
@@ -490,15 +502,10 @@ def body_c4x2() -> list[str]:
     def xb(o: int) -> str:
         return f"[r10, #{-FS + 2 * o}]"
 
-    L += [
-        f"ldr r10, [sp, #{SP_P2}]",
-        f"ldr r9, [sp, #{SP_K}]",
-        f"ldr r3, [sp, #{SP_MR}]",
-        f"ldr r7, {rb(0)}",
-        f"ldrsh r6, {xa(0)}",
-        f"ldr r11, {rw(0, 0)}",
-        f"ldr r0, {rw(0, 1)}",
-    ]
+    # the residual's first operands, each loaded right after the tanh's last use of its register
+    L += hoist(tail, [f"ldr r10, [sp, #{SP_P2}]", f"ldr r11, {rw(0, 0)}", f"ldr r9, [sp, #{SP_K}]",
+                      f"ldr r3, [sp, #{SP_MR}]", f"ldr r7, {rb(0)}", f"ldrsh r6, {xa(0)}",
+                      f"ldr r0, {rw(0, 1)}"])
     tail: list[str] = []  # the previous output's SSAT/STRH, issued beside this output's first MACs
     for o in range(C):
         last = o == C - 1
