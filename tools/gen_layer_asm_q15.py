@@ -457,15 +457,12 @@ def body_c4x2() -> list[str]:
     L += conv[3:]
     # tanh, outputs 0-1: i = r12 r2 lr r3 (z: A r12, B lr), multiplier r0 and table r1 (loaded inside the
     # conv), temporaries r8 r9 (the taps p0, p1 are still those of the stack frame, which half 2 reloads)
-    L += tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r2", "lr", "r3"], "r0", "r1", "r8", "r9", 0)
-    # mixer, outputs 2-3
+    # mixer, outputs 2-3: its operands and the taps p0, p1 loaded right after the tanh's last use of their
+    # registers
+    L += hoist(tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r2", "lr", "r3"], "r0", "r1", "r8", "r9", 0),
+               [f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]", f"ldr r2, [r11, #{W_MIX + 4}]",
+                f"ldr r3, [sp, #{SP_CAB}]", f"ldr r0, [r11, #{W_B + 8}]", f"ldr r1, [r11, #{W_B + 12}]"])
     L += [
-        f"ldr r3, [sp, #{SP_CAB}]",
-        f"ldr r0, [r11, #{W_B + 8}]",
-        f"ldr r1, [r11, #{W_B + 12}]",
-        f"ldr r2, [r11, #{W_MIX + 4}]",
-        f"ldr r8, [sp, #{SP_P0}]",
-        f"ldr r9, [sp, #{SP_P1}]",
         "smlabb r4, r2, r3, r0",
         "smlabt r6, r2, r3, r0",
         "smlatb r5, r2, r3, r1",
