@@ -222,35 +222,37 @@ def body_c2(res_on: bool = True) -> list[str]:
     t4 = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r1", "r3", "r12", "lr"], "r0", "r2", "r8", "r9", 0)
     assert not any(r in x for x in t4[:4] for r in ("r8", "r9"))
     tanh = [x for k in range(4) for x in (t4[k], park[k])]
-    tanh += [*t4[4:], "sub r9, r0, r2", "add r0, r0, r9", f"str r0, [sp, #{SP_HEAD}]"]
-    # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9; stored
-    # over x (out = p2: the driver passes them equal), so the loop test is on p2
+    tanh += t4[4:]
+    step = ["sub r2, r0, r2", "add r0, r0, r2", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs
+    # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1), which first hold the frames' x; 2^k r8,
+    # res_b r3 (o = 0) r9 (o = 1), then the res_w pairs r3 r9; 2^(32 - shift) lr, end r2; stored over x (out =
+    # p2: the driver passes them equal), so the loop test is on p2. Its first loads go into the tanh's tail,
+    # each right after the last instruction naming its register
+    first = ["ldrsh r4, [r10]", "ldrsh r6, [r10, #4]", f"ldr r8, [sp, #{SP_K}]", f"ldr r3, [r11, #{W2_RB}]",
+             "ldrsh r5, [r10, #2]", "ldrsh r7, [r10, #6]", f"ldr lr, [sp, #{SP_MR}]",
+             f"ldr r9, [r11, #{W2_RB + 4}]"]
     res = [
-        f"ldr r8, [sp, #{SP_K}]",
-        "ldrsh lr, [r10, #4]",
-        f"ldrd r4, r5, [r11, #{W2_RB}]",
-        "ldrsh r0, [r10]",
-        "ldrsh r3, [r10, #2]",
-        "mla r6, lr, r8, r4",
-        "ldrsh lr, [r10, #6]",
-        "mla r4, r0, r8, r4",
-        f"ldr r0, [r11, #{W2_RW}]",
-        "mla r7, lr, r8, r5",
-        f"ldr r9, [sp, #{SP_MR}]",
-        "mla r5, r3, r8, r5",
-        f"ldr r3, [r11, #{W2_RW + 4}]",
-        "smlad r4, r1, r0, r4",
-        f"ldr lr, [sp, #{SP_END}]",
-        "smlad r6, r12, r0, r6",
+        "mla r4, r4, r8, r3",
+        step[0],
+        "mla r6, r6, r8, r3",
+        f"ldr r3, [r11, #{W2_RW}]",
+        "mla r5, r5, r8, r9",
+        step[1],
+        "mla r7, r7, r8, r9",
+        f"ldr r9, [r11, #{W2_RW + 4}]",
+        step[2],
+        f"ldr r2, [sp, #{SP_END}]",
+        "smlad r4, r1, r3, r4",
+        "smlad r6, r12, r3, r6",
         "add r10, r10, #8",
-        "smlad r5, r1, r3, r5",
-        "smlad r7, r12, r3, r7",
-        "smmulr r4, r4, r9",
+        "smlad r5, r1, r9, r5",
+        "smlad r7, r12, r9, r7",
+        "smmulr r4, r4, lr",
         *NEXT_C2[:2],
-        "smmulr r6, r6, r9",
+        "smmulr r6, r6, lr",
         *NEXT_C2[2:4],
-        "smmulr r5, r5, r9",
-        "smmulr r7, r7, r9",
+        "smmulr r5, r5, lr",
+        "smmulr r7, r7, lr",
         NEXT_C2[4],
         "ssat r4, #16, r4",
         "ssat r6, #16, r6",
@@ -260,11 +262,14 @@ def body_c2(res_on: bool = True) -> list[str]:
         "ssat r7, #16, r7",
         "strh r5, [r10, #-6]",
         "strh r7, [r10, #-2]",
-        "cmp r10, lr",
+        "cmp r10, r2",
         "bne 1b",
     ]
+    if res_on:
+        tanh = hoist(tanh, first)
     if not res_on:
         res = [
+            *step,
             *NEXT_C2,
             f"ldr r12, [sp, #{SP_OUT}]",
             f"ldr lr, [sp, #{SP_END}]",
