@@ -13,6 +13,8 @@ temporaries. The run's other pointers and the constants live in the function's s
 
 from __future__ import annotations
 
+import re
+
 from thumb_asm import asm_function, tanh4_lookup
 
 C = 4
@@ -209,89 +211,65 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smlad r4, r1, r3, r4",
         "str lr, [r8, #4]",
         "smlad r6, lr, r3, r6",
-        "add r8, r8, #8",
+        f"ldr r0, [sp, #{SP_MA}]",  # the tanh's multiplier and table, into registers the conv has done with
         "smlad r5, r1, r12, r5",
-        "add r9, r9, #8",
+        f"ldr r2, [sp, #{SP_MID}]",
         "smlad r7, lr, r12, r7",
-        f"str r8, [sp, #{SP_P0}]",
-        f"str r9, [sp, #{SP_P1}]",
     ]
-    # tanh4_head2: v r4-r7, i r0-r3, 2^(32 - act_shift) r8 (then 2^8), table middle r9, head A r12, head B lr
-    v = ["r4", "r5", "r6", "r7"]
-    i = ["r0", "r1", "r2", "r3"]
-    s, m, h, g = "r8", "r9", "r12", "lr"
-    lookup = "\n".join(tanh4_lookup(v, i, s, m, mul=True))
-    tanh = f"""ldr {s}, [sp, #{SP_MA}]
-ldr {h}, [sp, #{SP_HEAD}]
-ldr {g}, [sp, #{SP_HS}]
-ldr {m}, [sp, #{SP_MID}]
-{lookup}
-add {g}, {h}, {g}
-sxth {i[3]}, {i[3]}
-ldr {v[0]}, [{h}]
-add {i[1]}, {i[1]}, {v[1]}, asr #9
-ldr {v[1]}, [{h}, #4]
-add {i[2]}, {i[2]}, {v[2]}, asr #9
-ldr {v[2]}, [{g}]
-add {i[3]}, {i[3]}, {v[3]}, asr #9
-ldr {v[3]}, [{g}, #4]
-add {v[0]}, {v[0]}, {i[0]}
-add {v[1]}, {v[1]}, {i[1]}
-str {v[0]}, [{h}]
-add {v[2]}, {v[2]}, {i[2]}
-str {v[1]}, [{h}, #4]
-pkhbt {i[0]}, {i[0]}, {i[1]}, lsl #16
-add {v[3]}, {v[3]}, {i[3]}
-str {v[2]}, [{g}]
-sub {h}, {g}, {h}
-str {v[3]}, [{g}, #4]
-pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
-add {g}, {g}, {h}
-str {g}, [sp, #{SP_HEAD}]""".splitlines()
-    # residual: zA r0, zB r2; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1); 2^k r8, 2^(32 - shift) r9, out r12
+    # tanh: v r4-r7, i r1 r3 r12 lr (z: A r1, B r12), 2^(32 - act_shift) r0, table middle r2, temporaries r8
+    # r9; the taps advance and are parked beside its first instructions; the heads end in r2 (A), r0 (B)
+    park = ["add r8, r8, #8", "add r9, r9, #8", f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
+    t4 = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r1", "r3", "r12", "lr"], "r0", "r2", "r8", "r9", 0)
+    assert not any(r in x for x in t4[:4] for r in ("r8", "r9"))
+    tanh = [x for k in range(4) for x in (t4[k], park[k])]
+    tanh += t4[4:]
+    step = ["sub r2, r0, r2", "add r0, r0, r2", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs
+    # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1), which first hold the frames' x; 2^k r8,
+    # res_b r3 (o = 0) r9 (o = 1), then the res_w pairs r3 r9; 2^(32 - shift) lr, end r2; stored over x (out =
+    # p2: the driver passes them equal), so the loop test is on p2. Its first loads go into the tanh's tail,
+    # each right after the last instruction naming its register
+    first = ["ldrsh r4, [r10]", "ldrsh r6, [r10, #4]", f"ldr r8, [sp, #{SP_K}]", f"ldr r3, [r11, #{W2_RB}]",
+             "ldrsh r5, [r10, #2]", "ldrsh r7, [r10, #6]", f"ldr lr, [sp, #{SP_MR}]",
+             f"ldr r9, [r11, #{W2_RB + 4}]"]
     res = [
-        f"ldr r8, [sp, #{SP_K}]",
-        "ldrsh lr, [r10, #4]",
-        f"ldrd r4, r5, [r11, #{W2_RB}]",
-        "ldrsh r1, [r10]",
-        "ldrsh r3, [r10, #2]",
-        "mla r6, lr, r8, r4",
-        "ldrsh lr, [r10, #6]",
-        "mla r4, r1, r8, r4",
-        f"ldr r1, [r11, #{W2_RW}]",
-        "mla r7, lr, r8, r5",
-        f"ldr r9, [sp, #{SP_MR}]",
-        "mla r5, r3, r8, r5",
-        f"ldr r3, [r11, #{W2_RW + 4}]",
-        "smlad r4, r0, r1, r4",
-        f"ldr r12, [sp, #{SP_OUT}]",
-        "smlad r6, r2, r1, r6",
-        f"ldr lr, [sp, #{SP_END}]",
-        "smlad r5, r0, r3, r5",
-        "smlad r7, r2, r3, r7",
-        "smmulr r4, r4, r9",
+        "mla r4, r4, r8, r3",
+        step[0],
+        "mla r6, r6, r8, r3",
+        f"ldr r3, [r11, #{W2_RW}]",
+        "mla r5, r5, r8, r9",
+        step[1],
+        "mla r7, r7, r8, r9",
+        f"ldr r9, [r11, #{W2_RW + 4}]",
+        step[2],
+        f"ldr r2, [sp, #{SP_END}]",
+        "smlad r4, r1, r3, r4",
+        "smlad r6, r12, r3, r6",
+        "add r10, r10, #8",
+        "smlad r5, r1, r9, r5",
+        "smlad r7, r12, r9, r7",
+        "smmulr r4, r4, lr",
         *NEXT_C2[:2],
-        "smmulr r6, r6, r9",
+        "smmulr r6, r6, lr",
         *NEXT_C2[2:4],
-        "smmulr r5, r5, r9",
-        "smmulr r7, r7, r9",
+        "smmulr r5, r5, lr",
+        "smmulr r7, r7, lr",
         NEXT_C2[4],
         "ssat r4, #16, r4",
-        "add r10, r10, #8",
         "ssat r6, #16, r6",
-        "strh r4, [r12]",
+        "strh r4, [r10, #-8]",
         "ssat r5, #16, r5",
-        "strh r6, [r12, #4]",
+        "strh r6, [r10, #-4]",
         "ssat r7, #16, r7",
-        "strh r5, [r12, #2]",
-        "strh r7, [r12, #6]",
-        "add r12, r12, #8",
-        f"str r12, [sp, #{SP_OUT}]",
-        "cmp r12, lr",
+        "strh r5, [r10, #-6]",
+        "strh r7, [r10, #-2]",
+        "cmp r10, r2",
         "bne 1b",
     ]
+    if res_on:
+        tanh = hoist(tanh, first)
     if not res_on:
         res = [
+            *step,
             *NEXT_C2,
             f"ldr r12, [sp, #{SP_OUT}]",
             f"ldr lr, [sp, #{SP_END}]",
@@ -354,13 +332,65 @@ pkhbt {i[2]}, {i[2]}, {i[3]}, lsl #16
 str {v[3]}, [{g}, #{off + 4}]""".splitlines()
 
 
-def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
+def tanh4_ic_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
+    """The table tanh of the fused layers (m7_tanh_ic_q15, pairs T'' | dT 8 bytes apart from the middle m) on
+    v (accumulators): u = SMMULR(v, s) (s = 2^(32 - act_shift): the rounded Q16 input), index sat11(u >> 9),
+    tanh = (T'' + dT·u) >> 9 (one MLA: no fraction, no SXTH; the same integers as tanh4_lookup). h and g are
+    temporaries; m and s end as the head pointers (from the stack frame: m = head, s = head + hs):
+    m[off..] += tanh(v[0..1]), s[off..] += tanh(v[2..3]); z pairs in i[0] (v0 | v1) and i[2] (v2 | v3). Each
+    SSAT (slot 0 only; its shifted operand is read a cycle early) is the older of a pair."""
+    return [
+        f"smmulr {v[0]}, {v[0]}, {s}",
+        f"smmulr {v[1]}, {v[1]}, {s}",
+        f"smmulr {v[2]}, {v[2]}, {s}",
+        f"ssat {i[0]}, #11, {v[0]}, asr #9",
+        f"smmulr {v[3]}, {v[3]}, {s}",
+        f"ssat {i[1]}, #11, {v[1]}, asr #9",
+        f"add {s}, {m}, #4",
+        f"ssat {i[2]}, #11, {v[2]}, asr #9",
+        f"ldr {h}, [{m}, {i[0]}, lsl #3]",
+        f"ssat {i[3]}, #11, {v[3]}, asr #9",
+        f"ldr {i[0]}, [{s}, {i[0]}, lsl #3]",
+        f"ldr {g}, [{m}, {i[1]}, lsl #3]",
+        f"ldr {i[1]}, [{s}, {i[1]}, lsl #3]",
+        f"mla {v[0]}, {i[0]}, {v[0]}, {h}",
+        f"ldr {h}, [{m}, {i[2]}, lsl #3]",
+        f"mla {v[1]}, {i[1]}, {v[1]}, {g}",
+        f"ldr {i[2]}, [{s}, {i[2]}, lsl #3]",
+        f"ldr {g}, [{m}, {i[3]}, lsl #3]",
+        f"ldr {i[3]}, [{s}, {i[3]}, lsl #3]",
+        f"ldr {m}, [sp, #{SP_HEAD}]",
+        f"mla {v[2]}, {i[2]}, {v[2]}, {h}",
+        f"ldr {s}, [sp, #{SP_HS}]",
+        f"mla {v[3]}, {i[3]}, {v[3]}, {g}",
+        f"asr {i[0]}, {v[0]}, #9",
+        f"ldr {h}, [{m}, #{off}]",
+        f"add {s}, {m}, {s}",
+        f"ldr {g}, [{m}, #{off + 4}]",
+        f"asr {i[2]}, {v[2]}, #9",
+        f"ldr {i[1]}, [{s}, #{off}]",
+        f"add {h}, {h}, {i[0]}",
+        f"ldr {i[3]}, [{s}, #{off + 4}]",
+        f"add {g}, {g}, {v[1]}, asr #9",
+        f"str {h}, [{m}, #{off}]",
+        f"add {i[1]}, {i[1]}, {i[2]}",
+        f"str {g}, [{m}, #{off + 4}]",
+        f"add {i[3]}, {i[3]}, {v[3]}, asr #9",
+        f"str {i[1]}, [{s}, #{off}]",
+        f"pkhbt {i[0]}, {i[0]}, {v[1]}, lsl #7",
+        f"str {i[3]}, [{s}, #{off + 4}]",
+        f"pkhbt {i[2]}, {i[2]}, {v[3]}, lsl #7",
+    ]
+
+
+def conv_2x2(o: int, ops: list[str], store_x: bool = False, tail: tuple[str, str] = ("", "")) -> list[str]:
     """outputs o, o+1 of frames A, B (r4 = A o, r5 = A o+1, r6 = B o, r7 = B o+1) += the conv: per tap and
     channel pair one input pair per frame and one weight pair per output, four SMLADs; the operands rotate
     through four registers as in tools/gen_conv3_asm_q15.py (each load beside the SMLAD that last reads
     its register, two cycles before its own first reader). store_x: each input pair of tap 2 (the frames'
     own x) is also stored into tap 0's frame (r8) once read, after every read of tap 0 and tap 1 of the
-    pass (the ring update, as in the one-frame kernel)."""
+    pass (the ring update, as in the one-frame kernel). tail: two instructions for after the last group's
+    second SMLAD (ops[0] is then free) and third (ops[1] free)."""
     taps = ["r8", "r9", "r10"]
     groups = [(j, c) for j in range(3) for c in range(0, C, 2)]
     U0, V0, U1, V1 = ops
@@ -385,15 +415,29 @@ def conv_2x2(o: int, ops: list[str], store_x: bool = False) -> list[str]:
         out.append(f"smlad r6, {U1}, {V0}, r6")
         if store_x and j == 2:
             out.append(f"str {U1}, [r8, #{2 * c + FS}]")
-        if not last:
-            out.append(f"ldr {V0}, {au(g + 1, 0)}")
+        out.append(f"ldr {V0}, {au(g + 1, 0)}" if not last else tail[0])
         out.append(f"smlad r5, {U0}, {V1}, r5")
-        if not last:
-            out.append(f"ldr {U0}, {av(g + 1, 0)}")
+        out.append(f"ldr {U0}, {av(g + 1, 0)}" if not last else tail[1])
         out.append(f"smlad r7, {U1}, {V1}, r7")
         if not last:
             out.append(f"ldr {U1}, {au(g + 1, 1)}")
             U0, V0 = V0, U0
+    assert ops[:2] == [V0, U0]  # the registers tail may load
+    return [x for x in out if x]
+
+
+def hoist(lines: list[str], loads: list[str]) -> list[str]:
+    """lines with each load inserted right after the last line that names its destination or base register
+    (and after the loads before it): each issues as soon as its register is free."""
+    out = list(lines)
+    at = 0
+    for ld in loads:
+        regs = re.findall(r"\b(r\d+|lr)\b", ld)
+        for k, line in enumerate(out):
+            if any(re.search(rf"\b{r}\b", line) for r in regs):
+                at = max(at, k + 1)
+        out.insert(at, ld)
+        at += 1
     return out
 
 
@@ -404,113 +448,88 @@ def body_c4x2() -> list[str]:
     of both frames, output by output (each weight and bias load feeds both frames)."""
     L = [
         # mixer, outputs 0-1: acc = b + mix·cond for both frames (cond pair cA | cB << 16 kept for half 2);
-        # the cond pointer r0, cs r7, the taps r8 r9 r10 and the biases r12 lr were loaded by the previous
-        # pass's residual (or the prologue); the conv's first operand loads go beside the mixer's MACs
-        "ldrsh r1, [r0]",
-        "ldrsh r2, [r0, r7]",
+        # the cond pointer r0, cs r7, the frames' cond values r3 (A) r2 (B), the taps r8 r9 r10 and the biases
+        # r12 lr were loaded by the previous pass's residual (or the prologue); the conv's first operand
+        # loads go beside the mixer's MACs
         f"ldr r6, [r11, #{W_MIX}]",
         "add r0, r0, r7, lsl #1",
+        "pkhbt r3, r3, r2, lsl #16",
         f"str r0, [sp, #{SP_COND}]",
-        "pkhbt r3, r1, r2, lsl #16",
     ]
-    conv = conv_2x2(0, ["r0", "r1", "r2", "r3"])
+    conv = conv_2x2(0, ["r0", "r1", "r2", "r3"], tail=(f"ldr r0, [sp, #{SP_MA}]", f"ldr r1, [sp, #{SP_MID}]"))
     L += ["smlabb r4, r6, r3, r12", conv[0], "smlatb r5, r6, r3, lr", conv[1], "smlatt r7, r6, r3, lr",
           conv[2], "smlabt r6, r6, r3, r12", f"str r3, [sp, #{SP_CAB}]"]
     L += conv[3:]
-    # tanh, outputs 0-1: i = r12 r1 lr r3 (z: A r12, B lr), multiplier r0, table r2, heads r8 r9 (the taps
-    # p0, p1 are still those of the stack frame, which half 2 reloads)
+    # tanh, outputs 0-1: i = r12 r2 lr r3 (z: A r12, B lr), multiplier r0 and table r1 (loaded inside the
+    # conv), temporaries r8 r9 (the taps p0, p1 are still those of the stack frame, which half 2 reloads)
+    # mixer, outputs 2-3: its operands and the taps p0, p1 loaded right after the tanh's last use of their
+    # registers
+    L += hoist(tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r12", "r2", "lr", "r3"], "r0", "r1", "r8", "r9", 0),
+               [f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]", f"ldr r2, [r11, #{W_MIX + 4}]",
+                f"ldr r3, [sp, #{SP_CAB}]", f"ldr r0, [r11, #{W_B + 8}]", f"ldr r1, [r11, #{W_B + 12}]"])
     L += [
-        f"ldr r0, [sp, #{SP_MA}]",
-        f"ldr r8, [sp, #{SP_HEAD}]",
-        f"ldr r9, [sp, #{SP_HS}]",
-        f"ldr r2, [sp, #{SP_MID}]",
-        "add r9, r8, r9",
-    ]
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r12", "r1", "lr", "r3"], "r0", "r2", "r8", "r9", 0)
-    # mixer, outputs 2-3
-    L += [
-        f"ldr r3, [sp, #{SP_CAB}]",
-        f"ldr r0, [r11, #{W_B + 8}]",
-        f"ldr r1, [r11, #{W_B + 12}]",
-        f"ldr r2, [r11, #{W_MIX + 4}]",
-        f"ldr r8, [sp, #{SP_P0}]",
-        f"ldr r9, [sp, #{SP_P1}]",
         "smlabb r4, r2, r3, r0",
         "smlabt r6, r2, r3, r0",
         "smlatb r5, r2, r3, r1",
         "smlatt r7, r2, r3, r1",
     ]
-    L += conv_2x2(2, ["r0", "r1", "r2", "r3"], store_x=True)
-    # the taps advance and are parked (x of both frames went into tap 0's frames inside the conv)
-    L += [
-        f"add r10, r10, #{2 * FS}",
-        f"add r9, r9, #{2 * FS}",
-        f"str r10, [sp, #{SP_P2}]",
-        f"add r8, r8, #{2 * FS}",
-        f"str r9, [sp, #{SP_P1}]",
-        f"ldr r10, [sp, #{SP_HEAD}]",
-        f"str r8, [sp, #{SP_P0}]",
-        f"ldr r9, [sp, #{SP_MA}]",
-        f"ldr r11, [sp, #{SP_HS}]",
-        f"ldr r8, [sp, #{SP_MID}]",
-        "add r11, r10, r11",
-    ]
-    # tanh, outputs 2-3: i = r0-r3 (z: A r0, B r2), multiplier r9, table r8, heads r10 r11; then head += 2 hs
-    L += tanh4_two_heads(["r4", "r5", "r6", "r7"], ["r0", "r1", "r2", "r3"], "r9", "r8", "r10", "r11", 8)
-    L += [
-        "sub r4, r11, r10",
-        "add r4, r4, r11",
-        f"str r4, [sp, #{SP_HEAD}]",
-    ]
-    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B;
-    # z[A] = r12 | r0, z[B] = lr | r2; chains r4 (A) r5 (B), 2^k r8, 2^(32 - shift) r9, x (p2 - 16) r10,
-    # out r1; res_b and res_w from the stack frame (SP_RES, copied by the prologue), so r11 is free: the
-    # operands x[A], x[B], res_b rotate through r6 r7 r3 (one output later each moves on), res_w's first
-    # pair in r11, and each output's MACs run back to back with the next output's loads beside them
+    L += conv_2x2(2, ["r0", "r1", "r2", "r3"], store_x=True,
+                  tail=(f"ldr r0, [sp, #{SP_MA}]", f"ldr r1, [sp, #{SP_MID}]"))
+    # tanh, outputs 2-3: i = r2 r3 r8 r9 (z: A r2, B r8), multiplier r0, table r1, temporaries r10 r11; the
+    # taps advance and are parked beside its first instructions (x of both frames went into tap 0's frames
+    # inside the conv); then head += 2 hs (the heads end in r1, r0)
+    park = [f"add r10, r10, #{2 * FS}", f"add r9, r9, #{2 * FS}", f"str r10, [sp, #{SP_P2}]",
+            f"add r8, r8, #{2 * FS}", f"str r9, [sp, #{SP_P1}]", f"str r8, [sp, #{SP_P0}]"]
+    tanh = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r2", "r3", "r8", "r9"], "r0", "r1", "r10", "r11", 8)
+    assert not any(r in x for x in tanh[:6] for r in ("r8", "r9", "r10"))
+    for k in range(6):
+        L += [tanh[k], park[k]]
+    tail = [*tanh[6:], "sub r4, r0, r1", "add r4, r4, r0", f"str r4, [sp, #{SP_HEAD}]"]
+    # residual: out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B, stored over
+    # x (out = p2: the driver passes them equal); z[A] = r12 | r2, z[B] = lr | r8; 2^k r9, 2^(32 - shift) r3,
+    # x (p2 - 16) r10; res_b and res_w from the stack frame (SP_RES, copied by the prologue). Per output the
+    # A chain (MLA, two SMLADs) then the B chain, then both SMMULRs: eight MAC-unit instructions back to back;
+    # the A sum alternates between r4 and r1, so the next output's A chain starts while this output's SSAT
+    # and STRH still read r4 (r1), and the B chain (r5) starts three cycles later, after its store. Operands:
+    # x r6 (x[A], then x[B]), res_b r7, res_w pairs r11 r0, each reloaded after its last reader
     def rb(o: int) -> str:
         return f"[sp, #{SP_RES + 4 * o}]"
 
     def rw(o: int, k: int) -> str:
         return f"[sp, #{SP_RES + 4 * C + 2 * C * o + 4 * k}]"
 
-    L += [
-        f"ldr r10, [sp, #{SP_P2}]",
-        f"ldr r8, [sp, #{SP_K}]",
-        f"ldr r9, [sp, #{SP_MR}]",
-        f"ldr r1, [sp, #{SP_OUT}]",
-        f"ldrsh r6, [r10, #{-2 * FS}]",
-        f"ldrsh r7, [r10, #{-FS}]",
-        f"ldr r3, {rb(0)}",
-        f"ldr r11, {rw(0, 0)}",
-    ]
-    a, b, c = "r6", "r7", "r3"
+    def xa(o: int) -> str:
+        return f"[r10, #{-2 * FS + 2 * o}]"
+
+    def xb(o: int) -> str:
+        return f"[r10, #{-FS + 2 * o}]"
+
+    # the residual's first operands, each loaded right after the tanh's last use of its register
+    L += hoist(tail, [f"ldr r10, [sp, #{SP_P2}]", f"ldr r11, {rw(0, 0)}", f"ldr r9, [sp, #{SP_K}]",
+                      f"ldr r3, [sp, #{SP_MR}]", f"ldr r7, {rb(0)}", f"ldrsh r6, {xa(0)}",
+                      f"ldr r0, {rw(0, 1)}"])
+    tail: list[str] = []  # the previous output's SSAT/STRH, issued beside this output's first MACs
     for o in range(C):
         last = o == C - 1
-        prev = [f"strh r4, [r1, #{2 * (o - 1)}]", f"strh r5, [r1, #{FS + 2 * (o - 1)}]"] if o else ["", ""]
-        L += [prev[0], f"mla r4, {a}, r8, {c}", prev[1], f"mla r5, {b}, r8, {c}", f"ldr {a}, {rw(o, 1)}",
-              "smlad r4, r12, r11, r4"]
-        L += [f"ldrsh {b}, [r10, #{-2 * FS + 2 * (o + 1)}]"] if not last else [f"ldr r3, [sp, #{SP_END}]"]
-        L += ["smlad r5, lr, r11, r5"]
-        L += [f"ldrsh {c}, [r10, #{-FS + 2 * (o + 1)}]"] if not last else [f"ldr r7, [sp, #{SP_CS}]"]
-        L += [f"smlad r4, r0, {a}, r4"]
-        L += [f"ldr r11, {rw(o + 1, 0)}"] if not last else [f"ldr r11, [sp, #{SP_W}]"]
-        L += [f"smlad r5, r2, {a}, r5"]
+        acc = "r4" if o % 2 == 0 else "r1"
+        t = tail or ["", "", "", ""]
+        L += [t[0], f"mla {acc}, r6, r9, r7", t[1], f"ldrsh r6, {xb(o)}", f"smlad {acc}, r12, r11, {acc}",
+              t[2], f"smlad {acc}, r2, r0, {acc}", t[3], "mla r5, r6, r9, r7"]
         if not last:
-            L += [f"ldr {a}, {rb(o + 1)}", "smmulr r4, r4, r9", "smmulr r5, r5, r9", "ssat r4, #16, r4",
-                  "ssat r5, #16, r5"]
-        else:  # the next pass's first operands (see the mixer)
-            L += [f"ldr r0, [sp, #{SP_COND}]", "smmulr r4, r4, r9", f"ldr r12, [r11, #{W_B}]",
-                  "smmulr r5, r5, r9", f"ldr lr, [r11, #{W_B + 4}]", f"ldr r8, [sp, #{SP_P0}]",
-                  "ssat r4, #16, r4", f"ldr r9, [sp, #{SP_P1}]", "ssat r5, #16, r5",
-                  f"strh r4, [r1, #{2 * o}]", f"strh r5, [r1, #{FS + 2 * o}]"]
-        a, b, c = b, c, a
+            L += [f"ldrsh r6, {xa(o + 1)}", "smlad r5, lr, r11, r5", f"ldr r7, {rb(o + 1)}",
+                  "smlad r5, r8, r0, r5", f"ldr r11, {rw(o + 1, 0)}", f"smmulr {acc}, {acc}, r3",
+                  f"ldr r0, {rw(o + 1, 1)}", "smmulr r5, r5, r3"]
+        else:  # the next pass's first operands (see the mixer) and the loop test
+            L += [f"ldr r6, [sp, #{SP_END}]", "smlad r5, lr, r11, r5", f"ldr r7, [sp, #{SP_CS}]",
+                  "smlad r5, r8, r0, r5", f"ldr r11, [sp, #{SP_W}]", f"smmulr {acc}, {acc}, r3",
+                  f"ldr r0, [sp, #{SP_COND}]", "smmulr r5, r5, r3", f"ldr r12, [r11, #{W_B}]",
+                  f"ldr lr, [r11, #{W_B + 4}]", f"ssat {acc}, #16, {acc}", f"ldr r8, [sp, #{SP_P0}]",
+                  "ssat r5, #16, r5", f"ldr r9, [sp, #{SP_P1}]", "ldrsh r2, [r0, r7]", "ldrsh r3, [r0]",
+                  f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]  # after the last pass the two LDRSH read
+                  # the next frames' slots of the cond buffer (in the scratch, which X follows), unused
+        tail = [f"ssat {acc}, #16, {acc}", "ssat r5, #16, r5", f"strh {acc}, {xa(o)}", f"strh r5, {xb(o)}"]
     L = [x for x in L if x]
-    L += [
-        f"add r1, r1, #{2 * FS}",
-        f"str r1, [sp, #{SP_OUT}]",
-        "cmp r1, r3",
-        "bne 1b",
-    ]
+    L += ["cmp r10, r6", "bne 1b"]
     return L
 
 
@@ -538,6 +557,8 @@ def function_c4x2() -> str:
         f"ldr r9, [sp, #{SP_P1}]",
         f"ldr r12, [r11, #{W_B}]",
         f"ldr lr, [r11, #{W_B + 4}]",
+        "ldrsh r2, [r0, r7]",
+        "ldrsh r3, [r0]",
         "1:",
     ]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]

@@ -65,6 +65,29 @@ def test_the_c_table_is_the_reference_table() -> None:
     assert TANH_TABLE[0] == TANH_TABLE[1] and TANH_TABLE[-2] == TANH_TABLE[-1]  # flat ends: see tanh4
 
 
+def test_the_intercept_table_gives_the_reference_tanh() -> None:
+    """m7_tanh_ic_q15 (the fused layers' table): pairs T''[k] = (T[k] - i dT[k]) 2^9 + 2^8, dT[k] with
+    i = k - 1024, read as (T''[i] + dT[i] u) >> 9 at i = sat11(u >> 9) for the rounded Q16 input u (not
+    saturated: SMMULR's result): the reference's tanh of sat20(u) for every u, in int32 without overflow."""
+    text = (SRC / "src" / "m7_tanh_table_q15.c").read_text()
+    body = text[text.index("m7_tanh_ic_q15[") :]
+    body = body[body.index("{") + 1 : body.rindex("}")]
+    vals = np.array([int(v) for v in body.replace("\n", " ").split(",")], dtype=np.int64)
+    t2, dt = vals[0::2], vals[1::2]
+    mid = len(t2) // 2
+    t = TANH_TABLE[:-1].astype(np.int64)
+    np.testing.assert_array_equal(dt, np.diff(TANH_TABLE))
+    np.testing.assert_array_equal(t2, (t - (np.arange(len(t)) - mid) * dt) * 512 + 256)
+    assert dt[0] == dt[1] == dt[-1] == 0  # flat ends: any u past them reads T
+    rng = np.random.default_rng(1)
+    u = np.concatenate([np.arange(2 * LO - 700, 2 * HI + 700, dtype=np.int64),
+                        rng.integers(-(2**29), 2**29, 200_000), [-(2**30), 2**30 - 1]])
+    k = np.clip(u >> 9, -mid, mid - 1) + mid
+    v = t2[k] + dt[k] * u
+    assert np.abs(v).max() < 2**31
+    np.testing.assert_array_equal(v >> 9, tanh_q15(np.clip(u, LO, HI - 1)))
+
+
 _GLUE = """#include <stddef.h>
 #include <stdint.h>
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

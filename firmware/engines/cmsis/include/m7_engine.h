@@ -151,6 +151,24 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
     ((B) * (4u * M##_SCRATCH_LEN + 4u * (M##_HEAD_LEN + 1u) +                                       \
             2u * (M##_SCRATCH_LEN + M##_N_INPUTS + M##_X_LEN + M##_SKIP_LEN + M##_H_LEN)))
 
+/** Ops of a q15 model that init plans (pointers and constants computed once); a model with more ops
+ *  runs unplanned (same output bits, more cycles per block). */
+#define M7_ENGINE_PLAN_OPS_Q15 32u
+
+/** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer its buffers,
+ *  ring, packed weights and rounding constants, so that process() only computes the ring position. */
+typedef struct {
+    const int32_t *w;       /**< packed weights (NULL: the op runs unplanned) */
+    int16_t *x;             /**< the layer's input, overwritten by its output */
+    const int16_t *cond;    /**< conditioning channel of frame 0 */
+    int32_t *head;          /**< head of frame 0 */
+    int16_t *ring;          /**< the layer's state */
+    int32_t ma, mr, kmul;   /**< rounding multipliers and 2^res_left (m7_layer_q15_t) */
+    int32_t cs, hs;         /**< cond and head frame strides in bytes */
+    uint32_t s, d;          /**< ring frames, dilation */
+    uint8_t c, res;         /**< channels (2 or 4), residual */
+} m7_plan_q15_t;
+
 /** A q15 engine instance (caller-allocated; fields are the engine's). */
 typedef struct {
     const m7_model_t *model;
@@ -159,6 +177,9 @@ typedef struct {
     uint32_t max_block;     /**< samples per internal chunk (process() takes any n) */
     uint64_t t;             /**< samples processed since init/reset: positions in the ring buffers */
     int16_t knobs[M7_ENGINE_MAX_KNOBS]; /**< held Q15 knob values, used when process() gets knobs == NULL */
+    uint32_t fresh;         /**< the op that stores HEAD instead of adding to it (n_ops: none, zero HEAD) */
+    uint32_t compact;       /**< X stored compactly (each writer's out_ch values per frame) */
+    m7_plan_q15_t plan[M7_ENGINE_PLAN_OPS_Q15]; /**< per-op plan, set by init */
 } m7_engine_q15_t;
 
 /** @brief State bytes a q15 engine needs for @p model (0 for NULL). */

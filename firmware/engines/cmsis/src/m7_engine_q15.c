@@ -79,6 +79,8 @@ static int writable(uint8_t b)
 }
 
 /* int16 buffers (int32 are HEAD and OUT) */
+static void plan_ops(m7_engine_q15_t *e);
+
 static int is16(uint8_t b)
 {
     return b != M7_BUF_HEAD && b != M7_BUF_OUT;
@@ -226,6 +228,7 @@ m7_status_t m7_engine_init_q15(m7_engine_q15_t *e, const m7_model_t *model, void
     e->max_block = (uint32_t)max_block;
     memset(e->knobs, 0, sizeof e->knobs);
     e->model = model;
+    plan_ops(e);
     return m7_engine_reset_q15(e);
 }
 
@@ -350,32 +353,101 @@ static void output_q15(int16_t *out, const int32_t *v, size_t vs, int32_t scale,
     }
 }
 
-static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
+/* the first op writing HEAD when it may store instead of adding (m7_wavenet_layer_q15's head_fresh): a NAM
+ * layer writing every channel of HEAD, not planned (the planned 2- and 4-channel layers add); else n_ops,
+ * and run_chunk zeroes HEAD at every sample */
+static uint32_t head_fresh_op(const m7_engine_q15_t *e)
 {
     const m7_model_t *m = e->model;
-    const size_t ts = m->scratch_len;
-    const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
-    const int compact = M7E_SPECIALISED && x_compact(m);
-    size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
-    /* HEAD is zeroed at every sample: by its first writer, when that is a NAM layer writing every channel
-     * (it stores instead of adding, m7_wavenet_layer_q15's head_fresh), else here */
-    size_t fresh = SIZE_MAX;
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_geom_t *g = &m->ops_q15[k].g;
         if (g->kind == M7_OP_NAM_LAYER) {
-            fresh = g->out_ch == m->head_len ? k : SIZE_MAX;
-            break;
+            const int planned = k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w;
+            return g->out_ch == m->head_len && !planned ? (uint32_t)k : m->n_ops;
         }
         if (g->src == M7_BUF_HEAD || g->dst == M7_BUF_HEAD || g->cond == M7_BUF_HEAD) {
             break;
         }
     }
-    if (fresh == SIZE_MAX) {
-        memset(r->head, 0, n * m->head_len * sizeof(int32_t));
+    return m->n_ops;
+}
+
+/* e->plan, e->compact and e->fresh from the model and the scratch (init): the fused layers' pointers and
+ * constants, so that run_chunk does not recompute them per block */
+static void plan_ops(m7_engine_q15_t *e)
+{
+    const m7_model_t *m = e->model;
+    const regions_t r = regions(m, e->scratch, e->max_block);
+    const size_t ts = m->scratch_len;
+    e->compact = M7E_SPECIALISED && x_compact(m);
+    size_t xs = m->x_len;
+    for (size_t k = 0; k < M7_ENGINE_PLAN_OPS_Q15; k++) {
+        e->plan[k].w = NULL;
+    }
+    for (size_t k = 0; k < m->n_ops && k < M7_ENGINE_PLAN_OPS_Q15; k++) {
+        const m7_op_q15_t *op = &m->ops_q15[k];
+        const m7_op_geom_t *g = &op->g;
+        m7_view_q15_t src = view(m, &r, g->src), dst = view(m, &r, g->dst), cond = view(m, &r, g->cond);
+        if (e->compact && g->src == M7_BUF_X) {
+            src.stride = xs;
+        }
+        if (e->compact && g->cond == M7_BUF_X) {
+            cond.stride = xs;
+        }
+        if (e->compact && g->dst == M7_BUF_X) {
+            dst.stride = xs = g->out_ch;
+        }
+        if (g->kind == M7_OP_NAM_LAYER) {
+            (void)m7_layer_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
+                                    (int16_t *)e->state + g->state_offset);
+        }
+    }
+    e->fresh = head_fresh_op(e);
+}
+
+/* p[0..k) = 0; on the M7 four words per STM (the library memset took ~190 cycles for nano's 512 bytes of HEAD
+ * per block) */
+static inline void zero32(int32_t *p, size_t k)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    size_t n4 = k / 4u;
+    if (n4) {
+        uint32_t a, b, c, d; /* four distinct registers (an STM list), zeroed in the asm */
+        __asm__ volatile("movs %[a], #0\n\t"
+                         "movs %[b], #0\n\t"
+                         "movs %[c], #0\n\t"
+                         "movs %[d], #0\n\t"
+                         "1:\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t"
+                         "bne 1b"
+                         : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [p] "+&r"(p), [n] "+&r"(n4)
+                         :
+                         : "cc", "memory");
+    }
+    k %= 4u;
+#endif /* __ARM_FEATURE_DSP */
+    memset(p, 0, k * sizeof(int32_t));
+}
+
+static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const regions_t *r, size_t n, int16_t *out)
+{
+    const m7_model_t *m = e->model;
+    const size_t ts = m->scratch_len;
+    const m7_view_q15_t audio = view(m, r, M7_BUF_AUDIO);
+    const int compact = (int)e->compact;
+    size_t xs = m->x_len; /* frame stride of X as its last writer stored it */
+    const size_t fresh = e->fresh;
+    if (fresh >= m->n_ops) {
+        zero32(r->head, n * m->head_len);
     }
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
+        if (k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w && m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc)) {
+            xs = g->out_ch; /* a planned layer writes X compactly */
+            continue;
+        }
         m7_view_q15_t src = view(m, r, g->src);
         m7_view_q15_t dst = view(m, r, g->dst);
         m7_view_q15_t cond = view(m, r, g->cond);

@@ -26,6 +26,9 @@
 #define M7_TANH_Q15_SHIFT 9    /* 128 points per unit */
 #define M7_TANH_Q15_POINTS (1 << (M7_TANH_Q15_IN_BITS - M7_TANH_Q15_SHIFT))
 extern const uint32_t m7_tanh_table_q15[M7_TANH_Q15_POINTS];
+/* The fused 2- and 4-channel layers' table (same file): pairs T''[k] = (T[k] - (k - 1024)·dT[k])·2^9 + 2^8,
+ * dT[k]: tanh(u) = (T''[i] + dT[i]·u) >> 9 at i = sat11(u >> 9) from the middle (no fraction, no SXTH) */
+extern const int32_t m7_tanh_ic_q15[2 * M7_TANH_Q15_POINTS];
 
 /* ------------------------------------------------------------------- DSP helpers (inlined) */
 
@@ -322,14 +325,14 @@ typedef struct {
     const int16_t *p1;      /* tap 1 (delay d) */
     const int16_t *cond;    /* one conditioning channel, cs bytes apart */
     int32_t *head;          /* head[o] += z, hs bytes apart */
-    int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even) */
+    int16_t *out, *end;     /* C outputs per frame, end = out + C·m (m >= 1; C = 2: m even); c4x2: out = p2 */
     int32_t ma;             /* 2^(32 - act_shift): SMMULR by it rounds the accumulator to the tanh's Q16 input */
     int32_t mr;             /* 2^(32 - shift): SMMULR by it is the residual's round(r · 2^-shift) */
     int32_t kmul;           /* 2^res_left */
     int32_t cs, hs;         /* strides in bytes */
     const int16_t *p2;      /* tap 2: the frame's own x */
     const int32_t *w;       /* the packed weights b | mix | conv | res_b | res_w (M7_LAYER_WORDS(C) words) */
-    const uint32_t *mid;    /* m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2 */
+    const uint32_t *mid;    /* m7_tanh_table_q15 + POINTS / 2 (one frame), m7_tanh_ic_q15 + POINTS (two) */
 } m7_layer_q15_t;
 #define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
 void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
@@ -362,6 +365,17 @@ void m7_act_gated_head_q15(const int32_t *a, size_t as, int acc_frac, int16_t *z
 void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q15_t x, m7_view_q15_t dst,
                           m7_view_q15_t cond, m7_view_q15_t head, int head_fresh, m7_view_q15_t skip, int32_t *acc,
                           int16_t *z, size_t ts, int16_t *ring);
+
+/**
+ * Plan a fused 2- or 4-channel NAM layer (its views as run_chunk passes them): fills pl and returns 1, or
+ * sets pl->w = NULL and returns 0 if the layer does not take the fused kernels (then it runs unplanned).
+ */
+int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
+                      m7_view_q15_t cond, m7_view_q15_t head, size_t ts, int16_t *ring);
+
+/** Run a planned layer over n frames from sample time t (tmp: n·ts int32 of scratch); 0 if not (nothing
+ *  written: a layer without residual and d < n), then the caller runs m7_wavenet_layer_q15. */
+int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp);
 
 /**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,

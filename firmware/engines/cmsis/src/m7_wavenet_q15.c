@@ -147,12 +147,10 @@ static void frame_c2(const m7_layer_q15_t *a, int res)
     memcpy(a->out, &y, sizeof y);
 }
 
-/* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
- * (m7_conv3_act_res_c{2,4}_q15); its output overwrites x in place (for d < n the taps read a copy, see below;
- * `tmp` holds n·ts int32). res 0 (C = 2, d >= n only): a layer without residual (m7_conv3_act_c2_q15), x
- * unchanged. Returns 0 (nothing written) if the layer or its formats are not covered. */
-M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
-                          int16_t *tmp, size_t ts, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+/* The fused path's checks that do not depend on the block (layer_small): C = 2 or 4 channels, kernel 3, one
+ * conditioning channel, compact X (stride C), the formats the asm rounds (SMMULR by 2^(32 - sa), 2^(32 - shift)),
+ * res: residual into x in place; with res 0 only C = 2 (d >= n is checked per block) */
+M7_INLINE int small_ok(const m7_op_q15_t *op, m7_view_q15_t x, size_t s, size_t C, int res)
 {
     const m7_op_geom_t *g = &op->g;
     const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
@@ -161,38 +159,32 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         !op->mix_w || sa < 2 || sa > 31) { /* 2^(32 - sa) must be a positive int32 (SMMULR) */
         return 0;
     }
-    if (res ? (!op->res_b || left < 0 || left > 30 || shift < 2 || shift > 31) : (C != 2u || g->dilation < n)) {
-        return 0;
-    }
-    if (g->dilation < n && (s + n) * C > 2u * n * ts) { /* lin does not fit tmp (exported models: ts >= 2C) */
-        return 0;
-    }
-    /* the kernels read b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] from one base (the asm's offsets):
-     * the exporter lays a q15 layer's arrays out so (one struct per layer, docs/model-package.md); a
-     * descriptor laid out otherwise gets them copied into one block here */
-    int32_t w[M7_LAYER_WORDS(4u)];
-    const int32_t *wp = op->b;
-    if ((const void *)op->mix_w != (const void *)(op->b + C) || (const void *)op->w != (const void *)(op->mix_w + C) ||
-        (res && ((const void *)op->res_b != (const void *)(op->w + 3u * C * C) ||
-                 (const void *)op->res_w != (const void *)(op->res_b + C)))) {
-        int16_t *w16 = (int16_t *)(w + C);
-        memcpy(w, op->b, C * sizeof(int32_t));
-        memcpy(w16, op->mix_w, C * sizeof(int16_t));
-        memcpy(w16 + C, op->w, 3u * C * C * sizeof(int16_t));
-        if (res) {
-            int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
-            memcpy(rb, op->res_b, C * sizeof(int32_t));
-            memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
-        }
-        wp = w;
-    }
+    return res ? op->res_b && left >= 0 && left <= 30 && shift >= 2 && shift <= 31 : C == 2u;
+}
+
+/* the exporter lays a q15 layer's arrays out as b[C] | mix[C] | conv[C][3][C] | rb[C] | rw[C][C] from one base
+ * (the asm's offsets; one struct per layer, docs/model-package.md) */
+M7_INLINE int small_packed(const m7_op_q15_t *op, size_t C, int res)
+{
+    return (const void *)op->mix_w == (const void *)(op->b + C) && (const void *)op->w == (const void *)(op->mix_w + C) &&
+           (!res || ((const void *)op->res_b == (const void *)(op->w + 3u * C * C) &&
+                     (const void *)op->res_w == (const void *)(op->res_b + C)));
+}
+
+/* A NAM layer of C = 2 or 4 channels (compact X, one conditioning channel, d >= 1) as one fused pass per run
+ * (m7_conv3_act_res_c{2,4}_q15) over n frames; a holds the call's constants (ma, mr, kmul, cs, hs, w, mid).
+ * Its output overwrites x in place (for d < n the taps read a copy, see below; `tmp` holds (s + n)·C int16).
+ * res 0 (C = 2, d >= n only): a layer without residual (m7_conv3_act_c2_q15), x unchanged. */
+M7_INLINE void small_runs(m7_layer_q15_t *a, size_t n, int16_t *x, const int16_t *cond, size_t cst, int32_t *head,
+                          size_t hst, int16_t *tmp, int16_t *ring, size_t pos, size_t s, size_t d, size_t C, int res)
+{
     /* d >= n: every tap 0 and 1 reads the ring, so the kernel's store of x into tap 0's frame is the whole
      * ring update and no frame reads x after its own: the output overwrites x in place. d < n: the ring's s
-     * frames in time order, then x, are copied into lin (tmp), so that every tap reads lin contiguously (one
-     * run) and the output overwrites x in place; the ring update then reads the input from lin. */
-    const size_t d = g->dilation;
+     * frames in time order, then x, are copied into lin (tmp), so that taps 0 and 1 read lin contiguously (one
+     * run); tap 2 reads x itself and the output overwrites it in place (m7_conv3_act_res_c4x2_q15 stores its
+     * output through p2); the ring update then reads the input from lin. */
     const int inplace = d >= n;
-    int16_t *const lin = tmp; /* (s + n)·C int16, checked above */
+    int16_t *const lin = tmp;
     /* the runs (where every tap is contiguous, as conv3_runs finds them; d < n: one): a run ends where tap 1
      * (0) leaves the ring for x, at d (s = 2d), or where tap 0's ring slot pos + i wraps (s - pos) or tap 1's
      * slot pos + d + i (d - pos, for pos < d); cut[] holds those inside the block, sorted, then n */
@@ -212,17 +204,9 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
     } else {
         copy16(lin, ring + pos * C, (s - pos) * C);
         copy16(lin + (s - pos) * C, ring, pos * C);
-        copy16(lin + s * C, x.p16, n * C);
+        copy16(lin + s * C, x, n * C);
     }
     cut[nc++] = n;
-    m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
-    a.ma = (int32_t)1 << ((32 - sa) & 31);
-    a.mr = (int32_t)1 << ((32 - shift) & 31);
-    a.kmul = (int32_t)1 << (left & 31);
-    a.cs = (int32_t)(cond.stride * sizeof(int16_t));
-    a.hs = (int32_t)(head.stride * sizeof(int32_t));
-    a.w = wp;
-    a.mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2;
     size_t i0 = 0;
     for (size_t r = 0; r < nc; r++) {
         const size_t m = cut[r] - i0;
@@ -233,38 +217,40 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         slot0 = slot0 >= s ? slot0 - s : slot0;
         slot1 = slot1 >= s ? slot1 - s : slot1;
         /* tap 0 reads the ring, x or lin, all writable */
-        int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x.p16 + (i0 - s) * C : ring + slot0 * C;
-        const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x.p16 + (i0 - d) * C : ring + slot1 * C;
-        const int16_t *const p2 = !inplace ? lin + (s + i0) * C : x.p16 + i0 * C;
-        a.p0 = p0;
-        a.p1 = p1;
-        a.p2 = p2;
-        a.cond = cond.p16 + i0 * cond.stride;
-        a.head = head.p32 + i0 * head.stride;
-        a.out = (res ? x.p16 : tmp) + i0 * C;
+        int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x + (i0 - s) * C : ring + slot0 * C;
+        const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x + (i0 - d) * C : ring + slot1 * C;
+        const int16_t *const p2 = x + i0 * C; /* = out: the kernels read a frame's own x before storing over it */
+        a->p0 = p0;
+        a->p1 = p1;
+        a->p2 = p2;
+        a->cond = cond + i0 * cst;
+        a->head = head + i0 * hst;
+        a->out = (res ? x : tmp) + i0 * C;
         const size_t m2 = m & ~(size_t)1; /* frames two at a time, then the run's odd last frame */
         if (m2) {
-            a.end = a.out + m2 * C;
+            a->end = a->out + m2 * C;
             if (C == 4u) {
-                m7_conv3_act_res_c4x2_q15(&a);
+                m7_conv3_act_res_c4x2_q15(a);
             } else if (res) {
-                m7_conv3_act_res_c2_q15(&a);
+                m7_conv3_act_res_c2_q15(a);
             } else {
-                m7_conv3_act_c2_q15(&a);
+                m7_conv3_act_c2_q15(a);
             }
         }
         if (m & 1u) {
-            a.p0 = p0 + m2 * C;
-            a.p1 = p1 + m2 * C;
-            a.p2 = p2 + m2 * C;
-            a.cond = cond.p16 + (i0 + m2) * cond.stride;
-            a.head = head.p32 + (i0 + m2) * head.stride;
-            a.out = (res ? x.p16 : tmp) + (i0 + m2) * C;
+            a->p0 = p0 + m2 * C;
+            a->p1 = p1 + m2 * C;
+            a->p2 = p2 + m2 * C;
+            a->cond = cond + (i0 + m2) * cst;
+            a->head = head + (i0 + m2) * hst;
+            a->out = (res ? x : tmp) + (i0 + m2) * C;
             if (C == 4u) {
-                a.end = a.out + 4u;
-                m7_conv3_act_res_c4_q15(&a);
+                a->end = a->out + 4u;
+                a->mid = m7_tanh_table_q15 + M7_TANH_Q15_POINTS / 2; /* the one-frame kernel's table */
+                m7_conv3_act_res_c4_q15(a);
+                a->mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS);
             } else {
-                frame_c2(&a, res);
+                frame_c2(a, res);
             }
         }
         i0 += m;
@@ -273,10 +259,164 @@ M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_v
         const m7_view_q15_t in = {.p16 = lin + s * C, .p32 = NULL, .stride = C};
         keep_ring(ring, pos, s, C, in, n);
     }
+}
+
+/* the call's constants of the fused kernels */
+M7_INLINE void small_consts(m7_layer_q15_t *a, const m7_op_q15_t *op, size_t cst, size_t hst)
+{
+    a->ma = (int32_t)1 << ((32 - (op->acc_frac - M7_TANH_Q15_IN_FRAC)) & 31);
+    a->mr = (int32_t)1 << ((32 - (op->res_acc_frac - op->out_frac)) & 31);
+    a->kmul = (int32_t)1 << ((op->res_acc_frac - op->in_frac) & 31);
+    a->cs = (int32_t)(cst * sizeof(int16_t));
+    a->hs = (int32_t)(hst * sizeof(int32_t));
+    a->mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS); /* the two-frame kernels' table */
+}
+
+/* layer_small of one block, unplanned: returns 0 (nothing written) if the layer or its formats are not covered */
+M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
+                          int16_t *tmp, size_t ts, int16_t *ring, size_t pos, size_t s, size_t C, int res)
+{
+    const size_t d = op->g.dilation;
+    if (!small_ok(op, x, s, C, res) || (!res && d < n)) {
+        return 0;
+    }
+    if (d < n && (s + n) * C > 2u * n * ts) { /* lin does not fit tmp (exported models: ts >= 2C) */
+        return 0;
+    }
+    /* a descriptor not laid out as the exporter does gets its arrays copied into one block here */
+    int32_t w[M7_LAYER_WORDS(4u)];
+    const int32_t *wp = op->b;
+    if (!small_packed(op, C, res)) {
+        int16_t *w16 = (int16_t *)(w + C);
+        memcpy(w, op->b, C * sizeof(int32_t));
+        memcpy(w16, op->mix_w, C * sizeof(int16_t));
+        memcpy(w16 + C, op->w, 3u * C * C * sizeof(int16_t));
+        if (res) {
+            int32_t *rb = w + C + C / 2u + 3u * C * C / 2u;
+            memcpy(rb, op->res_b, C * sizeof(int32_t));
+            memcpy(rb + C, op->res_w, C * C * sizeof(int16_t));
+        }
+        wp = w;
+    }
+    m7_layer_q15_t a; /* every field set before each call (no zeroing memset) */
+    small_consts(&a, op, cond.stride, head.stride);
+    a.w = wp;
+    small_runs(&a, n, x.p16, cond.p16, cond.stride, head.p32, head.stride, tmp, ring, pos, s, d, C, res);
     return 1;
 }
 
 #endif /* __ARM_FEATURE_DSP */
+
+/* the ring slot of sample time t */
+M7_INLINE size_t ring_pos(uint64_t t, size_t s)
+{
+    return s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
+         : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+}
+
+int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
+                      m7_view_q15_t cond, m7_view_q15_t head, size_t ts, int16_t *ring)
+{
+    pl->w = NULL;
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const m7_op_geom_t *g = &op->g;
+    const size_t c = g->out_ch, s = (g->kernel - 1u) * g->dilation;
+    const int res = op->res_w != NULL;
+    if (g->kind != M7_OP_NAM_LAYER || g->act == M7_ACT_GATED || (c != 4u && c != 2u) || ts < 2u * c ||
+        !(res ? x.p16 == dst.p16 && x.stride == dst.stride : c == 2u) || !small_ok(op, x, s, c, res) ||
+        !small_packed(op, c, res) || s > UINT32_MAX) {
+        return 0;
+    }
+    m7_layer_q15_t a;
+    small_consts(&a, op, cond.stride, head.stride);
+    pl->x = x.p16;
+    pl->cond = cond.p16;
+    pl->head = head.p32;
+    pl->ring = ring;
+    pl->ma = a.ma;
+    pl->mr = a.mr;
+    pl->kmul = a.kmul;
+    pl->cs = a.cs;
+    pl->hs = a.hs;
+    pl->s = (uint32_t)s;
+    pl->d = g->dilation;
+    pl->c = (uint8_t)c;
+    pl->res = (uint8_t)res;
+    pl->w = op->b;
+    return 1;
+#else  /* no fused kernels */
+    (void)op, (void)x, (void)dst, (void)cond, (void)head, (void)ts, (void)ring;
+    return 0;
+#endif /* __ARM_FEATURE_DSP */
+}
+
+int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp)
+{
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const size_t s = pl->s, d = pl->d;
+    const size_t pos = ring_pos(t, s);
+    m7_layer_q15_t a;
+    a.ma = pl->ma;
+    a.mr = pl->mr;
+    a.kmul = pl->kmul;
+    a.cs = pl->cs;
+    a.hs = pl->hs;
+    a.w = pl->w;
+    a.mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS);
+    const size_t C = pl->c;
+    /* the usual case as one run without odd frame: d >= n with neither tap's ring slots wrapping inside the
+     * block, or d < n (the ring and x copied into lin, see small_runs) */
+    if (n % 2u == 0u && (d >= n ? s - pos >= n && (pos >= d || d - pos >= n) : pl->res)) {
+        int16_t *const x = pl->x;
+        if (d >= n) {
+            a.p0 = pl->ring + pos * C;
+            a.p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
+            a.p2 = x;
+        } else {
+            copy16(tmp, pl->ring + pos * C, (s - pos) * C);
+            copy16(tmp + (s - pos) * C, pl->ring, pos * C);
+            copy16(tmp + s * C, x, n * C);
+            a.p0 = tmp;
+            a.p1 = tmp + d * C;
+            a.p2 = x;
+        }
+        a.cond = pl->cond;
+        a.head = pl->head;
+        a.out = pl->res ? x : tmp;
+        a.end = a.out + n * C;
+        if (C == 4u) {
+            m7_conv3_act_res_c4x2_q15(&a);
+        } else if (pl->res) {
+            m7_conv3_act_res_c2_q15(&a);
+        } else {
+            m7_conv3_act_c2_q15(&a);
+        }
+        if (d < n) { /* the ring takes the block's last s input frames (lin's last s), at most two copies */
+            const size_t first = n > s ? n - s : 0u;
+            size_t slot = pos + first;
+            slot = (s & (s - 1u)) == 0u ? slot & (s - 1u) : slot % s;
+            const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
+            copy16(pl->ring + slot * C, tmp + (s + first) * C, m1 * C);
+            copy16(pl->ring, tmp + (s + first + m1) * C, (n - first - m1) * C);
+        }
+        return 1;
+    }
+    const size_t cst = (size_t)pl->cs / sizeof(int16_t), hst = (size_t)pl->hs / sizeof(int32_t);
+    if (C == 4u) {
+        small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 4u, 1);
+    } else if (pl->res) {
+        small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 2u, 1);
+    } else if (d >= n) {
+        small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 2u, 0);
+    } else {
+        return 0;
+    }
+    return 1;
+#else  /* no fused kernels */
+    (void)pl, (void)t, (void)n, (void)tmp;
+    return 0;
+#endif /* __ARM_FEATURE_DSP */
+}
 
 /* the layer by separate kernels (mixer, conv, activation, residual): out of line, so that inlining the fused
  * paths into m7_wavenet_layer_q15 does not lengthen the code the wide layers run (their flash fetches) */
@@ -364,8 +504,7 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 {
     const m7_op_geom_t *g = &op->g;
     const size_t s = (g->kernel - 1u) * g->dilation; /* ring frames */
-    const size_t pos = s == 0u ? 0u : (s & (s - 1u)) == 0u ? (size_t)t & (s - 1u) /* s a power of 2: no divide */
-                     : (t >> 32) ? (size_t)(t % s) : (size_t)((uint32_t)t % (uint32_t)s);
+    const size_t pos = ring_pos(t, s);
     if (head_fresh && g->out_ch != 8u) { /* only the 8-channel tanh pass stores (m7_act_tanh8s_q15) */
         zero_head(head, n, g->out_ch);
         head_fresh = 0;
