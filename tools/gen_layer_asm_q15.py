@@ -284,7 +284,8 @@ def body_c2(res_on: bool = True) -> list[str]:
 
 def scheduled(body: list[str], seeds: int = 8) -> list[str]:
     """A loop body (ending in `bne 1b`) list-scheduled on the simulator's cycle model (best_schedule,
-    issue 13, q15-nano4: c2 67 -> 63 cycles per frame pair, c2 without residual 51 -> 49, c4x2 160 -> 154).
+    issue 13, q15-nano4: c2 67 -> 63 cycles per frame pair, c2 without residual 51 -> 50, c4x2 160 -> 154,
+    the one-frame c4 106 -> 97 per frame).
     Memory tags: the stack frame by offset; the packed weights (loads through r11) free; every other access
     (taps, x/out, heads, cond, table) keeps its order against the stores."""
     assert body[-1] == "bne 1b"
@@ -314,7 +315,7 @@ def function(c: int = C, res_on: bool = True) -> str:
         "1:",
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
-    body = prologue + (mix() + conv() + tanh_head() + residual() if c == 4 else scheduled(body_c2(res_on))) + epilogue
+    body = prologue + scheduled(mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)) + epilogue
     return asm_function(name, body)
 
 
