@@ -315,7 +315,8 @@ def function(c: int = C, res_on: bool = True) -> str:
         "1:",
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
-    body = prologue + scheduled(mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)) + epilogue
+    loop = mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)
+    body = prologue + scheduled(loop) + epilogue
     return asm_function(name, body)
 
 
