@@ -142,3 +142,28 @@ def test_jvm_b3m7t1_manifests_split_as_documented(monkeypatch: pytest.MonkeyPatc
         assert by_split["test"] == ["9"] and "9" not in by_split["train"] + by_split["val"]
         assert by_split["train"] == ["1", "2", "3", "4", "5", "7"]
         assert by_split["val"] == (["8"] if name.endswith("val8") else ["1", "2", "3", "4", "5", "7", "8"])
+
+
+@requires_shared_data
+def test_jvm_tone_files_has_the_b3m7t1_split_for_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jvm-tone-files.toml: the knobs of jvm-tone.toml, and for each of the 5 settings exactly the regions of
+    jvm-B3_M7_T1.toml (clips 1-5, 7 train with 15 % validation tails, 8 validation, 9 test)."""
+    from pathlib import Path
+
+    from m7amp.data import load_dataset
+
+    monkeypatch.setenv("M7AMP_SHARED_DATA", str(shared_data_dir()))
+    folder = Path(__file__).resolve().parents[2] / "training" / "manifests"
+    files = load_dataset(folder / "jvm-tone-files.toml")
+    tone = load_dataset(folder / "jvm-tone.toml")
+    single = load_dataset(folder / "jvm-B3_M7_T1.toml")
+    assert files.knobs == tone.knobs and {p.knobs for p in files.pairs} == {p.knobs for p in tone.pairs}
+    for split in ("train", "val", "test"):
+        want = sorted((p.name[-1], start, stop) for p, start, stop in single.regions(split))
+        by_setting: dict[tuple[float, ...], list[tuple[str, int, int]]] = {}
+        for p, start, stop in files.regions(split):
+            by_setting.setdefault(p.knobs, []).append((p.name[-1], start, stop))
+        assert len(by_setting) == 5
+        assert all(sorted(regions) == want for regions in by_setting.values()), split
+    assert files.seconds("train") == pytest.approx(5 * 25.5, abs=1e-3)
+    assert files.seconds("test") == pytest.approx(5 * 5.0, abs=1e-3)
