@@ -472,16 +472,31 @@ int m7_layer8_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, size_t 
     int32_t *const acc = pl->acc;
     const m7_view_q15_t xv = {.p16 = x, .p32 = NULL, .stride = 8u};
     m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
-    size_t nruns = conv3_runs(runs, xv, pl->ring, pos, s, d, 8u, n);
-    size_t odd = 0;
-    for (size_t r = 0; r < nruns; r++) {
-        odd |= runs[r].m & 1u;
-    }
+    size_t nruns;
     const int store = s >= n; /* every frame's tap 0 reads the ring: the conv's store of x is the ring update */
-    if (odd) {
-        /* s < n (d = 1: runs of one frame): the ring's s frames in time order, then x[0..s), in z (free until
-         * the tanh pass): the first s frames are one run over it (tap 2 reads x), the rest one run over x */
-        if (store || 2u * s * 8u > n * ts) {
+    if (d >= n && s - pos >= n && (pos >= d || d - pos >= n)) {
+        /* taps 0 and 1 read the ring and neither wraps inside the block (d >= n at block-aligned t): one run */
+        runs[0] = (m7_conv3_run_q15_t){.m = n, .p = {pl->ring + pos * 8u, pl->ring + (pos >= d ? pos - d : pos + d) * 8u, x},
+                                       .st = {8u, 8u, 8u}};
+        nruns = 1u;
+    } else if (store) {
+        nruns = conv3_runs(runs, xv, pl->ring, pos, s, d, 8u, n);
+        for (size_t r = 0; r < nruns; r++) {
+            if (runs[r].m & 1u) {
+                return 0; /* the asm takes two frames per step */
+            }
+        }
+    } else if (pos == 0u && d % 2u == 0u) {
+        /* s < n at pos 0 (n a multiple of s): tap 1 leaves the ring at d, tap 0 at s */
+        const int16_t *const ring = pl->ring;
+        runs[0] = (m7_conv3_run_q15_t){.m = d, .p = {ring, ring + d * 8u, x}, .st = {8u, 8u, 8u}};
+        runs[1] = (m7_conv3_run_q15_t){.m = d, .p = {ring + d * 8u, x, x + d * 8u}, .st = {8u, 8u, 8u}};
+        runs[2] = (m7_conv3_run_q15_t){.m = n - s, .p = {x, x + d * 8u, x + s * 8u}, .st = {8u, 8u, 8u}};
+        nruns = 3u;
+    } else {
+        /* s < n otherwise (d = 1: runs of one frame): the ring's s frames in time order, then x[0..s), in z (free
+         * until the tanh pass): the first s frames are one run over it (tap 2 reads x), the rest one run over x */
+        if (2u * s * 8u > n * ts) {
             return 0;
         }
         int16_t *const lin = pl->z;
