@@ -166,12 +166,8 @@ typedef struct {
     int32_t ma, mr, kmul;   /**< rounding multipliers and 2^res_left (m7_layer_q15_t) */
     int32_t cs, hs;         /**< cond and head frame strides in bytes */
     uint32_t s, d;          /**< ring frames, dilation */
-    uint8_t c, res;         /**< channels (2 or 4), residual */
-    /* an 8-channel NAM layer (c = 8, m7_layer8_planned_q15): its descriptor, scratch and HEAD mode */
-    const void *op;         /**< the layer's m7_op_q15_t (weights) */
-    int32_t *acc;           /**< accumulators (scratch, dense) */
-    int16_t *z;             /**< tanh values (scratch, dense) */
-    uint8_t hstore;         /**< the first HEAD writer: stores head = t (HEAD not zeroed) */
+    uint8_t c, res;         /**< channels (2, 4 or 8: m7_layer8_planned_q15), residual (c = 8: 1 | 2 if HEAD's
+                                 first writer, which stores head = t) */
 } m7_plan_q15_t;
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */

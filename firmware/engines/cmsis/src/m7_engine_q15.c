@@ -401,13 +401,13 @@ static void plan_ops(m7_engine_q15_t *e)
             !m7_layer_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
                                (int16_t *)e->state + g->state_offset) &&
             e->compact) { /* else an 8-channel layer (the plan's pointers assume compact X) */
-            (void)m7_layer8_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
-                                     (int16_t *)e->state + g->state_offset, r.acc, r.z);
+            (void)m7_layer8_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD),
+                                     (int16_t *)e->state + g->state_offset);
         }
     }
     e->fresh = head_fresh_op(e);
     if (e->fresh < M7_ENGINE_PLAN_OPS_Q15 && e->plan[e->fresh].w && e->plan[e->fresh].c == 8u) {
-        e->plan[e->fresh].hstore = 1u; /* HEAD is not zeroed: the layer's tanh pass stores */
+        e->plan[e->fresh].res |= 2u; /* HEAD is not zeroed: the layer's tanh pass stores */
     }
 }
 
@@ -451,7 +451,7 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
         if (k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w &&
-            (e->plan[k].c == 8u ? m7_layer8_planned_q15(&e->plan[k], e->t, n, ts)
+            (e->plan[k].c == 8u ? m7_layer8_planned_q15(&e->plan[k], e->t, n, r->acc, r->z, ts)
                                 : m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc))) {
             xs = g->out_ch; /* a planned layer writes X compactly */
             continue;
