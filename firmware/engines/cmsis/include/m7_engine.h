@@ -155,8 +155,9 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  *  runs unplanned (same output bits, more cycles per block). */
 #define M7_ENGINE_PLAN_OPS_Q15 32u
 
-/** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer its buffers,
- *  ring, packed weights and rounding constants, so that process() only computes the ring position. */
+/** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer, or an 8-channel one
+ *  (m7_layer8_plan_q15), its buffers, ring, packed weights and rounding constants, so that process() only
+ *  computes the ring position (and the runs). */
 typedef struct {
     const int32_t *w;       /**< packed weights (NULL: the op runs unplanned) */
     int16_t *x;             /**< the layer's input, overwritten by its output */
