@@ -129,11 +129,12 @@ def test_simulator_output_equals_host_output(precision: str, tmp_path: Path) -> 
 
 @requires_arm_gcc
 @requires_host_cc
-@pytest.mark.parametrize("block", [BLOCK, 7])
+@pytest.mark.parametrize("block", [BLOCK, 7, 10])
 def test_simulator_output_equals_host_output_feather_q15(block: int, tmp_path: Path) -> None:
     """Issue 13: the hand-scheduled 8- and 4-channel q15 kernels (asm on the M7, C on the host) give the same
     bits on the feather preset (exported on demand, as the bench does); an odd block takes the two-frame
-    kernels' odd-frame paths."""
+    kernels' odd-frame paths; block 10 the planned 8-channel layers' other cases (ring positions other than 0,
+    the d = 1 layer's copied run, the mixer's frames beyond a multiple of 4)."""
     from m7amp.preset_package import preset_package
 
     pkg = preset_package("feather", progress=lambda _: None)

@@ -155,8 +155,9 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  *  runs unplanned (same output bits, more cycles per block). */
 #define M7_ENGINE_PLAN_OPS_Q15 32u
 
-/** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer its buffers,
- *  ring, packed weights and rounding constants, so that process() only computes the ring position. */
+/** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer, or an 8-channel one
+ *  (m7_layer8_plan_q15), its buffers, ring, packed weights and rounding constants, so that process() only
+ *  computes the ring position (and the runs). */
 typedef struct {
     const int32_t *w;       /**< packed weights (NULL: the op runs unplanned) */
     int16_t *x;             /**< the layer's input, overwritten by its output */
@@ -166,7 +167,8 @@ typedef struct {
     int32_t ma, mr, kmul;   /**< rounding multipliers and 2^res_left (m7_layer_q15_t) */
     int32_t cs, hs;         /**< cond and head frame strides in bytes */
     uint32_t s, d;          /**< ring frames, dilation */
-    uint8_t c, res;         /**< channels (2 or 4), residual */
+    uint8_t c, res;         /**< channels (2, 4 or 8: m7_layer8_planned_q15), residual (c = 8: 1 | 2 if HEAD's
+                                 first writer, which stores head = t) */
 } m7_plan_q15_t;
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */

@@ -362,7 +362,7 @@ static uint32_t head_fresh_op(const m7_engine_q15_t *e)
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_geom_t *g = &m->ops_q15[k].g;
         if (g->kind == M7_OP_NAM_LAYER) {
-            const int planned = k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w;
+            const int planned = k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w && e->plan[k].c != 8u; /* 8: stores */
             return g->out_ch == m->head_len && !planned ? (uint32_t)k : m->n_ops;
         }
         if (g->src == M7_BUF_HEAD || g->dst == M7_BUF_HEAD || g->cond == M7_BUF_HEAD) {
@@ -397,12 +397,18 @@ static void plan_ops(m7_engine_q15_t *e)
         if (e->compact && g->dst == M7_BUF_X) {
             dst.stride = xs = g->out_ch;
         }
-        if (g->kind == M7_OP_NAM_LAYER) {
-            (void)m7_layer_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
-                                    (int16_t *)e->state + g->state_offset);
+        if (g->kind == M7_OP_NAM_LAYER &&
+            !m7_layer_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
+                               (int16_t *)e->state + g->state_offset) &&
+            e->compact) { /* else an 8-channel layer (the plan's pointers assume compact X) */
+            (void)m7_layer8_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD),
+                                     (int16_t *)e->state + g->state_offset);
         }
     }
     e->fresh = head_fresh_op(e);
+    if (e->fresh < M7_ENGINE_PLAN_OPS_Q15 && e->plan[e->fresh].w && e->plan[e->fresh].c == 8u) {
+        e->plan[e->fresh].res |= 2u; /* HEAD is not zeroed: the layer's tanh pass stores */
+    }
 }
 
 /* p[0..k) = 0; on the M7 four words per STM (the library memset took ~190 cycles for nano's 512 bytes of HEAD
@@ -444,7 +450,9 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
-        if (k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w && m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc)) {
+        if (k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w &&
+            (e->plan[k].c == 8u ? m7_layer8_planned_q15(&e->plan[k], e->t, n, r->acc, r->z, ts)
+                                : m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc))) {
             xs = g->out_ch; /* a planned layer writes X compactly */
             continue;
         }

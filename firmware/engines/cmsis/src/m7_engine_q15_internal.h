@@ -377,6 +377,28 @@ int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x,
  *  written: a layer without residual and d < n), then the caller runs m7_wavenet_layer_q15. */
 int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp);
 
+/** Plan an 8-channel NAM layer with residual (kernel 3, one conditioning channel, compact X, dense HEAD, packed
+ *  weights, the formats of the M7's asm kernels): fills pl and returns 1, else 0 (pl->w = NULL). */
+int m7_layer8_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
+                       m7_view_q15_t cond, m7_view_q15_t head, int16_t *ring);
+
+/** Run a planned 8-channel layer over n frames from sample time t (acc: n·ts int32, z: n·ts int16 of scratch);
+ *  0 if not (nothing written: odd n, or runs the asm does not take), then the caller runs m7_wavenet_layer_q15. */
+int m7_layer8_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int32_t *acc, int16_t *z, size_t ts);
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* the M7's 8-channel asm kernels (m7_kernels_q15.c, m7_conv3_q15.c, m7_act_res_q15.c describe them) */
+void m7_mix4_c8_q15(int32_t *y, int32_t *end, const int16_t *cond, const int16_t *w, const int32_t *b);
+void m7_conv3_run_c8_q15(int32_t *y, int32_t *end, const int16_t *p0, const int16_t *p1, const int16_t *p2,
+                         const int16_t *w);
+void m7_conv3_run_c8s_q15(int32_t *y, int32_t *end, int16_t *p0, const int16_t *p1, const int16_t *p2,
+                          const int16_t *w);
+void m7_act_tanh8_q15(const int32_t *a, int32_t *head, int16_t *z, int32_t m, const int32_t *end);
+void m7_act_tanh8s_q15(const int32_t *a, int32_t *head, int16_t *z, int32_t m, const int32_t *end);
+void m7_act_res2_c8_q15(int16_t *x, const int16_t *z, const int16_t *w, const int32_t *b, const int16_t *end,
+                        int32_t k, int32_t m);
+#endif /* __ARM_FEATURE_DSP */
+
 /**
  * A GRU op (Keras, reset_after) over a block of n frames: reads src (int16 Q15), writes h (Q15) to dst,
  * keeps h[H] (int16) in state; acc: n frames of ts (>= 6H) int32 (u of every frame, v of the current).

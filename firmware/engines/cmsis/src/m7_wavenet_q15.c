@@ -418,6 +418,126 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
 #endif /* __ARM_FEATURE_DSP */
 }
 
+int m7_layer8_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
+                       m7_view_q15_t cond, m7_view_q15_t head, int16_t *ring)
+{
+    pl->w = NULL;
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    const m7_op_geom_t *g = &op->g;
+    const size_t s = (g->kernel - 1u) * g->dilation;
+    const int sa = op->acc_frac - M7_TANH_Q15_IN_FRAC, left = op->res_acc_frac - op->in_frac;
+    const int shift = op->res_acc_frac - op->out_frac;
+    /* the cases layer_kernels runs by m7_mix_q15, m7_conv3_c8_q15 (compact) and act_res's C = 8 asm passes */
+    if (g->kind != M7_OP_NAM_LAYER || g->act == M7_ACT_GATED || g->kernel != 3u || g->in_ch != 8u ||
+        g->out_ch != 8u || g->cond_ch != 1u || s == 0u || s > UINT32_MAX || !op->b || !op->mix_w || !op->w ||
+        !op->res_w || !op->res_b || x.p16 != dst.p16 || x.stride != 8u || dst.stride != 8u || head.stride != 8u ||
+        !head.p32 || !small_packed(op, 8u, 1) || sa < 2 || sa > 31 || left < 0 || left > 30 || shift < 2 || shift > 31) {
+        return 0;
+    }
+    pl->x = x.p16;
+    pl->cond = cond.p16;
+    pl->head = head.p32;
+    pl->ring = ring;
+    pl->ma = (int32_t)(1u << (32 - sa));
+    pl->mr = (int32_t)(1u << (32 - shift));
+    pl->kmul = (int32_t)1 << left;
+    pl->cs = (int32_t)cond.stride;
+    pl->hs = 8;
+    pl->s = (uint32_t)s;
+    pl->d = g->dilation;
+    pl->c = 8u;
+    pl->res = 1u; /* | 2: HEAD's first writer (plan_ops) */
+    pl->w = op->b;
+    return 1;
+#else  /* no asm kernels */
+    (void)op, (void)x, (void)dst, (void)cond, (void)head, (void)ring;
+    return 0;
+#endif /* __ARM_FEATURE_DSP */
+}
+
+int m7_layer8_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int32_t *acc, int16_t *z, size_t ts)
+{
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    /* the packed weights (small_packed): b[8] | mix[8] | conv[8][3][8] | rb[8] | rw[8][8] */
+    const int32_t *const b = pl->w;
+    const int16_t *const mix = (const int16_t *)(b + 8);
+    const int16_t *const cw = mix + 8;
+    const int32_t *const rb = (const int32_t *)(cw + 3u * 64u);
+    const int16_t *const rw = (const int16_t *)(rb + 8);
+    const size_t s = pl->s, d = pl->d;
+    if (n == 0u || n % 2u) {
+        return 0;
+    }
+    const size_t pos = ring_pos(t, s);
+    int16_t *const x = pl->x;
+    const m7_view_q15_t xv = {.p16 = x, .p32 = NULL, .stride = 8u};
+    m7_conv3_run_q15_t runs[M7_CONV3_MAX_RUNS];
+    size_t nruns;
+    const int store = s >= n; /* every frame's tap 0 reads the ring: the conv's store of x is the ring update */
+    if (d >= n && s - pos >= n && (pos >= d || d - pos >= n)) {
+        /* taps 0 and 1 read the ring and neither wraps inside the block (d >= n at block-aligned t): one run */
+        runs[0] = (m7_conv3_run_q15_t){.m = n, .p = {pl->ring + pos * 8u, pl->ring + (pos >= d ? pos - d : pos + d) * 8u, x},
+                                       .st = {8u, 8u, 8u}};
+        nruns = 1u;
+    } else if (store) {
+        nruns = conv3_runs(runs, xv, pl->ring, pos, s, d, 8u, n);
+        for (size_t r = 0; r < nruns; r++) {
+            if (runs[r].m & 1u) {
+                return 0; /* the asm takes two frames per step */
+            }
+        }
+    } else if (pos == 0u && d % 2u == 0u) {
+        /* s < n at pos 0 (n a multiple of s): tap 1 leaves the ring at d, tap 0 at s */
+        const int16_t *const ring = pl->ring;
+        runs[0] = (m7_conv3_run_q15_t){.m = d, .p = {ring, ring + d * 8u, x}, .st = {8u, 8u, 8u}};
+        runs[1] = (m7_conv3_run_q15_t){.m = d, .p = {ring + d * 8u, x, x + d * 8u}, .st = {8u, 8u, 8u}};
+        runs[2] = (m7_conv3_run_q15_t){.m = n - s, .p = {x, x + d * 8u, x + s * 8u}, .st = {8u, 8u, 8u}};
+        nruns = 3u;
+    } else {
+        /* s < n otherwise (d = 1: runs of one frame): the ring's s frames in time order, then x[0..s), in z (free
+         * until the tanh pass): the first s frames are one run over it (tap 2 reads x), the rest one run over x */
+        if (2u * s * 8u > n * ts) {
+            return 0;
+        }
+        int16_t *const lin = z;
+        copy16(lin, pl->ring + pos * 8u, (s - pos) * 8u);
+        copy16(lin + (s - pos) * 8u, pl->ring, pos * 8u);
+        copy16(lin + s * 8u, x, s * 8u);
+        runs[0] = (m7_conv3_run_q15_t){.m = s, .p = {lin, lin + d * 8u, x}, .st = {8u, 8u, 8u}};
+        runs[1] = (m7_conv3_run_q15_t){.m = n - s, .p = {x, x + d * 8u, x + s * 8u}, .st = {8u, 8u, 8u}};
+        nruns = 2u;
+    }
+    if (pl->cs == 1 && n % 4u == 0u) {
+        m7_mix4_c8_q15(acc, acc + n * 8u, pl->cond, mix, b);
+    } else {
+        m7_mix_q15(acc, 8u, b, pl->cond, (size_t)pl->cs, mix, n, 8u, 1u);
+    }
+    int32_t *y = acc;
+    for (size_t r = 0; r < nruns; r++) {
+        int32_t *const end = y + runs[r].m * 8u;
+        if (store) {
+            m7_conv3_run_c8s_q15(y, end, (int16_t *)runs[r].p[0], runs[r].p[1], runs[r].p[2], cw);
+        } else {
+            m7_conv3_run_c8_q15(y, end, runs[r].p[0], runs[r].p[1], runs[r].p[2], cw);
+        }
+        y = end;
+    }
+    if (!store) {
+        keep_ring(pl->ring, pos, s, 8u, xv, n);
+    }
+    if (pl->res & 2u) {
+        m7_act_tanh8s_q15(acc, pl->head, z, pl->ma, acc + n * 8u);
+    } else {
+        m7_act_tanh8_q15(acc, pl->head, z, pl->ma, acc + n * 8u);
+    }
+    m7_act_res2_c8_q15(x, z, rw, rb, x + n * 8u, pl->kmul, pl->mr);
+    return 1;
+#else  /* no asm kernels */
+    (void)pl, (void)t, (void)n, (void)acc, (void)z, (void)ts;
+    return 0;
+#endif /* __ARM_FEATURE_DSP */
+}
+
 /* the layer by separate kernels (mixer, conv, activation, residual): out of line, so that inlining the fused
  * paths into m7_wavenet_layer_q15 does not lengthen the code the wide layers run (their flash fetches) */
 static __attribute__((noinline)) void layer_kernels(const m7_op_q15_t *op, size_t pos, size_t n, m7_view_q15_t x,
