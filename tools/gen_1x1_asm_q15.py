@@ -74,6 +74,13 @@ def frame(s: Shape, f: int, t: list[str], X: list[str], W: list[str]) -> list[tu
     ye = 4 if s.y32 else 2
     xoff = f * s.xs * xe
     yoff = f * s.ys * ye
+    def store(a: str, base: str, o: int) -> None:  # output o of this frame: int32, or saturated to int16
+        if s.y32:
+            L.append((f"str {a}, [{base}, #{yoff + 4 * o}]", "y"))
+        else:
+            L.append((f"ssat {a}, #16, {a}", ""))
+            L.append((f"strh {a}, [{base}, #{yoff + 2 * o}]", "y"))
+
     if s.i == 1:  # W holds w[o] << (16 - shift): SMMULR(x << 16, W[o]) = floor(x·w/2^shift + 1/2)
         xv = X[f]
         L.append((f"ldrh {xv}, [r0], #{2 * s.xs}", "x"))
@@ -85,11 +92,7 @@ def frame(s: Shape, f: int, t: list[str], X: list[str], W: list[str]) -> list[tu
                 L.append((f"ldr {a}, {w}", "w"))
                 w = a
             L.append((f"smmulr {a}, {xv}, {w}", ""))
-            if s.y32:
-                L.append((f"str {a}, [r1, #{yoff + 4 * o}]", "y"))
-            else:
-                L.append((f"ssat {a}, #16, {a}", ""))
-                L.append((f"strh {a}, [r1, #{yoff + 2 * o}]", "y"))
+            store(a, "r1", o)
         return L
     for c in range(0, s.i, 2):
         xp = X[c // 2]
@@ -116,11 +119,7 @@ def frame(s: Shape, f: int, t: list[str], X: list[str], W: list[str]) -> list[tu
                     L.append((f"ldr {a}, [r5, #{4 * o}]", "b"))
                 L.append((f"smlad {a}, {X[c // 2]}, {w}, {a}", ""))
         L.append((f"smmulr {a}, {a}, r4", ""))
-        if s.y32:
-            L.append((f"str {a}, [{y}, #{yoff + 4 * o}]", "y"))
-        else:
-            L.append((f"ssat {a}, #16, {a}", ""))
-            L.append((f"strh {a}, [{y}, #{yoff + 2 * o}]", "y"))
+        store(a, y, o)
     return L
 
 

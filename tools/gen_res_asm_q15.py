@@ -16,9 +16,7 @@ The C file holds the output; rerun this after changing the scheme and paste it o
 
 from __future__ import annotations
 
-import re
-
-from thumb_asm import asm_function, best_schedule, tanh4_lookup
+from thumb_asm import asm_function, best_schedule, tag_by_base, tanh4_lookup
 
 
 def body(C: int) -> list[str]:
@@ -105,11 +103,17 @@ def body(C: int) -> list[str]:
     # list-scheduled on the cycle model (issue 13, q15-feather3: 127 -> 125 cycles per frame pair)
     tags = {"r0": "x", "r1": "z", "r2": "w", "r3": "b", "sp": "sp"}
     start = L.index("1:") + 1
-    L[start:] = best_schedule([(ln, tags.get(m.group(1), "") if (m := re.search(r"\[(\w+)", ln)) else "")
-                               for ln in L[start:]])
+    L[start:] = best_schedule(tag_by_base(L[start:], tags))
     ins("bne 1b")
     ins("pop {r4-r11, pc}")
     return L
+
+
+def table_loop(body: list[str]) -> list[str]:
+    """A scheduled loop body in the frame of the tanh passes: r12 at the table's middle, lr = 2^8."""
+    return ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
+            "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:", *body, "bne 1b",
+            "pop {r4-r11, pc}"]
 
 
 def tanh_body(store: bool = False) -> list[str]:
@@ -143,11 +147,7 @@ def tanh_body(store: bool = False) -> list[str]:
     # the two groups of four written one after the other, then list-scheduled on the cycle model (issue 13,
     # q15-feather3: 61 -> 55 cycles per pass, 53 -> 48 with store)
     tags = {"r0": "a", "r1": "h", "r2": "z", "r12": "t", "sp": "sp"}
-    body = best_schedule([(ln, tags.get(m.group(1), "") if (m := re.search(r"\[(\w+)", ln)) else "")
-                          for ln in L])
-    return ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
-            "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:", *body, "bne 1b",
-            "pop {r4-r11, pc}"]
+    return table_loop(best_schedule(tag_by_base(L, tags)))
 
 
 def head4_body() -> list[str]:
@@ -170,11 +170,7 @@ def head4_body() -> list[str]:
     L += ["ldr r4, [sp, #40]", "adds r0, r0, #32", "add r1, r1, r4", "add r2, r2, r4", "ldr r4, [sp, #36]",
           "cmp r0, r4"]
     tags = {"r0": "a", "r1": "ha", "r2": "hb", "r12": "t", "sp": "sp"}
-    body = best_schedule([(ln, tags.get(m.group(1), "") if (m := re.search(r"\[(\w+)", ln)) else "")
-                          for ln in L])
-    return ["push {r4-r11, lr}", "movw r12, #:lower16:m7_tanh_table_q15+4096",
-            "movt r12, #:upper16:m7_tanh_table_q15+4096", "mov lr, #256", "1:", *body, "bne 1b",
-            "pop {r4-r11, pc}"]
+    return table_loop(best_schedule(tag_by_base(L, tags)))
 
 
 def mix_body(C: int) -> list[str]:

@@ -136,6 +136,12 @@ def schedule(body: list[tuple[str, str]], by_order: bool = False, store_order: b
     return out
 
 
+def tag_by_base(lines: list[str], tags: dict[str, str]) -> list[tuple[str, str]]:
+    """``(line, tag)`` for the scheduler: a memory access is tagged by its base register (``tags``; untagged
+    accesses keep their order against the stores), other lines get ""."""
+    return [(ln, tags.get(m.group(1), "") if (m := re.search(r"\[(\w+)", ln)) else "") for ln in lines]
+
+
 def best_schedule(body: list[tuple[str, str]], seeds: int = 24) -> list[str]:
     """The fastest loop (the first found, in a fixed order) of the greedy schedules: tie-break by path length
     or by order, stores free or kept in order, and `seeds` randomised path lengths."""
