@@ -10,7 +10,7 @@
 // Modelled (the subset an I2S full-duplex driver uses; the same as the m7amp simulator's
 // m7amp/sim/periph/sai.py):
 // - GCR (read back); per block A (0x04) and B (0x24): CR1 (MODE, DS, SYNCEN, NODIV, MCKDIV, SAIEN, DMAEN),
-//   CR2 (FFLUSH; the rest read back), FRCR (FRL), SLOTR (NBSLOT, SLOTEN), IM, SR (OVRUDR, FREQ, FLVL),
+//   CR2 (FFLUSH, FTH; the rest read back), FRCR (FRL), SLOTR (NBSLOT, SLOTEN), IM, SR (OVRUDR, FREQ, FLVL),
 //   CLRFR (write 1 to clear), DR (the 8-word FIFO); IRQ is high while an SR flag enabled in IM is set.
 // - The frame clock of a master block, in virtual time, from the RCC registers as the firmware programmed
 //   them: kernel clock = PLL input (HSE 8 MHz, the Nucleo's ST-LINK clock, or HSI 16 MHz per PLLSRC) * PLLSAIN
@@ -23,8 +23,10 @@
 //   the next input sample, the others 0). A transmitter with too few items underruns, a receiver with a
 //   full FIFO overruns: OVRUDR is set and Underruns / Overruns count them. With DMAEN, the block requests
 //   its DMA (Renode's IDMA: SAI1_A = stream 1 or 3 channel 0, SAI1_B = stream 5 or 4 channel 0/1, RM0410
-//   Table 28) while its TX FIFO is not full or its RX FIFO is not empty; the DMA reads or writes DR on the
-//   bus. FREQ follows the same conditions (FTH is not modelled).
+//   Table 28) while FREQ is set, which CR2.FTH decides in SR.FLVL steps (RM0410 "Internal FIFOs"): a
+//   transmitter asks while FLVL < FTH + 1, a receiver while FLVL >= FTH + 1; the DMA reads or writes DR on
+//   the bus. At FTH = 1/4 (the firmware's) the TX FIFO holds up to 3 items (1.5 stereo frames) ahead of the
+//   frame being sent and the RX FIFO keeps 1 item back.
 // - Samples are DS-bit two's complement, right-aligned in the item.
 //
 // Host audio: InputFile (raw little-endian int16, mono: one sample per frame, the receiver's first slot;
@@ -485,8 +487,19 @@ namespace Antmicro.Renode.Peripherals.Sound
                 }
             }
 
-            // FREQ: a transmitter's FIFO is not full, a receiver's is not empty (FTH is not modelled)
-            public uint Status => status | ((Transmitter ? fifo.Count < FifoDepth : fifo.Count > 0) && Enabled ? StatusFifoRequest : 0);
+            // FREQ (RM0410 "Internal FIFOs", in FLVL steps): a transmitter asks while FLVL < FTH + 1, a receiver
+            // while FLVL >= FTH + 1 (FTH = 1/4: a transmitter's FIFO is topped up to 3 items, a receiver's
+            // drained to 1)
+            public uint Status => status | (FifoRequest && Enabled ? StatusFifoRequest : 0);
+
+            private bool FifoRequest
+            {
+                get
+                {
+                    var threshold = (int)Math.Min(cr2 & Cr2FifoThreshold, 4u) + 1;
+                    return Transmitter ? FifoLevel < threshold : FifoLevel >= threshold;
+                }
+            }
 
             public short To16(uint item)
             {
@@ -550,14 +563,15 @@ namespace Antmicro.Renode.Peripherals.Sound
                 }
             }
 
-            // the DMA keeps a transmitter's FIFO full and a receiver's empty, one request per item
+            // the DMA serves the block while FREQ is asserted (a transmitter's FIFO is topped up to the FTH
+            // threshold, a receiver's drained below it), one request per item
             public void ServeDma()
             {
                 if((cr1 & Cr1DmaEnable) == 0 || parent.dma == null)
                 {
                     return;
                 }
-                while(Transmitter ? fifo.Count < FifoDepth : fifo.Count > 0)
+                while(FifoRequest)
                 {
                     var before = fifo.Count;
                     foreach(var request in dmaRequests)
@@ -581,20 +595,18 @@ namespace Antmicro.Renode.Peripherals.Sound
                 parent.UpdateInterrupt();
             }
 
+            // SR.FLVL: 0 empty, 5 full; between, a transmitter counts 1-2, 3-4, 5-6, 7 items as 1-4 and a
+            // receiver 1, 2-3, 4-5, 6-7 (RM0410 SAI_xSR)
             private int FifoLevel
             {
                 get
                 {
                     var n = fifo.Count;
-                    if(n == 0)
+                    if(n == 0 || n >= FifoDepth)
                     {
-                        return 0;
+                        return n == 0 ? 0 : 5;
                     }
-                    if(n >= FifoDepth)
-                    {
-                        return 5;
-                    }
-                    return n <= 2 ? 1 : n <= 4 ? 2 : n <= 6 ? 3 : 4;
+                    return Transmitter ? (n + 1) / 2 : n / 2 + 1;
                 }
             }
 
@@ -614,7 +626,7 @@ namespace Antmicro.Renode.Peripherals.Sound
                 }
                 if((cr1 & Cr1DmaEnable) != 0 && Transmitter)
                 {
-                    ServeDma(); // the TX stream fills the FIFO as soon as DMAEN is set
+                    ServeDma(); // the TX stream fills the FIFO up to FTH as soon as DMAEN is set
                 }
                 parent.UpdateInterrupt();
             }
@@ -655,6 +667,7 @@ namespace Antmicro.Renode.Peripherals.Sound
             private const uint Cr1DmaEnable = 1u << 17;
             private const uint Cr1NoDivider = 1u << 19;
             private const uint Cr2FifoFlush = 1u << 3;
+            private const uint Cr2FifoThreshold = 0x7;
         }
     }
 }
