@@ -23,7 +23,8 @@
 //   the next input sample, the others 0). A transmitter with too few items underruns, a receiver with a
 //   full FIFO overruns: OVRUDR is set and Underruns / Overruns count them. With DMAEN, the block requests
 //   its DMA (Renode's IDMA: SAI1_A = stream 1 or 3 channel 0, SAI1_B = stream 5 or 4 channel 0/1, RM0410
-//   Table 28) while FREQ is set, which CR2.FTH decides in SR.FLVL steps (RM0410 "Internal FIFOs"): a
+//   Table 28) while FREQ is set, which CR2.FTH decides in SR.FLVL steps ("Internal FIFOs" of the SAI
+//   chapter, as in RM0390/RM0440, whose SAI is the same; taken from there, not checked on a board): a
 //   transmitter asks while FLVL < FTH + 1, a receiver while FLVL >= FTH + 1; the DMA reads or writes DR on
 //   the bus. At FTH = 1/4 (the firmware's) the TX FIFO holds up to 3 items (1.5 stereo frames) ahead of the
 //   frame being sent and the RX FIFO keeps 1 item back.
@@ -487,7 +488,7 @@ namespace Antmicro.Renode.Peripherals.Sound
                 }
             }
 
-            // FREQ (RM0410 "Internal FIFOs", in FLVL steps): a transmitter asks while FLVL < FTH + 1, a receiver
+            // FREQ (the SAI chapter's "Internal FIFOs", in FLVL steps): a transmitter asks while FLVL < FTH + 1, a receiver
             // while FLVL >= FTH + 1 (FTH = 1/4: a transmitter's FIFO is topped up to 3 items, a receiver's
             // drained to 1)
             public uint Status => status | (FifoRequest && Enabled ? StatusFifoRequest : 0);
@@ -596,7 +597,7 @@ namespace Antmicro.Renode.Peripherals.Sound
             }
 
             // SR.FLVL: 0 empty, 5 full; between, a transmitter counts 1-2, 3-4, 5-6, 7 items as 1-4 and a
-            // receiver 1, 2-3, 4-5, 6-7 (RM0410 SAI_xSR)
+            // receiver 1, 2-3, 4-5, 6-7 (SAI_xSR.FLVL)
             private int FifoLevel
             {
                 get

@@ -79,7 +79,7 @@ def test_slowed_build_misses_deadlines(audio_elf):
 
 
 def test_deadline_follows_the_sai_fifo_thresholds(audio_elf):
-    # The SAI model asserts FREQ per CR2.FTH (RM0410; the firmware's FTH = 1/4): the TX FIFO holds up to 3
+    # The SAI model asserts FREQ per CR2.FTH (the firmware's FTH = 1/4): the TX FIFO holds up to 3
     # items (1.5 frames) ahead and the RX FIFO keeps 1 item back (the half event a frame late): a block must
     # end by ~29.5 of its 32 frames (92 %). At 91 % load nothing is late (a model that kept the TX FIFO full,
     # 4 frames ahead, made the firmware count every half late from ~88 %); at 96 % every half is (a model
