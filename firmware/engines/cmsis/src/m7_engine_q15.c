@@ -78,9 +78,9 @@ static int writable(uint8_t b)
     return b == M7_BUF_X || b == M7_BUF_HEAD || b == M7_BUF_SKIP || b == M7_BUF_H || b == M7_BUF_OUT;
 }
 
-/* int16 buffers (int32 are HEAD and OUT) */
 static void plan_ops(m7_engine_q15_t *e);
 
+/* int16 buffers (int32 are HEAD and OUT) */
 static int is16(uint8_t b)
 {
     return b != M7_BUF_HEAD && b != M7_BUF_OUT;

@@ -272,6 +272,28 @@ M7_INLINE void small_consts(m7_layer_q15_t *a, const m7_op_q15_t *op, size_t cst
     a->mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS); /* the two-frame kernels' table */
 }
 
+/* a layer's plan (m7_layer_plan_q15, m7_layer8_plan_q15): its buffers, ring and the call's constants */
+M7_INLINE void plan_layer(m7_plan_q15_t *pl, const m7_op_q15_t *op, m7_view_q15_t x, m7_view_q15_t cond,
+                          m7_view_q15_t head, int16_t *ring, size_t s, size_t c, int res)
+{
+    m7_layer_q15_t a;
+    small_consts(&a, op, cond.stride, head.stride);
+    pl->x = x.p16;
+    pl->cond = cond.p16;
+    pl->head = head.p32;
+    pl->ring = ring;
+    pl->ma = a.ma;
+    pl->mr = a.mr;
+    pl->kmul = a.kmul;
+    pl->cs = a.cs;
+    pl->hs = a.hs;
+    pl->s = (uint32_t)s;
+    pl->d = op->g.dilation;
+    pl->c = (uint8_t)c;
+    pl->res = (uint8_t)res;
+    pl->w = op->b;
+}
+
 /* layer_small of one block, unplanned: returns 0 (nothing written) if the layer or its formats are not covered */
 M7_INLINE int layer_small(const m7_op_q15_t *op, size_t n, m7_view_q15_t x, m7_view_q15_t cond, m7_view_q15_t head,
                           int16_t *tmp, size_t ts, int16_t *ring, size_t pos, size_t s, size_t C, int res)
@@ -327,22 +349,7 @@ int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x,
         !small_packed(op, c, res) || s > UINT32_MAX) {
         return 0;
     }
-    m7_layer_q15_t a;
-    small_consts(&a, op, cond.stride, head.stride);
-    pl->x = x.p16;
-    pl->cond = cond.p16;
-    pl->head = head.p32;
-    pl->ring = ring;
-    pl->ma = a.ma;
-    pl->mr = a.mr;
-    pl->kmul = a.kmul;
-    pl->cs = a.cs;
-    pl->hs = a.hs;
-    pl->s = (uint32_t)s;
-    pl->d = g->dilation;
-    pl->c = (uint8_t)c;
-    pl->res = (uint8_t)res;
-    pl->w = op->b;
+    plan_layer(pl, op, x, cond, head, ring, s, c, res);
     return 1;
 #else  /* no fused kernels */
     (void)op, (void)x, (void)dst, (void)cond, (void)head, (void)ts, (void)ring;
@@ -434,20 +441,7 @@ int m7_layer8_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x
         !head.p32 || !small_packed(op, 8u, 1) || sa < 2 || sa > 31 || left < 0 || left > 30 || shift < 2 || shift > 31) {
         return 0;
     }
-    pl->x = x.p16;
-    pl->cond = cond.p16;
-    pl->head = head.p32;
-    pl->ring = ring;
-    pl->ma = (int32_t)(1u << (32 - sa));
-    pl->mr = (int32_t)(1u << (32 - shift));
-    pl->kmul = (int32_t)1 << left;
-    pl->cs = (int32_t)cond.stride;
-    pl->hs = 8;
-    pl->s = (uint32_t)s;
-    pl->d = g->dilation;
-    pl->c = 8u;
-    pl->res = 1u; /* | 2: HEAD's first writer (plan_ops) */
-    pl->w = op->b;
+    plan_layer(pl, op, x, cond, head, ring, s, 8u, 1); /* res | 2: HEAD's first writer (plan_ops) */
     return 1;
 #else  /* no asm kernels */
     (void)op, (void)x, (void)dst, (void)cond, (void)head, (void)ring;
@@ -507,10 +501,11 @@ int m7_layer8_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int32_t
         runs[1] = (m7_conv3_run_q15_t){.m = n - s, .p = {x, x + d * 8u, x + s * 8u}, .st = {8u, 8u, 8u}};
         nruns = 2u;
     }
-    if (pl->cs == 1 && n % 4u == 0u) {
+    const size_t cst = (size_t)pl->cs / sizeof(int16_t);
+    if (cst == 1u && n % 4u == 0u) {
         m7_mix4_c8_q15(acc, acc + n * 8u, pl->cond, mix, b);
     } else {
-        m7_mix_q15(acc, 8u, b, pl->cond, (size_t)pl->cs, mix, n, 8u, 1u);
+        m7_mix_q15(acc, 8u, b, pl->cond, cst, mix, n, 8u, 1u);
     }
     int32_t *y = acc;
     for (size_t r = 0; r < nruns; r++) {
