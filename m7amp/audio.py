@@ -164,6 +164,10 @@ def play(elf: str | Path, samples: np.ndarray, sample_rate: int, *,
             continue
         n = len(link.input)
         latency = _latency(link.latencies)
+        if latency is None and link.misses and stats.valid:
+            # every TX half so far was late (read before it was written): no half measures the latency,
+            # so take the firmware's own (its START line's, as the Renode target does)
+            latency = stats.field("latency") or None
         if progress is not None:
             progress(min(n, max(0, len(link.output) - (latency or 0))), n)
         if latency is not None and len(link.output) >= n + latency:

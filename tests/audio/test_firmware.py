@@ -70,6 +70,21 @@ def test_slowed_build_is_reported_with_misses(audio_elf):
     assert result.peak_load > 1.0
 
 
+def test_deadline_follows_the_sai_fifo_thresholds(audio_elf):
+    # As in Renode (tests/audio/test_renode_audio.py): at the firmware's FTH = 1/4 the SAI's TX FIFO holds
+    # 3 items (1.5 frames) ahead and its RX FIFO keeps 1 item back, so a half must be written by ~29.5 of
+    # its 32 frames (92 %): at 91 % load nothing is late, at 96 % every half is (with the whole period as
+    # the deadline, before the FIFOs were modelled, both were in time). The q15 ELF's ISR takes ~43 800 of
+    # the block's 144 000 cycles; the slowed build adds the rest.
+    budget = 144_000  # cycles per 32-sample block at 48 kHz (PlayResult.cpu_load's budget)
+    x = guitar(0.05, seed=7)
+    for load, late in ((0.91, False), (0.96, True)):
+        result = play(audio_elf(precision="q15", slow=int(load * budget) - 43_775), x, 48000)
+        assert abs(result.cpu_load - load) < 0.01, result.cpu_load
+        assert (result.deadline_misses > 0, result.extra["firmware_overruns"] > 0) == (late, late), load
+        assert result.latency_samples == result.extra["firmware_latency"] == 64
+
+
 def test_two_runs_give_identical_bits_and_cycles(audio_elf):
     x = guitar(0.02, seed=6)
     a, b = play(audio_elf(), x, 48000), play(audio_elf(), x, 48000)

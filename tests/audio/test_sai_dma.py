@@ -100,8 +100,11 @@ def test_dma_registers_seen_by_the_firmware(loopback_elf):
 
     sim, sai, _ = _sim_run(loopback_elf(**PLLSAI_48K), np.zeros(4096, np.float32), 0.01)
     dma = sim.peripherals["dma2"]
-    for offset in (stream_base(1) + 4, stream_base(5) + 4):  # S1NDTR, S5NDTR
-        ndtr = dma.read(offset)
-        # 128 items per buffer, 2 per frame: NDTR = 128 - 2 x (frames into the buffer)
-        assert ndtr == 128 - 2 * (sai.link.frames % 64)
+    # 128 items per buffer, 2 per frame: NDTR = 128 - 2 x (frames into the buffer), offset by the SAI
+    # FIFOs at the fixture's FTH = 1/4: the TX stream (S1, block A) has read 3 items ahead, the RX stream
+    # (S5, block B) has left the frame's last item in B's FIFO
+    sai.advance()  # catch up first, as the register reads below do
+    frames = sai.link.frames
+    assert dma.read(stream_base(1) + 4) == 128 - (2 * frames + 3) % 128
+    assert dma.read(stream_base(5) + 4) == 128 - (2 * frames - 1) % 128
     assert dma.read(stream_base(5)) & 1  # circular: still enabled

@@ -51,6 +51,7 @@ def stream_base(n: int) -> int:
 class Transfer:
     """What one ``move`` call did: items done, and (item offset, region) of every region started."""
 
+    done: int = 0  # items moved
     items: list[int] = field(default_factory=list)
     region_starts: list[tuple[int, int, int | None]] = field(default_factory=list)  # offset, region, stored
     region_ends: list[tuple[int, int]] = field(default_factory=list)  # (item offset after it, its items)
@@ -179,6 +180,7 @@ class Stream:
             elif self.remaining == self.count0 // 2 and not self.cr & CR_DBM:
                 out.region_ends.append((done, self.count0 - self.count0 // 2))
             self._boundary()
+        out.done = done
         return self._finish(out)
 
     def _finish(self, out: Transfer) -> Transfer:

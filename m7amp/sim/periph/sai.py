@@ -2,17 +2,23 @@
 
 Modelled subset:
 - SAI_GCR (read back); per block A/B: SAI_xCR1 (MODE, PRTCFG, DS, SYNCEN, MONO, SAIEN, DMAEN, NODIV,
-  MCKDIV), SAI_xCR2, SAI_xFRCR, SAI_xSLOTR (NBSLOT, SLOTEN), SAI_xIM, SAI_xSR (OVRUDR, FREQ, FLVL),
-  SAI_xCLRFR (write 1 to clear); the IRQ line (87) is high while an enabled SR flag is set.
+  MCKDIV), SAI_xCR2 (FFLUSH, FTH), SAI_xFRCR, SAI_xSLOTR (NBSLOT, SLOTEN), SAI_xIM, SAI_xSR (OVRUDR, FREQ,
+  FLVL), SAI_xCLRFR (write 1 to clear); the IRQ line (87) is high while an enabled SR flag is set.
 - Frame clock of a master block: kernel clock from RCC (DCKCFGR1.SAI1SEL: PLLSAI/PLLI2S Q outputs and
   their DIVQ dividers, as programmed), FS = ker / (256 x 2 x MCKDIV) (MCKDIV = 0 counts as 1, with no x2)
   when NODIV = 0; FS = ker / (FRL + 1) when NODIV = 1. A slave block with SYNCEN = 01 runs on the other
   block's frame clock; an asynchronous slave has no clock here (no external codec clock): warned.
-- Each frame, every enabled block moves one item per active slot (SLOTEN within NBSLOT + 1) through the
-  DMA2 stream whose PAR is its SAI_xDR (request mapping checked): a receiver's first slot carries the
-  next input sample (others 0), a transmitter's first slot is the output sample. Samples are DS-bit
-  two's complement, right-aligned in the item (bits above DS read 0). A block that is enabled without
-  DMA sets OVRUDR at its first frame (the FIFO is not modelled, so CPU access to SAI_xDR is not either).
+- Each frame, every enabled block moves one item per active slot (SLOTEN within NBSLOT + 1) through its
+  8-item FIFO: a receiver pushes them (its first slot carries the next input sample, others 0), a
+  transmitter pops them (its first slot is the output sample; an empty FIFO underruns: 0 and OVRUDR).
+  The DMA2 stream whose PAR is its SAI_xDR (request mapping checked) serves the FIFO while FREQ is set,
+  which CR2.FTH decides in SR.FLVL steps (the SAI chapter's "Internal FIFOs", as in the Renode model
+  renode/STM32F7_SAI.cs): a transmitter asks while FLVL < FTH + 1 (topped up when DMAEN is set and
+  after each frame), a receiver while FLVL >= FTH + 1 (drained after each frame). At the firmware's FTH =
+  1/4 the DMA reads a TX item 3 items (1.5 stereo frames) before it is sent and writes an RX item one
+  item after it arrived: the deadlines of the chip and of the Renode model. Samples are DS-bit two's
+  complement, right-aligned in the item (bits above DS read 0). A block that is enabled without DMA
+  sets OVRUDR at its first frame (CPU access to SAI_xDR is not modelled).
 - Configuration writes while SAIEN = 1 are ignored and warned about, as on the chip (except SAIEN,
   DMAEN, CR2 MUTE bits, IM).
 
@@ -21,7 +27,7 @@ at every DMA half/complete point (a scheduled event at that frame's exact time) 
 DMA2 register access (so NDTR and flags read mid-block are exact). The RX data of a frame therefore land
 in memory at the next such point instead of at the frame, and TX data are read then: firmware that only
 touches a half after its HT/TC interrupt (any correct double-buffer driver) sees exactly the chip's
-behaviour. The 8-word FIFOs are not modelled: the DMA moves a frame's items at the frame itself.
+behaviour.
 """
 
 from __future__ import annotations
@@ -41,7 +47,9 @@ SAI1_IRQ = 87  # RM0410 Table 40 (the default when the .repl entry names no IRQ 
 BLOCK_BASE = {"A": 0x04, "B": 0x24}
 CR1, CR2, FRCR, SLOTR, IM, SR, CLRFR, DR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C
 CR1_SAIEN, CR1_DMAEN, CR1_NODIV, CR1_MONO = 1 << 16, 1 << 17, 1 << 19, 1 << 12
+CR2_FFLUSH, CR2_FTH = 1 << 3, 0x7
 SR_OVRUDR, SR_FREQ = 1 << 0, 1 << 3
+FIFO_DEPTH = 8
 DATA_SIZES = {2: 8, 3: 10, 4: 16, 5: 20, 6: 24, 7: 32}
 RUNTIME_BITS = {CR1: CR1_SAIEN | CR1_DMAEN, CR2: (1 << 5) | (1 << 6) | (0x3F << 7) | (1 << 3)}
 
@@ -67,7 +75,34 @@ class AudioLink:
 class Block:
     def __init__(self, sai: Sai, name: str):
         self.sai, self.name, self.base = sai, name, BLOCK_BASE[name]
-        self.warned_no_dma = False
+        self.warned_no_dma = self.warned_fth = False
+        self.fifo: deque[int] = deque()
+
+    def fifo_level(self, n: int) -> int:
+        """SR.FLVL for n items: 0 empty, 5 full; between, a transmitter counts 1-2, 3-4, 5-6, 7 items as
+        1-4 and a receiver 1, 2-3, 4-5, 6-7."""
+        if n == 0 or n >= FIFO_DEPTH:
+            return 0 if n == 0 else 5
+        return (n + 1) // 2 if self.transmitter else n // 2 + 1
+
+    def requests(self, n: int) -> bool:
+        """FREQ with n items in the FIFO: a transmitter asks while FLVL < FTH + 1, a receiver while
+        FLVL >= FTH + 1."""
+        threshold = min(self.reg(CR2) & CR2_FTH, 4) + 1
+        level = self.fifo_level(n)
+        return level < threshold if self.transmitter else level >= threshold
+
+    @property
+    def dma_level(self) -> int:
+        """Items the DMA leaves in the FIFO (a transmitter's topped up to it, a receiver's drained to it)."""
+        n = 0
+        if self.transmitter:
+            while self.requests(n):
+                n += 1
+            return n
+        while n < FIFO_DEPTH and not self.requests(n + 1):
+            n += 1
+        return n
 
     def reg(self, off: int) -> int:
         return self.sai.regs[self.base + off]
@@ -209,57 +244,103 @@ class Sai(Peripheral):
 
     def _frames(self, first: int, last: int) -> None:
         """Move frames first..last (inclusive) through every clocked block."""
-        n = last - first + 1
         for block in self.blocks.values():
             if not self._clocked(block):
                 continue
-            slots = block.slots
             stream = self._stream(block)
-            if stream is None or not block.reg(CR1) & CR1_DMAEN or slots == 0:
+            if stream is None or not block.reg(CR1) & CR1_DMAEN or block.slots == 0:
                 self._set_sr(block, SR_OVRUDR)
                 continue
-            def cycles(i: int, slots: int = slots) -> int:
-                return self.frame_time(first + i // slots)
-
+            if stream.direction != (M2P if block.transmitter else P2M):
+                self._wrong_direction(block)
+                continue
             if block.transmitter:
-                if stream.direction != M2P:
-                    self._wrong_direction(block)
-                    continue
-                moved = stream.move(n * slots, None, cycles)
-                self._collect(block, first, slots, moved.items)
-                for offset, _region, stored in moved.region_starts:
-                    self._tx_region_started(first + offset // slots, stored)
-                self.link.misses += len(moved.misses)
-                self.link.miss_frames += [first + off // slots for off in moved.misses]
+                self._transmit(block, stream, first, last)
             else:
-                if stream.direction != P2M:
-                    self._wrong_direction(block)
-                    continue
-                bits = block.data_bits
-                samples = self.link.input[first - 1:last]
-                ints = np.zeros(n, np.int64)
-                if len(samples):
-                    ints[:len(samples)] = np.clip(np.round(samples.astype(np.float64) * (1 << (bits - 1))),
-                                                  -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-                mask = (1 << bits) - 1
-                data = [0] * (n * slots)
-                data[::slots] = [int(v) & mask for v in ints]
-                moved = stream.move(n * slots, data, cycles)
-                for end, items in moved.region_ends:
-                    frame = first + (end - 1) // slots
-                    self.link.rx_done.append((self.frame_time(frame), frame - items // slots + 1))
-                    if self.link.on_block is not None:
-                        self.link.on_block(frame)
+                self._receive(block, stream, first, last)
         self.frame = last
         self.link.frames = last
 
-    def _collect(self, block: Block, first: int, slots: int, items: list[int]) -> None:
+    def _transmit(self, block: Block, stream: Stream, first: int, last: int) -> None:
+        """Each frame pops one item per slot from the FIFO, then the DMA tops it up again."""
+        slots, level, held = block.slots, block.dma_level, list(block.fifo)
+        read_frames: list[int] = []  # the frame of each DMA read, in order
+        have = len(held)
+        for frame in range(first, last + 1):
+            have -= min(slots, have)
+            read_frames += [frame] * max(0, level - have)
+            have = max(have, level)
+        moved = stream.move(len(read_frames), None, lambda i: self.frame_time(read_frames[i]))
+        items = held + moved.items
+        # pops in order: a frame finds the items read before it (fewer than planned if the stream stopped)
+        out, pop_frames, reads, underrun = [], [], 0, False
+        for frame in range(first, last + 1):
+            while reads < len(moved.items) and read_frames[reads] < frame:
+                reads += 1
+            take = min(slots, len(held) + reads - len(pop_frames))
+            underrun |= take < slots
+            out.append(items[len(pop_frames)] if take > 0 else 0)
+            pop_frames += [frame] * take
+        block.fifo = deque(items[len(pop_frames):])
+        if underrun:
+            self.regs[block.base + SR] |= SR_OVRUDR
+            self._update_irq()
+        self._collect(block, first, out)
+        for offset, _region, stored in moved.region_starts:
+            # the frame that sends the region's first item (one item per slot in the frames to come)
+            i = len(held) + offset
+            rest = i - len(pop_frames)
+            self._tx_region_started(pop_frames[i] if rest < 0 else last + 1 + rest // slots, stored)
+        self.link.misses += len(moved.misses)
+        self.link.miss_frames += [read_frames[off] for off in moved.misses]
+
+    def _receive(self, block: Block, stream: Stream, first: int, last: int) -> None:
+        """Each frame pushes one item per slot into the FIFO (the first slot carries the next input
+        sample), then the DMA drains it down to its level."""
+        slots, level, held = block.slots, block.dma_level, list(block.fifo)
+        n, bits = last - first + 1, block.data_bits
+        samples = self.link.input[first - 1:last]
+        ints = np.zeros(n, np.int64)
+        if len(samples):
+            ints[:len(samples)] = np.clip(np.round(samples.astype(np.float64) * (1 << (bits - 1))),
+                                          -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+        arrived = [0] * (n * slots)
+        arrived[::slots] = [int(v) & ((1 << bits) - 1) for v in ints]
+        if level + slots > FIFO_DEPTH and not block.warned_fth:
+            block.warned_fth = True
+            self.board.warn(f"{self.name}: block {block.name}'s FTH keeps {level} items back, less than a "
+                            f"frame ({slots} items) of room: the chip would overrun (not modelled)")
+        write_frames: list[int] = []  # the frame of each DMA write, in order
+        have = len(held)
+        for frame in range(first, last + 1):
+            have += slots
+            write_frames += [frame] * max(0, have - level)
+            have = min(have, level)
+        items = held + arrived
+        moved = stream.move(len(write_frames), items[:len(write_frames)],
+                            lambda i: self.frame_time(write_frames[i]))
+        left = items[moved.done:]
+        if len(left) > FIFO_DEPTH:  # the stream stopped: the FIFO fills and the rest overruns
+            self.regs[block.base + SR] |= SR_OVRUDR
+            self._update_irq()
+        block.fifo = deque(left[:FIFO_DEPTH])
+        for end, count in moved.region_ends:
+            # the half's last item arrived at frame first + (end - 1 - len(held)) // slots (earlier batches
+            # for a held item); it is in memory at its write frame
+            arrival = first + (end - 1 - len(held)) // slots
+            frame = write_frames[end - 1]
+            self.link.rx_done.append((self.frame_time(frame), arrival - count // slots + 1))
+            if self.link.on_block is not None:
+                self.link.on_block(frame)
+
+    def _collect(self, block: Block, first: int, items: list[int]) -> None:
+        """Append the first slot of frames first.. (one item each) to the output."""
         bits = block.data_bits
         out = self.link.output
         if len(out) < first - 1:
             out.extend([0.0] * (first - 1 - len(out)))
         sign, mask, scale = 1 << (bits - 1), (1 << bits) - 1, 1.0 / (1 << (bits - 1))
-        for value in items[::slots]:
+        for value in items:
             v = value & mask
             out.append(((v ^ sign) - sign) * scale)
 
@@ -280,6 +361,18 @@ class Sai(Peripheral):
             block.warned_no_dma = True
             self.board.warn(f"{self.name}: block {block.name}'s DMA stream has the wrong DIR")
 
+    def _prefill(self, block: Block) -> None:
+        """DMAEN set on a transmitter: its stream tops the FIFO up at once (before the first frame)."""
+        stream = self._stream(block)
+        if stream is None or stream.direction != M2P:
+            return
+        now = self.board.cycles
+        moved = stream.move(max(0, block.dma_level - len(block.fifo)), None, lambda i: now)
+        held = len(block.fifo)
+        block.fifo.extend(moved.items)
+        for offset, _region, stored in moved.region_starts:
+            self._tx_region_started(self.frame + 1 + (held + offset) // max(1, block.slots), stored)
+
     def _schedule(self) -> None:
         """Schedule the next sync point: the first frame at which a DMA stream reaches HT or TC."""
         self.board.scheduler.cancel(self._event)
@@ -291,7 +384,10 @@ class Sai(Peripheral):
             stream = self._stream(block) if self._clocked(block) else None
             if stream is None or not block.slots:
                 continue
-            need = -(-stream.items_to_event() // block.slots)
+            # the next frame may move more than a frame's items (a FIFO not at the DMA's level yet)
+            level, held = block.dma_level, len(block.fifo)
+            extra = level - held if block.transmitter else held - level
+            need = max(1, -(-(stream.items_to_event() - max(0, extra)) // block.slots))
             frames = need if frames is None else min(frames, need)
         if frames is not None:
             self._event = self.board.scheduler.schedule(self.frame_time(self.frame + frames),
@@ -326,12 +422,12 @@ class Sai(Peripheral):
         if block is None:
             return self.regs.get(offset, 0)
         if reg == SR:
-            value = self.regs[offset] & 0x7F
-            if block.enabled and block.transmitter:
-                value |= SR_FREQ  # FIFO (not modelled) never full
+            value = self.regs[offset] & 0x7F | block.fifo_level(len(block.fifo)) << 16
+            if block.enabled and block.requests(len(block.fifo)):
+                value |= SR_FREQ
             return value
         if reg == DR:
-            self.board.warn(f"{self.name}: SAI_{block.name}DR read by the CPU (FIFO not modelled: reads 0)")
+            self.board.warn(f"{self.name}: SAI_{block.name}DR read by the CPU (not modelled: reads 0)")
             return 0
         if reg == CLRFR:
             return 0
@@ -352,8 +448,7 @@ class Sai(Peripheral):
             self._update_irq()
             return
         if reg == DR:
-            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU "
-                            "(FIFO not modelled: dropped)")
+            self.board.warn(f"{self.name}: SAI_{block.name}DR written by the CPU (not modelled: dropped)")
             return
         if block.enabled and reg in (CR1, CR2, FRCR, SLOTR):
             allowed = RUNTIME_BITS.get(reg, 0)
@@ -361,10 +456,16 @@ class Sai(Peripheral):
                 self.board.warn(f"{self.name}: SAI_{block.name}{self.REGISTERS[offset][1:]} configuration "
                                 "written while SAIEN = 1 (ignored, as on the chip)")
             new = (self.regs[offset] & ~allowed) | (new & allowed)
+        if reg == CR2 and new & CR2_FFLUSH:
+            block.fifo.clear()
+            new &= ~CR2_FFLUSH
         was_clocked = self._clock_block() is not None
+        dma_enabled = not self.regs[offset] & CR1_DMAEN and new & CR1_DMAEN
         self.regs[offset] = new
         if reg == IM:
             self._update_irq()
+        if reg == CR1 and dma_enabled and block.transmitter:
+            self._prefill(block)
         if reg == CR1:
             if new & CR1_SAIEN and block.reg(CR1) & CR1_MONO:
                 self.board.warn(f"{self.name}: MONO mode is not modelled (slots are used as programmed)")
