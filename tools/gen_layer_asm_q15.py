@@ -620,7 +620,7 @@ def function_c4x2() -> str:
     return asm_function(name, prologue + generic + dense + epilogue)
 
 
-def scheduled_c4x2(body: list[str], seeds: int = 8) -> list[str]:
+def scheduled_c4x2(body: list[str], seeds: int = 16) -> list[str]:
     """As scheduled(), the packed weights here read through lr (until the conv's tap 2 takes it for p2)."""
     assert body[-1] == "bne 1b"
 
