@@ -591,7 +591,7 @@ def body_c4x2(dense: bool = False) -> list[str]:
 
 
 def function_c4x2() -> str:
-    name = "m7_conv3_act_res_c4x2_q15"
+    name = "m7_conv3_act_res_c4x2_cs2_q15"
     prologue = [
         "push {r4-r11, lr}",
         f"sub sp, sp, #{FRAME2}",
@@ -600,8 +600,9 @@ def function_c4x2() -> str:
         "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
         f"add lr, sp, #{SP_K}",
         "stm lr, {r1-r3, r12}",
-        f"str r10, [sp, #{SP_P2}]",
-        f"str r11, [sp, #{SP_W}]",
+        "add r12, r12, #4",
+        f"strd r10, r11, [sp, #{SP_P2}]",
+        f"str r12, [sp, #{SP_MID4}]",
         f"add r0, r11, #{W_RB}",
         "ldm r0!, {r1-r6}",
         f"add lr, sp, #{SP_RES}",
@@ -609,15 +610,12 @@ def function_c4x2() -> str:
         "ldm r0, {r1-r6}",
         "stm lr!, {r1-r6}",
     ]
-    for o in range(C):  # tap 2's weights w[o][2][0..3]
-        prologue += [f"ldrd r1, r2, [r11, #{W_CONV + 2 * (o * 3 * C + 2 * C)}]", "stm lr!, {r1, r2}"]
-    # two copies of the loop: cond frames one int16 apart (cs = 2: the pair is one word), or any stride
-    prologue += [f"ldr r1, [sp, #{SP_MID}]", "add r1, r1, #4", f"str r1, [sp, #{SP_MID4}]",
-                 f"ldr r1, [sp, #{SP_CS}]", "cmp r1, #2", "beq 2f"]
-    generic = [*next_c4x2(), "1:", *scheduled_c4x2(body_c4x2()), "b 3f"]
-    dense = ["2:", *next_c4x2(True), "1:", *scheduled_c4x2(body_c4x2(True)), "3:"]
+    # tap 2's weights w[o][2][0..3]
+    prologue += [f"ldrd r{1 + 2 * o}, r{2 + 2 * o}, [r11, #{W_CONV + 2 * (o * 3 * C + 2 * C)}]"
+                 for o in range(C)]
+    prologue += ["stm lr, {r1-r8}", *next_c4x2(True), "1:"]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
-    return asm_function(name, prologue + generic + dense + epilogue)
+    return asm_function(name, prologue + scheduled_c4x2(body_c4x2(True)) + epilogue)
 
 
 def scheduled_c4x2(body: list[str], seeds: int = 16) -> list[str]:
