@@ -485,18 +485,13 @@ def conv_c4x2() -> list[str]:
     return out
 
 
-def next_c4x2(dense: bool = False) -> list[str]:
+def next_c4x2() -> list[str]:
     """What the mixer needs that does not depend on the pass: the packed-weight base (lr), the cond pair
-    cA | cB << 16 (r3; the cond pointer advances by two frames), the biases, each loaded into frame B's
-    sum (r8-r11), and the mixer weights of outputs 0-1 (r7). The prologue runs it before the first pass,
-    each pass's tail for the next. dense: the cond stride is one int16 (cs = 2), the pair is one word."""
-    if dense:
-        L = [f"ldr lr, [sp, #{SP_W}]", f"ldr r0, [sp, #{SP_COND}]", "ldr r3, [r0], #4",
-             f"str r0, [sp, #{SP_COND}]"]
-    else:
-        L = [f"ldr lr, [sp, #{SP_W}]", f"ldr r0, [sp, #{SP_COND}]", f"ldr r3, [sp, #{SP_CS}]",
-             "ldrsh r4, [r0]", "ldrsh r6, [r0, r3]", "add r0, r0, r3, lsl #1", f"str r0, [sp, #{SP_COND}]",
-             "pkhbt r3, r4, r6, lsl #16"]
+    cA | cB << 16 (r3: one word, the cond stride being one int16, cs = 2; the pointer advances by two frames),
+    the biases, each loaded into frame B's sum (r8-r11), and the mixer weights of outputs 0-1 (r7). The
+    prologue runs it before the first pass, each pass's tail for the next."""
+    L = [f"ldr lr, [sp, #{SP_W}]", f"ldr r0, [sp, #{SP_COND}]", "ldr r3, [r0], #4",
+         f"str r0, [sp, #{SP_COND}]"]
     return L + [f"ldr {ACC_B[o]}, [lr, #{W_B + 4 * o}]" for o in range(C)] + [f"ldr r7, [lr, #{W_MIX}]"]
 
 
@@ -551,7 +546,7 @@ def tanh8_heads() -> list[str]:
     return L
 
 
-def residual_c4x2(dense: bool = False) -> list[str]:
+def residual_c4x2() -> list[str]:
     """out[f][o] = sat16(round((rb[o] + x[f][o]·2^k + rw[o]·z[f]) · 2^-s)) for f = A, B, stored over x (out =
     p2: the driver passes them equal), output by output (each bias and weight load feeds both frames); z[A]
     = r4 | r6, z[B] = r8 | r10; x pointer (p2 + 16, parked) r12, 2^k lr, 2^(32 - shift) r11, sums r0/r1 (A,
@@ -575,7 +570,7 @@ def residual_c4x2(dense: bool = False) -> list[str]:
             f"ssat {a}, #16, {a}", "ssat r2, #16, r2",
             f"strh {a}, [r12, #{-2 * FS + 2 * o}]", f"strh r2, [r12, #{-FS + 2 * o}]",
         ]
-    return L + next_c4x2(dense) + [f"ldr r5, [sp, #{SP_END}]", "cmp r12, r5", "bne 1b"]
+    return L + next_c4x2() + [f"ldr r5, [sp, #{SP_END}]", "cmp r12, r5", "bne 1b"]
 
 
 def park_c4x2() -> list[str]:
@@ -583,11 +578,11 @@ def park_c4x2() -> list[str]:
     return [f"str r12, [sp, #{SP_P0}]", f"str lr, [sp, #{SP_P2}]"]
 
 
-def body_c4x2(dense: bool = False) -> list[str]:
+def body_c4x2() -> list[str]:
     """Two frames (A, B) of a 4-channel layer per pass with all eight sums in registers (r4-r11): mixer, conv
     (each weight load feeding two SMLADs, each input load four), the eight tanh with their heads, then the
     residual of both frames output by output."""
-    return mixer_c4x2() + conv_c4x2() + park_c4x2() + tanh8_heads() + residual_c4x2(dense)
+    return mixer_c4x2() + conv_c4x2() + park_c4x2() + tanh8_heads() + residual_c4x2()
 
 
 def function_c4x2() -> str:
@@ -613,14 +608,14 @@ def function_c4x2() -> str:
     # tap 2's weights w[o][2][0..3]
     prologue += [f"ldrd r{1 + 2 * o}, r{2 + 2 * o}, [r11, #{W_CONV + 2 * (o * 3 * C + 2 * C)}]"
                  for o in range(C)]
-    prologue += ["stm lr, {r1-r8}", *next_c4x2(True), "1:"]
+    prologue += ["stm lr, {r1-r8}", *next_c4x2(), "1:"]
     epilogue = [f"add sp, sp, #{FRAME2}", "pop {r4-r11, pc}"]
-    return asm_function(name, prologue + scheduled_c4x2(body_c4x2(True)) + epilogue)
+    return asm_function(name, prologue + scheduled_c4x2(body_c4x2()) + epilogue)
 
 
 def scheduled_c4x2(body: list[str], seeds: int = 16) -> list[str]:
     """As scheduled(), the packed weights here read through lr (until the conv's tap 2 takes it for p2), then
-    improved by improved_schedule's local search (8000 moves: the cs = 2 copy 143 -> 142 cycles)."""
+    improved by improved_schedule's local search (8000 moves: 143 -> 142 cycles)."""
     assert body[-1] == "bne 1b"
 
     def tag(line: str) -> str:
