@@ -84,16 +84,11 @@ def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return oa < ob + sb and ob < oa + sa
 
 
-def schedule(body: list[tuple[str, str]], by_order: bool = False, store_order: bool = False,
-             seed: int = 0) -> list[str]:
-    """Greedy list schedule of one loop pass: (line, memory tag) in a correct order; tags that may alias
-    ("x" and "y", in-place ops) keep their load/store order. Each step issues, of the instructions whose
-    predecessors are placed, the one the model can issue first (ties: longest path to the end, then order;
-    seed > 0 adds a deterministic random term of up to 3 cycles to each path length)."""
-    ins = [_insn(line) for line, _ in body]
+def _deps(body: list[tuple[str, str]], ins: list, store_order: bool = False) -> list[set[int]]:
+    """Each instruction's predecessors in `body` (a correct order): register RAW, WAR and WAW, and stores
+    against possibly overlapping accesses (_overlap); store_order: stores also keep their order."""
     n = len(ins)
     preds: list[set[int]] = [set() for _ in range(n)]
-    lat: list[int] = [max([d for _, d in x.dsts] + [1]) for x in ins]
     for i in range(n):
         ri = {k for k, _ in ins[i].srcs}
         wi = {k for k, _ in ins[i].dsts}
@@ -106,6 +101,19 @@ def schedule(body: list[tuple[str, str]], by_order: bool = False, store_order: b
                 preds[i].add(j)
             if store_order and "store" in ins[i].cls.name and "store" in ins[j].cls.name:
                 preds[i].add(j)
+    return preds
+
+
+def schedule(body: list[tuple[str, str]], by_order: bool = False, store_order: bool = False,
+             seed: int = 0) -> list[str]:
+    """Greedy list schedule of one loop pass: (line, memory tag) in a correct order; tags that may alias
+    ("x" and "y", in-place ops) keep their load/store order. Each step issues, of the instructions whose
+    predecessors are placed, the one the model can issue first (ties: longest path to the end, then order;
+    seed > 0 adds a deterministic random term of up to 3 cycles to each path length)."""
+    ins = [_insn(line) for line, _ in body]
+    n = len(ins)
+    preds = _deps(body, ins, store_order)
+    lat: list[int] = [max([d for _, d in x.dsts] + [1]) for x in ins]
     prio = [0] * n
     for i in range(n - 1, -1, -1):
         prio[i] = lat[i] + max([prio[k] for k in range(i + 1, n) if i in preds[k]] + [0])
@@ -159,3 +167,52 @@ def loop_cycles(lines: list[str]) -> int:
     first = state.run(ins)
     state.used = 2
     return state.run(ins) - first
+
+
+def improved_schedule(body: list[tuple[str, str]], seeds: int = 24, moves: int = 4000,
+                      seed: int = 1) -> list[str]:
+    """best_schedule, then a local search on the loop's cycles (as loop_cycles): a deterministic random walk
+    that moves one instruction to another place between its predecessors and successors (_deps of `body`'s
+    order) and keeps the move unless the pass gets slower; returns the fastest order seen."""
+    from m7amp.sim.cycles import _Schedule
+
+    ins = [_insn(line) for line, _ in body]
+    branch = _insn("bne 1b")
+    preds = _deps(body, ins)
+    succs: list[set[int]] = [set() for _ in body]
+    for i, ps in enumerate(preds):
+        for j in ps:
+            succs[j].add(i)
+    # the greedy schedule as body indices (equal lines keep their order: they depend on each other)
+    where: dict[str, list[int]] = {}
+    for k, (line, _) in enumerate(body):
+        where.setdefault(line, []).append(k)
+    order = [where[line].pop(0) for line in best_schedule(body, seeds)]
+
+    def cycles(o: list[int]) -> int:
+        seq = [ins[k] for k in o] + [branch]
+        state = _Schedule()
+        first = state.run(seq)
+        state.used = 2
+        return state.run(seq) - first
+
+    rnd = random.Random(seed)
+    best = cur = cycles(order)
+    best_order = list(order)
+    n = len(order)
+    for _ in range(moves):
+        k = order[rnd.randrange(n)]
+        rest = [x for x in order if x != k]
+        pos = {x: q for q, x in enumerate(rest)}
+        lo = max([pos[j] + 1 for j in preds[k]] + [0])
+        hi = min([pos[j] for j in succs[k]] + [n - 1])
+        if hi <= lo:
+            continue
+        trial = list(rest)
+        trial.insert(rnd.randint(lo, hi), k)
+        c = cycles(trial)
+        if c <= cur:
+            order, cur = trial, c
+            if c < best:
+                best, best_order = c, list(trial)
+    return [body[k][0] for k in best_order]
