@@ -167,7 +167,8 @@ def test_simulator_output_equals_host_output_nano_q15_even_blocks(block: int, tm
     """Issue 13: nano's planned q15 layers with d < n and s >= n run as conv runs over the ring itself (no lin
     copy), with ring positions other than 0 and runs cut where either tap's slot wraps (block 10: d = 8, block
     20: d = 16, block 64: d = 32); the layers with s < n take lin; same bits as the host build."""
-    elf = build_bench(DEFAULT_PACKAGE / "c", META["name"], "q15", block=block, blocks=40, build_dir=tmp_path / "fw")
+    elf = build_bench(DEFAULT_PACKAGE / "c", META["name"], "q15", block=block, blocks=40,
+                      build_dir=tmp_path / "fw")
     target = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)["checksum"]
     out = host_bench_output("q15", tmp_path, block=block, blocks=40)
     assert np.any(out != 0)

@@ -347,6 +347,9 @@ void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
 void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_c2_q15(const m7_layer_q15_t *a); /* no residual: out and the residual fields unused */
+/* the same with the conditioning channel contiguous (cs = 2 bytes: one word holds both frames' values) */
+void m7_conv3_act_res_c2_cd_q15(const m7_layer_q15_t *a);
+void m7_conv3_act_c2_cd_q15(const m7_layer_q15_t *a);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);

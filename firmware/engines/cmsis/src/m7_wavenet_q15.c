@@ -294,7 +294,13 @@ M7_INLINE void plan_layer(m7_plan_q15_t *pl, const m7_op_q15_t *op, m7_view_q15_
     pl->d = op->g.dilation;
     pl->c = (uint8_t)c;
     pl->res = (uint8_t)res;
-    pl->run = c == 4u ? m7_conv3_act_res_c4x2_q15 : c == 2u ? (res ? m7_conv3_act_res_c2_q15 : m7_conv3_act_c2_q15) : NULL;
+    if (c == 4u) {
+        pl->run = m7_conv3_act_res_c4x2_q15;
+    } else if (c == 2u && a.cs == 2) { /* one conditioning value per frame, contiguous */
+        pl->run = res ? m7_conv3_act_res_c2_cd_q15 : m7_conv3_act_c2_cd_q15;
+    } else {
+        pl->run = c == 2u ? (res ? m7_conv3_act_res_c2_q15 : m7_conv3_act_c2_q15) : NULL;
+    }
     pl->w = op->b;
 }
 
