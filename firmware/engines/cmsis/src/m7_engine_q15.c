@@ -383,6 +383,7 @@ static void plan_ops(m7_engine_q15_t *e)
     size_t xs = m->x_len;
     for (size_t k = 0; k < M7_ENGINE_PLAN_OPS_Q15; k++) {
         e->plan[k].w = NULL;
+        e->plan[k].k1x1 = NULL;
     }
     for (size_t k = 0; k < m->n_ops && k < M7_ENGINE_PLAN_OPS_Q15; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
@@ -397,6 +398,15 @@ static void plan_ops(m7_engine_q15_t *e)
         if (e->compact && g->dst == M7_BUF_X) {
             dst.stride = xs = g->out_ch;
         }
+#if M7E_SPECIALISED /* the small shapes' asm loops (conv1x1 runs m7_1x1_small_q15 first) */
+        if (g->kind == M7_OP_CONV1X1) {
+            const m7_1x1_small_q15_t q = {.x = src.p16, .x32 = src.p32, .xs = src.stride, .x_shift = 15 - op->in_frac,
+                                          .w = op->w, .b = op->b, .in = g->in_ch, .out = g->out_ch,
+                                          .shift = op->acc_frac - op->out_frac, .y16 = dst.p16, .y32 = dst.p32,
+                                          .ys = dst.stride};
+            (void)m7_1x1_plan_q15(&q, e->max_block, &e->plan[k]);
+        }
+#endif /* M7E_SPECIALISED */
         if (g->kind == M7_OP_NAM_LAYER &&
             !m7_layer_plan_q15(op, &e->plan[k], src, dst, cond, view(m, &r, M7_BUF_HEAD), ts,
                                (int16_t *)e->state + g->state_offset) &&
@@ -450,7 +460,12 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
     for (size_t k = 0; k < m->n_ops; k++) {
         const m7_op_q15_t *op = &m->ops_q15[k];
         const m7_op_geom_t *g = &op->g;
-        if (k < M7_ENGINE_PLAN_OPS_Q15 && e->plan[k].w &&
+        if (k < M7_ENGINE_PLAN_OPS_Q15 && g->kind == M7_OP_CONV1X1 && e->plan[k].k1x1) {
+            m7_1x1_planned_q15(&e->plan[k], n);
+            xs = g->dst == M7_BUF_X ? g->out_ch : xs;
+            continue;
+        }
+        if (k < M7_ENGINE_PLAN_OPS_Q15 && g->kind == M7_OP_NAM_LAYER && e->plan[k].w &&
             (e->plan[k].c == 8u ? m7_layer8_planned_q15(&e->plan[k], e->t, n, r->acc, r->z, ts)
                                 : m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc))) {
             xs = g->out_ch; /* a planned layer writes X compactly */
@@ -524,7 +539,10 @@ m7_status_t m7_engine_process_q15(m7_engine_q15_t *e, const int16_t *in, const i
     const regions_t r = regions(m, e->scratch, e->max_block);
     for (size_t done = 0; done < n;) {
         const size_t b = (n - done) < e->max_block ? (n - done) : e->max_block;
-        for (size_t i = 0; i < b; i++) {
+        if (nk == 0u) { /* INPUT is the audio alone: one copy (the frame loop took ~7 cycles per sample) */
+            memcpy(r.input, in + done, b * sizeof(int16_t));
+        }
+        for (size_t i = 0; nk && i < b; i++) {
             const int16_t *kv = knobs ? knobs + (done + i) * nk : e->knobs;
             r.input[i * ni] = in[done + i];
             for (size_t j = 0; j < nk; j++) {

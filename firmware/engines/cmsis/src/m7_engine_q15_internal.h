@@ -278,6 +278,13 @@ typedef struct {
  */
 int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
 
+/** Plan a 1x1 op that m7_1x1_small_q15 runs by an asm loop for every n <= max_n (init): fills pl's 1x1 member
+ *  and returns 1, else sets pl->k1x1 = NULL and returns 0 (then it runs unplanned). */
+int m7_1x1_plan_q15(const m7_1x1_small_q15_t *p, size_t max_n, m7_plan_q15_t *pl);
+
+/** Run a planned 1x1 op over n (1 <= n <= max_n) frames: the same bits as m7_1x1_small_q15. */
+void m7_1x1_planned_q15(m7_plan_q15_t *pl, size_t n);
+
 /**
  * head += tanh(acc) (the table tanh at act_shift = acc_frac - 16, head frames hs apart) over n frames of c dense
  * values (frames `as` = c apart), z not stored: a NAM layer without residual. Returns 0 (nothing written) unless
