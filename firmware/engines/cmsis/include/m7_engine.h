@@ -180,6 +180,7 @@ typedef struct {
             uint32_t s, d;          /**< ring frames, dilation */
             uint8_t c, res;         /**< channels (2, 4 or 8: m7_layer8_planned_q15), residual (c = 8: 1 | 2 if HEAD's
                                          first writer, which stores head = t) */
+            uint8_t span;           /**< c = 2, 4: this and the planned 2- or 4-channel layers right after it */
         };
         struct { /* a 1x1 op (m7_1x1_plan_q15): its asm loop's argument block, y_end set per call to y + n·ystep */
             uint32_t a1x1[16];

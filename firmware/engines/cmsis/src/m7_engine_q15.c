@@ -415,6 +415,14 @@ static void plan_ops(m7_engine_q15_t *e)
                                      (int16_t *)e->state + g->state_offset);
         }
     }
+    for (size_t k = m->n_ops < M7_ENGINE_PLAN_OPS_Q15 ? m->n_ops : M7_ENGINE_PLAN_OPS_Q15; k-- > 0;) {
+        m7_plan_q15_t *pl = &e->plan[k];
+        if (m->ops_q15[k].g.kind == M7_OP_NAM_LAYER && pl->w && pl->c != 8u) { /* run_chunk runs a span per call */
+            const int next = k + 1u < M7_ENGINE_PLAN_OPS_Q15 && k + 1u < m->n_ops &&
+                             m->ops_q15[k + 1u].g.kind == M7_OP_NAM_LAYER && pl[1].w && pl[1].c != 8u;
+            pl->span = (uint8_t)(next && pl[1].span < UINT8_MAX ? pl[1].span + 1u : 1u);
+        }
+    }
     e->fresh = head_fresh_op(e);
     if (e->fresh < M7_ENGINE_PLAN_OPS_Q15 && e->plan[e->fresh].w && e->plan[e->fresh].c == 8u) {
         e->plan[e->fresh].res |= 2u; /* HEAD is not zeroed: the layer's tanh pass stores */
@@ -465,11 +473,21 @@ static __attribute__((noinline)) void run_chunk(m7_engine_q15_t *e, const region
             xs = g->dst == M7_BUF_X ? g->out_ch : xs;
             continue;
         }
-        if (k < M7_ENGINE_PLAN_OPS_Q15 && g->kind == M7_OP_NAM_LAYER && e->plan[k].w &&
-            (e->plan[k].c == 8u ? m7_layer8_planned_q15(&e->plan[k], e->t, n, r->acc, r->z, ts)
-                                : m7_layer_planned_q15(&e->plan[k], e->t, n, (int16_t *)r->acc))) {
-            xs = g->out_ch; /* a planned layer writes X compactly */
-            continue;
+        if (k < M7_ENGINE_PLAN_OPS_Q15 && g->kind == M7_OP_NAM_LAYER && e->plan[k].w) {
+            m7_plan_q15_t *const pl = &e->plan[k];
+            if (pl->c == 8u) {
+                if (m7_layer8_planned_q15(pl, e->t, n, r->acc, r->z, ts)) {
+                    xs = g->out_ch; /* a planned layer writes X compactly */
+                    continue;
+                }
+            } else {
+                const size_t done = m7_layer_planned_q15(pl, pl->span, e->t, n, (int16_t *)r->acc);
+                if (done) { /* the span's first `done` layers (X compact, the last one's channels) */
+                    k += done - 1u;
+                    xs = pl[done - 1u].c;
+                    continue;
+                }
+            }
         }
         m7_view_q15_t src = view(m, r, g->src);
         m7_view_q15_t dst = view(m, r, g->dst);

@@ -391,9 +391,10 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
                       m7_view_q15_t cond, m7_view_q15_t head, size_t ts, int16_t *ring);
 
-/** Run a planned layer over n frames from sample time t (tmp: n·ts int32 of scratch); 0 if not (nothing
- *  written: a layer without residual and d < n), then the caller runs m7_wavenet_layer_q15. */
-int m7_layer_planned_q15(m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp);
+/** Run `count` consecutive planned 2- and 4-channel layers (pl[0..count)) over n frames from sample time t (tmp:
+ *  n·ts int32 of scratch); returns how many ran: fewer than count at the first that cannot (nothing written by
+ *  it: a layer without residual and d < n), which the caller then runs by m7_wavenet_layer_q15. */
+size_t m7_layer_planned_q15(m7_plan_q15_t *pl, size_t count, uint64_t t, size_t n, int16_t *tmp);
 
 /** Plan an 8-channel NAM layer with residual (kernel 3, one conditioning channel, compact X, dense HEAD, packed
  *  weights, the formats of the M7's asm kernels): fills pl and returns 1, else 0 (pl->w = NULL). */

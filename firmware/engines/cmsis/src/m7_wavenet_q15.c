@@ -441,24 +441,27 @@ static __attribute__((noinline)) int layer_planned_other(m7_plan_q15_t *pl, size
 }
 #endif /* __ARM_FEATURE_DSP */
 
-int m7_layer_planned_q15(m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp)
+size_t m7_layer_planned_q15(m7_plan_q15_t *pl, size_t count, uint64_t t, size_t n, int16_t *tmp)
 {
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    const size_t s = pl->s, d = pl->d;
-    const size_t pos = ring_pos(t, s);
-    /* the usual block: one run without odd frame, d >= n with neither tap's ring slots wrapping inside the block;
-     * the plan is the kernel's argument block (out = p2 = x and the constants set at init) */
-    if (n % 2u == 0u && d >= n && s - pos >= n && (pos >= d || d - pos >= n)) {
-        const size_t C = pl->c;
-        pl->p0 = pl->ring + pos * C;
-        pl->p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
-        pl->end = pl->out + n * C;
-        pl->run((const m7_layer_q15_t *)(const void *)pl);
-        return 1;
+    for (size_t k = 0; k < count; k++, pl++) {
+        const size_t s = pl->s, d = pl->d;
+        const size_t pos = ring_pos(t, s);
+        /* the usual block: one run without odd frame, d >= n with neither tap's ring slots wrapping inside the
+         * block; the plan is the kernel's argument block (out = p2 = x and the constants set at init) */
+        if (n % 2u == 0u && d >= n && s - pos >= n && (pos >= d || d - pos >= n)) {
+            const size_t C = pl->c;
+            pl->p0 = pl->ring + pos * C;
+            pl->p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
+            pl->end = pl->out + n * C;
+            pl->run((const m7_layer_q15_t *)(const void *)pl);
+        } else if (!layer_planned_other(pl, pos, n, tmp)) {
+            return k;
+        }
     }
-    return layer_planned_other(pl, pos, n, tmp);
+    return count;
 #else  /* no fused kernels */
-    (void)pl, (void)t, (void)n, (void)tmp;
+    (void)pl, (void)count, (void)t, (void)n, (void)tmp;
     return 0;
 #endif /* __ARM_FEATURE_DSP */
 }
