@@ -171,13 +171,25 @@ def next_c2(dense: bool = False) -> list[str]:
 NEXT_C2 = next_c2()
 
 
+def heads_h16(t4: list[str], m: str, s: str, off: int, hs: int = 16) -> list[str]:
+    """tanh4_ic_heads' lines for a head stride known at generation (hs bytes: the head of frame B at
+    [m, #hs + off], no LDR of hs nor ADD of the second pointer s)."""
+    out = []
+    for line in t4:
+        if line == f"ldr {s}, [sp, #{SP_HS}]" or line == f"add {s}, {m}, {s}":
+            continue
+        out.append(re.sub(rf"\[{s}, #(\d+)\]", lambda k: f"[{m}, #{hs + int(k.group(1))}]", line))
+    return out
+
+
 def body_c2(res_on: bool = True, dense: bool = False) -> list[str]:
     """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
     twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
     register whose last reader issued beside or before the load); tanh4_head2 of m7_act_res_q15.c on the
     four sums; the four residual outputs as four chains (res_on False: a layer without residual, whose z
     goes only to the head; nothing is stored to out). The taps p0 p1 advance by their first loads
-    (post-index); dense (cs = 2 bytes): the two frames' conditioning values are one word (SMLAxT for B)."""
+    (post-index); dense (cs = 2 bytes and hs = 16, nano's layout): the two frames' conditioning values are one
+    word (SMLAxT for B), the head of frame B is at [head, #16] (no hs)."""
     # mixer: the cond pointer r0, cs r1, the mixer weights r3 and the taps r8 r9 were loaded by the previous
     # pass's tail (or the prologue); the conv's first input loads go beside the mixer's MACs
     if dense:
@@ -239,10 +251,14 @@ def body_c2(res_on: bool = True, dense: bool = False) -> list[str]:
     # r9; the advanced taps are parked beside its first instructions; the heads end in r2 (A), r0 (B)
     park = [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
     t4 = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r1", "r3", "r12", "lr"], "r0", "r2", "r8", "r9", 0)
+    if dense:
+        t4 = heads_h16(t4, "r2", "r0", 0)
     assert not any(r in x for x in t4[:2] for r in ("r8", "r9"))
     tanh = [x for k in range(2) for x in (t4[k], park[k])]
     tanh += t4[2:]
     step = ["sub r2, r0, r2", "add r0, r0, r2", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs
+    if dense:
+        step = ["add r0, r2, #32", "", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs (hs = 16)
     # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1), which first hold the frames' x; 2^k r8,
     # res_b r3 (o = 0) r9 (o = 1), then the res_w pairs r3 r9; 2^(32 - shift) lr, end r2; stored over x (out =
     # p2: the driver passes them equal), so the loop test is on p2. Its first loads go into the tanh's tail,
@@ -287,9 +303,10 @@ def body_c2(res_on: bool = True, dense: bool = False) -> list[str]:
     ]
     if res_on:
         tanh = hoist(tanh, first)
+    res = [x for x in res if x]
     if not res_on:
         res = [
-            *step,
+            *(x for x in step if x),
             *nxt,
             f"ldr r12, [sp, #{SP_OUT}]",
             f"ldr lr, [sp, #{SP_END}]",
@@ -323,7 +340,7 @@ def scheduled(body: list[str], seeds: int = 8) -> list[str]:
 
 def function(c: int = C, res_on: bool = True, dense: bool = False) -> str:
     """The one-frame C = 4 layer, or the two-frame C = 2 layer (res_on: with residual; dense: the conditioning
-    channel contiguous, names ending in _cd)."""
+    channel contiguous and the head stride 16 bytes, names ending in _cd)."""
     name = (f"m7_conv3_act_res_c{c}" if res_on else f"m7_conv3_act_c{c}") + ("_cd_q15" if dense else "_q15")
     prologue = [
         "push {r4-r11, lr}",

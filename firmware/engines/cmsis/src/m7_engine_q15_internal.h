@@ -354,7 +354,8 @@ void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
 void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_c2_q15(const m7_layer_q15_t *a); /* no residual: out and the residual fields unused */
-/* the same with the conditioning channel contiguous (cs = 2 bytes: one word holds both frames' values) */
+/* the same for the conditioning channel contiguous (cs = 2 bytes: one word holds both frames' values) and HEAD
+ * frames of four channels (hs = 16 bytes, an immediate offset): nano's layout */
 void m7_conv3_act_res_c2_cd_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_c2_cd_q15(const m7_layer_q15_t *a);
 
