@@ -343,9 +343,37 @@ M7_INLINE void output_loop(int16_t *out, const int32_t *v, size_t vs, int32_t sc
     }
 }
 
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* output_loop by one SMMULR per sample: (v·m + 2^31) >> 32 with m = scale·2^(32 - f) is floor((v·scale + 2^(f-1))
+ * / 2^f), output_loop's value, for m an int32 (scale < 2^(f-1)); ~4 cycles per sample less */
+M7_INLINE void output_mul_loop(int16_t *out, const int32_t *v, size_t vs, int32_t m, const int16_t *au, size_t as,
+                               size_t n, int skip)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t y;
+        __asm__("smmulr %0, %1, %2" : "=r"(y) : "r"(v[i * vs]), "r"(m));
+        if (skip) {
+            y += au[i * as];
+        }
+        out[i] = (int16_t)sat16_32(y);
+    }
+}
+#endif /* __ARM_FEATURE_DSP */
+
 static void output_q15(int16_t *out, const int32_t *v, size_t vs, int32_t scale, int f, const int16_t *au,
                        size_t as, size_t n)
 {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (scale < ((int32_t)1 << (f - 1))) { /* -2^(f-1) <= scale (the caller's bound): m fits int32 */
+        const int32_t m = (int32_t)((uint32_t)scale << (32 - f));
+        if (au) {
+            output_mul_loop(out, v, vs, m, au, as, n, 1);
+        } else {
+            output_mul_loop(out, v, vs, m, au, as, n, 0);
+        }
+        return;
+    }
+#endif /* __ARM_FEATURE_DSP */
     if (au) {
         output_loop(out, v, vs, scale, f, au, as, n, 1);
     } else {
