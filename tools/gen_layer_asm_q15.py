@@ -161,41 +161,72 @@ def residual() -> list[str]:
 W2_B, W2_MIX, W2_CONV, W2_RB, W2_RW = 0, 8, 12, 36, 44
 
 
-# C = 2: what each pass's tail loads for the next pass's mixer (and the prologue for the first)
-NEXT_C2 = [f"ldr r0, [sp, #{SP_COND}]", f"ldr r1, [sp, #{SP_CS}]", f"ldr r3, [r11, #{W2_MIX}]",
-           f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]"]
+# C = 2: what each pass's tail loads for the next pass's mixer (and the prologue for the first); dense: the
+# conditioning channel contiguous (cs = 2 bytes), one word holds both frames' values (no cs)
+def next_c2(dense: bool = False) -> list[str]:
+    return [f"ldr r0, [sp, #{SP_COND}]", *([] if dense else [f"ldr r1, [sp, #{SP_CS}]"]),
+            f"ldr r3, [r11, #{W2_MIX}]", f"ldr r8, [sp, #{SP_P0}]", f"ldr r9, [sp, #{SP_P1}]"]
 
 
-def body_c2(res_on: bool = True) -> list[str]:
+NEXT_C2 = next_c2()
+
+
+def heads_h16(t4: list[str], m: str, s: str, off: int, hs: int = 16) -> list[str]:
+    """tanh4_ic_heads' lines for a head stride known at generation (hs bytes: the head of frame B at
+    [m, #hs + off], no LDR of hs nor ADD of the second pointer s)."""
+    out = []
+    for line in t4:
+        if line == f"ldr {s}, [sp, #{SP_HS}]" or line == f"add {s}, {m}, {s}":
+            continue
+        out.append(re.sub(rf"\[{s}, #(\d+)\]", lambda k: f"[{m}, #{hs + int(k.group(1))}]", line))
+    return out
+
+
+def body_c2(res_on: bool = True, dense: bool = False) -> list[str]:
     """Two frames (A, B) of a 2-channel layer per pass: r4 r5 = acc[A][0..1], r6 r7 = acc[B][0..1]; the conv's
     twelve SMLADs each beside a load (every operand loaded two cycles or more before its reader, into a
     register whose last reader issued beside or before the load); tanh4_head2 of m7_act_res_q15.c on the
     four sums; the four residual outputs as four chains (res_on False: a layer without residual, whose z
-    goes only to the head; nothing is stored to out)."""
+    goes only to the head; nothing is stored to out). The taps p0 p1 advance by their first loads
+    (post-index); dense (cs = 2 bytes and hs = 16, nano's layout): the two frames' conditioning values are one
+    word (SMLAxT for B), the head of frame B is at [head, #16] (no hs)."""
     # mixer: the cond pointer r0, cs r1, the mixer weights r3 and the taps r8 r9 were loaded by the previous
     # pass's tail (or the prologue); the conv's first input loads go beside the mixer's MACs
-    mix = [
-        "ldrsh r12, [r0]",
-        "ldrsh r2, [r0, r1]",
-        f"ldrd r4, r5, [r11, #{W2_B}]",
-        "add r0, r0, r1, lsl #1",
-        f"str r0, [sp, #{SP_COND}]",
-        "smlabb r6, r3, r2, r4",
-        "ldr r0, [r8]",
-        "smlatb r7, r3, r2, r5",
-        "ldr r1, [r8, #4]",
-        "smlabb r4, r3, r12, r4",
-        "smlatb r5, r3, r12, r5",
-    ]
+    if dense:
+        mix = [
+            "ldr r12, [r0], #4",
+            f"ldrd r4, r5, [r11, #{W2_B}]",
+            f"str r0, [sp, #{SP_COND}]",
+            "smlabt r6, r3, r12, r4",
+            "ldr r0, [r8], #8",
+            "smlatt r7, r3, r12, r5",
+            "ldr r1, [r8, #-4]",
+            "smlabb r4, r3, r12, r4",
+            "smlatb r5, r3, r12, r5",
+        ]
+    else:
+        mix = [
+            "ldrsh r12, [r0]",
+            "ldrsh r2, [r0, r1]",
+            f"ldrd r4, r5, [r11, #{W2_B}]",
+            "add r0, r0, r1, lsl #1",
+            f"str r0, [sp, #{SP_COND}]",
+            "smlabb r6, r3, r2, r4",
+            "ldr r0, [r8], #8",
+            "smlatb r7, r3, r2, r5",
+            "ldr r1, [r8, #-4]",
+            "smlabb r4, r3, r12, r4",
+            "smlatb r5, r3, r12, r5",
+        ]
     w = W2_CONV
     conv = [
         f"ldr r2, [r11, #{w}]",
         f"ldr r3, [r11, #{w + 12}]",
-        "ldr r12, [r9]",
+        "ldr r12, [r9], #8",
         "smlad r4, r0, r2, r4",
         f"ldr lr, [r11, #{w + 4}]",
         "smlad r6, r1, r2, r6",
-        "ldr r2, [r9, #4]",
+        "ldr r2, [r9, #-4]",
         "smlad r5, r0, r3, r5",
         f"ldr r0, [r11, #{w + 16}]",
         "smlad r7, r1, r3, r7",
@@ -207,9 +238,9 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smlad r5, r12, r0, r5",
         f"ldr r12, [r11, #{w + 20}]",
         "smlad r7, r2, r0, r7",
-        "str r1, [r8]",  # the frames' input x into tap 0's slots, which no later frame reads
+        "str r1, [r8, #-8]",  # the frames' input x into tap 0's slots, which no later frame reads
         "smlad r4, r1, r3, r4",
-        "str lr, [r8, #4]",
+        "str lr, [r8, #-4]",
         "smlad r6, lr, r3, r6",
         f"ldr r0, [sp, #{SP_MA}]",  # the tanh's multiplier and table, into registers the conv has done with
         "smlad r5, r1, r12, r5",
@@ -217,20 +248,25 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smlad r7, lr, r12, r7",
     ]
     # tanh: v r4-r7, i r1 r3 r12 lr (z: A r1, B r12), 2^(32 - act_shift) r0, table middle r2, temporaries r8
-    # r9; the taps advance and are parked beside its first instructions; the heads end in r2 (A), r0 (B)
-    park = ["add r8, r8, #8", "add r9, r9, #8", f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
+    # r9; the advanced taps are parked beside its first instructions; the heads end in r2 (A), r0 (B)
+    park = [f"str r8, [sp, #{SP_P0}]", f"str r9, [sp, #{SP_P1}]"]
     t4 = tanh4_ic_heads(["r4", "r5", "r6", "r7"], ["r1", "r3", "r12", "lr"], "r0", "r2", "r8", "r9", 0)
-    assert not any(r in x for x in t4[:4] for r in ("r8", "r9"))
-    tanh = [x for k in range(4) for x in (t4[k], park[k])]
-    tanh += t4[4:]
+    if dense:
+        t4 = heads_h16(t4, "r2", "r0", 0)
+    assert not any(r in x for x in t4[:2] for r in ("r8", "r9"))
+    tanh = [x for k in range(2) for x in (t4[k], park[k])]
+    tanh += t4[2:]
     step = ["sub r2, r0, r2", "add r0, r0, r2", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs
+    if dense:
+        step = ["add r0, r2, #32", "", f"str r0, [sp, #{SP_HEAD}]"]  # head += 2 hs (hs = 16)
     # residual: zA r1, zB r12; chains r4 (A0) r5 (A1) r6 (B0) r7 (B1), which first hold the frames' x; 2^k r8,
     # res_b r3 (o = 0) r9 (o = 1), then the res_w pairs r3 r9; 2^(32 - shift) lr, end r2; stored over x (out =
     # p2: the driver passes them equal), so the loop test is on p2. Its first loads go into the tanh's tail,
-    # each right after the last instruction naming its register
+    # each right after the last instruction naming its register (x·2^k as MLA: 2^k may be 2^15, no int16)
     first = ["ldrsh r4, [r10]", "ldrsh r6, [r10, #4]", f"ldr r8, [sp, #{SP_K}]", f"ldr r3, [r11, #{W2_RB}]",
              "ldrsh r5, [r10, #2]", "ldrsh r7, [r10, #6]", f"ldr lr, [sp, #{SP_MR}]",
              f"ldr r9, [r11, #{W2_RB + 4}]"]
+    nxt = next_c2(dense)
     res = [
         "mla r4, r4, r8, r3",
         step[0],
@@ -248,12 +284,12 @@ def body_c2(res_on: bool = True) -> list[str]:
         "smlad r5, r1, r9, r5",
         "smlad r7, r12, r9, r7",
         "smmulr r4, r4, lr",
-        *NEXT_C2[:2],
+        *nxt[:-3],
         "smmulr r6, r6, lr",
-        *NEXT_C2[2:4],
+        *nxt[-3:-1],
         "smmulr r5, r5, lr",
         "smmulr r7, r7, lr",
-        NEXT_C2[4],
+        nxt[-1],
         "ssat r4, #16, r4",
         "ssat r6, #16, r6",
         "strh r4, [r10, #-8]",
@@ -267,10 +303,11 @@ def body_c2(res_on: bool = True) -> list[str]:
     ]
     if res_on:
         tanh = hoist(tanh, first)
+    res = [x for x in res if x]
     if not res_on:
         res = [
-            *step,
-            *NEXT_C2,
+            *(x for x in step if x),
+            *nxt,
             f"ldr r12, [sp, #{SP_OUT}]",
             f"ldr lr, [sp, #{SP_END}]",
             "add r10, r10, #8",
@@ -301,8 +338,10 @@ def scheduled(body: list[str], seeds: int = 8) -> list[str]:
     return [*best_schedule([(ln, tag(ln)) for ln in body[:-1]], seeds), "bne 1b"]
 
 
-def function(c: int = C, res_on: bool = True) -> str:
-    name = f"m7_conv3_act_res_c{c}_q15" if res_on else f"m7_conv3_act_c{c}_q15"
+def function(c: int = C, res_on: bool = True, dense: bool = False) -> str:
+    """The one-frame C = 4 layer, or the two-frame C = 2 layer (res_on: with residual; dense: the conditioning
+    channel contiguous and the head stride 16 bytes, names ending in _cd)."""
+    name = (f"m7_conv3_act_res_c{c}" if res_on else f"m7_conv3_act_c{c}") + ("_cd_q15" if dense else "_q15")
     prologue = [
         "push {r4-r11, lr}",
         "sub sp, sp, #48",
@@ -311,13 +350,16 @@ def function(c: int = C, res_on: bool = True) -> str:
         "ldm r0, {r1-r3, r10-r12}",  # kmul, cs, hs, p2, w, mid
         f"add lr, sp, #{SP_K}",
         "stm lr, {r1-r3, r12}",
-        *(NEXT_C2 if c == 2 else []),
+        *(next_c2(dense) if c == 2 else []),
         "1:",
     ]
     epilogue = ["add sp, sp, #48", "pop {r4-r11, pc}"]
-    loop = mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on)
+    loop = mix() + conv() + tanh_head() + residual() if c == 4 else body_c2(res_on, dense)
     body = prologue + scheduled(loop) + epilogue
     return asm_function(name, body)
+
+
+C2_FUNCTIONS = [(2, True, False), (2, False, False), (2, True, True), (2, False, True)]
 
 
 def tanh4_two_heads(v: list[str], i: list[str], s: str, m: str, h: str, g: str, off: int) -> list[str]:
@@ -630,4 +672,4 @@ def scheduled_c4x2(body: list[str], seeds: int = 16) -> list[str]:
 
 
 if __name__ == "__main__":
-    print(function(4) + function_c4x2() + function(2) + function(2, res_on=False), end="")
+    print(function(4) + function_c4x2() + "".join(function(*f) for f in C2_FUNCTIONS), end="")

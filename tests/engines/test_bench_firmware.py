@@ -162,6 +162,21 @@ def test_simulator_output_equals_host_output_odd_block_q15(tmp_path: Path) -> No
 
 @requires_arm_gcc
 @requires_host_cc
+@pytest.mark.parametrize("block", [10, 20, 64])
+def test_simulator_output_equals_host_output_nano_q15_even_blocks(block: int, tmp_path: Path) -> None:
+    """Issue 13: nano's planned q15 layers with d < n and s >= n run as conv runs over the ring itself (no lin
+    copy), with ring positions other than 0 and runs cut where either tap's slot wraps (block 10: d = 8, block
+    20: d = 16, block 64: d = 32); the layers with s < n take lin; same bits as the host build."""
+    elf = build_bench(DEFAULT_PACKAGE / "c", META["name"], "q15", block=block, blocks=40,
+                      build_dir=tmp_path / "fw")
+    target = parse_bench_line(Simulator(elf).run(max_cycles=2_000_000_000).uart)["checksum"]
+    out = host_bench_output("q15", tmp_path, block=block, blocks=40)
+    assert np.any(out != 0)
+    assert f"0x{fnv1a(out.tobytes()):08x}" == target
+
+
+@requires_arm_gcc
+@requires_host_cc
 def test_simulator_output_equals_host_output_odd_block_f32(tmp_path: Path) -> None:
     """Issue 13: nano's f32 asm passes (the 4-channel conv and residual four frames at a time, the
     2-channel conv four then two frames at a time, the LDRD ring copies) and their C remainders give the

@@ -155,20 +155,39 @@ m7_status_t m7_engine_reset_f32(m7_engine_f32_t *e);
  *  runs unplanned (same output bits, more cycles per block). */
 #define M7_ENGINE_PLAN_OPS_Q15 32u
 
+struct m7_layer_q15; /* the fused layer kernels' arguments (m7_engine_q15_internal.h) */
+
 /** One op's plan (the engine's; m7_engine_q15.c): for a fused 2- or 4-channel NAM layer, or an 8-channel one
  *  (m7_layer8_plan_q15), its buffers, ring, packed weights and rounding constants, so that process() only
- *  computes the ring position (and the runs). */
+ *  computes the ring position (and the runs). The fields from p0 to mid are laid out as the 2- and 4-channel
+ *  kernels' argument block (m7_layer_q15_t, checked at compile time): process() sets p0, p1 and end and passes
+ *  the plan itself to the kernel. A 1x1 op's plan is the other member of the union (the op's kind says which). */
 typedef struct {
-    const int32_t *w;       /**< packed weights (NULL: the op runs unplanned) */
-    int16_t *x;             /**< the layer's input, overwritten by its output */
-    const int16_t *cond;    /**< conditioning channel of frame 0 */
-    int32_t *head;          /**< head of frame 0 */
-    int16_t *ring;          /**< the layer's state */
-    int32_t ma, mr, kmul;   /**< rounding multipliers and 2^res_left (m7_layer_q15_t) */
-    int32_t cs, hs;         /**< cond and head frame strides in bytes */
-    uint32_t s, d;          /**< ring frames, dilation */
-    uint8_t c, res;         /**< channels (2, 4 or 8: m7_layer8_planned_q15), residual (c = 8: 1 | 2 if HEAD's
-                                 first writer, which stores head = t) */
+    union {
+        struct { /* a NAM layer */
+            int16_t *p0;            /**< per call: tap 0 (2- and 4-channel layers) */
+            const int16_t *p1;      /**< per call: tap 1 */
+            const int16_t *cond;    /**< conditioning channel of frame 0 */
+            int32_t *head;          /**< head of frame 0 */
+            int16_t *out, *end;     /**< x (the kernels' output and loop counter), per call: out + C·n */
+            int32_t ma, mr, kmul;   /**< rounding multipliers and 2^res_left (m7_layer_q15_t) */
+            int32_t cs, hs;         /**< cond and head frame strides in bytes */
+            int16_t *x;             /**< the layer's input, overwritten by its output (the kernels' p2) */
+            const int32_t *w;       /**< packed weights (NULL: the op runs unplanned) */
+            const uint32_t *mid;    /**< the two-frame kernels' tanh table */
+            void (*run)(const struct m7_layer_q15 *a); /**< the 2- or 4-channel layer's kernel */
+            int16_t *ring;          /**< the layer's state */
+            uint32_t s, d;          /**< ring frames, dilation */
+            uint8_t c, res;         /**< channels (2, 4 or 8: m7_layer8_planned_q15), residual (c = 8: 1 | 2 if HEAD's
+                                         first writer, which stores head = t) */
+            uint8_t span;           /**< c = 2, 4: this and the planned 2- or 4-channel layers right after it */
+        };
+        struct { /* a 1x1 op (m7_1x1_plan_q15): its asm loop's argument block, y_end set per call to y + n·ystep */
+            uint32_t a1x1[16];
+            void (*k1x1)(const void *a); /**< the loop (NULL: the op runs unplanned) */
+            uint32_t ystep;              /**< output bytes per frame */
+        };
+    };
 } m7_plan_q15_t;
 
 /** A q15 engine instance (caller-allocated; fields are the engine's). */

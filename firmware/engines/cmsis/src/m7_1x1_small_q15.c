@@ -481,17 +481,18 @@ static int apart(const void *y, size_t ybytes, const void *x, size_t xbytes)
     return yu == xu || yu + ybytes <= xu || xu + xbytes <= yu;
 }
 
-/* The asm loops for the shapes and strides they were generated for (feather's and nano's 1x1 ops); 0 if
- * none applies (then the C below). Same integers: SMMULR by 2^(32 - s) is the reference's round half up for
- * 2 <= s <= 31, and for 1 -> C, SMMULR(x·2^16, w·2^(16 - s)) = floor(x·w/2^s + 1/2) for 1 <= s <= 16. */
-static __attribute__((noinline)) int m7_1x1_small_asm_q15(const m7_1x1_small_q15_t *p, size_t n)
+/* The asm loops for the shapes and strides they were generated for (feather's and nano's 1x1 ops): the loop for
+ * p over n frames with its argument block filled, or NULL if none applies (then the C below). Same integers:
+ * SMMULR by 2^(32 - s) is the reference's round half up for 2 <= s <= 31, and for 1 -> C,
+ * SMMULR(x·2^16, w·2^(16 - s)) = floor(x·w/2^s + 1/2) for 1 <= s <= 16. */
+static void (*asm_select(const m7_1x1_small_q15_t *p, size_t n, asm_args_t *a))(const asm_args_t *)
 {
     const int s = p->shift;
     const size_t in = p->in, out = p->out, xs = p->xs, ys = p->ys;
-    asm_args_t a = {.w = p->w, .b = p->b};
     void (*fn)(const asm_args_t *) = NULL;
+    *a = (asm_args_t){.w = p->w, .b = p->b};
     if (n == 0u) {
-        return 0;
+        return NULL;
     }
     if (in == 1u && p->x && p->y16 && !p->b && xs == 1u && ys == out && s <= 16) { /* rechannel 1 -> C */
         if (out == 8u) {
@@ -499,36 +500,42 @@ static __attribute__((noinline)) int m7_1x1_small_asm_q15(const m7_1x1_small_q15
         } else if (out == 4u) {
             fn = m7_1x1_1x4_x16y16_ys4_q15;
         } else {
-            return 0;
+            return NULL;
         }
         for (size_t o = 0; o < out; o++) {
-            a.wr[o] = (int32_t)p->w[o] * (int32_t)(1u << (16 - s));
+            a->wr[o] = (int32_t)p->w[o] * (int32_t)(1u << (16 - s));
         }
-        a.x = p->x, a.y = p->y16, a.y_end = p->y16 + n * ys;
-        fn(&a);
-        return 1;
+        a->x = p->x, a->y = p->y16, a->y_end = p->y16 + n * ys;
+        return fn;
     }
     if (s < 2) {
-        return 0;
+        return NULL;
     }
-    a.my = (int32_t)(1u << (32 - s));
+    a->my = (int32_t)(1u << (32 - s));
     if (p->x32 && p->y32 == p->x32 && !p->b && xs == in && ys == in) { /* head C -> C/2 in place */
         fn = in == 8u && out == 4u ? m7_1x1_8x4_x32y32_ip_q15 : in == 4u && out == 2u ? m7_1x1_4x2_x32y32_ip_q15 : NULL;
-        a.y_end = p->y32 + n * ys;
+        a->y_end = p->y32 + n * ys;
     } else if (p->x && p->y16 && !p->b && xs == in && ys == out && apart(p->y16, 2u * n * ys, p->x, 2u * n * xs)) {
         fn = in == 8u && out == 4u ? m7_1x1_8x4_x16y16_ys4_q15 : in == 4u && out == 2u ? m7_1x1_4x2_x16y16_ys2_q15 : NULL;
-        a.y_end = p->y16 + n * ys;
+        a->y_end = p->y16 + n * ys;
     } else if (p->x32 && p->y32 && p->b && out == 1u && ys == 1u && p->y32 != p->x32 &&
                apart(p->y32, 4u * n, p->x32, 4u * n * xs)) { /* head C -> 1 */
         fn = in == 4u && xs == 8u ? m7_1x1_4x1_x32y32_b_ys1_q15 : in == 2u && xs == 4u ? m7_1x1_2x1_x32y32_b_ys1_q15 : NULL;
-        a.y_end = p->y32 + n;
+        a->y_end = p->y32 + n;
     }
+    a->x = p->x32 ? (const void *)p->x32 : (const void *)p->x;
+    a->y = p->y32 ? (void *)p->y32 : (void *)p->y16;
+    a->mx = p->x32 ? (int32_t)(1u << (32 - p->x_shift)) : 0;
+    return fn;
+}
+
+static __attribute__((noinline)) int m7_1x1_small_asm_q15(const m7_1x1_small_q15_t *p, size_t n)
+{
+    asm_args_t a;
+    void (*const fn)(const asm_args_t *) = asm_select(p, n, &a);
     if (!fn) {
         return 0;
     }
-    a.x = p->x32 ? (const void *)p->x32 : (const void *)p->x;
-    a.y = p->y32 ? (void *)p->y32 : (void *)p->y16;
-    a.mx = p->x32 ? (int32_t)(1u << (32 - p->x_shift)) : 0;
     fn(&a);
     return 1;
 }
@@ -648,13 +655,19 @@ M7_1X1_SMALL(8, 1)
         return 1;                                                                                          \
     }
 
-M7E_HOT int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n)
+/* the checks of m7_1x1_small_q15 that do not depend on the shape */
+static inline int small_formats_ok(const m7_1x1_small_q15_t *p)
 {
     const void *src = p->x32 ? (const void *)p->x32 : (const void *)p->x;
     const void *dst = p->y16 ? (const void *)p->y16 : (const void *)p->y32;
     const int same_type = (p->x32 != NULL) == (p->y32 != NULL);
-    if (p->shift <= 0 || p->shift > 31 || (p->x32 && (p->x_shift < 2 || p->x_shift > 31)) /* round_mul */ ||
-        (same_type && src == dst && (p->ys > p->xs || p->out > p->xs))) {
+    return !(p->shift <= 0 || p->shift > 31 || (p->x32 && (p->x_shift < 2 || p->x_shift > 31)) /* round_mul */ ||
+             (same_type && src == dst && (p->ys > p->xs || p->out > p->xs)));
+}
+
+M7E_HOT int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n)
+{
+    if (!small_formats_ok(p)) {
         return 0;
     }
 #ifdef M7_1X1_ASM
@@ -666,4 +679,35 @@ M7E_HOT int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n)
     M7_SHAPE(4, 2) M7_SHAPE(8, 4) M7_SHAPE(12, 6) M7_SHAPE(16, 8)
     M7_SHAPE(2, 1) M7_SHAPE(4, 1) M7_SHAPE(6, 1) M7_SHAPE(8, 1)
     return 0;
+}
+
+int m7_1x1_plan_q15(const m7_1x1_small_q15_t *p, size_t max_n, m7_plan_q15_t *pl)
+{
+    pl->k1x1 = NULL;
+#ifdef M7_1X1_ASM
+    _Static_assert(sizeof(asm_args_t) == sizeof pl->a1x1, "the plan holds the asm's argument block");
+    asm_args_t a;
+    void (*const fn)(const asm_args_t *) = small_formats_ok(p) ? asm_select(p, max_n, &a) : NULL;
+    if (!fn) {
+        return 0;
+    }
+    memcpy(pl->a1x1, &a, sizeof a);
+    pl->k1x1 = (void (*)(const void *))fn;
+    pl->ystep = (uint32_t)(((const char *)a.y_end - (const char *)a.y) / max_n);
+    return 1;
+#else  /* no asm loops */
+    (void)p, (void)max_n;
+    return 0;
+#endif /* M7_1X1_ASM */
+}
+
+void m7_1x1_planned_q15(m7_plan_q15_t *pl, size_t n)
+{
+#ifdef M7_1X1_ASM
+    asm_args_t *const a = (asm_args_t *)(void *)pl->a1x1;
+    a->y_end = (const char *)a->y + n * pl->ystep;
+    ((void (*)(const asm_args_t *))pl->k1x1)(a);
+#else  /* no asm loops */
+    (void)pl, (void)n;
+#endif /* M7_1X1_ASM */
 }

@@ -278,6 +278,13 @@ typedef struct {
  */
 int m7_1x1_small_q15(const m7_1x1_small_q15_t *p, size_t n);
 
+/** Plan a 1x1 op that m7_1x1_small_q15 runs by an asm loop for every n <= max_n (init): fills pl's 1x1 member
+ *  and returns 1, else sets pl->k1x1 = NULL and returns 0 (then it runs unplanned). */
+int m7_1x1_plan_q15(const m7_1x1_small_q15_t *p, size_t max_n, m7_plan_q15_t *pl);
+
+/** Run a planned 1x1 op over n (1 <= n <= max_n) frames: the same bits as m7_1x1_small_q15. */
+void m7_1x1_planned_q15(m7_plan_q15_t *pl, size_t n);
+
 /**
  * head += tanh(acc) (the table tanh at act_shift = acc_frac - 16, head frames hs apart) over n frames of c dense
  * values (frames `as` = c apart), z not stored: a NAM layer without residual. Returns 0 (nothing written) unless
@@ -318,9 +325,10 @@ int m7_act_res_q15(const m7_act_res_q15_t *q, size_t n);
  * out = sat16(round((rb + x·2^k + rw·z) · 2^-shift)) with x the frame of p2, and x stored into p0's frame
  * (the ring update when tap 0 reads the ring; out may be p2 when no later frame reads x). Same integers as
  * m7_mix_q15 + m7_conv3_q15 + m7_act_res_q15. The first 12 words become the asm's stack frame and the
- * last three its registers: keep the order (tools/gen_layer_asm_q15.py).
+ * last three its registers: keep the order (tools/gen_layer_asm_q15.py). m7_plan_q15_t starts with the same
+ * fields (a plan is passed to the kernel as it is).
  */
-typedef struct {
+typedef struct m7_layer_q15 {
     int16_t *p0;            /* tap 0 (delay 2d), then overwritten by the frame's x */
     const int16_t *p1;      /* tap 1 (delay d) */
     const int16_t *cond;    /* one conditioning channel, cs bytes apart */
@@ -330,15 +338,26 @@ typedef struct {
     int32_t mr;             /* 2^(32 - shift): SMMULR by it is the residual's round(r · 2^-shift) */
     int32_t kmul;           /* 2^res_left */
     int32_t cs, hs;         /* strides in bytes */
-    const int16_t *p2;      /* tap 2: the frame's own x */
+    int16_t *p2;            /* tap 2: the frame's own x */
     const int32_t *w;       /* the packed weights b | mix | conv | res_b | res_w (M7_LAYER_WORDS(C) words) */
     const uint32_t *mid;    /* m7_tanh_table_q15 + POINTS / 2 (one frame), m7_tanh_ic_q15 + POINTS (two) */
 } m7_layer_q15_t;
+/* the plan's fields from p0 to mid are the argument block's (m7_layer_planned_q15 passes the plan) */
+#define M7_PLAN_AT(f, g) (offsetof(m7_plan_q15_t, f) == offsetof(m7_layer_q15_t, g))
+_Static_assert(M7_PLAN_AT(p0, p0) && M7_PLAN_AT(p1, p1) && M7_PLAN_AT(cond, cond) && M7_PLAN_AT(head, head) &&
+                   M7_PLAN_AT(out, out) && M7_PLAN_AT(end, end) && M7_PLAN_AT(ma, ma) && M7_PLAN_AT(mr, mr) &&
+                   M7_PLAN_AT(kmul, kmul) && M7_PLAN_AT(cs, cs) && M7_PLAN_AT(hs, hs) && M7_PLAN_AT(x, p2) &&
+                   M7_PLAN_AT(w, w) && M7_PLAN_AT(mid, mid),
+               "m7_plan_q15_t must start with m7_layer_q15_t's fields");
 #define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
 void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
 void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_c2_q15(const m7_layer_q15_t *a); /* no residual: out and the residual fields unused */
+/* the same for the conditioning channel contiguous (cs = 2 bytes: one word holds both frames' values) and HEAD
+ * frames of four channels (hs = 16 bytes, an immediate offset): nano's layout */
+void m7_conv3_act_res_c2_cd_q15(const m7_layer_q15_t *a);
+void m7_conv3_act_c2_cd_q15(const m7_layer_q15_t *a);
 
 /** Q15 tanh / sigmoid of an int32 accumulator at acc_frac (table + linear interpolation). */
 int16_t m7_act_tanh_q15(int32_t acc, int acc_frac);
@@ -373,9 +392,10 @@ void m7_wavenet_layer_q15(const m7_op_q15_t *op, uint64_t t, size_t n, m7_view_q
 int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x, m7_view_q15_t dst,
                       m7_view_q15_t cond, m7_view_q15_t head, size_t ts, int16_t *ring);
 
-/** Run a planned layer over n frames from sample time t (tmp: n·ts int32 of scratch); 0 if not (nothing
- *  written: a layer without residual and d < n), then the caller runs m7_wavenet_layer_q15. */
-int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp);
+/** Run `count` consecutive planned 2- and 4-channel layers (pl[0..count)) over n frames from sample time t (tmp:
+ *  n·ts int32 of scratch); returns how many ran: fewer than count at the first that cannot (nothing written by
+ *  it: a layer without residual and d < n), which the caller then runs by m7_wavenet_layer_q15. */
+size_t m7_layer_planned_q15(m7_plan_q15_t *pl, size_t count, uint64_t t, size_t n, int16_t *tmp);
 
 /** Plan an 8-channel NAM layer with residual (kernel 3, one conditioning channel, compact X, dense HEAD, packed
  *  weights, the formats of the M7's asm kernels): fills pl and returns 1, else 0 (pl->w = NULL). */

@@ -219,7 +219,7 @@ M7_INLINE void small_runs(m7_layer_q15_t *a, size_t n, int16_t *x, const int16_t
         /* tap 0 reads the ring, x or lin, all writable */
         int16_t *const p0 = !inplace ? lin + i0 * C : i0 >= s ? x + (i0 - s) * C : ring + slot0 * C;
         const int16_t *const p1 = !inplace ? lin + (d + i0) * C : i0 >= d ? x + (i0 - d) * C : ring + slot1 * C;
-        const int16_t *const p2 = x + i0 * C; /* = out: the kernels read a frame's own x before storing over it */
+        int16_t *const p2 = x + i0 * C; /* = out: the kernels read a frame's own x before storing over it */
         a->p0 = p0;
         a->p1 = p1;
         a->p2 = p2;
@@ -278,7 +278,9 @@ M7_INLINE void plan_layer(m7_plan_q15_t *pl, const m7_op_q15_t *op, m7_view_q15_
 {
     m7_layer_q15_t a;
     small_consts(&a, op, cond.stride, head.stride);
-    pl->x = x.p16;
+    pl->p0 = NULL;
+    pl->p1 = NULL;
+    pl->x = pl->out = pl->end = x.p16;
     pl->cond = cond.p16;
     pl->head = head.p32;
     pl->ring = ring;
@@ -287,10 +289,18 @@ M7_INLINE void plan_layer(m7_plan_q15_t *pl, const m7_op_q15_t *op, m7_view_q15_
     pl->kmul = a.kmul;
     pl->cs = a.cs;
     pl->hs = a.hs;
+    pl->mid = a.mid;
     pl->s = (uint32_t)s;
     pl->d = op->g.dilation;
     pl->c = (uint8_t)c;
     pl->res = (uint8_t)res;
+    if (c == 4u) {
+        pl->run = m7_conv3_act_res_c4x2_q15;
+    } else if (c == 2u && a.cs == 2 && a.hs == 16) { /* one conditioning value per frame, HEAD of 4 channels */
+        pl->run = res ? m7_conv3_act_res_c2_cd_q15 : m7_conv3_act_c2_cd_q15;
+    } else {
+        pl->run = c == 2u ? (res ? m7_conv3_act_res_c2_q15 : m7_conv3_act_c2_q15) : NULL;
+    }
     pl->w = op->b;
 }
 
@@ -357,57 +367,66 @@ int m7_layer_plan_q15(const m7_op_q15_t *op, m7_plan_q15_t *pl, m7_view_q15_t x,
 #endif /* __ARM_FEATURE_DSP */
 }
 
-int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t *tmp)
-{
 #if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+#ifndef M7_RING_RUNS_D
+#define M7_RING_RUNS_D(C) ((C) == 4u ? 2u : 8u)
+#endif
+/* m7_layer_planned_q15 other than the usual block: d < n by runs over the ring or by the ring and x copied into
+ * lin, else small_runs */
+static __attribute__((noinline)) int layer_planned_other(m7_plan_q15_t *pl, size_t pos, size_t n, int16_t *tmp)
+{
     const size_t s = pl->s, d = pl->d;
-    const size_t pos = ring_pos(t, s);
-    m7_layer_q15_t a;
-    a.ma = pl->ma;
-    a.mr = pl->mr;
-    a.kmul = pl->kmul;
-    a.cs = pl->cs;
-    a.hs = pl->hs;
-    a.w = pl->w;
-    a.mid = (const uint32_t *)(m7_tanh_ic_q15 + M7_TANH_Q15_POINTS);
     const size_t C = pl->c;
-    /* the usual case as one run without odd frame: d >= n with neither tap's ring slots wrapping inside the
-     * block, or d < n (the ring and x copied into lin, see small_runs) */
-    if (n % 2u == 0u && (d >= n ? s - pos >= n && (pos >= d || d - pos >= n) : pl->res)) {
-        int16_t *const x = pl->x;
-        if (d >= n) {
-            a.p0 = pl->ring + pos * C;
-            a.p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
-            a.p2 = x;
-        } else {
-            copy16(tmp, pl->ring + pos * C, (s - pos) * C);
-            copy16(tmp + (s - pos) * C, pl->ring, pos * C);
-            copy16(tmp + s * C, x, n * C);
-            a.p0 = tmp;
-            a.p1 = tmp + d * C;
-            a.p2 = x;
-        }
-        a.cond = pl->cond;
-        a.head = pl->head;
-        a.out = pl->res ? x : tmp;
-        a.end = a.out + n * C;
-        if (C == 4u) {
-            m7_conv3_act_res_c4x2_q15(&a);
-        } else if (pl->res) {
-            m7_conv3_act_res_c2_q15(&a);
-        } else {
-            m7_conv3_act_c2_q15(&a);
-        }
-        if (d < n) { /* the ring takes the block's last s input frames (lin's last s), at most two copies */
-            const size_t first = n > s ? n - s : 0u;
-            size_t slot = pos + first;
-            slot = (s & (s - 1u)) == 0u ? slot & (s - 1u) : slot % s;
-            const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
-            copy16(pl->ring + slot * C, tmp + (s + first) * C, m1 * C);
-            copy16(pl->ring, tmp + (s + first + m1) * C, (n - first - m1) * C);
+    if (n % 2u == 0u && d < n && s >= n && pos % 2u == 0u && d % 2u == 0u) {
+        /* s >= n: runs over the ring itself, as for d >= n: frame i's taps 0 and 1 read ring slots pos + i and pos + i + d
+         * (mod s), and the kernel's store of x into tap 0's slot keeps every frame a later one reads (frame i - d's
+         * x is read from slot pos + i - d = pos + i + d), so the ring ends updated; a run ends where either slot
+         * wraps (at pos 0: at d, two runs), even lengths since pos and d are even. Cheaper than lin's copies of
+         * 2s + n frames while the runs are few: with s < n (d < n/2: n/d runs) each kernel call's ~40 cycles of
+         * entry and exit cost more than the copies (nano, n = 32: d = 8 as runs cost 1.4 cycles/sample more) */
+        m7_layer_q15_t a;
+        memcpy(&a, pl, sizeof a);
+        size_t slot0 = pos, slot1 = pos + d;
+        slot1 = slot1 >= s ? slot1 - s : slot1;
+        for (size_t i = 0; i < n;) {
+            size_t m = n - i;
+            m = s - slot0 < m ? s - slot0 : m;
+            m = s - slot1 < m ? s - slot1 : m;
+            a.p0 = pl->ring + slot0 * C;
+            a.p1 = pl->ring + slot1 * C;
+            a.end = a.out + m * C;
+            pl->run(&a);
+            i += m;
+            a.p2 = a.out = a.end;
+            a.cond = (const int16_t *)((const char *)a.cond + m * (size_t)a.cs);
+            a.head = (int32_t *)((char *)a.head + m * (size_t)a.hs);
+            slot0 += m;
+            slot1 += m;
+            slot0 = slot0 >= s ? slot0 - s : slot0;
+            slot1 = slot1 >= s ? slot1 - s : slot1;
         }
         return 1;
     }
+    if (n % 2u == 0u && d < n && pl->res) { /* one run over lin (small_runs); the plan is the argument block */
+        int16_t *const x = pl->x;
+        copy16(tmp, pl->ring + pos * C, (s - pos) * C);
+        copy16(tmp + (s - pos) * C, pl->ring, pos * C);
+        copy16(tmp + s * C, x, n * C);
+        pl->p0 = tmp;
+        pl->p1 = tmp + d * C;
+        pl->end = pl->out + n * C;
+        pl->run((const m7_layer_q15_t *)(const void *)pl);
+        /* the ring takes the block's last s input frames (lin's last s), at most two copies */
+        const size_t first = n > s ? n - s : 0u;
+        size_t slot = pos + first;
+        slot = (s & (s - 1u)) == 0u ? slot & (s - 1u) : slot % s;
+        const size_t m1 = (n - first) < (s - slot) ? (n - first) : (s - slot);
+        copy16(pl->ring + slot * C, tmp + (s + first) * C, m1 * C);
+        copy16(pl->ring, tmp + (s + first + m1) * C, (n - first - m1) * C);
+        return 1;
+    }
+    m7_layer_q15_t a;
+    memcpy(&a, pl, sizeof a); /* the constants; small_runs sets every pointer per run */
     const size_t cst = (size_t)pl->cs / sizeof(int16_t), hst = (size_t)pl->hs / sizeof(int32_t);
     if (C == 4u) {
         small_runs(&a, n, pl->x, pl->cond, cst, pl->head, hst, tmp, pl->ring, pos, s, d, 4u, 1);
@@ -419,8 +438,30 @@ int m7_layer_planned_q15(const m7_plan_q15_t *pl, uint64_t t, size_t n, int16_t 
         return 0;
     }
     return 1;
+}
+#endif /* __ARM_FEATURE_DSP */
+
+size_t m7_layer_planned_q15(m7_plan_q15_t *pl, size_t count, uint64_t t, size_t n, int16_t *tmp)
+{
+#if M7E_SPECIALISED && defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    for (size_t k = 0; k < count; k++, pl++) {
+        const size_t s = pl->s, d = pl->d;
+        const size_t pos = ring_pos(t, s);
+        /* the usual block: one run without odd frame, d >= n with neither tap's ring slots wrapping inside the
+         * block; the plan is the kernel's argument block (out = p2 = x and the constants set at init) */
+        if (n % 2u == 0u && d >= n && s - pos >= n && (pos >= d || d - pos >= n)) {
+            const size_t C = pl->c;
+            pl->p0 = pl->ring + pos * C;
+            pl->p1 = pl->ring + (pos >= d ? pos - d : pos + d) * C;
+            pl->end = pl->out + n * C;
+            pl->run((const m7_layer_q15_t *)(const void *)pl);
+        } else if (!layer_planned_other(pl, pos, n, tmp)) {
+            return k;
+        }
+    }
+    return count;
 #else  /* no fused kernels */
-    (void)pl, (void)t, (void)n, (void)tmp;
+    (void)pl, (void)count, (void)t, (void)n, (void)tmp;
     return 0;
 #endif /* __ARM_FEATURE_DSP */
 }
