@@ -14,6 +14,7 @@ temporaries. The run's other pointers and the constants live in the function's s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from thumb_asm import asm_function, best_schedule, improved_schedule, tanh4_lookup
 
@@ -326,16 +327,21 @@ def scheduled(body: list[str], seeds: int = 8) -> list[str]:
     Memory tags: the stack frame by offset; the packed weights (loads through r11) free; every other access
     (taps, x/out, heads, cond, table) keeps its order against the stores."""
     assert body[-1] == "bne 1b"
+    return [*best_schedule(memory_tags(body[:-1], lambda line, base: base == "r11"), seeds), "bne 1b"]
 
+
+def memory_tags(lines: list[str], free: Callable[[str, str], bool]) -> list[tuple[str, str]]:
+    """(line, tag) for the scheduler: stack-frame accesses "sp", loads for which free(line, base register)
+    holds "" (the packed weights: never stored to), every other access "m" (kept in order against stores)."""
     def tag(line: str) -> str:
         m = re.search(r"\[(\w+)", line)
         if not m:
             return ""
         if m.group(1) == "sp":
             return "sp"
-        return "" if m.group(1) == "r11" and line.startswith("ldr") else "m"
+        return "" if line.startswith("ldr") and free(line, m.group(1)) else "m"
 
-    return [*best_schedule([(ln, tag(ln)) for ln in body[:-1]], seeds), "bne 1b"]
+    return [(ln, tag(ln)) for ln in lines]
 
 
 def function(c: int = C, res_on: bool = True, dense: bool = False) -> str:
@@ -659,16 +665,8 @@ def scheduled_c4x2(body: list[str], seeds: int = 16) -> list[str]:
     """As scheduled(), the packed weights here read through lr (until the conv's tap 2 takes it for p2), then
     improved by improved_schedule's local search (25 000 moves: 143 -> 141 cycles)."""
     assert body[-1] == "bne 1b"
-
-    def tag(line: str) -> str:
-        m = re.search(r"\[(\w+)", line)
-        if not m:
-            return ""
-        if m.group(1) == "sp":
-            return "sp"
-        return "" if line.startswith("ldr") and (m.group(1) == "lr" or "lsl #3" in line) else "m"
-
-    return [*improved_schedule([(ln, tag(ln)) for ln in body[:-1]], seeds, 25000, 7), "bne 1b"]
+    tags = memory_tags(body[:-1], lambda line, base: base == "lr" or "lsl #3" in line)
+    return [*improved_schedule(tags, seeds, 25000, 7), "bne 1b"]
 
 
 if __name__ == "__main__":
