@@ -83,12 +83,13 @@ def test_deadline_follows_the_sai_fifo_thresholds(audio_elf):
     # items (1.5 frames) ahead and the RX FIFO keeps 1 item back (the half event a frame late): a block must
     # end by ~29.5 of its 32 frames (92 %). At 91 % load nothing is late (a model that kept the TX FIFO full,
     # 4 frames ahead, made the firmware count every half late from ~88 %); at 96 % every half is (a model
-    # without FIFOs would give the whole period). Loads set with the slowed build on the q15 ELF, whose ISR
-    # takes ~51 100 of the block's ~144 000 DWT cycles at 324 MIPS (docs/benchmarks.md).
+    # without FIFOs would give the whole period). Loads set with the slowed build on top of the q15 ISR's
+    # own DWT cycles at 324 MIPS, measured first.
     budget = 144_000  # DWT cycles per 32-sample block at 48 kHz (PlayResult.cpu_load's budget)
     x = guitar(0.05, seed=7)
+    isr = round(renode_play(audio_elf(precision="q15"), x).cpu_load * budget)
     for load, late in ((0.91, False), (0.96, True)):
-        result = renode_play(audio_elf(precision="q15", slow=int(load * budget) - 51_138), x)
+        result = renode_play(audio_elf(precision="q15", slow=int(load * budget) - isr), x)
         assert abs(result.cpu_load - load) < 0.01, result.cpu_load
         assert (result.deadline_misses > 0, result.extra["firmware_overruns"] > 0) == (late, late), load
 
