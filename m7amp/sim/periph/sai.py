@@ -54,6 +54,12 @@ DATA_SIZES = {2: 8, 3: 10, 4: 16, 5: 20, 6: 24, 7: 32}
 RUNTIME_BITS = {CR1: CR1_SAIEN | CR1_DMAEN, CR2: (1 << 5) | (1 << 6) | (0x3F << 7) | (1 << 3)}
 
 
+def frame_sending(done: int, position: int, slots: int) -> int:
+    """The frame that sends the item at ``position`` of a transmit FIFO once frame ``done`` is over (each
+    frame pops one item per slot)."""
+    return done + 1 + position // max(1, slots)
+
+
 @dataclass
 class AudioLink:
     """Host side of the codec: input samples fed to the receiver, what the transmitter sent, and the
@@ -290,7 +296,7 @@ class Sai(Peripheral):
             # the frame that sends the region's first item (one item per slot in the frames to come)
             i = len(held) + offset
             rest = i - len(pop_frames)
-            self._tx_region_started(pop_frames[i] if rest < 0 else last + 1 + rest // slots, stored)
+            self._tx_region_started(pop_frames[i] if rest < 0 else frame_sending(last, rest, slots), stored)
         self.link.misses += len(moved.misses)
         self.link.miss_frames += [read_frames[off] for off in moved.misses]
 
@@ -371,7 +377,7 @@ class Sai(Peripheral):
         held = len(block.fifo)
         block.fifo.extend(moved.items)
         for offset, _region, stored in moved.region_starts:
-            self._tx_region_started(self.frame + 1 + (held + offset) // max(1, block.slots), stored)
+            self._tx_region_started(frame_sending(self.frame, held + offset, block.slots), stored)
 
     def _schedule(self) -> None:
         """Schedule the next sync point: the first frame at which a DMA stream reaches HT or TC."""

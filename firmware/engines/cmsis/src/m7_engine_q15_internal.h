@@ -352,6 +352,7 @@ _Static_assert(M7_PLAN_AT(p0, p0) && M7_PLAN_AT(p1, p1) && M7_PLAN_AT(cond, cond
 #define M7_LAYER_WORDS(C) ((C) + (C) / 2u + 3u * (C) * (C) / 2u + (C) + (C) * (C) / 2u)
 void m7_conv3_act_res_c4_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_res_c4x2_q15(const m7_layer_q15_t *a); /* two frames per pass: m even */
+void m7_conv3_act_res_c4x2_cs2_q15(const m7_layer_q15_t *a); /* the same when cs = 2 (no check) */
 void m7_conv3_act_res_c2_q15(const m7_layer_q15_t *a);
 void m7_conv3_act_c2_q15(const m7_layer_q15_t *a); /* no residual: out and the residual fields unused */
 /* the same for the conditioning channel contiguous (cs = 2 bytes: one word holds both frames' values) and HEAD

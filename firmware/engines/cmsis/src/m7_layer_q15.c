@@ -783,8 +783,6 @@ __asm__(".text\n"
         "pop {r4-r11, pc}\n"
         ".size m7_conv3_act_c2_q15, . - m7_conv3_act_c2_q15\n");
 
-void m7_conv3_act_res_c4x2_cs2_q15(const m7_layer_q15_t *a);
-
 /* The two-frame 4-channel pass (m7_conv3_act_res_c4x2_cs2_q15) reads a frame pair's conditioning values as one
  * word: cs = 2 bytes (one dense int16 channel, the audio in every NAM preset). Any other stride runs the
  * one-frame pass over the same frames (the same integers; it reads the first tanh table). */

@@ -294,8 +294,8 @@ M7_INLINE void plan_layer(m7_plan_q15_t *pl, const m7_op_q15_t *op, m7_view_q15_
     pl->d = op->g.dilation;
     pl->c = (uint8_t)c;
     pl->res = (uint8_t)res;
-    if (c == 4u) {
-        pl->run = m7_conv3_act_res_c4x2_q15;
+    if (c == 4u) { /* a frame pair's two conditioning values as one word, or the wrapper's fallback */
+        pl->run = a.cs == 2 ? m7_conv3_act_res_c4x2_cs2_q15 : m7_conv3_act_res_c4x2_q15;
     } else if (c == 2u && a.cs == 2 && a.hs == 16) { /* one conditioning value per frame, HEAD of 4 channels */
         pl->run = res ? m7_conv3_act_res_c2_cd_q15 : m7_conv3_act_c2_cd_q15;
     } else {
