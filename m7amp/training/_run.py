@@ -22,7 +22,7 @@ from m7amp import metrics
 from m7amp.data import Dataset, load_dataset, load_manifest, synthetic_dataset
 from m7amp.errors import M7Error
 from m7amp.training import _toml
-from m7amp.training._config import TrainConfig, train_config_from_dict
+from m7amp.training._config import TrainConfig, load_train_config, train_config_from_dict
 from m7amp.training._distill import DistillSpec, check_teacher, load_di
 
 ARGS_FILE = "run_args.json"  # in checkpoint/: what a resume needs to rebuild data, model and config
@@ -98,7 +98,11 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
         saved = json.loads((run_dir / "checkpoint" / ARGS_FILE).read_text())
         model_config = config_from_dict(saved["model"])
         cfg = train_config_from_dict(saved["train"], f"{run_dir}/train.toml")
+        # the budget of the last start (each resume rewrites train.toml); a larger one re-plans the cosine
+        toml = run_dir / "train.toml"
+        last = (load_train_config(toml) if toml.is_file() else cfg).epochs
         cfg = cfg.with_overrides(epochs=epochs)
+        extended = cfg.epochs > last
         distill = DistillSpec.from_dict(saved["distill"]) if saved.get("distill") else None
         state = json.loads((run_dir / "checkpoint" / "state.json").read_text())
         if (run_dir / "run.json").is_file() and (state["stopped_early"] or state["epoch"] >= cfg.epochs):
@@ -111,6 +115,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
             saved["data"] = data_spec
             (run_dir / "checkpoint" / ARGS_FILE).write_text(json.dumps(saved, indent=1))
     else:
+        extended = False
         if data_spec is None or model_config is None or train_config is None:
             raise M7Error("a new run needs data, a model config and a train config")
         dataset = dataset_from_spec(data_spec)  # data errors surface before any folder is made
@@ -139,7 +144,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
           f"{dataset.seconds('val'):.1f} s validation, {dataset.seconds('test'):.1f} s test at "
           f"{dataset.sample_rate} Hz) into {run_dir}", flush=True)
     result = train_model(dataset, model_config, cfg, run_dir, resume=resume, progress=progress,
-                         distill=distill)
+                         distill=distill, restart_patience=resume and extended)
     run = run_summary(model_config, dataset, cfg, result)
     if result["distill"] is not None:
         run["distill"] = result["distill"]

@@ -140,11 +140,13 @@ class _Progress:
 
 def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, run_dir: Path,
                 resume: bool = False, progress: bool | None = None,
-                distill: DistillSpec | None = None) -> dict[str, Any]:
+                distill: DistillSpec | None = None, restart_patience: bool = False) -> dict[str, Any]:
     """Train ``model_config`` on ``dataset`` into ``run_dir`` (checkpoint, model.keras, history).
 
     With ``distill``, each epoch adds segments of extra DI labelled by a teacher run to the real ones
-    (:mod:`m7amp.training._distill`; the teacher's outputs are cached in the checkpoint).
+    (:mod:`m7amp.training._distill`; the teacher's outputs are cached in the checkpoint). With
+    ``restart_patience`` (a resume with a larger budget: the cosine restarts from a higher rate), early
+    stopping and the plateau count epochs from the resume, not from the last best epoch.
 
     Returns a summary: test metrics, epochs, seconds. The caller writes the run files around it
     (see :func:`m7amp.training.run_training`).
@@ -187,6 +189,8 @@ def train_model(dataset: Dataset, model_config: Any, train_config: TrainConfig, 
             var.assign(value)
         print(f"resuming {run_dir} after epoch {state.epoch} (best validation loss "
               f"{state.best_val:.4g} at epoch {state.best_epoch})", flush=True)
+        if restart_patience:
+            state.plateau_wait = state.stop_wait = 0
     optimizer.learning_rate.assign(state.lr)
 
     jit = cfg.jit_compile if model_config.kind == "wavenet" else cfg.rnn_jit_compile

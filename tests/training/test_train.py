@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,35 @@ def test_same_curve_twice_and_resume_continues(files: Path, run_dir: Path, tmp_p
     assert resumed[2]["loss"] == pytest.approx(reference[2]["loss"], rel=1e-6)
     assert resumed[2]["val_loss"] == pytest.approx(reference[2]["val_loss"], rel=1e-6)
 
+
+
+def test_a_longer_budget_restarts_the_early_stopping_count(files: Path, tmp_path: Path) -> None:
+    """--resume with a larger --epochs re-plans the cosine (the rate rises again), so early stopping counts
+    from the resume; a resume to the same budget (an interrupted run) keeps counting."""
+    config = tmp_path / "patience2.toml"
+    config.write_text(FAST.replace("epochs = 3", "epochs = 2\npatience = 2"))
+    base = tmp_path / "base"
+    assert cli.run(_args("--synthetic", "--synthetic-seconds", "5", "--config", str(files / "tiny.toml"),
+                         "--train-config", str(config), "--out", str(base), "--no-progress")) == 0
+
+    def resumed(name: str, budget: int) -> dict:
+        """A copy of the run one epoch without a new best (and none can beat 0), started with ``budget``
+        epochs, resumed to 3."""
+        out = tmp_path / name
+        shutil.copytree(base, out)
+        state = json.loads((out / "checkpoint" / "state.json").read_text())
+        state.update(best_val=0.0, stop_wait=1, plateau_wait=1)
+        (out / "checkpoint" / "state.json").write_text(json.dumps(state))
+        toml = out / "train.toml"
+        assert "epochs = 2\n" in toml.read_text()
+        toml.write_text(toml.read_text().replace("epochs = 2\n", f"epochs = {budget}\n"))
+        assert cli.run(_args("--resume", "--out", str(out), "--epochs", "3", "--no-progress")) == 0
+        return json.loads((out / "checkpoint" / "state.json").read_text())
+
+    cut = resumed("interrupted", 3)
+    assert cut["epoch"] == 3 and cut["stop_wait"] == 2 and cut["stopped_early"]
+    longer = resumed("longer", 2)
+    assert longer["epoch"] == 3 and longer["stop_wait"] == 1 and not longer["stopped_early"]
 
 def test_rnn_with_knob(files: Path, tmp_path: Path) -> None:
     out = tmp_path / "lstm"
