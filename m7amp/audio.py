@@ -51,12 +51,13 @@ def read_wav(path: str | Path, notice: Callable[[str], None] | None = None) -> t
 
 
 def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int, subtype: str = "PCM_24") -> None:
-    """Write mono samples in [-1, 1] as a PCM WAV (24-bit unless ``subtype`` says otherwise)."""
+    """Write mono samples in [-1, 1] as a PCM WAV (24-bit unless ``subtype`` says otherwise), whatever the
+    path's extension."""
     import soundfile as sf
 
     try:
         sf.write(str(path), np.clip(np.asarray(samples, np.float32), -1.0, 1.0), int(sample_rate),
-                 subtype=subtype)
+                 subtype=subtype, format="WAV")
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise M7Error(f"cannot write {path}: {str(exc).splitlines()[0]}") from None
 

@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         raise M7Error("--gdb works with --target sim only (Renode has its own: `machine StartGdbServer`)")
     if args.mips is not None and args.target != "renode":
         raise M7Error("--mips sets Renode's speed: it needs --target renode")
+    if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):  # before the playing
+        folder = args.out.parent
+        what = "is a folder" if args.out.is_dir() else f"is in a folder that does not exist ({folder})"
+        raise M7Error(f"--out {args.out} {what}: give the path of a WAV file to write")
     backend = None
     if args.target == "renode":
         from m7amp.targets import get_target

@@ -70,6 +70,10 @@ def test_run_and_demo_say_in_one_line_when_renode_is_missing(capsys: pytest.Capt
     assert "--gdb works with --target sim only" in capsys.readouterr().err
     assert main(["run", "--mips", "400", "--in", str(wav)]) == 2
     assert "--mips sets Renode's speed: it needs --target renode" in capsys.readouterr().err
+    for out, what in ((tmp_path, "is a folder"), (tmp_path / "none" / "o.wav", "does not exist")):
+        assert main(["run", "--in", str(wav), "--out", str(out)]) == 2  # before reading the input
+        err = capsys.readouterr().err.strip()
+        assert what in err and "give the path of a WAV file" in err and "\n" not in err
 
 
 def test_startup_errors_are_one_line_within_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
