@@ -23,7 +23,7 @@ DEFAULT_TRAIN_CONFIG = Path(__file__).resolve().parents[2] / "training" / "train
 class TrainConfig:
     """How to train (see training/train.toml for what each value means)."""
 
-    epochs: int = 40
+    epochs: int = 300
     batch_size: int = 16
     segment_length: int = 8192
     learning_rate: float = 0.008
@@ -33,7 +33,7 @@ class TrainConfig:
     lr_factor: float = 0.5
     lr_patience: int = 3
     min_lr: float = 1e-5
-    patience: int = 10
+    patience: int = 60
     esr_weight: float = 0.75
     dc_weight: float = 0.25
     pre_emphasis: float = 0.85
