@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run folder (new or empty), or a parent folder for a timestamped run")
     parser.add_argument("--train-config", metavar="TOML",
                         help="learning config (default training/train.toml)")
-    parser.add_argument("--epochs", type=int, metavar="N", help="maximum epochs (overrides the config)")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help="maximum epochs, the cosine's budget (overrides the config's; the recipe's 300 "
+                             "take feather ~45 CPU min on the JVM clips, docs/training.md)")
     parser.add_argument("--seed", type=int, metavar="N", help="training seed (overrides the config)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint (data, model and "
