@@ -144,7 +144,7 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
           f"{dataset.seconds('val'):.1f} s validation, {dataset.seconds('test'):.1f} s test at "
           f"{dataset.sample_rate} Hz) into {run_dir}", flush=True)
     result = train_model(dataset, model_config, cfg, run_dir, resume=resume, progress=progress,
-                         distill=distill, restart_patience=resume and extended)
+                         distill=distill, restart_patience=extended)
     run = run_summary(model_config, dataset, cfg, result)
     if result["distill"] is not None:
         run["distill"] = result["distill"]
