@@ -97,12 +97,12 @@ def run_training(data_spec: dict[str, Any] | None, model_config: Any, train_conf
         run_dir = resolve_run_dir(out, "", resume=True)
         saved = json.loads((run_dir / "checkpoint" / ARGS_FILE).read_text())
         model_config = config_from_dict(saved["model"])
-        cfg = train_config_from_dict(saved["train"], f"{run_dir}/train.toml")
-        # the budget of the last start (each resume rewrites train.toml); a larger one re-plans the cosine
+        # the config of the last start (each start rewrites train.toml: a resumed --epochs N is kept there);
+        # a larger budget re-plans the cosine
         toml = run_dir / "train.toml"
-        last = (load_train_config(toml) if toml.is_file() else cfg).epochs
+        cfg = load_train_config(toml) if toml.is_file() else train_config_from_dict(saved["train"], str(toml))
+        extended = epochs is not None and epochs > cfg.epochs
         cfg = cfg.with_overrides(epochs=epochs)
-        extended = cfg.epochs > last
         distill = DistillSpec.from_dict(saved["distill"]) if saved.get("distill") else None
         state = json.loads((run_dir / "checkpoint" / "state.json").read_text())
         if (run_dir / "run.json").is_file() and (state["stopped_early"] or state["epoch"] >= cfg.epochs):

@@ -121,9 +121,9 @@ def test_a_longer_budget_restarts_the_early_stopping_count(files: Path, tmp_path
     assert cli.run(_args("--synthetic", "--synthetic-seconds", "5", "--config", str(files / "tiny.toml"),
                          "--train-config", str(config), "--out", str(base), "--no-progress")) == 0
 
-    def resumed(name: str, budget: int) -> dict:
+    def resumed(name: str, budget: int, *epochs: str) -> dict:
         """A copy of the run one epoch without a new best (and none can beat 0), started with ``budget``
-        epochs, resumed to 3."""
+        epochs, resumed with ``epochs`` (``--epochs N``, or nothing: the budget it was started with)."""
         out = tmp_path / name
         shutil.copytree(base, out)
         state = json.loads((out / "checkpoint" / "state.json").read_text())
@@ -132,13 +132,17 @@ def test_a_longer_budget_restarts_the_early_stopping_count(files: Path, tmp_path
         toml = out / "train.toml"
         assert "epochs = 2\n" in toml.read_text()
         toml.write_text(toml.read_text().replace("epochs = 2\n", f"epochs = {budget}\n"))
-        assert cli.run(_args("--resume", "--out", str(out), "--epochs", "3", "--no-progress")) == 0
+        assert cli.run(_args("--resume", "--out", str(out), *epochs, "--no-progress")) == 0
         return json.loads((out / "checkpoint" / "state.json").read_text())
 
-    cut = resumed("interrupted", 3)
+    cut = resumed("interrupted", 3, "--epochs", "3")
     assert cut["epoch"] == 3 and cut["stop_wait"] == 2 and cut["stopped_early"]
-    longer = resumed("longer", 2)
+    longer = resumed("longer", 2, "--epochs", "3")
     assert longer["epoch"] == 3 and longer["stop_wait"] == 1 and not longer["stopped_early"]
+    # a run resumed to 3 epochs and interrupted again continues to 3 with a plain --resume (the budget
+    # comes from the run folder's train.toml, not the first start's 2)
+    again = resumed("interrupted-again", 3)
+    assert again["epoch"] == 3 and again["stop_wait"] == 2 and again["stopped_early"]
 
 def test_rnn_with_knob(files: Path, tmp_path: Path) -> None:
     out = tmp_path / "lstm"
